@@ -1,0 +1,77 @@
+# s3-image-sanitizer — every entry point a user or CI needs.
+# `make run` and `make test` are the two commands of the README's quick start.
+
+GO        ?= go
+BIN       := bin/sanitizer
+DATA      ?= .data
+ADDR      ?= 127.0.0.1:4566
+FUZZTIME  ?= 15s
+LAMBDAS   := validate strip write verify record-failure unpublish
+
+# Debian packages the tests use as oracles: command:package.
+TEST_TOOLS := exiftool:libimage-exiftool-perl djpeg:libjpeg-turbo-progs jpegtran:libjpeg-turbo-progs chromium:chromium
+
+# Fuzz targets run briefly in `make test`: package:FuzzName.
+FUZZ_TARGETS ?=
+
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: all build test vet tools fuzz bench run lint package deploy clean
+
+all: build
+
+build:
+	$(GO) build -o $(BIN) ./cmd/sanitizer
+
+## tools: install the Debian packages the tests need, only when one is missing.
+tools:
+	@missing=""; \
+	for t in $(TEST_TOOLS); do \
+	  cmd=$${t%%:*}; pkg=$${t#*:}; \
+	  command -v $$cmd >/dev/null 2>&1 || missing="$$missing $$pkg"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing test tools:$$missing"; \
+	  $(SUDO) apt-get update -qq && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+vet:
+	$(GO) vet ./...
+
+## test: every test, with the race detector, then each fuzz target briefly.
+test: tools vet
+	$(GO) test -race -timeout 30m ./...
+	@$(MAKE) --no-print-directory fuzz
+
+fuzz:
+	@for t in $(FUZZ_TARGETS); do \
+	  pkg=$${t%%:*}; name=$${t#*:}; \
+	  echo "fuzz $$name in $$pkg for $(FUZZTIME)"; \
+	  $(GO) test -run='^$$' -fuzz="^$$name$$" -fuzztime=$(FUZZTIME) $$pkg || exit 1; \
+	done
+
+bench: build
+	$(GO) test -run='^$$' -bench=. -benchmem ./...
+
+## run: the whole system on this machine, with sample uploads processed.
+run: build
+	./$(BIN) run --addr $(ADDR) --data $(DATA) --samples
+
+lint: vet
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	@if command -v staticcheck >/dev/null 2>&1; then staticcheck ./...; else echo "staticcheck not installed: skipped (go install honnef.co/go/tools/cmd/staticcheck@latest)"; fi
+
+## package: one reproducible zip per Lambda, bootstrap for provided.al2023 on arm64.
+package:
+	@mkdir -p dist
+	@for f in $(LAMBDAS); do \
+	  rm -rf dist/$$f && mkdir -p dist/$$f && \
+	  CGO_ENABLED=0 GOOS=linux GOARCH=arm64 $(GO) build -trimpath -tags lambda.norpc -ldflags='-s -w -buildid=' -o dist/$$f/bootstrap ./functions/$$f || exit 1; \
+	  touch -d '1980-01-01 00:00:00' dist/$$f/bootstrap; \
+	  rm -f dist/$$f.zip; (cd dist/$$f && TZ=UTC zip -q -X -D ../$$f.zip bootstrap) || exit 1; \
+	  echo "dist/$$f.zip"; \
+	done
+
+clean:
+	rm -rf bin dist
