@@ -190,12 +190,22 @@ func layoutGraph(definition string, status map[string]string) (*graph, error) {
 	for _, e := range edges {
 		a, b := pos[e.from], pos[e.to]
 		var d string
-		if b.Y > a.Y {
+		switch {
+		case e.catch && b.Y > a.Y+a.H+gapY:
+			// An error transition that skips layers leaves from the side, so it runs
+			// beside the success path instead of through it.
+			x1, y1 := a.X+a.W, a.Y+a.H/2
+			x2, y2 := b.X+b.W/2, b.Y
+			if x2 < a.X+a.W/2 {
+				x1 = a.X
+			}
+			d = fmt.Sprintf("M%d %d C%d %d %d %d %d %d", x1, y1, x2, y1, x2, y2-gapY, x2, y2)
+		case b.Y > a.Y:
 			x1, y1 := a.X+a.W/2, a.Y+a.H
 			x2, y2 := b.X+b.W/2, b.Y
 			my := (y1 + y2) / 2
 			d = fmt.Sprintf("M%d %d C%d %d %d %d %d %d", x1, y1, x1, my, x2, my, x2, y2)
-		} else {
+		default:
 			// A loop back up (or sideways): leave and re-enter on the right side.
 			x1, y1 := a.X+a.W, a.Y+a.H/2
 			x2, y2 := b.X+b.W, b.Y+b.H/2
