@@ -71,12 +71,15 @@ func (b *bitReader) receiveExtend(s uint) int32 {
 	return v
 }
 
-const lutBits = 9
+const lutBits = 10
 
 // huffDecoder decodes one Huffman table (T.81 F.2.2.3, with a lookup table
 // for codes up to lutBits long).
 type huffDecoder struct {
 	lut     [1 << lutBits]uint16 // length<<8 | symbol; 0 when longer than lutBits
+	// fastAC decodes an AC code and its magnitude bits at once when both fit
+	// in lutBits: value<<16 | run<<8 | total length; 0 otherwise.
+	fastAC  [1 << lutBits]int32
 	maxcode [17]int32            // largest code of each length, -1 if none
 	valptr  [17]int32            // index in vals of the first code of each length
 	mincode [17]int32
@@ -84,8 +87,9 @@ type huffDecoder struct {
 	nvals   int
 }
 
-// newHuffDecoder builds a table from a DHT's code counts and symbols.
-func newHuffDecoder(counts [16]byte, vals []byte) (*huffDecoder, error) {
+// newHuffDecoder builds a table from a DHT's code counts and symbols; ac
+// adds the combined code-and-value lookup for AC tables.
+func newHuffDecoder(counts [16]byte, vals []byte, ac bool) (*huffDecoder, error) {
 	h := &huffDecoder{nvals: len(vals)}
 	copy(h.vals[:], vals)
 	code, k := int32(0), int32(0)
@@ -113,6 +117,20 @@ func newHuffDecoder(counts [16]byte, vals []byte) (*huffDecoder, error) {
 		}
 		code = (code + n) << 1
 		k += n
+	}
+	if ac {
+		for i, e := range h.lut {
+			l, rs := uint(e>>8), e&0xFF
+			r, t := uint(rs>>4), uint(rs&15)
+			if l == 0 || t == 0 || l+t > lutBits {
+				continue
+			}
+			v := int32(i>>(lutBits-l-t)) & (1<<t - 1)
+			if v < 1<<(t-1) {
+				v += -1<<t + 1
+			}
+			h.fastAC[i] = v<<16 | int32(r<<8) | int32(l+t)
+		}
 	}
 	return h, nil
 }

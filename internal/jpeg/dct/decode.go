@@ -26,6 +26,7 @@ type decoder struct {
 	dc, ac   [4]*huffDecoder
 	tq       []int  // each component's quantisation table selector
 	latched  []bool // component's quantisation table latched by a scan
+	scanned  []bool // component decoded by a sequential scan
 	restart  int
 	scans    int
 	br       bitReader
@@ -96,8 +97,10 @@ func Decode(data []byte, lim Limits) (*Image, error) {
 		switch m {
 		case mSOF0, mSOF1, mSOF2:
 			err = d.parseSOF(m, seg)
-		case 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF:
-			err = unsupported("frame type SOF%d (only baseline, extended and progressive Huffman)", m-0xC0)
+		case 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF:
+			err = unsupported("arithmetic coding (SOF%d)", m-0xC0)
+		case 0xC3, 0xC5, 0xC6, 0xC7:
+			err = unsupported("lossless or hierarchical frame (SOF%d)", m-0xC0)
 		case mDAC:
 			err = unsupported("arithmetic coding")
 		case mDHT:
@@ -107,6 +110,7 @@ func Decode(data []byte, lim Limits) (*Image, error) {
 		case mDRI:
 			if len(seg) != 2 {
 				err = formatErr("DRI length")
+				break
 			}
 			d.restart = int(binary.BigEndian.Uint16(seg))
 		case mDNL:
@@ -167,12 +171,10 @@ func (d *decoder) parseSOF(m byte, seg []byte) error {
 		img.Components = append(img.Components, c)
 		d.tq = append(d.tq, int(seg[8+3*i]))
 	}
-	if img.blockCount()*64 > 3*d.lim.MaxPixels+64*64 {
-		return &LimitError{Msg: "sampling factors need more blocks than allowed"}
-	}
 	img.layout()
 	d.img = img
 	d.latched = make([]bool, nc)
+	d.scanned = make([]bool, nc)
 	return nil
 }
 
@@ -195,7 +197,7 @@ func (d *decoder) parseDHT(seg []byte) error {
 		if total > 256 || len(seg) < 17+total {
 			return formatErr("DHT length")
 		}
-		h, err := newHuffDecoder(counts, seg[17:17+total])
+		h, err := newHuffDecoder(counts, seg[17:17+total], class == 1)
 		if err != nil {
 			return err
 		}

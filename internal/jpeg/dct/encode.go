@@ -224,6 +224,7 @@ func countBlock(blk []int16, pred *int32, dcFreq, acFreq *[256]int64) error {
 		acFreq[0]++
 		return nil
 	}
+	blk = blk[:64:64]
 	diff := int32(blk[0]) - *pred
 	*pred = int32(blk[0])
 	s := magnitude(diff)
@@ -231,28 +232,35 @@ func countBlock(blk []int16, pred *int32, dcFreq, acFreq *[256]int64) error {
 		return errTooLarge
 	}
 	dcFreq[s]++
-	r := 0
-	for k := 1; k < 64; k++ {
-		v := blk[zigzag[k]]
-		if v == 0 {
-			r++
-			continue
-		}
-		for r > 15 {
+	last := 0
+	for m := nonzero(blk); m != 0; m &= m - 1 {
+		k := bits.TrailingZeros64(m)
+		r := k - last - 1
+		last = k
+		for ; r > 15; r -= 16 {
 			acFreq[0xF0]++
-			r -= 16
 		}
-		s := magnitude(int32(v))
+		s := magnitude(int32(blk[k]))
 		if s > 10 {
 			return errTooLarge
 		}
 		acFreq[r<<4|int(s)]++
-		r = 0
 	}
-	if r > 0 {
+	if last < 63 {
 		acFreq[0]++
 	}
 	return nil
+}
+
+// nonzero returns a mask with bit k set when AC coefficient k is not zero.
+func nonzero(blk []int16) uint64 {
+	blk = blk[:64:64]
+	var m uint64
+	for k := 1; k < 64; k++ {
+		v := uint16(blk[k])
+		m |= uint64((v|-v)>>15) << k
+	}
+	return m
 }
 
 func magnitude(v int32) uint {
@@ -274,6 +282,13 @@ func (w *bitWriter) put(code uint32, size uint) {
 	w.acc = w.acc<<size | uint64(code)
 	w.n += size
 	if w.n >= 32 {
+		w.n -= 32
+		v := uint32(w.acc >> w.n)
+		if x := ^v; (x-0x01010101)&^x&0x80808080 == 0 { // no 0xFF byte
+			w.buf = append(w.buf, byte(v>>24), byte(v>>16), byte(v>>8), byte(v))
+			return
+		}
+		w.n += 32
 		w.flush()
 	}
 }
@@ -306,27 +321,25 @@ func (w *bitWriter) block(blk []int16, pred *int32, dc, ac *huffEncoder) {
 		w.put(uint32(ac.code[0]), uint(ac.size[0]))
 		return
 	}
+	blk = blk[:64:64]
 	diff := int32(blk[0]) - *pred
 	*pred = int32(blk[0])
 	s := magnitude(diff)
 	w.put(uint32(dc.code[s])<<s|extra(diff, s), uint(dc.size[s])+s)
-	r := 0
-	for k := 1; k < 64; k++ {
-		v := int32(blk[zigzag[k]])
-		if v == 0 {
-			r++
-			continue
-		}
-		for r > 15 {
+	last := 0
+	for m := nonzero(blk); m != 0; m &= m - 1 {
+		k := bits.TrailingZeros64(m)
+		r := k - last - 1
+		last = k
+		for ; r > 15; r -= 16 {
 			w.put(uint32(ac.code[0xF0]), uint(ac.size[0xF0]))
-			r -= 16
 		}
+		v := int32(blk[k])
 		s := magnitude(v)
 		sym := r<<4 | int(s)
 		w.put(uint32(ac.code[sym])<<s|extra(v, s), uint(ac.size[sym])+s)
-		r = 0
 	}
-	if r > 0 {
+	if last < 63 {
 		w.put(uint32(ac.code[0]), uint(ac.size[0]))
 	}
 }

@@ -21,11 +21,12 @@ type Component struct {
 	// Stride x Rows is the allocated grid: BlocksW x BlocksH rounded up to
 	// whole MCUs, so interleaved scans can address every block of an MCU.
 	Stride, Rows int
-	// Coef holds Stride*Rows blocks of 64 coefficients in natural order.
+	// Coef holds Stride*Rows blocks of 64 coefficients in zig-zag order
+	// (T.81 Figure A.6), the order they are coded in.
 	Coef []int16
 }
 
-// Block returns the 64 coefficients of block (bx, by).
+// Block returns the 64 coefficients of block (bx, by), in zig-zag order.
 func (c *Component) Block(bx, by int) []int16 {
 	i := (by*c.Stride + bx) * 64
 	return c.Coef[i : i+64 : i+64]
@@ -79,20 +80,6 @@ func (m *Image) layout() {
 		}
 		c.Coef = make([]int16, c.Stride*c.Rows*64)
 	}
-}
-
-// blockCount is the number of coefficient blocks layout would allocate.
-func (m *Image) blockCount() int64 {
-	mw, mh := m.mcuSize()
-	mcus := int64(ceilDiv(m.Width, mw)) * int64(ceilDiv(m.Height, mh))
-	if len(m.Components) == 1 {
-		return mcus
-	}
-	var n int64
-	for i := range m.Components {
-		n += mcus * int64(m.Components[i].H*m.Components[i].V)
-	}
-	return n
 }
 
 func ceilDiv(a, b int) int { return (a + b - 1) / b }

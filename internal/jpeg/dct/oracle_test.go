@@ -137,10 +137,10 @@ var jpegtranArgs = map[Transform][]string{
 	Rotate270:  {"-rotate", "270"},
 }
 
-func encode(t testing.TB, img *Image) []byte {
+func encode(t testing.TB, img *Image, segments ...[]byte) []byte {
 	t.Helper()
 	var b bytes.Buffer
-	if err := Encode(&b, img); err != nil {
+	if err := Encode(&b, img, segments...); err != nil {
 		t.Fatalf("Encode: %v", err)
 	}
 	return b.Bytes()
@@ -207,4 +207,27 @@ func TestTransformMatchesJpegtran(t *testing.T) {
 			}
 		})
 	}
+}
+
+// colourSegments returns src's JFIF APP0 and Adobe APP14 segments: they
+// tell a decoder the colour space (YCbCr, RGB, CMYK, YCCK), so a re-encoded
+// image needs them to show the same pixels.
+func colourSegments(t testing.TB, src []byte) [][]byte {
+	var segs [][]byte
+	for pos := 2; pos+4 <= len(src) && src[pos] == 0xFF; {
+		m := src[pos+1]
+		if m == mSOS || m == mEOI {
+			break
+		}
+		n := int(src[pos+2])<<8 | int(src[pos+3])
+		if pos+2+n > len(src) {
+			break
+		}
+		seg := src[pos : pos+2+n]
+		if m == 0xE0 && bytes.HasPrefix(seg[4:], []byte("JFIF\x00")) || m == 0xEE && bytes.HasPrefix(seg[4:], []byte("Adobe")) {
+			segs = append(segs, seg)
+		}
+		pos += 2 + n
+	}
+	return segs
 }

@@ -92,6 +92,14 @@ func (d *decoder) parseSOS(seg, data []byte, pos int) (int, error) {
 			d.latched[ci] = true
 		}
 		blocks += c.H * c.V
+		if kind == scanSequential {
+			// A sequential scan codes each block whole; were a component
+			// scanned twice, libjpeg would start from zeros again.
+			if d.scanned[ci] {
+				clear(c.Coef)
+			}
+			d.scanned[ci] = true
+		}
 	}
 	if ns > 1 && blocks > 10 {
 		return 0, formatErr("%d blocks per MCU", blocks)
@@ -235,10 +243,27 @@ func (d *decoder) sequentialBlock(blk []int16, s *scanComp, pred *int32) error {
 		return errCoefRange
 	}
 	*pred = p
-	clear(blk)
+	blk = blk[:64:64]
 	blk[0] = int16(p)
+	ac := s.ac
 	for k := 1; k < 64; {
-		rs, err := br.decode(s.ac)
+		if br.n < 32 {
+			br.fill()
+		}
+		// Most codes and their magnitude bits fit the lookup table.
+		if e := ac.fastAC[br.acc>>(64-lutBits)]; e != 0 {
+			l := uint(e & 0xFF)
+			br.acc <<= l
+			br.n -= l
+			k += int(e >> 8 & 0xFF)
+			if k > 63 {
+				return formatErr("AC coefficient past the block")
+			}
+			blk[k] = int16(e >> 16)
+			k++
+			continue
+		}
+		rs, err := br.decode(ac)
 		if err != nil {
 			return err
 		}
@@ -254,7 +279,7 @@ func (d *decoder) sequentialBlock(blk []int16, s *scanComp, pred *int32) error {
 		if k > 63 || t > 10 {
 			return formatErr("AC coefficient past the block or too large")
 		}
-		blk[zigzag[k]] = int16(br.receiveExtend(t))
+		blk[k] = int16(br.receiveExtend(t))
 		k++
 	}
 	return nil
@@ -312,7 +337,7 @@ func (d *decoder) acFirst(blk []int16, s *scanComp, ss, se, al int) error {
 		if v < -32768 || v > 32767 {
 			return errCoefRange
 		}
-		blk[zigzag[k]] = int16(v)
+		blk[k] = int16(v)
 		k++
 	}
 	return nil
@@ -350,7 +375,7 @@ func (d *decoder) acRefine(blk []int16, s *scanComp, ss, se, al int) error {
 				break
 			}
 			for ; k <= se; k++ {
-				c := &blk[zigzag[k]]
+				c := &blk[k]
 				if *c != 0 {
 					if br.bit() && *c&p1 == 0 {
 						if *c >= 0 {
@@ -370,13 +395,13 @@ func (d *decoder) acRefine(blk []int16, s *scanComp, ss, se, al int) error {
 				if k > se {
 					return formatErr("AC refinement past the band")
 				}
-				blk[zigzag[k]] = val
+				blk[k] = val
 			}
 		}
 	}
 	if d.eobrun > 0 {
 		for ; k <= se; k++ {
-			c := &blk[zigzag[k]]
+			c := &blk[k]
 			if *c != 0 && br.bit() && *c&p1 == 0 {
 				if *c >= 0 {
 					*c += p1

@@ -111,17 +111,23 @@ func (m *Image) Transform(t Transform) (*Image, error) {
 	}
 	out.layout()
 
-	// Per-coefficient permutation and sign: out[k] = sign[k] * in[perm[k]].
+	// Per-coefficient permutation and sign, in zig-zag order:
+	// out[k] = in[perm[k]] * sign[k].
+	var unzig [64]uint8
+	for k, n := range zigzag {
+		unzig[n] = uint8(k)
+	}
 	var perm [64]uint8
-	var neg [64]bool
-	for u := 0; u < 8; u++ { // vertical frequency of the output
-		for v := 0; v < 8; v++ { // horizontal frequency of the output
-			k := u*8 + v
-			perm[k] = uint8(k)
-			if transpose {
-				perm[k] = uint8(v*8 + u)
-			}
-			neg[k] = (mx && v&1 == 1) != (my && u&1 == 1)
+	var sign [64]int16
+	for k, n := range zigzag {
+		u, v := int(n/8), int(n%8) // vertical, horizontal frequency of the output
+		perm[k] = uint8(k)
+		if transpose {
+			perm[k] = unzig[v*8+u]
+		}
+		sign[k] = 1
+		if (mx && v&1 == 1) != (my && u&1 == 1) {
+			sign[k] = -1
 		}
 	}
 	for i := range out.Components {
@@ -140,13 +146,9 @@ func (m *Image) Transform(t Transform) (*Image, error) {
 				if transpose {
 					sx, sy = ty, tx
 				}
-				in, o := src.Block(sx, sy), dst.Block(bx, by)
+				in, o := (*[64]int16)(src.Block(sx, sy)), (*[64]int16)(dst.Block(bx, by))
 				for k := range 64 {
-					c := in[perm[k]]
-					if neg[k] {
-						c = -c
-					}
-					o[k] = c
+					o[k] = in[perm[k]] * sign[k]
 				}
 			}
 		}
