@@ -76,12 +76,12 @@ const lutBits = 10
 // huffDecoder decodes one Huffman table (T.81 F.2.2.3, with a lookup table
 // for codes up to lutBits long).
 type huffDecoder struct {
-	lut     [1 << lutBits]uint16 // length<<8 | symbol; 0 when longer than lutBits
+	lut [1 << lutBits]uint16 // length<<8 | symbol; 0 when longer than lutBits
 	// fastAC decodes an AC code and its magnitude bits at once when both fit
 	// in lutBits: value<<16 | run<<8 | total length; 0 otherwise.
 	fastAC  [1 << lutBits]int32
-	maxcode [17]int32            // largest code of each length, -1 if none
-	valptr  [17]int32            // index in vals of the first code of each length
+	maxcode [17]int32 // largest code of each length, -1 if none
+	valptr  [17]int32 // index in vals of the first code of each length
 	mincode [17]int32
 	vals    [256]byte
 	nvals   int
