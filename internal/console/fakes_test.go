@@ -56,11 +56,12 @@ type fakeExec struct {
 }
 
 type fakeSFN struct {
-	mu       sync.Mutex
-	t0       time.Time
-	execs    []*fakeExec
-	started  []sfn.StartExecutionInput
-	redriven []string
+	mu         sync.Mutex
+	definition string // testDefinition when empty
+	t0         time.Time
+	execs      []*fakeExec
+	started    []sfn.StartExecutionInput
+	redriven   []string
 }
 
 func newFakeSFN() *fakeSFN {
@@ -198,7 +199,13 @@ func (f *fakeSFN) DescribeStateMachine(ctx context.Context, in *sfn.DescribeStat
 	if aws.ToString(in.StateMachineArn) != testMachineARN {
 		return nil, &types.StateMachineDoesNotExist{Message: aws.String("no such state machine")}
 	}
-	return &sfn.DescribeStateMachineOutput{StateMachineArn: in.StateMachineArn, Definition: aws.String(testDefinition), Name: aws.String("sanitizer")}, nil
+	f.mu.Lock()
+	def := f.definition
+	f.mu.Unlock()
+	if def == "" {
+		def = testDefinition
+	}
+	return &sfn.DescribeStateMachineOutput{StateMachineArn: in.StateMachineArn, Definition: aws.String(def), Name: aws.String("sanitizer")}, nil
 }
 
 // ListExecutions pages two at a time so the console's paging is exercised.
