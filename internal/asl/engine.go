@@ -66,9 +66,6 @@ func New(o Options) *Engine {
 			return t.C, t.Stop
 		}
 	}
-	if o.Random == nil {
-		o.Random = cryptoFloat
-	}
 	if o.Region == "" {
 		o.Region = "us-east-1"
 	}
@@ -90,6 +87,14 @@ func realSleep(ctx context.Context, d time.Duration) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
+}
+
+// random is Options.Random, or crypto/rand when none was given.
+func (e *Engine) random() float64 {
+	if e.o.Random != nil {
+		return e.o.Random()
+	}
+	return cryptoFloat()
 }
 
 func cryptoFloat() float64 {
@@ -115,6 +120,7 @@ type Execution struct {
 	smArn     string
 	input     any
 	startTime time.Time
+	startISO  string // $$.Execution.StartTime
 	deadline  time.Time
 
 	mu           sync.Mutex
@@ -221,7 +227,7 @@ func (e *Engine) Start(ctx context.Context, sm *StateMachine, name string, input
 func (e *Engine) newExecution(sm *StateMachine, name string, in any, start time.Time) *Execution {
 	smArn := sm.ARN()
 	arn := strings.Replace(smArn, ":stateMachine:", ":execution:", 1) + ":" + name
-	x := &Execution{eng: e, sm: sm, name: name, arn: arn, smArn: smArn, input: in, startTime: start, status: StatusRunning}
+	x := &Execution{eng: e, sm: sm, name: name, arn: arn, smArn: smArn, input: in, startTime: start, startISO: isoTime(start), status: StatusRunning}
 	if sm.TimeoutSeconds > 0 {
 		x.deadline = start.Add(time.Duration(sm.TimeoutSeconds) * time.Second)
 	}
@@ -310,13 +316,21 @@ func (x *Execution) stopFailure() *Failure {
 // record appends an event. prev is the event this one follows in its thread
 // of execution (nil: the last event recorded).
 func (x *Execution) record(prev *int64, typ string, details any) int64 {
+	return x.recordAt(time.Time{}, prev, typ, details)
+}
+
+// recordAt is record with a timestamp the caller already read (zero: now).
+func (x *Execution) recordAt(ts time.Time, prev *int64, typ string, details any) int64 {
+	if ts.IsZero() {
+		ts = x.eng.o.Now()
+	}
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	p := x.lastEventID()
 	if prev != nil {
 		p = *prev
 	}
-	id := x.recordLocked(p, typ, details)
+	id := x.recordLockedAt(ts, p, typ, details)
 	if prev != nil {
 		*prev = id
 	}
@@ -324,8 +338,12 @@ func (x *Execution) record(prev *int64, typ string, details any) int64 {
 }
 
 func (x *Execution) recordLocked(prev int64, typ string, details any) int64 {
+	return x.recordLockedAt(x.eng.o.Now(), prev, typ, details)
+}
+
+func (x *Execution) recordLockedAt(ts time.Time, prev int64, typ string, details any) int64 {
 	id := int64(len(x.events)) + 1
-	ev := HistoryEvent{Timestamp: x.eng.o.Now(), Type: typ, ID: id, PreviousEventID: prev, Details: details}
+	ev := HistoryEvent{Timestamp: ts, Type: typ, ID: id, PreviousEventID: prev, Details: details}
 	x.events = append(x.events, ev)
 	if o := x.eng.o.Observer; o != nil {
 		o.Event(x, ev)
