@@ -89,7 +89,6 @@ func (l *LambdaTasks) RunTask(ctx context.Context, resource string, input json.R
 	return nil, &TaskError{Name: ErrTaskFailed, Cause: "no handler for resource " + resource}
 }
 
-
 // handler finds the function for an ARN, partial ARN or name, ignoring a
 // version or alias qualifier when no exact entry exists.
 func (l *LambdaTasks) handler(fn string) (lambda.Handler, string, bool) {
