@@ -550,6 +550,9 @@ func (fr *frame) task(ctx context.Context, env *evalEnv, st *State, raw, eff any
 	}
 	outJSON, f := fr.callRunner(ctx, st.resource, appendJSON(nil, payload), timeout, heartbeat)
 	var res any
+	if f == nil && len(outJSON) > MaxPayloadBytes {
+		f = fail(ErrDataLimitExceeded, "The state/task '%s' returned a result with a size exceeding the maximum number of bytes service limit.", st.Name)
+	}
 	if f == nil {
 		var err error
 		if len(outJSON) == 0 {
@@ -592,6 +595,10 @@ func (fr *frame) task(ctx context.Context, env *evalEnv, st *State, raw, eff any
 	}
 	return fr.exit(env, st, raw, result, nil)
 }
+
+// MaxPayloadBytes is Step Functions' limit on an execution's input and a
+// task's result (256 KiB).
+const MaxPayloadBytes = 262144
 
 type heartbeatKey struct{}
 
