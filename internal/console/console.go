@@ -12,6 +12,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/s3-image-sanitizer/s3-image-sanitizer/internal/metadata"
 )
 
 // Options configures a Console. StepFunctions is required; every other source is
@@ -27,6 +29,9 @@ type Options struct {
 	// input) and the sanitized copy (OutputBucket, same key) for thumbnails.
 	Objects      Objects
 	OutputBucket string
+	// Policy is the metadata policy the object page inspects files with (what counts as
+	// clean); default metadata.DefaultPolicy(). Give the pipeline's policy.
+	Policy metadata.Policy
 	// InputBucket is the bucket reprocess events name when the execution input names none.
 	InputBucket string
 	// Events sends reprocess events; nil hides the reprocess action.
@@ -68,6 +73,8 @@ type Console struct {
 	mu     sync.Mutex
 	inputs map[string]string // execution ARN → input; an execution's input never changes
 	thumbs map[string][]byte // thumbnail cache by object identity
+
+	inspections map[string]inspection // by object identity
 }
 
 // ErrTokenRequired is returned by New when Listen is not a loopback address and no Token
@@ -90,6 +97,9 @@ func New(opt Options) (*Console, error) {
 	}
 	if opt.Now == nil {
 		opt.Now = time.Now
+	}
+	if opt.Policy.Version == "" {
+		opt.Policy = metadata.DefaultPolicy()
 	}
 	if opt.ReprocessSource == "" {
 		opt.ReprocessSource = "s3-image-sanitizer.reprocess"
@@ -115,6 +125,8 @@ func New(opt Options) (*Console, error) {
 		mux:    http.NewServeMux(),
 		inputs: map[string]string{},
 		thumbs: map[string][]byte{},
+
+		inspections: map[string]inspection{},
 	}
 	if c.pages, err = parsePages(); err != nil {
 		return nil, err
