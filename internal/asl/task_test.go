@@ -373,7 +373,9 @@ func TestSNSPublish(t *testing.T) {
 
 func TestDataLimitExceeded(t *testing.T) {
 	big := `"` + strings.Repeat("x", MaxPayloadBytes) + `"`
-	runner := runnerFunc(func(context.Context, string, json.RawMessage) (json.RawMessage, error) { return json.RawMessage(big), nil })
+	runner := runnerFunc(func(context.Context, string, json.RawMessage) (json.RawMessage, error) {
+		return json.RawMessage(big), nil
+	})
 	opts, _ := testOptions(runner)
 	def := `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"` + fnArn + `","Retry":[{"ErrorEquals":["States.ALL"]}],
 		"Catch":[{"ErrorEquals":["States.ALL"],"Next":"H"}],"End":true},"H":{"Type":"Succeed"}}}`
