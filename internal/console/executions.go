@@ -136,23 +136,15 @@ func (c *Console) row(ctx context.Context, e types.ExecutionListItem, now time.T
 
 // input returns an execution's input, cached: Step Functions never changes it.
 func (c *Console) input(ctx context.Context, arn string) (string, error) {
-	c.mu.Lock()
-	in, ok := c.inputs[arn]
-	c.mu.Unlock()
-	if ok {
+	if in, ok := c.inputs.get(arn); ok {
 		return in, nil
 	}
 	out, err := c.opt.StepFunctions.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: aws.String(arn)})
 	if err != nil {
 		return "", err
 	}
-	in = aws.ToString(out.Input)
-	c.mu.Lock()
-	if len(c.inputs) > 100_000 { // bound memory; re-describing is only slower
-		c.inputs = map[string]string{}
-	}
-	c.inputs[arn] = in
-	c.mu.Unlock()
+	in := aws.ToString(out.Input)
+	c.inputs.put(arn, in)
 	return in, nil
 }
 
