@@ -72,6 +72,7 @@ type Console struct {
 	// Caches. An execution's input never changes; thumbnails and inspections are keyed
 	// by object identity (version and ETag).
 	inputs      memo[string]
+	errors      memo[string] // an ended execution's error, by ARN, status and redrive count
 	thumbs      memo[[]byte]
 	inspections memo[inspection]
 }
@@ -123,6 +124,7 @@ func New(opt Options) (*Console, error) {
 		csrf:        csrf,
 		mux:         http.NewServeMux(),
 		inputs:      memo[string]{max: 100_000},
+		errors:      memo[string]{max: 100_000},
 		thumbs:      memo[[]byte]{max: 256},
 		inspections: memo[inspection]{max: 1024},
 	}
