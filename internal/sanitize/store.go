@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 )
 
 // ObjectRef names an object, and optionally the exact version to read: VersionID when
@@ -25,6 +26,8 @@ type ObjectInfo struct {
 	ETag        string
 	Size        int64
 	ContentType string
+	// LastModified is when this version was written (S3 has one-second resolution).
+	LastModified time.Time
 	// Metadata holds the user metadata (x-amz-meta-*), keys in lower case without the prefix.
 	Metadata map[string]string
 }

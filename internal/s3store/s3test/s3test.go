@@ -97,8 +97,10 @@ func NewClient(endpoint string, maxAttempts int) *s3.Client {
 
 type noLimit struct{}
 
-func (noLimit) GetToken(context.Context, uint) (func() error, error) { return func() error { return nil }, nil }
-func (noLimit) AddTokens(uint) error                                   { return nil }
+func (noLimit) GetToken(context.Context, uint) (func() error, error) {
+	return func() error { return nil }, nil
+}
+func (noLimit) AddTokens(uint) error { return nil }
 
 // FailNext makes the next n requests for which match returns true (nil: any
 // request) fail with 503 SlowDown, as S3 does under load.
