@@ -12,11 +12,18 @@ LAMBDAS   := validate strip write verify record-failure unpublish
 TEST_TOOLS := exiftool:libimage-exiftool-perl djpeg:libjpeg-turbo-progs jpegtran:libjpeg-turbo-progs chromium:chromium
 
 # Fuzz targets run briefly in `make test`: package:FuzzName.
-FUZZ_TARGETS ?=
+FUZZ_TARGETS ?= ./internal/eventpattern:FuzzCompileMatch
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all build test vet tools fuzz bench run lint package deploy clean
+# Infrastructure: `make deploy ENV=prod` deploys infra/envs/prod (terraform.tfvars there is read if present).
+ENV           ?= dev
+TERRAFORM     ?= terraform
+TFSEC_VERSION := v1.26.0
+TFSEC         := $(shell $(GO) env GOPATH)/bin/tfsec
+TF_ENVS       := $(wildcard infra/envs/*)
+
+.PHONY: all build test vet tools fuzz bench run lint package deploy infra-check tfsec clean
 
 all: build
 
@@ -40,7 +47,7 @@ vet:
 	$(GO) vet ./...
 
 ## test: every test, with the race detector, then each fuzz target briefly.
-test: tools vet
+test: tools vet infra-check
 	$(GO) test -race -timeout 30m ./...
 	@$(MAKE) --no-print-directory fuzz
 
@@ -72,6 +79,34 @@ package:
 	  dist/lambdazip -o dist/$$f.zip dist/$$f/bootstrap || exit 1; \
 	  echo "dist/$$f.zip"; \
 	done
+
+## infra-check: offline checks of infra/ (terraform fmt when terraform is installed, tfsec with zero findings).
+## The schema, policy and permission-matrix checks are Go tests (internal/infracheck) that `go test` runs.
+infra-check: tfsec
+	@if command -v $(TERRAFORM) >/dev/null 2>&1; then \
+	  echo "terraform fmt -check -recursive infra"; \
+	  $(TERRAFORM) fmt -check -recursive -diff infra 2>/dev/null || { echo "terraform fmt needed in infra/"; exit 1; }; \
+	else \
+	  echo "terraform not on PATH: fmt check skipped (install it, or go install github.com/hashicorp/terraform@v1.8.5)"; \
+	fi
+	@for env in $(TF_ENVS); do \
+	  echo "tfsec $(TFSEC_VERSION) $$env"; \
+	  $(TFSEC) $$env --no-color --concise-output --no-module-downloads || exit 1; \
+	done
+
+## tfsec: install tfsec $(TFSEC_VERSION) with go install, only when that version is not already built (about a minute).
+tfsec:
+	@if ! $(GO) version -m $(TFSEC) 2>/dev/null | grep -q "mod.*github.com/aquasecurity/tfsec.*$(TFSEC_VERSION)"; then \
+	  echo "installing tfsec $(TFSEC_VERSION) into $(TFSEC)"; \
+	  $(GO) install github.com/aquasecurity/tfsec/cmd/tfsec@$(TFSEC_VERSION); \
+	fi
+
+## deploy: build the Lambda zips, plan infra/envs/$(ENV), and after a yes (or AUTO_APPROVE=1) apply exactly that plan.
+deploy: package
+	$(TERRAFORM) -chdir=infra/envs/$(ENV) init -input=false
+	$(TERRAFORM) -chdir=infra/envs/$(ENV) plan -input=false -out=tfplan
+	@[ "$(AUTO_APPROVE)" = 1 ] || { printf 'Apply this plan to %s? [y/N] ' "$(ENV)"; read answer; [ "$$answer" = y ]; } || { echo "not applied"; exit 1; }
+	$(TERRAFORM) -chdir=infra/envs/$(ENV) apply -input=false tfplan
 
 clean:
 	rm -rf bin dist
