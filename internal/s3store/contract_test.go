@@ -97,7 +97,8 @@ func TestContract(t *testing.T) {
 			if err != nil {
 				t.Fatalf("get %q: %v", key, err)
 			}
-			if !bytes.Equal(got, body) || info.ContentType != "image/jpeg" || info.Metadata["source-sequencer"] != "0A1B" || info.ETag != put.ETag {
+			if !bytes.Equal(got, body) || info.ContentType != "image/jpeg" || info.Metadata["source-sequencer"] != "0A1B" ||
+				info.ETag != put.ETag || info.LastModified.IsZero() {
 				t.Errorf("%q: got %q %+v", key, got, info)
 			}
 			head, err := f.store.Head(ctx, sanitize.ObjectRef{Bucket: "plain", Key: key})

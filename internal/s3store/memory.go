@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/s3-image-sanitizer/s3-image-sanitizer/internal/audit"
 	"github.com/s3-image-sanitizer/s3-image-sanitizer/internal/sanitize"
@@ -26,6 +27,8 @@ type Memory struct {
 	buckets map[string]*memBucket
 	nextVer int
 	Fail    func(op, bucket, key string) error
+	// Now stamps LastModified (time.Now when nil); S3 keeps whole seconds, so does Memory.
+	Now func() time.Time
 }
 
 var (
@@ -43,6 +46,7 @@ type memVersion struct {
 	body         []byte
 	etag         string
 	contentType  string
+	lastModified time.Time
 	metadata     map[string]string
 	deleteMarker bool
 }
@@ -98,7 +102,7 @@ func (m *Memory) find(op string, ref sanitize.ObjectRef) (memVersion, error) {
 
 func (v memVersion) info(bucket, key string) sanitize.ObjectInfo {
 	return sanitize.ObjectInfo{Bucket: bucket, Key: key, VersionID: v.id, ETag: v.etag, Size: int64(len(v.body)),
-		ContentType: v.contentType, Metadata: maps.Clone(v.metadata)}
+		ContentType: v.contentType, LastModified: v.lastModified, Metadata: maps.Clone(v.metadata)}
 }
 
 // Get implements sanitize.Store.
@@ -150,8 +154,12 @@ func (m *Memory) Put(_ context.Context, req sanitize.PutRequest) (sanitize.Objec
 		return sanitize.ObjectInfo{}, m.storageErr("put", ref, sanitize.ErrPreconditionFailed, "etag does not match")
 	}
 	sum := md5.Sum(req.Body)
+	now := time.Now
+	if m.Now != nil {
+		now = m.Now
+	}
 	v := memVersion{body: bytes.Clone(req.Body), etag: hex.EncodeToString(sum[:]), contentType: req.ContentType,
-		metadata: lower(req.Metadata)}
+		lastModified: now().UTC().Truncate(time.Second), metadata: lower(req.Metadata)}
 	m.append(b, req.Key, v)
 	return b.objects[req.Key][len(b.objects[req.Key])-1].info(req.Bucket, req.Key), nil
 }

@@ -48,7 +48,7 @@ func (s *S3) Get(ctx context.Context, ref sanitize.ObjectRef) (io.ReadCloser, sa
 		Bucket: ref.Bucket, Key: ref.Key,
 		VersionID: aws.ToString(out.VersionId), ETag: sanitize.NormalizeETag(aws.ToString(out.ETag)),
 		Size: aws.ToInt64(out.ContentLength), ContentType: aws.ToString(out.ContentType),
-		Metadata: lower(out.Metadata),
+		LastModified: aws.ToTime(out.LastModified), Metadata: lower(out.Metadata),
 	}
 	if err := checkExact(ref, info); err != nil {
 		out.Body.Close()
@@ -73,7 +73,7 @@ func (s *S3) Head(ctx context.Context, ref sanitize.ObjectRef) (sanitize.ObjectI
 		Bucket: ref.Bucket, Key: ref.Key,
 		VersionID: aws.ToString(out.VersionId), ETag: sanitize.NormalizeETag(aws.ToString(out.ETag)),
 		Size: aws.ToInt64(out.ContentLength), ContentType: aws.ToString(out.ContentType),
-		Metadata: lower(out.Metadata),
+		LastModified: aws.ToTime(out.LastModified), Metadata: lower(out.Metadata),
 	}
 	return info, checkExact(ref, info)
 }

@@ -56,9 +56,13 @@ func (s *Service) Validate(ctx context.Context, at Attempt, job Job) (Job, error
 		if err != nil {
 			return "", err
 		}
+		w, h := insp.Structure.Width, insp.Structure.Height
+		if max := s.Config.Policy.Limits.MaxPixels; max > 0 && int64(w)*int64(h) > max {
+			return "", &metadata.TooManyPixelsError{Width: w, Height: h, Limit: max}
+		}
 		tags := boundNames(insp.SensitiveTags)
 		job.Validation = &Validation{
-			Width: insp.Width, Height: insp.Height, Bytes: int64(len(b)), SHA256: rec.SHA256In,
+			Width: w, Height: h, Bytes: int64(len(b)), SHA256: rec.SHA256In,
 			ImageDigest: insp.ImageDigest, Orientation: insp.Orientation, SensitiveTags: tags,
 		}
 		rec.ImageDigest, rec.SensitiveTags = insp.ImageDigest, tags
@@ -281,14 +285,15 @@ func (s *Service) Verify(ctx context.Context, at Attempt, job Job) (Job, error) 
 	return job, err
 }
 
-// check proves b clean and its image data equal to want; it returns b's image digest.
+// check proves b clean (and decodable, where image/jpeg decodes its coding process)
+// and its image data equal to want; it returns b's image digest.
 func (s *Service) check(b []byte, want string) (string, error) {
-	insp, err := metadata.Inspect(bytes.NewReader(b), s.Config.Policy)
+	insp, err := metadata.Verify(bytes.NewReader(b), s.Config.Policy, true)
 	if err != nil {
+		if insp != nil {
+			return insp.ImageDigest, err
+		}
 		return "", err
-	}
-	if !insp.Clean {
-		return insp.ImageDigest, &metadata.MetadataRemainsError{Problems: insp.Problems}
 	}
 	if insp.ImageDigest != want {
 		return insp.ImageDigest, &metadata.ImageMismatchError{Want: want, Got: insp.ImageDigest}
