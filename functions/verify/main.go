@@ -7,6 +7,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"os"
 	"time"
 
@@ -29,5 +30,7 @@ func main() {
 		os.Exit(1)
 	}
 	svc := lambdafn.NewService(cfg, s3.NewFromConfig(awsCfg), time.Now)
-	lambda.Start(lambdafn.Handlers(svc)[lambdafn.FnVerify])
+	// Lambda captures stderr; JSON lines suit the functions\' JSON log format.
+	log := slog.New(slog.NewJSONHandler(os.Stderr, nil))
+	lambda.Start(lambdafn.Handlers(svc, log)[lambdafn.FnVerify])
 }

@@ -24,8 +24,12 @@ var Functions = []string{FnValidate, FnStrip, FnWrite, FnVerify, FnRecordFailure
 
 // Handlers returns every step's aws-lambda-go handler, by function name. The same
 // handlers run in Lambda (lambda.Start) and in the local stack (Invoke in process).
-func Handlers(svc *sanitize.Service) map[string]lambda.Handler {
-	h := handlers{svc: svc, log: slog.Default()}
+// Each invocation logs one line to log (nil: slog.Default()).
+func Handlers(svc *sanitize.Service, log *slog.Logger) map[string]lambda.Handler {
+	if log == nil {
+		log = slog.Default()
+	}
+	h := handlers{svc: svc, log: log}
 	return map[string]lambda.Handler{
 		FnValidate:      lambda.NewHandler(h.validate),
 		FnStrip:         lambda.NewHandler(h.strip),
