@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/s3-image-sanitizer/s3-image-sanitizer/internal/asl"
 	"github.com/s3-image-sanitizer/s3-image-sanitizer/statemachine"
 )
 
@@ -130,5 +131,26 @@ func TestEveryTaskRetriesTransientsAndCatchesEverything(t *testing.T) {
 	}
 	if tasks != 6 {
 		t.Errorf("%d Lambda tasks, want 6", tasks)
+	}
+}
+
+// The definition passes the project's ASL validator (the same one the local stack runs).
+func TestDefinitionIsValidASL(t *testing.T) {
+	out, err := statemachine.Render(arns())
+	if err != nil {
+		t.Fatal(err)
+	}
+	sm, err := asl.Parse(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"Route", "Validate", "Strip", "Write", "Verify", "Unpublish", "RecordFailure", "NotifyFailure", "Failed"} {
+		if !slices.Contains(sm.StateNames(), name) {
+			t.Errorf("no state %s", name)
+		}
+	}
+	// An unrendered template must not pass: its placeholders are not ARNs.
+	if _, err := asl.Parse([]byte(strings.ReplaceAll(statemachine.Template(), `"Next": "Strip"`, `"Next": "Strp"`))); err == nil {
+		t.Error("a definition with a dangling Next passed validation")
 	}
 }

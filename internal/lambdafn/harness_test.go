@@ -87,11 +87,11 @@ func newPipeline(t *testing.T) *pipeline {
 
 // upload puts body into the input bucket and returns the Object Created event S3
 // would send for it, with a sequencer greater than every earlier upload's.
-func (p *pipeline) upload(key string, body []byte) []byte {
-	p.t.Helper()
+func (p *pipeline) upload(t *testing.T, key string, body []byte) []byte {
+	t.Helper()
 	out, err := p.client.PutObject(context.Background(), &s3.PutObjectInput{Bucket: aws.String("uploads"), Key: aws.String(key), Body: bytes.NewReader(body)})
 	if err != nil {
-		p.t.Fatalf("upload %q: %v", key, err)
+		t.Fatalf("upload %q: %v", key, err)
 	}
 	return p.event("Object Created", key, aws.ToString(out.VersionId), sanitize.NormalizeETag(aws.ToString(out.ETag)), int64(len(body)))
 }
@@ -112,24 +112,24 @@ func (p *pipeline) event(detailType, key, version, etag string, size int64) []by
 }
 
 // run starts an execution for event and waits for it to end.
-func (p *pipeline) run(event []byte) (asl.Description, *asl.Execution) {
-	p.t.Helper()
+func (p *pipeline) run(t *testing.T, event []byte) (asl.Description, *asl.Execution) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	x, err := p.engine.Start(ctx, p.sm, fmt.Sprintf("exec-%d", p.execs.Add(1)), event)
 	if err != nil {
-		p.t.Fatal(err)
+		t.Fatal(err)
 	}
 	d, err := x.Wait(ctx)
 	if err != nil {
-		p.t.Fatal(err)
+		t.Fatal(err)
 	}
 	return d, x
 }
 
 // output reads the output bucket's object for key; ok is false when there is none.
-func (p *pipeline) output(key string) (body []byte, meta map[string]string, ok bool) {
-	p.t.Helper()
+func (p *pipeline) output(t *testing.T, key string) (body []byte, meta map[string]string, ok bool) {
+	t.Helper()
 	out, err := p.client.GetObject(context.Background(), &s3.GetObjectInput{Bucket: aws.String("sanitized"), Key: aws.String(key)})
 	if err != nil {
 		return nil, nil, false
@@ -137,10 +137,10 @@ func (p *pipeline) output(key string) (body []byte, meta map[string]string, ok b
 	defer out.Body.Close()
 	b, err := io.ReadAll(out.Body)
 	if err != nil {
-		p.t.Fatal(err)
+		t.Fatal(err)
 	}
 	if aws.ToString(out.ContentType) != "image/jpeg" {
-		p.t.Errorf("%q: content type %q", key, aws.ToString(out.ContentType))
+		t.Errorf("%q: content type %q", key, aws.ToString(out.ContentType))
 	}
 	return b, out.Metadata, true
 }
