@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 // TaskRunner performs a Task state's work. resource is the state's Resource
@@ -66,9 +68,6 @@ func New(o Options) *Engine {
 			return t.C, t.Stop
 		}
 	}
-	if o.Random == nil {
-		o.Random = cryptoFloat
-	}
 	if o.Region == "" {
 		o.Region = "us-east-1"
 	}
@@ -90,6 +89,14 @@ func realSleep(ctx context.Context, d time.Duration) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
+}
+
+// random is Options.Random, or crypto/rand when none was given.
+func (e *Engine) random() float64 {
+	if e.o.Random != nil {
+		return e.o.Random()
+	}
+	return cryptoFloat()
 }
 
 func cryptoFloat() float64 {
@@ -115,12 +122,14 @@ type Execution struct {
 	smArn     string
 	input     any
 	startTime time.Time
+	startISO  string // $$.Execution.StartTime
 	deadline  time.Time
 
 	mu           sync.Mutex
 	status       string
 	output       any
 	failure      *Failure
+	stopReason   *Failure // the error and cause given to Stop
 	stopTime     time.Time
 	redriveCount int64
 	redriveTime  time.Time
@@ -174,6 +183,27 @@ var (
 	errTimedOut = errors.New("execution timed out")
 )
 
+// InvalidNameError rejects an execution name as StartExecution does.
+type InvalidNameError struct{ Name, Reason string }
+
+func (e *InvalidNameError) Error() string {
+	return fmt.Sprintf("invalid execution name %q: %s", e.Name, e.Reason)
+}
+
+// checkExecutionName applies AWS's rules: 1 to 80 characters, and no
+// whitespace, control characters or any of < > { } [ ] ? * " # % \ ^ | ~ ` $ & , ; : /
+func checkExecutionName(name string) error {
+	if n := utf8.RuneCountInString(name); n < 1 || n > 80 {
+		return &InvalidNameError{name, "it must be 1 to 80 characters long"}
+	}
+	for _, r := range name {
+		if unicode.IsSpace(r) || r < 0x20 || r >= 0x7f && r <= 0x9f || strings.ContainsRune("<>{}[]?*\"#%\\^|~`$&,;:/", r) {
+			return &InvalidNameError{name, fmt.Sprintf("it must not contain %q", r)}
+		}
+	}
+	return nil
+}
+
 // WithARN returns a copy of the machine that executions report as arn.
 func (sm *StateMachine) WithARN(arn string) *StateMachine {
 	c := *sm
@@ -201,6 +231,9 @@ func (sm *StateMachine) machineName() string {
 // shutting down). Stop aborts it.
 func (e *Engine) Start(ctx context.Context, sm *StateMachine, name string, input []byte) (*Execution, error) {
 	var in any = map[string]any{}
+	if len(input) > MaxPayloadBytes {
+		return nil, fmt.Errorf("execution input is %d bytes, more than the %d allowed", len(input), MaxPayloadBytes)
+	}
 	if len(strings.TrimSpace(string(input))) > 0 {
 		v, err := parseJSON(input)
 		if err != nil {
@@ -210,6 +243,9 @@ func (e *Engine) Start(ctx context.Context, sm *StateMachine, name string, input
 	}
 	if name == "" {
 		name = newUUID(e.o.Random)
+	}
+	if err := checkExecutionName(name); err != nil {
+		return nil, err
 	}
 	x := e.newExecution(sm, name, in, e.o.Now())
 	id := x.record(nil, "ExecutionStarted", &ExecutionStartedEventDetails{Input: Payload{in}, RoleArn: x.roleArn()})
@@ -221,7 +257,7 @@ func (e *Engine) Start(ctx context.Context, sm *StateMachine, name string, input
 func (e *Engine) newExecution(sm *StateMachine, name string, in any, start time.Time) *Execution {
 	smArn := sm.ARN()
 	arn := strings.Replace(smArn, ":stateMachine:", ":execution:", 1) + ":" + name
-	x := &Execution{eng: e, sm: sm, name: name, arn: arn, smArn: smArn, input: in, startTime: start, status: StatusRunning}
+	x := &Execution{eng: e, sm: sm, name: name, arn: arn, smArn: smArn, input: in, startTime: start, startISO: isoTime(start), status: StatusRunning}
 	if sm.TimeoutSeconds > 0 {
 		x.deadline = start.Add(time.Duration(sm.TimeoutSeconds) * time.Second)
 	}
@@ -301,8 +337,8 @@ func (x *Execution) lastEventID() int64 { return int64(len(x.events)) }
 
 // stopFailure is the error and cause given to Stop.
 func (x *Execution) stopFailure() *Failure {
-	if x.failure != nil {
-		return x.failure
+	if x.stopReason != nil {
+		return x.stopReason
 	}
 	return &Failure{}
 }
@@ -310,13 +346,21 @@ func (x *Execution) stopFailure() *Failure {
 // record appends an event. prev is the event this one follows in its thread
 // of execution (nil: the last event recorded).
 func (x *Execution) record(prev *int64, typ string, details any) int64 {
+	return x.recordAt(time.Time{}, prev, typ, details)
+}
+
+// recordAt is record with a timestamp the caller already read (zero: now).
+func (x *Execution) recordAt(ts time.Time, prev *int64, typ string, details any) int64 {
+	if ts.IsZero() {
+		ts = x.eng.o.Now()
+	}
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	p := x.lastEventID()
 	if prev != nil {
 		p = *prev
 	}
-	id := x.recordLocked(p, typ, details)
+	id := x.recordLockedAt(ts, p, typ, details)
 	if prev != nil {
 		*prev = id
 	}
@@ -324,8 +368,12 @@ func (x *Execution) record(prev *int64, typ string, details any) int64 {
 }
 
 func (x *Execution) recordLocked(prev int64, typ string, details any) int64 {
+	return x.recordLockedAt(x.eng.o.Now(), prev, typ, details)
+}
+
+func (x *Execution) recordLockedAt(ts time.Time, prev int64, typ string, details any) int64 {
 	id := int64(len(x.events)) + 1
-	ev := HistoryEvent{Timestamp: x.eng.o.Now(), Type: typ, ID: id, PreviousEventID: prev, Details: details}
+	ev := HistoryEvent{Timestamp: ts, Type: typ, ID: id, PreviousEventID: prev, Details: details}
 	x.events = append(x.events, ev)
 	if o := x.eng.o.Observer; o != nil {
 		o.Event(x, ev)
@@ -428,11 +476,18 @@ func (x *Execution) Stop(errName, cause string) error {
 		x.mu.Unlock()
 		return ErrNotRunning
 	}
-	x.failure = &Failure{Error: errName, Cause: cause, HasError: errName != "", HasCause: cause != ""}
-	cancel := x.cancel
+	x.stopReason = &Failure{Error: errName, Cause: cause, HasError: errName != "", HasCause: cause != ""}
+	cancel, done := x.cancel, x.done
 	x.mu.Unlock()
 	cancel(errAborted)
-	<-x.Done()
+	<-done
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if x.status == StatusRunning {
+		// Its run had already ended with the host's context (not yet
+		// resumed): abort it here.
+		x.terminate(StatusAborted, "ExecutionAborted", x.stopFailure())
+	}
 	return nil
 }
 
@@ -460,6 +515,7 @@ func (x *Execution) Redrive(ctx context.Context) error {
 	x.redriveTime = x.eng.o.Now()
 	x.status = StatusRunning
 	x.failure = nil
+	x.stopReason = nil
 	x.output = nil
 	x.stopTime = time.Time{}
 	if x.sm.TimeoutSeconds > 0 {

@@ -75,16 +75,17 @@ func (f *Failure) output() map[string]any {
 
 // matches reports whether an ErrorEquals list matches this failure.
 // States.ALL matches every error except States.Runtime (which AWS never
-// retries or catches); States.TaskFailed matches every error except
-// States.Timeout.
+// retries or catches) and the terminal States.DataLimitExceeded (caught only
+// by name); States.TaskFailed matches every error except States.Timeout.
 func (f *Failure) matches(names []string) bool {
-	if f.Error == ErrRuntime {
+	if f.Error == ErrRuntime || f.interrupted {
 		return false
 	}
 	for _, n := range names {
 		switch {
 		case n == f.Error:
 			return true
+		case f.Error == ErrDataLimitExceeded:
 		case n == ErrAll:
 			return true
 		case n == ErrTaskFailed && f.Error != ErrTimeout && f.Error != ErrHeartbeatTimeout:

@@ -89,13 +89,6 @@ func (l *LambdaTasks) RunTask(ctx context.Context, resource string, input json.R
 	return nil, &TaskError{Name: ErrTaskFailed, Cause: "no handler for resource " + resource}
 }
 
-func (l *LambdaTasks) random() float64 {
-	if l.Random != nil {
-		return l.Random()
-	}
-	return cryptoFloat()
-}
-
 // handler finds the function for an ARN, partial ARN or name, ignoring a
 // version or alias qualifier when no exact entry exists.
 func (l *LambdaTasks) handler(fn string) (lambda.Handler, string, bool) {
@@ -133,7 +126,7 @@ func (l *LambdaTasks) invoke(ctx context.Context, fn string, payload []byte) (ou
 			Cause: fmt.Sprintf("Function not found: %s (Service: AWSLambda; Status Code: 404; Error Code: ResourceNotFoundException)", fn),
 		}
 	}
-	requestID = newUUID(l.random)
+	requestID = newUUID(l.Random)
 	if !strings.HasPrefix(arn, "arn:") {
 		arn = "arn:aws:lambda:us-east-1:123456789012:function:" + arn
 	}
@@ -249,7 +242,7 @@ func (l *LambdaTasks) lambdaInvoke(ctx context.Context, input json.RawMessage) (
 	if params.InvocationType == "Event" {
 		// Asynchronous invocation: AWS answers 202 with an empty payload.
 		go func() { _, _, _ = l.invoke(context.WithoutCancel(ctx), fn, payload) }()
-		return json.Marshal(invokeResponse(nil, newUUID(l.random), 202, l.now()))
+		return json.Marshal(invokeResponse(nil, newUUID(l.Random), 202, l.now()))
 	}
 	out, requestID, err := l.invoke(ctx, fn, payload)
 	if err != nil {
@@ -339,7 +332,7 @@ func (l *LambdaTasks) snsPublish(ctx context.Context, input json.RawMessage) (js
 		}
 		return nil, err
 	}
-	requestID := newUUID(l.random)
+	requestID := newUUID(l.Random)
 	return []byte(toJSON(map[string]any{
 		"MessageId": id,
 		"SdkHttpMetadata": map[string]any{

@@ -3,6 +3,7 @@ package asl
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -247,5 +248,36 @@ func TestExecutionTimeoutDuringTask(t *testing.T) {
 	d, _ = x.Wait(context.Background())
 	if d.Status != StatusSucceeded {
 		t.Fatalf("after redrive %s", d.Status)
+	}
+}
+
+func TestExecutionNames(t *testing.T) {
+	opts, _ := testOptions(nil)
+	sm := mustParse(t, single(`{"Type":"Pass","End":true}`))
+	for _, bad := range []string{strings.Repeat("n", 81), "a b", "key/with/slash", "x:y", "tab\t"} {
+		var ine *InvalidNameError
+		if _, err := New(opts).Start(context.Background(), sm, bad, nil); !errors.As(err, &ine) {
+			t.Errorf("Start(%q) error %v, want *InvalidNameError", bad, err)
+		}
+	}
+	x, err := New(opts).Start(context.Background(), sm, "", nil)
+	if err != nil || len(x.Name()) != 36 {
+		t.Fatalf("generated name %q, err %v", x.Name(), err)
+	}
+}
+
+func TestStopDetachedExecution(t *testing.T) {
+	g := newGate()
+	opts, _ := testOptions(g)
+	ctx, shutdown := context.WithCancel(context.Background())
+	x, _ := New(opts).Start(ctx, mustParse(t, twoTasks), "d", nil)
+	<-g.entered
+	shutdown()
+	<-x.Done()
+	if err := x.Stop("", ""); err != nil {
+		t.Fatal(err)
+	}
+	if d := x.Describe(); d.Status != StatusAborted || d.Error != nil {
+		t.Fatalf("describe %+v", d)
 	}
 }

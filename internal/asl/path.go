@@ -107,6 +107,14 @@ func (p *path) get(e *evalEnv) (v any, found bool, f *Failure) {
 	case fromInput:
 		root = e.input
 	case fromContext:
+		if p.definite && len(p.steps) > 0 && !p.steps[0].isIndex {
+			part, ok := e.contextPart(p.steps[0].key)
+			if !ok {
+				return nil, false, nil
+			}
+			v, found = walk(part, p.steps[1:])
+			return v, found, nil
+		}
 		root = e.context()
 	case fromVariable:
 		val, ok := e.vars.lookup(p.varName)

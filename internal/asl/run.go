@@ -2,6 +2,7 @@ package asl
 
 import (
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -60,31 +61,47 @@ type evalEnv struct {
 
 func isoTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") }
 
-// context builds the context object ($$) on first use.
+// context builds the whole context object ($$).
 func (e *evalEnv) context() any {
 	if e.ctxObj != nil {
 		return e.ctxObj
 	}
 	c := map[string]any{}
-	if x := e.x; x != nil {
+	for _, k := range []string{"Execution", "StateMachine", "State", "Map"} {
+		if v, ok := e.contextPart(k); ok {
+			c[k] = v
+		}
+	}
+	e.ctxObj = c
+	return c
+}
+
+// contextPart builds one top-level member of the context object, so that a
+// path such as $$.Map.Item.Value does not build the rest.
+func (e *evalEnv) contextPart(key string) (any, bool) {
+	if e.ctxObj != nil {
+		v, ok := e.ctxObj[key]
+		return v, ok
+	}
+	x := e.x
+	switch {
+	case key == "Execution" && x != nil:
 		exec := map[string]any{
 			"Id": x.arn, "Input": x.input, "Name": x.name, "RoleArn": x.roleArn(),
-			"StartTime": isoTime(x.startTime), "RedriveCount": x.redriveCount,
+			"StartTime": x.startISO, "RedriveCount": x.redriveCount,
 		}
 		if !x.redriveTime.IsZero() {
 			exec["RedriveTime"] = isoTime(x.redriveTime)
 		}
-		c["Execution"] = exec
-		c["StateMachine"] = map[string]any{"Id": x.smArn, "Name": x.sm.machineName()}
+		return exec, true
+	case key == "StateMachine" && x != nil:
+		return map[string]any{"Id": x.smArn, "Name": x.sm.machineName()}, true
+	case key == "State" && e.st != nil:
+		return map[string]any{"EnteredTime": isoTime(e.entered), "Name": e.st.Name, "RetryCount": e.retryCount}, true
+	case key == "Map" && e.item != nil:
+		return map[string]any{"Item": map[string]any{"Index": e.item.index, "Value": e.item.value}}, true
 	}
-	if e.st != nil {
-		c["State"] = map[string]any{"EnteredTime": isoTime(e.entered), "Name": e.st.Name, "RetryCount": e.retryCount}
-	}
-	if e.item != nil {
-		c["Map"] = map[string]any{"Item": map[string]any{"Index": e.item.index, "Value": e.item.value}}
-	}
-	e.ctxObj = c
-	return c
+	return nil, false
 }
 
 func (e *evalEnv) random() float64 {
@@ -95,6 +112,10 @@ func (e *evalEnv) random() float64 {
 }
 
 func (e *evalEnv) randomBytes(b []byte) {
+	if e.rnd == nil {
+		_, _ = rand.Read(b)
+		return
+	}
 	for i := range b {
 		b[i] = byte(e.random() * 256)
 	}
@@ -133,13 +154,10 @@ func (fr *frame) run(ctx context.Context, st *State, input any) (any, *Failure) 
 	}
 }
 
-func (fr *frame) env(st *State, input any) *evalEnv {
-	return &evalEnv{input: input, x: fr.x, st: st, entered: fr.x.eng.o.Now(), vars: fr.vars, rnd: fr.x.eng.o.Random}
-}
-
 func (fr *frame) runState(ctx context.Context, st *State, raw any) (any, *State, *Failure) {
-	fr.rec(st.enteredEvent, &StateEnteredEventDetails{Name: st.Name, Input: Payload{raw}})
-	env := fr.env(st, raw)
+	now := fr.x.eng.o.Now()
+	fr.x.recordAt(now, &fr.last, st.enteredEvent, &StateEnteredEventDetails{Name: st.Name, Input: Payload{raw}})
+	env := &evalEnv{input: raw, x: fr.x, st: st, entered: now, vars: fr.vars, rnd: fr.x.eng.o.Random}
 	if st.Type == "Fail" {
 		return nil, nil, fr.failState(env, st, raw)
 	}
@@ -231,7 +249,13 @@ func (fr *frame) exit(env *evalEnv, st *State, raw, result any, extraAssign *tem
 			return nil, f
 		}
 	}
-	fr.rec(st.exitedEvent, &StateExitedEventDetails{Name: st.Name, Output: Payload{out}})
+	// Pass, Choice and Succeed take no time: they exit when they entered.
+	var ts time.Time
+	switch st.Type {
+	case "Pass", "Choice", "Succeed":
+		ts = env.entered
+	}
+	fr.x.recordAt(ts, &fr.last, st.exitedEvent, &StateExitedEventDetails{Name: st.Name, Output: Payload{out}})
 	return out, nil
 }
 
@@ -312,7 +336,7 @@ func (fr *frame) withRetry(ctx context.Context, env *evalEnv, st *State, raw any
 				d = float64(r.maxDelaySeconds)
 			}
 			if r.jitterFull {
-				d *= fr.x.eng.o.Random()
+				d *= fr.x.eng.random()
 			}
 			if sf := fr.x.sleep(ctx, time.Duration(d*float64(time.Second))); sf != nil {
 				return nil, nil, sf
@@ -526,6 +550,9 @@ func (fr *frame) task(ctx context.Context, env *evalEnv, st *State, raw, eff any
 	}
 	outJSON, f := fr.callRunner(ctx, st.resource, appendJSON(nil, payload), timeout, heartbeat)
 	var res any
+	if f == nil && len(outJSON) > MaxPayloadBytes {
+		f = fail(ErrDataLimitExceeded, "The state/task '%s' returned a result with a size exceeding the maximum number of bytes service limit.", st.Name)
+	}
 	if f == nil {
 		var err error
 		if len(outJSON) == 0 {
@@ -568,6 +595,10 @@ func (fr *frame) task(ctx context.Context, env *evalEnv, st *State, raw, eff any
 	}
 	return fr.exit(env, st, raw, result, nil)
 }
+
+// MaxPayloadBytes is Step Functions' limit on an execution's input and a
+// task's result (256 KiB).
+const MaxPayloadBytes = 262144
 
 type heartbeatKey struct{}
 

@@ -370,3 +370,20 @@ func TestSNSPublish(t *testing.T) {
 		t.Fatalf("published %+v", got)
 	}
 }
+
+func TestDataLimitExceeded(t *testing.T) {
+	big := `"` + strings.Repeat("x", MaxPayloadBytes) + `"`
+	runner := runnerFunc(func(context.Context, string, json.RawMessage) (json.RawMessage, error) {
+		return json.RawMessage(big), nil
+	})
+	opts, _ := testOptions(runner)
+	def := `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"` + fnArn + `","Retry":[{"ErrorEquals":["States.ALL"]}],
+		"Catch":[{"ErrorEquals":["States.ALL"],"Next":"H"}],"End":true},"H":{"Type":"Succeed"}}}`
+	d, _ := run(t, opts, def, `{}`)
+	expectFailed(t, d, ErrDataLimitExceeded)
+	d, _ = run(t, opts, strings.Replace(def, `"Catch":[{"ErrorEquals":["States.ALL"]`, `"Catch":[{"ErrorEquals":["States.DataLimitExceeded"]`, 1), `{}`)
+	expectSucceeded(t, d, `{"Error":"States.DataLimitExceeded","Cause":"The state/task 'T' returned a result with a size exceeding the maximum number of bytes service limit."}`)
+	if _, err := New(opts).Start(context.Background(), mustParse(t, def), "big", []byte(big)); err == nil {
+		t.Fatal("Start accepted an input over 256 KiB")
+	}
+}

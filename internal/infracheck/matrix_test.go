@@ -63,8 +63,11 @@ func newWorld(t *testing.T, e *Env) *world {
 		w.resources[short+"/obj"] = Str(b, "arn") + "/photos/2026/cat.jpg"
 	}
 	audit := w.resources["audit"]
-	w.resources["audit/executions"] = audit + "/executions/9f86d081/validate-1.json"
-	w.resources["audit/keys"] = audit + "/keys/2c26b46b/20260101T000000Z-9f86-validate-1.json"
+	// Audit record names as internal/audit writes them, for each step.
+	for _, s := range steps {
+		w.resources["audit/executions/"+s] = audit + "/executions/9f86d081884c7d65/" + s + "-1.json"
+		w.resources["audit/keys/"+s] = audit + "/keys/2c26b46b68ffc68f/20260101T000000.000000000Z-9f86d081884c7d65-" + s + "-2.json"
+	}
 	w.resources["audit/obj"] = audit + "/elsewhere/record.json"
 	w.resources["topic"] = Str(e.Resources("aws_sns_topic")[0], "arn")
 	w.resources["dlq"] = Str(e.Resources("aws_sqs_queue")[0], "arn")
@@ -133,7 +136,7 @@ func expected(w *world) map[string][]string {
 	}
 	common := func(step string) []string {
 		out := []string{
-			"s3:PutObject audit/executions", "s3:PutObject audit/keys",
+			"s3:PutObject audit/executions/" + step, "s3:PutObject audit/keys/" + step,
 			"logs:CreateLogStream log:" + step, "logs:PutLogEvents log:" + step,
 			"xray:PutTraceSegments *", "xray:PutTelemetryRecords *",
 		}
@@ -295,7 +298,7 @@ func TestExplicitDenies(t *testing.T) {
 		}
 		// The pipeline's staging and audit buckets are not for the users.
 		for _, name := range []string{"user A", "user B"} {
-			for _, res := range []string{"staging/obj", "audit/executions", "B/obj"} {
+			for _, res := range []string{"staging/obj", "audit/executions/validate", "B/obj"} {
 				if name == "user B" && res == "B/obj" {
 					continue
 				}
@@ -450,10 +453,10 @@ func describe(w *world, r string) string {
 		return "`*` (no resource-level permissions)"
 	case strings.HasSuffix(r, "/obj"):
 		return "objects in " + strings.TrimSuffix(r, "/obj")
-	case r == "audit/executions":
-		return "audit `executions/*`"
-	case r == "audit/keys":
-		return "audit `keys/*`"
+	case strings.HasPrefix(r, "audit/executions/"):
+		return "its audit records `executions/*/" + strings.TrimPrefix(r, "audit/executions/") + "-*`"
+	case strings.HasPrefix(r, "audit/keys/"):
+		return "its audit index `keys/*-" + strings.TrimPrefix(r, "audit/keys/") + "-*`"
 	case strings.HasPrefix(r, "log:"):
 		return "its log group `" + strings.TrimPrefix(r, "log:") + "`"
 	case strings.HasPrefix(r, "key:"):
