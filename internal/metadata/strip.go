@@ -75,14 +75,18 @@ func Strip(dst io.Writer, src io.Reader, p Policy) (*Report, error) {
 	}
 
 	st := statePool.Get().(*stripState)
-	defer statePool.Put(st)
+	defer func() {
+		st.rd.Reset(nil) // drop references to the caller's streams before pooling
+		st.sink.Reset(nil)
+		st.multi.dst = nil
+		statePool.Put(st)
+	}()
 	seed := maphash.MakeSeed()
 	st.in.reset(seed)
 	st.out.reset(seed)
 	chk := &checker{p: p, mh: &st.out}
 	st.sink.Reset(chk.part)
 	st.multi.dst = dst
-	defer func() { st.multi.dst = nil }()
 	st.bw.Reset(&st.multi)
 
 	w := newWalker(p)
