@@ -157,7 +157,7 @@ func TestReaderJunkAndFill(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"mrk SOI", "jun 0011", "jun ff00", "seg SOF0 080010001001011100", "seg SOS 010100003f00", "ecs 07", "mrk EOI"}
+	want := []string{"mrk SOI", "jun 0011ff00", "seg SOF0 080010001001011100", "seg SOS 010100003f00", "ecs 07", "mrk EOI"}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("got %q\nwant %q", got, want)
 	}
