@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/s3-image-sanitizer/s3-image-sanitizer/internal/metadata"
@@ -70,11 +69,12 @@ type Console struct {
 	mux   *http.ServeMux
 	pages pages
 
-	mu     sync.Mutex
-	inputs map[string]string // execution ARN → input; an execution's input never changes
-	thumbs map[string][]byte // thumbnail cache by object identity
-
-	inspections map[string]inspection // by object identity
+	// Caches. An execution's input never changes; thumbnails and inspections are keyed
+	// by object identity (version and ETag).
+	inputs      memo[string]
+	errors      memo[string] // an ended execution's error, by ARN, status and redrive count
+	thumbs      memo[[]byte]
+	inspections memo[inspection]
 }
 
 // ErrTokenRequired is returned by New when Listen is not a loopback address and no Token
@@ -119,14 +119,14 @@ func New(opt Options) (*Console, error) {
 		return nil, err
 	}
 	c := &Console{
-		opt:    opt,
-		base:   base,
-		csrf:   csrf,
-		mux:    http.NewServeMux(),
-		inputs: map[string]string{},
-		thumbs: map[string][]byte{},
-
-		inspections: map[string]inspection{},
+		opt:         opt,
+		base:        base,
+		csrf:        csrf,
+		mux:         http.NewServeMux(),
+		inputs:      memo[string]{max: 100_000},
+		errors:      memo[string]{max: 100_000},
+		thumbs:      memo[[]byte]{max: 256},
+		inspections: memo[inspection]{max: 1024},
 	}
 	if c.pages, err = parsePages(); err != nil {
 		return nil, err

@@ -112,7 +112,7 @@ func TestListPageShowsExecutionsNewestFirst(t *testing.T) {
 	if !(iXSS < iBad && iBad < iOK) {
 		t.Errorf("list not newest first: xss %d bad %d ok %d", iXSS, iBad, iOK)
 	}
-	for _, want := range []string{"photos/beach day.jpg", ">SUCCEEDED<", ">FAILED<", "2026-11-22T08:00:00Z", "assets/console.js"} {
+	for _, want := range []string{"photos/beach day.jpg", ">SUCCEEDED<", ">FAILED<", `<td class="err">ImageRejected</td>`, "2026-11-22T08:00:00Z", "assets/console.js"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("list lacks %q", want)
 		}

@@ -125,6 +125,8 @@ type Identity struct {
 	ARN      string
 	Policies []*iampolicy.Policy
 	Trust    *iampolicy.Policy // roles only
+	// Documents are the policies' JSON, as deployed.
+	Documents []string
 }
 
 // Identities returns every IAM user and role by name, with their inline policies. Managed policy
@@ -160,6 +162,7 @@ func (e *Env) Identities() (map[string]*Identity, error) {
 				return fmt.Errorf("%s: %w", r.Address(), err)
 			}
 			id.Policies = append(id.Policies, p)
+			id.Documents = append(id.Documents, Str(r, "policy"))
 		}
 		return nil
 	}
@@ -172,10 +175,12 @@ func (e *Env) Identities() (map[string]*Identity, error) {
 	return out, nil
 }
 
-// resourcePolicies maps resource ARNs to their policies: buckets, topics, queues, keys.
-func (e *Env) resourcePolicies() (map[string]*iampolicy.Policy, error) {
+// resourcePolicies maps resource ARNs to their policies (parsed, and as JSON): buckets, topics, queues, keys.
+func (e *Env) resourcePolicies() (map[string]*iampolicy.Policy, map[string]string, error) {
 	out := map[string]*iampolicy.Policy{}
+	docs := map[string]string{}
 	add := func(arn, doc, addr string) error {
+		docs[arn] = doc
 		if _, dup := out[arn]; dup {
 			return fmt.Errorf("%s: second policy for %s", addr, arn)
 		}
@@ -188,12 +193,12 @@ func (e *Env) resourcePolicies() (map[string]*iampolicy.Policy, error) {
 	}
 	for _, r := range e.Resources("aws_s3_bucket_policy") {
 		if err := add("arn:aws:s3:::"+Str(r, "bucket"), Str(r, "policy"), r.Address()); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	for _, r := range e.Resources("aws_sns_topic_policy") {
 		if err := add(Str(r, "arn"), Str(r, "policy"), r.Address()); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	queues := map[string]string{}
@@ -203,18 +208,18 @@ func (e *Env) resourcePolicies() (map[string]*iampolicy.Policy, error) {
 	for _, r := range e.Resources("aws_sqs_queue_policy") {
 		arn, ok := queues[Str(r, "queue_url")]
 		if !ok {
-			return nil, fmt.Errorf("%s: unknown queue %s", r.Address(), Str(r, "queue_url"))
+			return nil, nil, fmt.Errorf("%s: unknown queue %s", r.Address(), Str(r, "queue_url"))
 		}
 		if err := add(arn, Str(r, "policy"), r.Address()); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	for _, r := range e.Resources("aws_kms_key") {
 		if err := add(Str(r, "arn"), Str(r, "policy"), r.Address()); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
-	return out, nil
+	return out, docs, nil
 }
 
 // Authorizer decides requests against every policy of an environment.
@@ -222,6 +227,7 @@ type Authorizer struct {
 	identities map[string]*Identity
 	byARN      map[string]*Identity
 	resources  map[string]*iampolicy.Policy
+	documents  map[string]string
 }
 
 // Authorizer gathers the environment's policies.
@@ -230,11 +236,11 @@ func (e *Env) Authorizer() (*Authorizer, error) {
 	if err != nil {
 		return nil, err
 	}
-	rps, err := e.resourcePolicies()
+	rps, docs, err := e.resourcePolicies()
 	if err != nil {
 		return nil, err
 	}
-	a := &Authorizer{identities: ids, byARN: map[string]*Identity{}, resources: rps}
+	a := &Authorizer{identities: ids, byARN: map[string]*Identity{}, resources: rps, documents: docs}
 	for _, id := range ids {
 		a.byARN[id.ARN] = id
 	}
@@ -244,7 +250,7 @@ func (e *Env) Authorizer() (*Authorizer, error) {
 // IdentityOnly returns an authorizer that ignores bucket, topic and queue policies (key and trust policies
 // stay, as they must allow): what the principals' own policies grant, before any resource policy's deny.
 func (a *Authorizer) IdentityOnly() *Authorizer {
-	b := &Authorizer{identities: a.identities, byARN: a.byARN, resources: map[string]*iampolicy.Policy{}}
+	b := &Authorizer{identities: a.identities, byARN: a.byARN, resources: map[string]*iampolicy.Policy{}, documents: a.documents}
 	for arn, p := range a.resources {
 		if strings.HasPrefix(arn, "arn:aws:kms:") {
 			b.resources[arn] = p
@@ -264,6 +270,22 @@ func (a *Authorizer) IdentityNames() []string {
 	}
 	sort.Strings(names)
 	return names
+}
+
+// Documents returns the JSON of the policies that apply to a request: the principal's identity policies and
+// the resource's policy ("" when it has none).
+func (a *Authorizer) Documents(principal, resource string) (identity []string, resourcePolicy string) {
+	if id, ok := a.byARN[principal]; ok {
+		identity = id.Documents
+	}
+	if strings.HasPrefix(resource, "arn:aws:s3:::") {
+		bucket, _, _ := strings.Cut(strings.TrimPrefix(resource, "arn:aws:s3:::"), "/")
+		resource = "arn:aws:s3:::" + bucket
+	}
+	if _, ok := a.resources[resource]; ok {
+		resourcePolicy = a.documents[resource]
+	}
+	return identity, resourcePolicy
 }
 
 // Decide evaluates one request. principal is a user or role ARN, or a service name (events.amazonaws.com).
