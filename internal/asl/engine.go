@@ -134,6 +134,7 @@ type Execution struct {
 	redriveCount int64
 	redriveTime  time.Time
 	events       []HistoryEvent
+	historyFull  bool // failed at MaxHistoryEvents
 	cp           checkpoint
 	cancel       context.CancelCauseFunc
 	done         chan struct{}
@@ -179,9 +180,14 @@ type Description struct {
 }
 
 var (
-	errAborted  = errors.New("execution aborted")
-	errTimedOut = errors.New("execution timed out")
+	errAborted     = errors.New("execution aborted")
+	errTimedOut    = errors.New("execution timed out")
+	errHistoryFull = errors.New("execution history is full")
 )
+
+// MaxHistoryEvents is the Standard workflow history quota: the execution
+// fails with States.Runtime as event number MaxHistoryEvents.
+const MaxHistoryEvents = 25000
 
 // InvalidNameError rejects an execution name as StartExecution does.
 type InvalidNameError struct{ Name, Reason string }
@@ -304,6 +310,9 @@ func (x *Execution) launch(ctx context.Context) {
 func (x *Execution) finish(ctx context.Context, out any, f *Failure) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
+	if x.historyFull {
+		return
+	}
 	if f != nil && f.interrupted {
 		switch context.Cause(ctx) {
 		case errAborted:
@@ -372,6 +381,20 @@ func (x *Execution) recordLocked(prev int64, typ string, details any) int64 {
 }
 
 func (x *Execution) recordLockedAt(ts time.Time, prev int64, typ string, details any) int64 {
+	if x.historyFull {
+		// The execution already failed at the history limit; what its
+		// goroutines still report is not recorded, as on AWS.
+		return int64(len(x.events))
+	}
+	if len(x.events) == MaxHistoryEvents-1 && !strings.HasPrefix(typ, "Execution") {
+		// AWS ends the execution with event number MaxHistoryEvents.
+		f := fail(ErrRuntime, "The execution reached the maximum number of history events (%d).", MaxHistoryEvents)
+		x.status, x.failure, x.stopTime = StatusFailed, f, ts
+		id := x.recordLockedAt(ts, int64(len(x.events)), "ExecutionFailed", errorDetails(f))
+		x.historyFull = true
+		x.cancel(errHistoryFull)
+		return id
+	}
 	id := int64(len(x.events)) + 1
 	ev := HistoryEvent{Timestamp: ts, Type: typ, ID: id, PreviousEventID: prev, Details: details}
 	x.events = append(x.events, ev)
@@ -510,6 +533,10 @@ func (x *Execution) Redrive(ctx context.Context) error {
 	if x.cp.state == nil {
 		x.mu.Unlock()
 		return &RedriveError{Reason: "no state to redrive from"}
+	}
+	if len(x.events) >= MaxHistoryEvents-1 {
+		x.mu.Unlock()
+		return &RedriveError{Reason: "Execution history event limit exceeded"}
 	}
 	x.redriveCount++
 	x.redriveTime = x.eng.o.Now()

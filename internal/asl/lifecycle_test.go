@@ -281,3 +281,23 @@ func TestStopDetachedExecution(t *testing.T) {
 		t.Fatalf("describe %+v", d)
 	}
 }
+
+func TestHistoryLimit(t *testing.T) {
+	opts, _ := testOptions(nil)
+	d, x := run(t, opts, `{"StartAt":"Loop","States":{"Loop":{"Type":"Choice","Choices":[{"Variable":"$.spin","BooleanEquals":true,"Next":"Loop"}],"Default":"End"},"End":{"Type":"Succeed"}}}`, `{"spin":true}`)
+	expectFailed(t, d, ErrRuntime)
+	h := x.History()
+	if len(h) != MaxHistoryEvents {
+		t.Fatalf("%d events, want %d", len(h), MaxHistoryEvents)
+	}
+	last := h[len(h)-1]
+	if last.Type != "ExecutionFailed" || last.ID != MaxHistoryEvents || last.PreviousEventID != MaxHistoryEvents-1 || h[len(h)-2].Type != "ChoiceStateExited" {
+		t.Fatalf("last events %+v %+v", h[len(h)-2], last)
+	}
+	if str(d.Cause) != "The execution reached the maximum number of history events (25000)." {
+		t.Fatalf("cause %s", str(d.Cause))
+	}
+	if err := x.Redrive(context.Background()); err == nil {
+		t.Fatal("redrive accepted at the history limit")
+	}
+}
