@@ -17,8 +17,8 @@ import (
 	"github.com/s3-image-sanitizer/s3-image-sanitizer/events"
 	"github.com/s3-image-sanitizer/s3-image-sanitizer/internal/asl"
 	"github.com/s3-image-sanitizer/s3-image-sanitizer/internal/eventpattern"
-	"github.com/s3-image-sanitizer/s3-image-sanitizer/statemachine"
 	"github.com/s3-image-sanitizer/s3-image-sanitizer/internal/tfconfig"
+	"github.com/s3-image-sanitizer/s3-image-sanitizer/statemachine"
 )
 
 const (
