@@ -12,7 +12,7 @@ LAMBDAS   := validate strip write verify record-failure unpublish
 TEST_TOOLS := exiftool:libimage-exiftool-perl djpeg:libjpeg-turbo-progs jpegtran:libjpeg-turbo-progs chromium:chromium
 
 # Fuzz targets run briefly in `make test`: package:FuzzName.
-FUZZ_TARGETS ?= ./internal/eventpattern:FuzzCompileMatch ./internal/jpeg/dct:FuzzDecode
+FUZZ_TARGETS ?= ./internal/eventpattern:FuzzCompileMatch ./internal/jpeg/dct:FuzzDecode ./internal/asl:FuzzParse ./internal/asl:FuzzJSONPath ./internal/console:FuzzExifOrientation
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
@@ -22,8 +22,12 @@ TERRAFORM     ?= terraform
 TFSEC_VERSION := v1.26.0
 TFSEC         := $(shell $(GO) env GOPATH)/bin/tfsec
 TF_ENVS       := $(wildcard infra/envs/*)
+# @cloud-copilot/iam-simulate (AGPL-3.0) cross-checks the permission matrix at test time only; it is installed
+# outside the repository and never shipped.
+IAMSIM_VERSION := 0.1.173
+IAMSIM_DIR     ?= $(HOME)/.cache/s3-image-sanitizer/iamsim-$(IAMSIM_VERSION)
 
-.PHONY: all build test vet tools fuzz bench run lint package deploy infra-check tfsec clean
+.PHONY: all build test vet tools fuzz bench run lint package deploy infra-check tfsec iamsim clean
 
 all: build
 
@@ -47,8 +51,8 @@ vet:
 	$(GO) vet ./...
 
 ## test: every test, with the race detector, then each fuzz target briefly.
-test: tools vet infra-check
-	$(GO) test -race -timeout 30m ./...
+test: tools vet infra-check iamsim
+	IAMSIM_DIR=$(IAMSIM_DIR) $(GO) test -race -timeout 30m ./...
 	@$(MAKE) --no-print-directory fuzz
 
 fuzz:
@@ -99,6 +103,20 @@ tfsec:
 	@if ! $(GO) version -m $(TFSEC) 2>/dev/null | grep -q "mod.*github.com/aquasecurity/tfsec.*$(TFSEC_VERSION)"; then \
 	  echo "installing tfsec $(TFSEC_VERSION) into $(TFSEC)"; \
 	  $(GO) install github.com/aquasecurity/tfsec/cmd/tfsec@$(TFSEC_VERSION); \
+	fi
+
+## iamsim: install @cloud-copilot/iam-simulate for the permission-matrix cross-check, when npm is there and it is
+## missing (a few seconds); without it that one test is skipped, with a message.
+iamsim:
+	@if [ ! -f "$(IAMSIM_DIR)/node_modules/@cloud-copilot/iam-simulate/package.json" ]; then \
+	  if command -v npm >/dev/null 2>&1 && command -v node >/dev/null 2>&1; then \
+	    echo "installing @cloud-copilot/iam-simulate@$(IAMSIM_VERSION) into $(IAMSIM_DIR) (test-time tool, AGPL, not shipped)"; \
+	    mkdir -p "$(IAMSIM_DIR)" && cd "$(IAMSIM_DIR)" && \
+	    npm install --no-audit --no-fund --silent --no-save @cloud-copilot/iam-simulate@$(IAMSIM_VERSION) >/dev/null 2>&1 || \
+	    echo "iam-simulate could not be installed: its cross-check will be skipped"; \
+	  else \
+	    echo "node/npm not installed: the iam-simulate cross-check will be skipped"; \
+	  fi; \
 	fi
 
 ## deploy: build the Lambda zips, plan infra/envs/$(ENV), and after a yes (or AUTO_APPROVE=1) apply exactly that plan.

@@ -225,10 +225,11 @@ func (c *Console) reprocess(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	detail, _ := json.Marshal(map[string]any{
-		"version": "0",
-		"bucket":  map[string]string{"name": req.Bucket},
-		"object":  map[string]string{"key": req.Key},
-		"reason":  "reprocess",
+		"version":   "0",
+		"bucket":    map[string]string{"name": req.Bucket},
+		"object":    map[string]string{"key": req.Key},
+		"reason":    "Reprocess",
+		"requester": "console",
 	})
 	out, err := c.opt.Events.PutEvents(r.Context(), &eventbridge.PutEventsInput{Entries: []ebtypes.PutEventsRequestEntry{{
 		Source:     aws.String(c.opt.ReprocessSource),

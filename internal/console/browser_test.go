@@ -3,6 +3,7 @@ package console
 import (
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -140,5 +141,21 @@ func TestBrowser(t *testing.T) {
 		if name := browsertest.Eval[string](t, ctx, `document.querySelector("h1").textContent`); !strings.Contains(name, "bad-1") {
 			t.Errorf("link led to %q", name)
 		}
+	})
+
+	// The project's own state machine, drawn as the console draws it for `sanitizer run`.
+	t.Run("project-graph", func(t *testing.T) {
+		def, err := os.ReadFile("../../statemachine/sanitizer.asl.json")
+		if err != nil {
+			t.Skip("statemachine/sanitizer.asl.json not found")
+		}
+		f.sfn.mu.Lock()
+		f.sfn.definition = string(def)
+		f.sfn.mu.Unlock()
+		browsertest.Within(t, ctx, 20*time.Second, "open execution", chromedp.Navigate(base+"execution?arn="+url.QueryEscape(f.okARN)), chromedp.WaitVisible("#graph"))
+		if n := browsertest.Eval[int](t, ctx, `document.querySelectorAll("#graph g.node").length`); n < 8 {
+			t.Errorf("%d states drawn", n)
+		}
+		browsertest.Screenshot(t, ctx, "console-graph-project")
 	})
 }

@@ -10,8 +10,9 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"time"
+
+	"github.com/s3-image-sanitizer/s3-image-sanitizer/internal/metadata"
 )
 
 // Options configures a Console. StepFunctions is required; every other source is
@@ -27,6 +28,9 @@ type Options struct {
 	// input) and the sanitized copy (OutputBucket, same key) for thumbnails.
 	Objects      Objects
 	OutputBucket string
+	// Policy is the metadata policy the object page inspects files with (what counts as
+	// clean); default metadata.DefaultPolicy(). Give the pipeline's policy.
+	Policy metadata.Policy
 	// InputBucket is the bucket reprocess events name when the execution input names none.
 	InputBucket string
 	// Events sends reprocess events; nil hides the reprocess action.
@@ -65,9 +69,12 @@ type Console struct {
 	mux   *http.ServeMux
 	pages pages
 
-	mu     sync.Mutex
-	inputs map[string]string // execution ARN → input; an execution's input never changes
-	thumbs map[string][]byte // thumbnail cache by object identity
+	// Caches. An execution's input never changes; thumbnails and inspections are keyed
+	// by object identity (version and ETag).
+	inputs      memo[string]
+	errors      memo[string] // an ended execution's error, by ARN, status and redrive count
+	thumbs      memo[[]byte]
+	inspections memo[inspection]
 }
 
 // ErrTokenRequired is returned by New when Listen is not a loopback address and no Token
@@ -91,6 +98,9 @@ func New(opt Options) (*Console, error) {
 	if opt.Now == nil {
 		opt.Now = time.Now
 	}
+	if opt.Policy.Version == "" {
+		opt.Policy = metadata.DefaultPolicy()
+	}
 	if opt.ReprocessSource == "" {
 		opt.ReprocessSource = "s3-image-sanitizer.reprocess"
 	}
@@ -109,12 +119,14 @@ func New(opt Options) (*Console, error) {
 		return nil, err
 	}
 	c := &Console{
-		opt:    opt,
-		base:   base,
-		csrf:   csrf,
-		mux:    http.NewServeMux(),
-		inputs: map[string]string{},
-		thumbs: map[string][]byte{},
+		opt:         opt,
+		base:        base,
+		csrf:        csrf,
+		mux:         http.NewServeMux(),
+		inputs:      memo[string]{max: 100_000},
+		errors:      memo[string]{max: 100_000},
+		thumbs:      memo[[]byte]{max: 256},
+		inspections: memo[inspection]{max: 1024},
 	}
 	if c.pages, err = parsePages(); err != nil {
 		return nil, err

@@ -49,8 +49,10 @@ func newFixture(t testing.TB, mod func(*Options)) *fixture {
 	}
 	f.audit.add(AuditRecord{ExecutionARN: f.badARN, Step: "validate", Attempt: 1, Outcome: "failed", Key: "images/fake.jpg", Error: "NotJPEG", Time: f.sfn.t0})
 	f.audit.add(AuditRecord{ExecutionARN: f.badARN, Step: "record-failure", Attempt: 1, Outcome: "succeeded", Key: "images/fake.jpg", Time: f.sfn.t0})
-	f.objects.put("uploads", "photos/beach day.jpg", testJPEG(t, 640, 480, 6))
-	f.objects.put("sanitized", "photos/beach day.jpg", testJPEG(t, 640, 480, 6))
+	orig, clean := gpsPhoto(t)
+	f.objects.put("uploads", "photos/beach day.jpg", orig)
+	f.objects.put("sanitized", "photos/beach day.jpg", clean)
+	f.objects.put("uploads", "images/fake.jpg", pngBytes(t, 64, 48))
 	f.notes.add(Notification{MessageID: "m-1", TopicARN: "arn:aws:sns:us-east-1:000000000000:failures", Subject: "sanitizer: images/fake.jpg failed at Validate",
 		Message:  `{"key":"images/fake.jpg","failedStep":"Validate","error":"NotJPEG","execution":"` + f.badARN + `","replay":"sanitizer replay ` + f.badARN + `"}`,
 		Received: f.sfn.t0.Add(2 * time.Second)})
@@ -110,7 +112,7 @@ func TestListPageShowsExecutionsNewestFirst(t *testing.T) {
 	if !(iXSS < iBad && iBad < iOK) {
 		t.Errorf("list not newest first: xss %d bad %d ok %d", iXSS, iBad, iOK)
 	}
-	for _, want := range []string{"photos/beach day.jpg", ">SUCCEEDED<", ">FAILED<", "2026-11-22T08:00:00Z", "assets/console.js"} {
+	for _, want := range []string{"photos/beach day.jpg", ">SUCCEEDED<", ">FAILED<", `<td class="err">ImageRejected</td>`, "2026-11-22T08:00:00Z", "assets/console.js"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("list lacks %q", want)
 		}
@@ -234,12 +236,27 @@ func TestObjectPage(t *testing.T) {
 			t.Errorf("object page lacks %q", want)
 		}
 	}
+	// The console's own inspection: GPS and serial in the original, nothing in the copy,
+	// the same image data.
+	insp := body[strings.Index(body, `id="inspect"`):]
+	insp = insp[:strings.Index(insp, "</table>")]
+	for _, want := range []string{"holds metadata", `<span class="ok">clean</span>`, "GPSLatitude", "SerialNumber", "ThumbnailImage", "640×480", `<span class="ok">identical</span>`} {
+		if !strings.Contains(insp, want) {
+			t.Errorf("inspection lacks %q:\n%s", want, insp)
+		}
+	}
+	if strings.Contains(insp, "SN-0042") || strings.Contains(body, "at the beach") {
+		t.Error("a metadata value reached the page")
+	}
 	if got := strings.Count(body, "<td>verify</td>"); got != 1 {
 		t.Errorf("key audit rows for verify: %d", got)
 	}
 	_, body = f.get(t, "/_console/object?arn="+url.QueryEscape(f.badARN))
 	if !strings.Contains(body, `id="removed-note"`) {
 		t.Error("rejected upload: no note that nothing was removed")
+	}
+	if !strings.Contains(body, "not a JPEG") {
+		t.Error("rejected upload: the inspection does not say it is not a JPEG")
 	}
 }
 

@@ -28,6 +28,7 @@ type execRow struct {
 	Duration     string `json:"duration"`
 	Link         string `json:"link"`
 	RedriveCount int32  `json:"redriveCount"`
+	Error        string `json:"error,omitempty"`
 
 	start time.Time
 }
@@ -131,28 +132,40 @@ func (c *Console) row(ctx context.Context, e types.ExecutionListItem, now time.T
 	if in, err := c.input(ctx, arn); err == nil {
 		r.Bucket, r.Key, _ = objectOf(in)
 	}
+	switch e.Status {
+	case types.ExecutionStatusFailed, types.ExecutionStatusTimedOut, types.ExecutionStatusAborted:
+		r.Error = c.failure(ctx, arn, string(e.Status), r.RedriveCount)
+	}
 	return r
+}
+
+// failure returns an ended execution's error name, cached for as long as its status and
+// redrive count stay the same (a redrive can end with another error).
+func (c *Console) failure(ctx context.Context, arn, status string, redrives int32) string {
+	id := fmt.Sprintf("%s\x00%s\x00%d", arn, status, redrives)
+	if e, ok := c.errors.get(id); ok {
+		return e
+	}
+	out, err := c.opt.StepFunctions.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: aws.String(arn)})
+	if err != nil {
+		return ""
+	}
+	e := aws.ToString(out.Error)
+	c.errors.put(id, e)
+	return e
 }
 
 // input returns an execution's input, cached: Step Functions never changes it.
 func (c *Console) input(ctx context.Context, arn string) (string, error) {
-	c.mu.Lock()
-	in, ok := c.inputs[arn]
-	c.mu.Unlock()
-	if ok {
+	if in, ok := c.inputs.get(arn); ok {
 		return in, nil
 	}
 	out, err := c.opt.StepFunctions.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: aws.String(arn)})
 	if err != nil {
 		return "", err
 	}
-	in = aws.ToString(out.Input)
-	c.mu.Lock()
-	if len(c.inputs) > 100_000 { // bound memory; re-describing is only slower
-		c.inputs = map[string]string{}
-	}
-	c.inputs[arn] = in
-	c.mu.Unlock()
+	in := aws.ToString(out.Input)
+	c.inputs.put(arn, in)
 	return in, nil
 }
 

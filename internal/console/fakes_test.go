@@ -9,6 +9,7 @@ import (
 	"image"
 	"image/color"
 	"image/jpeg"
+	"image/png"
 	"io"
 	"sort"
 	"strings"
@@ -21,6 +22,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	"github.com/aws/aws-sdk-go-v2/service/sfn/types"
+
+	"github.com/s3-image-sanitizer/s3-image-sanitizer/internal/jpegfixture"
+	"github.com/s3-image-sanitizer/s3-image-sanitizer/internal/metadata"
 )
 
 // Hand-written fakes of the console's sources: in-memory, safe for concurrent use.
@@ -56,11 +60,12 @@ type fakeExec struct {
 }
 
 type fakeSFN struct {
-	mu       sync.Mutex
-	t0       time.Time
-	execs    []*fakeExec
-	started  []sfn.StartExecutionInput
-	redriven []string
+	mu         sync.Mutex
+	definition string // testDefinition when empty
+	t0         time.Time
+	execs      []*fakeExec
+	started    []sfn.StartExecutionInput
+	redriven   []string
 }
 
 func newFakeSFN() *fakeSFN {
@@ -198,7 +203,13 @@ func (f *fakeSFN) DescribeStateMachine(ctx context.Context, in *sfn.DescribeStat
 	if aws.ToString(in.StateMachineArn) != testMachineARN {
 		return nil, &types.StateMachineDoesNotExist{Message: aws.String("no such state machine")}
 	}
-	return &sfn.DescribeStateMachineOutput{StateMachineArn: in.StateMachineArn, Definition: aws.String(testDefinition), Name: aws.String("sanitizer")}, nil
+	f.mu.Lock()
+	def := f.definition
+	f.mu.Unlock()
+	if def == "" {
+		def = testDefinition
+	}
+	return &sfn.DescribeStateMachineOutput{StateMachineArn: in.StateMachineArn, Definition: aws.String(def), Name: aws.String("sanitizer")}, nil
 }
 
 // ListExecutions pages two at a time so the console's paging is exercised.
@@ -420,4 +431,30 @@ func testJPEG(t testing.TB, w, h, orientation int) []byte {
 	binary.BigEndian.PutUint16(seg[2:], uint16(len(payload)+2))
 	seg = append(seg, payload...)
 	return append(append(append([]byte{}, out[:2]...), seg...), out[2:]...)
+}
+
+// gpsPhoto is a 640×480 photo as phones write them: Exif with Orientation 6, GPS, a
+// serial number and a thumbnail, XMP and a comment; and its sanitized copy, made by the
+// real metadata policy.
+func gpsPhoto(t testing.TB) (original, sanitized []byte) {
+	t.Helper()
+	original = jpegfixture.New(testJPEG(t, 640, 480, 0)).
+		Add(jpegfixture.Exif(jpegfixture.ExifSpec{Orientation: 6, Make: "Canon", SerialNumber: "SN-0042", GPS: true, Thumbnail: jpegfixture.Baseline(8, 8, 2)})).
+		Add(jpegfixture.XMP(`<exif:GPSLatitude>1</exif:GPSLatitude>`)).
+		Add(jpegfixture.Comment("at the beach")).
+		Bytes()
+	var b bytes.Buffer
+	if _, err := metadata.Strip(&b, bytes.NewReader(original), metadata.DefaultPolicy()); err != nil {
+		t.Fatal(err)
+	}
+	return original, b.Bytes()
+}
+
+func pngBytes(t testing.TB, w, h int) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	if err := png.Encode(&b, image.NewRGBA(image.Rect(0, 0, w, h))); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
 }

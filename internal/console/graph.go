@@ -149,34 +149,100 @@ func layoutGraph(definition string, status map[string]string) (*graph, error) {
 			}
 		}
 	}
-	// Within a layer, keep topological order.
 	byLayer := map[int][]string{}
 	maxLayer := 0
 	for _, n := range topo {
 		byLayer[layer[n]] = append(byLayer[layer[n]], n)
 		maxLayer = max(maxLayer, layer[n])
 	}
-	widest := 0
-	for _, ns := range byLayer {
-		widest = max(widest, len(ns))
+	preds := map[string][]string{}
+	for _, e := range edges {
+		if !back[[2]string{e.from, e.to}] {
+			preds[e.to] = append(preds[e.to], e.from)
+		}
+	}
+	// The spine is the happy path: from StartAt, always the first non-error transition.
+	// It is drawn as a straight vertical line, as in the AWS console.
+	spine := map[string]bool{}
+	for n := def.StartAt; n != "" && !spine[n]; {
+		spine[n] = true
+		next := ""
+		for _, e := range succ(n) {
+			if !e.catch && !back[[2]string{e.from, e.to}] {
+				next = e.to
+				break
+			}
+		}
+		n = next
+	}
+	// Horizontal placement, layer by layer: each state wants to sit under the mean of
+	// its predecessors (the barycentre heuristic); states keep that order, are pushed
+	// apart to the minimum spacing, and the layer is shifted back so its spine state
+	// (or, without one, the layer on average) is where it wants to be.
+	const step = nodeW + gapX
+	cx := map[string]float64{}
+	for l := 0; l <= maxLayer; l++ {
+		ns := byLayer[l]
+		want := make(map[string]float64, len(ns))
+		next := 0.0
+		for _, n := range ns {
+			sum, k := 0.0, 0
+			for _, p := range preds[n] {
+				if x, ok := cx[p]; ok {
+					sum, k = sum+x, k+1
+				}
+			}
+			if k > 0 {
+				want[n] = sum / float64(k)
+			} else {
+				want[n] = next // no placed predecessor: after the others
+			}
+			next = max(next, want[n]+step)
+		}
+		sort.SliceStable(ns, func(i, j int) bool { return want[ns[i]] < want[ns[j]] })
+		xs := make([]float64, len(ns))
+		shift, anchored := 0.0, false
+		for i, n := range ns {
+			xs[i] = want[n]
+			if i > 0 {
+				xs[i] = max(xs[i], xs[i-1]+step)
+			}
+			if !anchored {
+				shift += xs[i] - want[n]
+			}
+			if spine[n] && !anchored {
+				shift, anchored = xs[i]-want[n], true
+			}
+		}
+		if !anchored {
+			shift /= float64(len(ns))
+		}
+		for i, n := range ns {
+			cx[n] = xs[i] - shift
+		}
+	}
+	minX, maxX := 0.0, 0.0
+	first := true
+	for _, x := range cx {
+		if first {
+			minX, maxX, first = x, x, false
+		}
+		minX, maxX = min(minX, x), max(maxX, x)
 	}
 	g := &graph{
-		Width:  2*marginX + widest*nodeW + (widest-1)*gapX,
+		Width:  2*marginX + int(maxX-minX) + nodeW,
 		Height: 2*marginY + (maxLayer+1)*nodeH + maxLayer*gapY,
 	}
 	pos := map[string]*gnode{}
 	for l := 0; l <= maxLayer; l++ {
-		ns := byLayer[l]
-		rowW := len(ns)*nodeW + (len(ns)-1)*gapX
-		x0 := (g.Width - rowW) / 2
-		for i, n := range ns {
+		for _, n := range byLayer[l] {
 			st := status[n]
 			if st == "" {
 				st = "notrun"
 			}
 			node := gnode{
 				Name: n, Type: def.States[n].Type, Status: st,
-				X: x0 + i*(nodeW+gapX), Y: marginY + l*(nodeH+gapY), W: nodeW, H: nodeH,
+				X: marginX + int(cx[n]-minX), Y: marginY + l*(nodeH+gapY), W: nodeW, H: nodeH,
 			}
 			node.TextX = node.X + nodeW/2
 			node.TextY = node.Y + 19
@@ -191,9 +257,9 @@ func layoutGraph(definition string, status map[string]string) (*graph, error) {
 		a, b := pos[e.from], pos[e.to]
 		var d string
 		switch {
-		case e.catch && b.Y > a.Y+a.H+gapY:
-			// An error transition that skips layers leaves from the side, so it runs
-			// beside the success path instead of through it.
+		case b.Y > a.Y+a.H+gapY:
+			// A transition that skips layers leaves from the side, so it runs beside
+			// the states in between instead of through them.
 			x1, y1 := a.X+a.W, a.Y+a.H/2
 			x2, y2 := b.X+b.W/2, b.Y
 			if x2 < a.X+a.W/2 {

@@ -236,6 +236,10 @@ type objectData struct {
 	Note          string
 	KeyAudit      []keyAuditRow
 	KeyAuditNote  string
+	// Before and After are the files inspected now, by the console.
+	Before, After inspection
+	SameImage     bool
+	PolicyVersion string
 }
 
 type keyAuditRow struct {
@@ -250,7 +254,7 @@ func (c *Console) objectPage(w http.ResponseWriter, r *http.Request) {
 		c.fail(w, http.StatusNotFound, err)
 		return
 	}
-	o := &objectData{Exec: d, OutputBucket: c.opt.OutputBucket}
+	o := &objectData{Exec: d, OutputBucket: c.opt.OutputBucket, PolicyVersion: c.opt.Policy.Version}
 	if d.Key != "" {
 		o.Original = c.link("thumb", "arn", d.ARN, "side", "original")
 		if c.opt.OutputBucket != "" {
@@ -273,6 +277,13 @@ func (c *Console) objectPage(w http.ResponseWriter, r *http.Request) {
 		}
 	} else {
 		o.Note = "No strip audit record for this execution: nothing was removed (the upload did not reach the Strip step, or its record is missing)."
+	}
+	if d.Key != "" {
+		o.Before = c.inspect(r.Context(), d.Bucket, d.Key, d.Version)
+		if c.opt.OutputBucket != "" {
+			o.After = c.inspect(r.Context(), c.opt.OutputBucket, d.Key, "")
+		}
+		o.SameImage = o.Before.Ins != nil && o.After.Ins != nil && o.Before.Ins.ImageDigest != "" && o.Before.Ins.ImageDigest == o.After.Ins.ImageDigest
 	}
 	if c.opt.Audit != nil && d.Key != "" {
 		recs, err := c.opt.Audit.ByKey(r.Context(), d.Key)

@@ -12,9 +12,6 @@ import (
 	"image/jpeg"
 	_ "image/png" // previews of uploads that are not JPEGs (a PNG named .jpg)
 	"io"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
 )
 
 const (
@@ -28,43 +25,29 @@ var errNoPreview = errors.New("no preview")
 // thumbnail renders a small JPEG of an object as a viewer shows it: EXIF orientation
 // applied, re-encoded from pixels, so no byte of the original's metadata reaches the page.
 func (c *Console) thumbnail(ctx context.Context, bucket, key, version string) ([]byte, error) {
-	if c.opt.Objects == nil {
-		return nil, fmt.Errorf("%w: no object reader configured", errNoPreview)
+	var t []byte
+	err := c.withObject(ctx, bucket, key, version, func(id string, body io.Reader) error {
+		var ok bool
+		if t, ok = c.thumbs.get(id); ok {
+			return nil
+		}
+		data, err := io.ReadAll(io.LimitReader(body, maxThumbBytes+1))
+		if err != nil {
+			return fmt.Errorf("read s3://%s/%s: %w", bucket, key, err)
+		}
+		if len(data) > maxThumbBytes {
+			return fmt.Errorf("object larger than %d bytes", maxThumbBytes)
+		}
+		if t, err = renderThumbnail(data); err != nil {
+			return err
+		}
+		c.thumbs.put(id, t)
+		return nil
+	})
+	if err != nil && !errors.Is(err, errNoPreview) {
+		err = fmt.Errorf("%w: %v", errNoPreview, err)
 	}
-	in := &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)}
-	if version != "" {
-		in.VersionId = aws.String(version)
-	}
-	out, err := c.opt.Objects.GetObject(ctx, in)
-	if err != nil {
-		return nil, fmt.Errorf("%w: get s3://%s/%s: %v", errNoPreview, bucket, key, err)
-	}
-	defer out.Body.Close()
-	id := fmt.Sprintf("%s\x00%s\x00%s\x00%s", bucket, key, aws.ToString(out.VersionId), aws.ToString(out.ETag))
-	c.mu.Lock()
-	t, ok := c.thumbs[id]
-	c.mu.Unlock()
-	if ok {
-		return t, nil
-	}
-	data, err := io.ReadAll(io.LimitReader(out.Body, maxThumbBytes+1))
-	if err != nil {
-		return nil, fmt.Errorf("%w: read s3://%s/%s: %v", errNoPreview, bucket, key, err)
-	}
-	if len(data) > maxThumbBytes {
-		return nil, fmt.Errorf("%w: object larger than %d bytes", errNoPreview, maxThumbBytes)
-	}
-	t, err = renderThumbnail(data)
-	if err != nil {
-		return nil, err
-	}
-	c.mu.Lock()
-	if len(c.thumbs) > 256 {
-		c.thumbs = map[string][]byte{}
-	}
-	c.thumbs[id] = t
-	c.mu.Unlock()
-	return t, nil
+	return t, err
 }
 
 func renderThumbnail(data []byte) ([]byte, error) {

@@ -42,3 +42,8 @@ output "reader_user_name" {
   description = "User B (reads sanitized images)."
   value       = module.access.reader_user_name
 }
+
+output "state_machine_log_group" {
+  description = "CloudWatch Logs group of the state machine: the execution history when it is EXPRESS."
+  value       = module.pipeline.state_machine_log_group
+}

@@ -5,7 +5,7 @@
 #   verify          reads B, deletes B versions (rollback of a bad publish)
 #   record-failure  nothing beyond the common part
 #   unpublish       heads A (404 needs s3:ListBucket), deletes from B
-# and in common: write audit records, write its own log group, send X-Ray traces, use the storage key through S3.
+# and in common: write its own audit records, write its own log group, send X-Ray traces, use the storage key through S3.
 # No role has any write on bucket A; bucket A's policy also denies them explicitly (storage module).
 
 locals {
@@ -34,11 +34,15 @@ locals {
     ]
   }
 
-  # Audit records: executions/<execution-id-hash>/<step>-<attempt>.json and the index under keys/<sha256(key)>/.
-  audit_object_arns = [
-    "${local.bucket_arn.audit}/executions/*",
-    "${local.bucket_arn.audit}/keys/*",
-  ]
+  # Each step writes only its own audit records (internal/audit): executions/<hash>/<step>-<attempt>.json and
+  # the index copy keys/<hash>/<started-at>-<execution hash>-<step>-<attempt>.json. Hashes are hex, so
+  # "-<step>-" cannot match another step's records.
+  audit_object_arns = {
+    for step in keys(local.function_names) : step => [
+      "${local.bucket_arn.audit}/executions/*/${step}-*",
+      "${local.bucket_arn.audit}/keys/*-${step}-*",
+    ]
+  }
 }
 
 data "aws_iam_policy_document" "lambda_assume" {
@@ -84,7 +88,7 @@ data "aws_iam_policy_document" "function" {
   statement {
     sid       = "WriteAuditRecords"
     actions   = ["s3:PutObject"]
-    resources = local.audit_object_arns
+    resources = local.audit_object_arns[each.key]
   }
 
   statement {

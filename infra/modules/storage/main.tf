@@ -15,7 +15,7 @@ locals {
 
   bucket_names = {
     for role in concat(local.roles, ["logs"]) :
-    role => coalesce(lookup(var.bucket_names, role, null), "${var.name_prefix}-${role}-${local.account_id}-${local.region}")
+    role => coalesce(var.bucket_names[role], "${var.name_prefix}-${role}-${local.account_id}-${local.region}")
   }
 
   buckets = { for role in local.roles : role => local.bucket_names[role] }

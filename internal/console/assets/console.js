@@ -58,7 +58,7 @@
         const name = el("td");
         name.append(link(r.link, r.name));
         if (r.redriveCount) name.append(" ", el("small", "(redriven " + r.redriveCount + "×)"));
-        tr.append(st, el("td", r.key, "key"), name, el("td", r.start), el("td", r.duration));
+        tr.append(st, el("td", r.key, "key"), el("td", r.error || "", "err"), name, el("td", r.start), el("td", r.duration));
         return tr;
       }));
       empty.hidden = rows.length > 0;
