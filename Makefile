@@ -76,11 +76,11 @@ lint: vet
 ## package: one reproducible zip per Lambda, bootstrap for provided.al2023 on arm64.
 package:
 	@mkdir -p dist
+	@$(GO) build -o dist/lambdazip ./internal/lambdazip/cmd/lambdazip
 	@for f in $(LAMBDAS); do \
 	  rm -rf dist/$$f && mkdir -p dist/$$f && \
-	  CGO_ENABLED=0 GOOS=linux GOARCH=arm64 $(GO) build -trimpath -tags lambda.norpc -ldflags='-s -w -buildid=' -o dist/$$f/bootstrap ./functions/$$f || exit 1; \
-	  touch -d '1980-01-01 00:00:00' dist/$$f/bootstrap; \
-	  rm -f dist/$$f.zip; (cd dist/$$f && TZ=UTC zip -q -X -D ../$$f.zip bootstrap) || exit 1; \
+	  CGO_ENABLED=0 GOOS=linux GOARCH=arm64 $(GO) build -trimpath -buildvcs=false -tags lambda.norpc -ldflags='-s -w -buildid=' -o dist/$$f/bootstrap ./functions/$$f || exit 1; \
+	  dist/lambdazip -o dist/$$f.zip dist/$$f/bootstrap || exit 1; \
 	  echo "dist/$$f.zip"; \
 	done
 
