@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/s3-image-sanitizer/s3-image-sanitizer/internal/jpeg"
@@ -163,5 +164,29 @@ func isNotJPEG(kind string) func(error) bool {
 	return func(err error) bool {
 		var e *NotJPEGError
 		return errors.As(err, &e) && e.Detected == kind
+	}
+}
+
+// TestVerifyScanLimit: a file made of hundreds of scans is inspected fully but
+// not handed to image/jpeg, whose work grows with scans × blocks.
+func TestVerifyScanLimit(t *testing.T) {
+	img := jpegfixture.Progressive(64, 64, 1)
+	last := bytes.LastIndex(img, []byte{0xFF, jpeg.SOS})
+	var b bytes.Buffer
+	b.Write(img[:len(img)-2])
+	for i := 0; i < maxDecodeScans; i++ {
+		b.Write(img[last : len(img)-2])
+	}
+	b.Write([]byte{0xFF, jpeg.EOI})
+	ins, err := Verify(bytes.NewReader(b.Bytes()), DefaultPolicy(), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ins.Structure.Scans != maxDecodeScans+4 || !strings.HasPrefix(ins.Decode, "skipped: more than") {
+		t.Fatalf("scans %d, decode %q", ins.Structure.Scans, ins.Decode)
+	}
+	ins, err = Verify(bytes.NewReader(img), DefaultPolicy(), true)
+	if err != nil || ins.Decode != "ok" {
+		t.Fatalf("plain progressive: %v, decode %q", err, ins.Decode)
 	}
 }

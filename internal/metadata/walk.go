@@ -82,6 +82,7 @@ type walker struct {
 	mh        *maphash.Hash // Strip's self-check digest over the same bytes; may be nil
 	keepSegs  bool          // collect SegmentInfo
 	onFrame   func() error  // called once the frame header has passed the limits
+	onScan    func()        // called after each scan header
 	maxPixels int64
 
 	afterScan   bool
@@ -381,6 +382,9 @@ func (w *walker) imageSegment(part jpeg.Part) error {
 		}
 		w.afterScan = true
 		w.st.Scans++
+		if w.onScan != nil {
+			w.onScan()
+		}
 	case m == jpeg.DNL:
 		if len(b) != 2 {
 			return bad("DNL segment length is not 4")
