@@ -269,7 +269,15 @@ func (s *Service) Verify(ctx context.Context, at Attempt, job Job) (Job, error) 
 		rec.SHA256In, rec.BytesIn = job.Validation.SHA256, job.Validation.Bytes
 		rec.SHA256Out, rec.BytesOut = digest(b), int64(len(b))
 		rec.PolicyVersion = s.policyVersion()
-		got, verr := s.check(b, job.Validation.ImageDigest)
+		// A transformed image (the policy's transform mode rotated it in the DCT
+		// domain) has new entropy-coded data: Strip proved it coefficient for
+		// coefficient equal to the transformed source before staging it, so the
+		// published object must hold exactly the image Strip produced.
+		want := job.Validation.ImageDigest
+		if st := job.Stripped; st != nil && st.OrientationAction == metadata.OrientationTransformed {
+			want = st.ImageDigest
+		}
+		got, verr := s.check(b, want)
 		rec.ImageDigest = got
 		if verr == nil {
 			job.Verified = &Verified{SHA256: rec.SHA256Out, ImageDigest: got, Clean: true}
