@@ -281,3 +281,65 @@ func TestStopDetachedExecution(t *testing.T) {
 		t.Fatalf("describe %+v", d)
 	}
 }
+
+func TestHistoryLimit(t *testing.T) {
+	opts, _ := testOptions(nil)
+	d, x := run(t, opts, `{"StartAt":"Loop","States":{"Loop":{"Type":"Choice","Choices":[{"Variable":"$.spin","BooleanEquals":true,"Next":"Loop"}],"Default":"End"},"End":{"Type":"Succeed"}}}`, `{"spin":true}`)
+	expectFailed(t, d, ErrRuntime)
+	h := x.History()
+	if len(h) != MaxHistoryEvents {
+		t.Fatalf("%d events, want %d", len(h), MaxHistoryEvents)
+	}
+	last := h[len(h)-1]
+	if last.Type != "ExecutionFailed" || last.ID != MaxHistoryEvents || last.PreviousEventID != MaxHistoryEvents-1 || h[len(h)-2].Type != "ChoiceStateExited" {
+		t.Fatalf("last events %+v %+v", h[len(h)-2], last)
+	}
+	if str(d.Cause) != "The execution reached the maximum number of history events (25000)." {
+		t.Fatalf("cause %s", str(d.Cause))
+	}
+	if err := x.Redrive(context.Background()); err == nil {
+		t.Fatal("redrive accepted at the history limit")
+	}
+}
+
+// A host that restarted redrives a stored execution from its persisted
+// checkpoint and history.
+func TestRedriveStored(t *testing.T) {
+	g := newGate()
+	st := &store{}
+	opts, _ := testOptions(g)
+	opts.Observer = st
+	sm := mustParse(t, twoTasks)
+	x, _ := New(opts).Start(context.Background(), sm, "s", []byte(`{"k":1}`))
+	<-g.entered
+	g.release <- nil
+	<-g.entered
+	g.release <- &TaskError{Name: "Broken"}
+	<-x.Done()
+	st.mu.Lock()
+	cp, history := st.cp, append([]HistoryEvent(nil), st.events...)
+	st.events = nil
+	st.mu.Unlock()
+
+	y, err := New(opts).RedriveStored(context.Background(), sm, cp, history)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := <-g.entered; !strings.HasSuffix(r, ":b") {
+		t.Fatalf("redrive ran %s, want b", r)
+	}
+	g.release <- nil
+	d, _ := y.Wait(context.Background())
+	expectSucceeded(t, d, `{"k":1,"a":{"k":1},"b":{"rc":1}}`)
+	if d.RedriveCount != 1 {
+		t.Fatalf("redrive count %d", d.RedriveCount)
+	}
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if len(st.events) == 0 || st.events[0].Type != "ExecutionRedriven" || st.events[0].ID != int64(len(history))+1 {
+		t.Fatalf("observer saw %+v after %d stored events", st.events, len(history))
+	}
+	if _, err := New(opts).RedriveStored(context.Background(), sm, cp, history[:len(history)-1]); err == nil {
+		t.Fatal("RedriveStored accepted a history that did not end in failure")
+	}
+}

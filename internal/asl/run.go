@@ -3,7 +3,6 @@ package asl
 import (
 	"context"
 	"crypto/rand"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -12,24 +11,19 @@ import (
 	"time"
 )
 
-// varScope holds workflow variables (Assign). A Parallel branch or Map
-// iteration reads the enclosing scope and assigns into its own.
+// varScope holds workflow variables (Assign). It is never modified: an
+// assignment makes a new scope, so a checkpoint, or a Parallel branch or Map
+// iteration that assigns, never changes what others see.
 type varScope struct {
-	vals   map[string]any
-	parent *varScope
+	vals map[string]any
 }
 
 func (s *varScope) lookup(name string) (any, bool) {
-	for ; s != nil; s = s.parent {
-		if v, ok := s.vals[name]; ok {
-			return v, true
-		}
-	}
-	return nil, false
+	v, ok := s.vals[name]
+	return v, ok
 }
 
-// with returns a scope holding s's values updated with assigned; s itself is
-// unchanged (checkpoints keep pointing at it).
+// with returns a scope holding s's values updated with assigned.
 func (s *varScope) with(assigned map[string]any) *varScope {
 	vals := make(map[string]any, len(s.vals)+len(assigned))
 	for k, v := range s.vals {
@@ -38,7 +32,7 @@ func (s *varScope) with(assigned map[string]any) *varScope {
 	for k, v := range assigned {
 		vals[k] = v
 	}
-	return &varScope{vals: vals, parent: s.parent}
+	return &varScope{vals: vals}
 }
 
 type mapItem struct {
@@ -271,10 +265,11 @@ func (fr *frame) assign(env *evalEnv, blocks ...*template) *Failure {
 		if f != nil {
 			return f
 		}
+		// A literal block evaluates to the definition's own map: copy from
+		// it, never into it.
 		m, _ := v.(map[string]any)
 		if all == nil {
-			all = m
-			continue
+			all = make(map[string]any, len(m))
 		}
 		for k, val := range m {
 			all[k] = val
@@ -548,19 +543,7 @@ func (fr *frame) task(ctx context.Context, env *evalEnv, st *State, raw, eff any
 			Parameters: Payload{payload}, TimeoutInSeconds: timeout, HeartbeatInSeconds: heartbeat})
 		fr.rec("TaskStarted", &TaskStartedEventDetails{ResourceType: kind.resourceType, Resource: kind.resource})
 	}
-	outJSON, f := fr.callRunner(ctx, st.resource, appendJSON(nil, payload), timeout, heartbeat)
-	var res any
-	if f == nil && len(outJSON) > MaxPayloadBytes {
-		f = fail(ErrDataLimitExceeded, "The state/task '%s' returned a result with a size exceeding the maximum number of bytes service limit.", st.Name)
-	}
-	if f == nil {
-		var err error
-		if len(outJSON) == 0 {
-			res = nil
-		} else if res, err = parseJSON(outJSON); err != nil {
-			f = fail(ErrTaskFailed, "the task returned invalid JSON: %v", err)
-		}
-	}
+	res, f := fr.callRunner(ctx, st.Name, st.resource, appendJSON(nil, payload), timeout, heartbeat)
 	if f != nil {
 		if f.interrupted {
 			return nil, f
@@ -614,13 +597,48 @@ func Heartbeat(ctx context.Context) {
 	}
 }
 
-func (fr *frame) callRunner(ctx context.Context, resource string, in []byte, timeout, heartbeat int64) (json.RawMessage, *Failure) {
+// valueTaskRunner is a TaskRunner that can hand back the decoded result,
+// sparing an encode and a parse (LambdaTasks for lambda:invoke).
+// handled is false when the resource needs the plain RunTask.
+type valueTaskRunner interface {
+	runTaskValue(ctx context.Context, resource string, input []byte) (v any, handled bool, err error)
+}
+
+// runTask calls the runner and decodes its result.
+func runTask(ctx context.Context, r TaskRunner, state, resource string, in []byte) (any, error) {
+	if vr, ok := r.(valueTaskRunner); ok {
+		if v, handled, err := vr.runTaskValue(ctx, resource, in); handled {
+			return v, err
+		}
+	}
+	out, err := r.RunTask(ctx, resource, in)
+	if err != nil {
+		return nil, err
+	}
+	if len(out) > MaxPayloadBytes {
+		return nil, dataLimitError(state)
+	}
+	if len(out) == 0 {
+		return nil, nil
+	}
+	v, err := parseJSON(out)
+	if err != nil {
+		return nil, &TaskError{Name: ErrTaskFailed, Cause: fmt.Sprintf("the task returned invalid JSON: %v", err)}
+	}
+	return v, nil
+}
+
+func dataLimitError(state string) error {
+	return &TaskError{Name: ErrDataLimitExceeded, Cause: fmt.Sprintf("The state/task '%s' returned a result with a size exceeding the maximum number of bytes service limit.", state)}
+}
+
+func (fr *frame) callRunner(ctx context.Context, state, resource string, in []byte, timeout, heartbeat int64) (any, *Failure) {
 	o := fr.x.eng.o
 	if o.Tasks == nil {
 		return nil, fail(ErrTaskFailed, "no task runner is configured for resource %s", resource)
 	}
 	if timeout == 0 && heartbeat == 0 {
-		out, err := o.Tasks.RunTask(ctx, resource, in)
+		out, err := runTask(ctx, o.Tasks, state, resource, in)
 		return out, taskFailure(ctx, err)
 	}
 	tctx, cancel := context.WithCancel(ctx)
@@ -628,12 +646,12 @@ func (fr *frame) callRunner(ctx context.Context, resource string, in []byte, tim
 	hb := make(chan struct{}, 1)
 	tctx = context.WithValue(tctx, heartbeatKey{}, hb)
 	type result struct {
-		out json.RawMessage
+		out any
 		err error
 	}
 	done := make(chan result, 1)
 	go func() {
-		out, err := o.Tasks.RunTask(tctx, resource, in)
+		out, err := runTask(tctx, o.Tasks, state, resource, in)
 		done <- result{out, err}
 	}()
 	var timeoutC, heartbeatC <-chan time.Time
@@ -693,8 +711,10 @@ func (ff *firstFailure) set(f *Failure) {
 	}
 }
 
+// child starts a branch or iteration. It shares the enclosing variables:
+// assignments copy them (varScope.with), so they never leak outwards.
 func (fr *frame) child(last int64) *frame {
-	return &frame{x: fr.x, vars: &varScope{parent: fr.vars}, last: last}
+	return &frame{x: fr.x, vars: fr.vars, last: last}
 }
 
 func (fr *frame) parallel(ctx context.Context, env *evalEnv, st *State, raw, eff any) (any, *Failure) {

@@ -1,6 +1,8 @@
 package asl
 
 import (
+	"encoding/json"
+	"errors"
 	"math"
 	"sort"
 	"strconv"
@@ -16,8 +18,17 @@ import (
 // history events can hold values without copying them.
 
 // parseJSON decodes one JSON document. Numbers that do not fit an int64 become
-// float64 rather than strings.
+// float64 rather than strings. The standard library checks the syntax first
+// because ojg's parser panics on some malformed documents (found by FuzzParse:
+// testdata/fuzz/FuzzParse/218df9356f4a3f12).
 func parseJSON(b []byte) (any, error) {
+	if !json.Valid(b) {
+		var v any
+		if err := json.Unmarshal(b, &v); err != nil {
+			return nil, err
+		}
+		return nil, errors.New("invalid JSON")
+	}
 	return oj.Parse(b, ojg.NumConvFloat64)
 }
 

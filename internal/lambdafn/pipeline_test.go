@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"image"
 	"image/color"
 	"image/jpeg"
@@ -25,6 +26,7 @@ import (
 	"github.com/s3-image-sanitizer/s3-image-sanitizer/internal/audit"
 	"github.com/s3-image-sanitizer/s3-image-sanitizer/internal/lambdafn"
 	"github.com/s3-image-sanitizer/s3-image-sanitizer/internal/metadata"
+	"github.com/s3-image-sanitizer/s3-image-sanitizer/internal/sanitize"
 )
 
 // photo encodes a small picture (seed varies its pixels) with XMP GPS and a comment.
@@ -319,6 +321,7 @@ func TestCorpus(t *testing.T) {
 	}
 	djpeg, _ := exec.LookPath("djpeg")
 	p := newPipeline(t)
+	outDir := t.TempDir()
 	var mu sync.Mutex
 	outcomes := map[string]int{}
 	pixelsCompared := 0
@@ -348,6 +351,9 @@ func TestCorpus(t *testing.T) {
 					return
 				}
 				out := p.succeeded(t, key, src)
+				if err := os.WriteFile(filepath.Join(outDir, e.Name()), out, 0o644); err != nil {
+					t.Fatal(err)
+				}
 				compared := false
 				if want, ok := decode(djpeg, src); ok {
 					got, ok := decode(djpeg, out)
@@ -364,6 +370,9 @@ func TestCorpus(t *testing.T) {
 		t.Errorf("%d notifications for %d failures", len(p.sns.msgs), len(entries)-outcomes["clean"])
 	}
 	t.Logf("%d files: %v; djpeg pixels identical for %d", len(entries), outcomes, pixelsCompared)
+	if left := exiftoolLeftovers(t, outDir); len(left) > 0 {
+		t.Errorf("exiftool finds metadata in %d outputs: %v", len(left), left)
+	}
 }
 
 // decode returns djpeg's pixels for a JPEG, ok false when djpeg is not installed or
@@ -380,4 +389,129 @@ func decode(djpeg string, b []byte) ([]byte, bool) {
 		return nil, false
 	}
 	return out.Bytes(), true
+}
+
+// exiftoolLeftovers runs exiftool once over every output and returns, per file, the
+// tags it finds that the policy removes. The policy keeps JFIF, Adobe, ICC profiles and
+// a minimal Exif holding Orientation alone; everything else counts.
+func exiftoolLeftovers(t *testing.T, dir string) map[string][]string {
+	t.Helper()
+	exiftool, err := exec.LookPath("exiftool")
+	if err != nil {
+		t.Log("exiftool not installed: outputs not cross-checked")
+		return nil
+	}
+	out, err := exec.Command(exiftool, "-j", "-G1", "-a", "-q", "-q", dir).Output()
+	if err != nil && len(out) == 0 {
+		t.Fatalf("exiftool: %v", err)
+	}
+	var files []map[string]any
+	if err := json.Unmarshal(out, &files); err != nil {
+		t.Fatalf("exiftool output: %v", err)
+	}
+	t.Logf("exiftool read %d outputs", len(files))
+	left := map[string][]string{}
+	for _, f := range files {
+		name := filepath.Base(fmt.Sprint(f["SourceFile"]))
+		for tag := range f {
+			group, _, _ := strings.Cut(tag, ":")
+			switch {
+			case tag == "SourceFile", tag == "IFD0:Orientation":
+			case slices.Contains([]string{"ExifTool", "System", "File", "JFIF", "Adobe", "Composite", "ICC_Profile"}, group),
+				strings.HasPrefix(group, "ICC-"):
+				if tag == "File:Comment" || tag == "File:Warning" && strings.Contains(fmt.Sprint(f[tag]), "trailer") {
+					left[name] = append(left[name], tag)
+				}
+			default:
+				left[name] = append(left[name], tag)
+			}
+		}
+	}
+	return left
+}
+
+func TestVerifyFailureRollsBack(t *testing.T) {
+	p := newPipeline(t)
+	src := photo(t, 5)
+	ev := p.upload(t, "rolled.jpg", src)
+	// The output bucket serves the unsanitized source instead of what was written.
+	p.s3.RewriteGets(func(r *http.Request, body []byte) []byte {
+		if strings.HasPrefix(r.URL.Path, "/sanitized/") {
+			return src
+		}
+		return body
+	})
+	d, x := p.run(t, ev)
+	p.s3.RewriteGets(nil)
+	if name := p.failed(t, "rolled.jpg", d); name != lambdafn.MetadataRemains {
+		t.Fatalf("error %q", name)
+	}
+	if got := statesEntered(x); !slices.Contains(got, "VerifyFailed") {
+		t.Errorf("states %v", got)
+	}
+	recs, _ := p.audit.ByExecution(context.Background(), d.ExecutionArn)
+	var verify audit.Record
+	for _, r := range recs {
+		if r.Step == audit.StepVerify {
+			verify = r
+		}
+	}
+	if verify.Outcome != audit.Failed || !strings.Contains(verify.Reason, "rolled back") {
+		t.Errorf("verify record %+v", verify)
+	}
+}
+
+func TestFailureIsNotifiedEvenWhenItCannotBeRecorded(t *testing.T) {
+	p := newPipeline(t)
+	ev := p.upload(t, "unrecorded.jpg", pngBytes(t))
+	p.s3.FailNext(1_000_000, func(r *http.Request) bool { return strings.HasPrefix(r.URL.Path, "/audit/") })
+	d, x := p.run(t, ev)
+	if d.Status != asl.StatusFailed || str(d.Error) != "RecordFailureFailed" {
+		t.Fatalf("%s %s", d.Status, str(d.Error))
+	}
+	if got := statesEntered(x); got[len(got)-2] != "NotifyUnrecordedFailure" {
+		t.Errorf("states %v", got)
+	}
+	if len(p.sns.msgs) != 1 || !strings.Contains(p.sns.msgs[0].Message, "NotJPEG") || !strings.Contains(p.sns.msgs[0].Message, "unrecorded.jpg") {
+		t.Errorf("messages %+v", p.sns.msgs)
+	}
+}
+
+func TestReprocessAndETagOnlyEvents(t *testing.T) {
+	p := newPipeline(t)
+	src := photo(t, 6)
+	var ev lambdafn.Event
+	if err := json.Unmarshal(p.upload(t, "again.jpg", src), &ev); err != nil {
+		t.Fatal(err)
+	}
+	if d, _ := p.run(t, mustJSON(t, ev)); d.Status != asl.StatusSucceeded {
+		t.Fatal(str(d.Cause))
+	}
+	// An unversioned bucket's event names the bytes by ETag alone.
+	etagOnly := ev
+	etagOnly.Detail.Object.VersionID = ""
+	// The reprocess command names only the key.
+	reprocess := ev
+	reprocess.Source, reprocess.Detail.Reason = "s3-image-sanitizer.reprocess", "Reprocess"
+	reprocess.Detail.Object.VersionID, reprocess.Detail.Object.ETag, reprocess.Detail.Object.Sequencer, reprocess.Detail.Object.Size = "", "", "", 0
+	for name, e := range map[string]lambdafn.Event{"etag only": etagOnly, "reprocess": reprocess} {
+		d, x := p.run(t, mustJSON(t, e))
+		if d.Status != asl.StatusSucceeded || statesEntered(x)[len(statesEntered(x))-1] != "Sanitized" {
+			t.Fatalf("%s: %s %s %v", name, d.Status, str(d.Cause), statesEntered(x))
+		}
+		var out struct{ Job sanitize.Job }
+		json.Unmarshal([]byte(d.Output.String()), &out)
+		if out.Job.Published.Outcome != sanitize.Unchanged || out.Job.Source.ETag != ev.Detail.Object.ETag {
+			t.Errorf("%s: %+v %+v", name, out.Job.Source, out.Job.Published)
+		}
+	}
+	p.succeeded(t, "again.jpg", src)
+}
+
+func mustJSON(t *testing.T, v any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }

@@ -1,12 +1,10 @@
-// Package s3test starts an S3 server for tests: gofakes3 (in memory) behind an
-// httptest server, with a real aws-sdk-go-v2 client pointed at it and a fault
-// injector in front of it that can answer 503 SlowDown to chosen requests.
 package s3test
 
 import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -31,9 +29,10 @@ type Server struct {
 	URL    string
 	Client *s3.Client
 
-	mu     sync.Mutex
-	faults []fault
-	served int
+	mu      sync.Mutex
+	faults  []fault
+	served  int
+	rewrite func(*http.Request, []byte) []byte
 }
 
 type fault struct {
@@ -54,6 +53,18 @@ func Start(t testing.TB, maxAttempts int, buckets ...Bucket) *Server {
 			w.Header().Set("Content-Type", "application/xml")
 			w.WriteHeader(http.StatusServiceUnavailable)
 			_, _ = w.Write([]byte(`<?xml version="1.0" encoding="UTF-8"?><Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>`))
+			return
+		}
+		if rw := s.rewriter(); rw != nil && r.Method == http.MethodGet {
+			rec := httptest.NewRecorder()
+			faker.Server().ServeHTTP(rec, r)
+			body := rw(r, rec.Body.Bytes())
+			for k, v := range rec.Header() {
+				w.Header()[k] = v
+			}
+			w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+			w.WriteHeader(rec.Code)
+			_, _ = w.Write(body)
 			return
 		}
 		faker.Server().ServeHTTP(w, r)
@@ -108,6 +119,20 @@ func (s *Server) FailNext(n int, match func(*http.Request) bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.faults = append(s.faults, fault{remaining: n, match: match})
+}
+
+// RewriteGets makes every GET's response body pass through fn (nil: stop), as a
+// corrupted object or a misbehaving proxy would; headers (ETag included) are kept.
+func (s *Server) RewriteGets(fn func(r *http.Request, body []byte) []byte) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.rewrite = fn
+}
+
+func (s *Server) rewriter() func(*http.Request, []byte) []byte {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.rewrite
 }
 
 // Injected reports how many requests were answered with an injected 503.
