@@ -47,6 +47,7 @@ type evalEnv struct {
 	st         *State
 	entered    time.Time
 	retryCount int64
+	enteredID  int64 // the StateEntered event, cited in error causes
 	item       *mapItem
 	vars       *varScope
 	rnd        func() float64
@@ -96,6 +97,12 @@ func (e *evalEnv) contextPart(key string) (any, bool) {
 		return map[string]any{"Item": map[string]any{"Index": e.item.index, "Value": e.item.value}}, true
 	}
 	return nil, false
+}
+
+// fail is a failure of the current state, with the cause prefixed as AWS
+// does: "An error occurred while executing the state 'S' (entered at the event id #2)."
+func (e *evalEnv) fail(name, format string, args ...any) *Failure {
+	return fail(name, "An error occurred while executing the state '%s' (entered at the event id #%d). %s", e.st.Name, e.enteredID, fmt.Sprintf(format, args...))
 }
 
 func (e *evalEnv) random() float64 {
@@ -150,8 +157,8 @@ func (fr *frame) run(ctx context.Context, st *State, input any) (any, *Failure) 
 
 func (fr *frame) runState(ctx context.Context, st *State, raw any) (any, *State, *Failure) {
 	now := fr.x.eng.o.Now()
-	fr.x.recordAt(now, &fr.last, st.enteredEvent, &StateEnteredEventDetails{Name: st.Name, Input: Payload{raw}})
-	env := &evalEnv{input: raw, x: fr.x, st: st, entered: now, vars: fr.vars, rnd: fr.x.eng.o.Random}
+	id := fr.x.recordAt(now, &fr.last, st.enteredEvent, &StateEnteredEventDetails{Name: st.Name, Input: Payload{raw}})
+	env := &evalEnv{input: raw, x: fr.x, st: st, entered: now, enteredID: id, vars: fr.vars, rnd: fr.x.eng.o.Random}
 	if st.Type == "Fail" {
 		return nil, nil, fr.failState(env, st, raw)
 	}
@@ -206,7 +213,7 @@ func (st *State) effectiveInput(env *evalEnv, raw any) (any, *Failure) {
 		return nil, f
 	}
 	if !found {
-		return nil, runtimeFailure("An error occurred while executing the state '%s'. Invalid path '%s' : No results for path: %s", st.Name, st.inputPath.src, st.inputPath.src)
+		return nil, env.fail(ErrRuntime, "Invalid path '%s' : No results for path: %s", st.inputPath.src, st.inputPath.src)
 	}
 	return v, nil
 }
@@ -218,7 +225,7 @@ func (fr *frame) exit(env *evalEnv, st *State, raw, result any, extraAssign *tem
 	combined := result
 	if st.Type != "Choice" && st.Type != "Wait" && st.Type != "Succeed" {
 		var f *Failure
-		if combined, f = applyResultPath(st.Name, st.resultPath, st.resultPathNull, raw, result); f != nil {
+		if combined, f = applyResultPath(env, st.resultPath, st.resultPathNull, raw, result); f != nil {
 			return nil, f
 		}
 	}
@@ -233,7 +240,7 @@ func (fr *frame) exit(env *evalEnv, st *State, raw, result any, extraAssign *tem
 			return nil, f
 		}
 		if !found {
-			return nil, runtimeFailure("An error occurred while executing the state '%s'. Invalid path '%s' : No results for path: %s", st.Name, st.outputPath.src, st.outputPath.src)
+			return nil, env.fail(ErrRuntime, "Invalid path '%s' : No results for path: %s", st.outputPath.src, st.outputPath.src)
 		}
 		out = v
 	}
@@ -281,7 +288,7 @@ func (fr *frame) assign(env *evalEnv, blocks ...*template) *Failure {
 	return nil
 }
 
-func applyResultPath(state string, p *path, discard bool, raw, result any) (any, *Failure) {
+func applyResultPath(env *evalEnv, p *path, discard bool, raw, result any) (any, *Failure) {
 	switch {
 	case discard:
 		return raw, nil
@@ -290,7 +297,7 @@ func applyResultPath(state string, p *path, discard bool, raw, result any) (any,
 	}
 	out, ok := setResult(raw, p.steps, result)
 	if !ok {
-		return nil, fail(ErrResultPathMatchFailure, "An error occurred while executing the state '%s'. Unable to apply ResultPath '%s' to input '%s'", state, p.src, toJSON(raw))
+		return nil, env.fail(ErrResultPathMatchFailure, "Unable to apply ResultPath '%s' to input '%s'", p.src, toJSON(raw))
 	}
 	return out, nil
 }
@@ -353,7 +360,7 @@ func (fr *frame) catch(env *evalEnv, st *State, raw any, f *Failure) (any, *Stat
 			continue
 		}
 		errOut := f.output()
-		out, rf := applyResultPath(st.Name, c.resultPath, c.resultPathNull, raw, errOut)
+		out, rf := applyResultPath(env, c.resultPath, c.resultPathNull, raw, errOut)
 		if rf != nil {
 			return nil, nil, rf
 		}
@@ -410,7 +417,7 @@ func (fr *frame) wait(ctx context.Context, env *evalEnv, st *State, eff any) *Fa
 			n, ok = integer(fv)
 		}
 		if !found || !ok || n < 0 {
-			return runtimeFailure("An error occurred while executing the state '%s'. The SecondsPath parameter cannot be parsed as a long value: %s == %s", st.Name, st.secondsPath.src, toJSON(v))
+			return env.fail(ErrRuntime, "The SecondsPath parameter cannot be parsed as a long value: %s == %s", st.secondsPath.src, toJSON(v))
 		}
 		d = time.Duration(n) * time.Second
 	case st.timestampPath != nil:
@@ -422,7 +429,7 @@ func (fr *frame) wait(ctx context.Context, env *evalEnv, st *State, eff any) *Fa
 		s, _ := v.(string)
 		t, ok := parseTimestamp(s)
 		if !found || !ok {
-			return runtimeFailure("An error occurred while executing the state '%s'. The TimestampPath parameter does not reference a valid ISO-8601 extended offset date-time format string: %s == %s", st.Name, st.timestampPath.src, toJSON(v))
+			return env.fail(ErrRuntime, "The TimestampPath parameter does not reference a valid ISO-8601 extended offset date-time format string: %s == %s", st.timestampPath.src, toJSON(v))
 		}
 		d = t.Sub(now)
 	}
@@ -436,7 +443,7 @@ func (fr *frame) choice(env *evalEnv, st *State, raw, eff any) (any, *State, *Fa
 	for _, r := range st.choices {
 		ok, f := r.eval(env)
 		if f != nil {
-			f.Cause = fmt.Sprintf("An error occurred while executing the state '%s'. %s", st.Name, f.Cause)
+			f.Cause = env.fail(f.Error, "%s", f.Cause).Cause
 			return nil, nil, f
 		}
 		if ok {
@@ -446,7 +453,7 @@ func (fr *frame) choice(env *evalEnv, st *State, raw, eff any) (any, *State, *Fa
 	}
 	if next == nil {
 		if st.defaultSt == nil {
-			return nil, nil, fail(ErrNoChoiceMatched, "An error occurred while executing the state '%s'. No Choice Rules matched and no Default was specified", st.Name)
+			return nil, nil, env.fail(ErrNoChoiceMatched, "No Choice Rules matched and no Default was specified")
 		}
 		next = st.defaultSt
 	}
@@ -466,7 +473,7 @@ func (fr *frame) failState(env *evalEnv, st *State, raw any) *Failure {
 		}
 		s, ok := v.(string)
 		if !ok {
-			return runtimeFailure("An error occurred while executing the state '%s'. The ErrorPath must resolve to a string, got %s", st.Name, typeName(v))
+			return env.fail(ErrRuntime, "The ErrorPath must resolve to a string, got %s", typeName(v))
 		}
 		f.Error, f.HasError = s, true
 	}
@@ -479,7 +486,7 @@ func (fr *frame) failState(env *evalEnv, st *State, raw any) *Failure {
 		}
 		s, ok := v.(string)
 		if !ok {
-			return runtimeFailure("An error occurred while executing the state '%s'. The CausePath must resolve to a string, got %s", st.Name, typeName(v))
+			return env.fail(ErrRuntime, "The CausePath must resolve to a string, got %s", typeName(v))
 		}
 		f.Cause, f.HasCause = s, true
 	}
@@ -530,7 +537,7 @@ func (fr *frame) task(ctx context.Context, env *evalEnv, st *State, raw, eff any
 		}
 		n, ok := integer(v)
 		if !found || !ok || n <= 0 {
-			return nil, runtimeFailure("An error occurred while executing the state '%s'. The value at %s must be a positive integer, got %s", st.Name, p.p.src, toJSON(v))
+			return nil, env.fail(ErrRuntime, "The value at %s must be a positive integer, got %s", p.p.src, toJSON(v))
 		}
 		*p.dst = n
 	}
@@ -783,13 +790,13 @@ func (fr *frame) mapState(ctx context.Context, env *evalEnv, st *State, raw, eff
 			return nil, f
 		}
 		if !found {
-			return nil, runtimeFailure("An error occurred while executing the state '%s'. Invalid path '%s': No results for path", st.Name, st.itemsPath.src)
+			return nil, env.fail(ErrRuntime, "Invalid path '%s': No results for path", st.itemsPath.src)
 		}
 		items = v
 	}
 	arr, ok := items.([]any)
 	if !ok {
-		return nil, runtimeFailure("An error occurred while executing the state '%s'. Map items must be a JSON array, got %s", st.Name, typeName(items))
+		return nil, env.fail(ErrRuntime, "Map items must be a JSON array, got %s", typeName(items))
 	}
 	intAt := func(p *path, what string) (int64, *Failure) {
 		v, found, f := p.get(env)
@@ -798,7 +805,7 @@ func (fr *frame) mapState(ctx context.Context, env *evalEnv, st *State, raw, eff
 		}
 		n, ok := integer(v)
 		if !found || !ok || n < 0 {
-			return 0, runtimeFailure("An error occurred while executing the state '%s'. %s at %s must be a non-negative integer, got %s", st.Name, what, p.src, toJSON(v))
+			return 0, env.fail(ErrRuntime, "%s at %s must be a non-negative integer, got %s", what, p.src, toJSON(v))
 		}
 		return n, nil
 	}
@@ -826,7 +833,7 @@ func (fr *frame) mapState(ctx context.Context, env *evalEnv, st *State, raw, eff
 		}
 		p, ok := number(v)
 		if !found || !ok || p < 0 || p > 100 {
-			return nil, runtimeFailure("An error occurred while executing the state '%s'. ToleratedFailurePercentage at %s must be a number between 0 and 100", st.Name, st.toleratedPercentPath.src)
+			return nil, env.fail(ErrRuntime, "ToleratedFailurePercentage at %s must be a number between 0 and 100", st.toleratedPercentPath.src)
 		}
 		percent, hasPercent = p, true
 	}
