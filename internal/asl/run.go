@@ -99,6 +99,14 @@ func (e *evalEnv) contextPart(key string) (any, bool) {
 	return nil, false
 }
 
+// plain shows a value in an error cause: strings bare, the rest as JSON.
+func plain(v any) string {
+	if s, ok := v.(string); ok {
+		return s
+	}
+	return toJSON(v)
+}
+
 // fail is a failure of the current state, with the cause prefixed as AWS
 // does: "An error occurred while executing the state 'S' (entered at the event id #2)."
 func (e *evalEnv) fail(name, format string, args ...any) *Failure {
@@ -213,7 +221,7 @@ func (st *State) effectiveInput(env *evalEnv, raw any) (any, *Failure) {
 		return nil, f
 	}
 	if !found {
-		return nil, env.fail(ErrRuntime, "Invalid path '%s' : No results for path: %s", st.inputPath.src, st.inputPath.src)
+		return nil, env.fail(ErrRuntime, "Invalid path '%s' : No results for path: %s", st.inputPath.src, st.inputPath.normalized())
 	}
 	return v, nil
 }
@@ -240,7 +248,7 @@ func (fr *frame) exit(env *evalEnv, st *State, raw, result any, extraAssign *tem
 			return nil, f
 		}
 		if !found {
-			return nil, env.fail(ErrRuntime, "Invalid path '%s' : No results for path: %s", st.outputPath.src, st.outputPath.src)
+			return nil, env.fail(ErrRuntime, "Invalid path '%s' : No results for path: %s", st.outputPath.src, st.outputPath.normalized())
 		}
 		out = v
 	}
@@ -417,7 +425,7 @@ func (fr *frame) wait(ctx context.Context, env *evalEnv, st *State, eff any) *Fa
 			n, ok = integer(fv)
 		}
 		if !found || !ok || n < 0 {
-			return env.fail(ErrRuntime, "The SecondsPath parameter cannot be parsed as a long value: %s == %s", st.secondsPath.src, toJSON(v))
+			return env.fail(ErrRuntime, "The SecondsPath parameter cannot be parsed as a long value: %s == %s", st.secondsPath.src, plain(v))
 		}
 		d = time.Duration(n) * time.Second
 	case st.timestampPath != nil:
@@ -429,7 +437,7 @@ func (fr *frame) wait(ctx context.Context, env *evalEnv, st *State, eff any) *Fa
 		s, _ := v.(string)
 		t, ok := parseTimestamp(s)
 		if !found || !ok {
-			return env.fail(ErrRuntime, "The TimestampPath parameter does not reference a valid ISO-8601 extended offset date-time format string: %s == %s", st.timestampPath.src, toJSON(v))
+			return env.fail(ErrRuntime, "The TimestampPath parameter does not reference a valid ISO-8601 extended offset date-time format string: %s == %s", st.timestampPath.src, plain(v))
 		}
 		d = t.Sub(now)
 	}
