@@ -17,15 +17,20 @@ type Report struct {
 	BytesOut          int64     `json:"bytesOut"`
 	Removed           []Removal `json:"removed"`
 	SensitiveTags     []string  `json:"sensitiveTags"`
-	Orientation       int       `json:"orientation"`       // the input's Exif Orientation, 0 when absent
-	OrientationAction string    `json:"orientationAction"` // none, kept, dropped, invalid
+	Orientation       int       `json:"orientation"`                 // the input's Exif Orientation, 0 when absent
+	OrientationAction string    `json:"orientationAction"`           // none, kept, dropped, invalid, transformed, kept-fallback
+	OrientationReason string    `json:"orientationReason,omitempty"` // why kept-fallback did not transform
 	Width             int       `json:"width"`
 	Height            int       `json:"height"`
 	Structure         Structure `json:"structure"`
 	// ImageDigest is the hex sha256 over the image data (DQT, DHT, DAC, SOFn,
 	// DRI, SOS and DNL segments with their markers and lengths, and the
-	// entropy-coded bytes, in file order). Input and output share it.
+	// entropy-coded bytes, in file order). Input and output share it, except
+	// when OrientationAction is "transformed": then it is the output's.
 	ImageDigest string `json:"imageDigest"`
+	// SourceImageDigest is the input's image digest; it differs from
+	// ImageDigest only for a transformed image (see CheckTransform).
+	SourceImageDigest string `json:"sourceImageDigest"`
 }
 
 // outBufSize batches writes to dst and to the self-check parser.
@@ -37,6 +42,9 @@ const outBufSize = 64 << 10
 // carry image data identical to the input's. On error dst may hold a prefix of
 // the output: write to a staging place and publish only when Strip succeeds.
 func Strip(dst io.Writer, src io.Reader, p Policy) (*Report, error) {
+	if p.Orientation == OrientationTransform {
+		return stripTransform(dst, src, p)
+	}
 	lr, in, err := open(src, p)
 	if err != nil {
 		return nil, err
@@ -83,5 +91,6 @@ func Strip(dst io.Writer, src io.Reader, p Policy) (*Report, error) {
 		Height:            w.st.Height,
 		Structure:         w.st,
 		ImageDigest:       w.digest(),
+		SourceImageDigest: w.digest(),
 	}, nil
 }
