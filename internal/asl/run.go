@@ -265,10 +265,11 @@ func (fr *frame) assign(env *evalEnv, blocks ...*template) *Failure {
 		if f != nil {
 			return f
 		}
+		// A literal block evaluates to the definition's own map: copy from
+		// it, never into it.
 		m, _ := v.(map[string]any)
 		if all == nil {
-			all = m
-			continue
+			all = make(map[string]any, len(m))
 		}
 		for k, val := range m {
 			all[k] = val

@@ -8,6 +8,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sfn/types"
+
+	"github.com/s3-image-sanitizer/s3-image-sanitizer/internal/audit"
 )
 
 // step is one visit of a state, reconstructed from the history: what went in, what came
@@ -24,7 +26,7 @@ type step struct {
 	Attempts int
 	Error    string
 	Cause    string
-	Audit    []AuditRecord
+	Audit    []audit.Record
 }
 
 // timelineEvent is one history event as the timeline shows it.
@@ -230,7 +232,7 @@ func stepKey(s string) string {
 }
 
 // attachAudit gives each step the audit records written for it.
-func attachAudit(steps []*step, recs []AuditRecord) (unmatched []AuditRecord) {
+func attachAudit(steps []*step, recs []audit.Record) (unmatched []audit.Record) {
 	byName := map[string]*step{}
 	for _, s := range steps {
 		byName[stepKey(s.Name)] = s // a later visit (redrive) wins; records carry attempts
