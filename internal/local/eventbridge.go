@@ -122,10 +122,25 @@ func (b *EventBus) Emit(event []byte) {
 }
 
 func (b *EventBus) deliver(event []byte) {
+	for _, d := range b.route(event) {
+		b.invoke(d.rule, d.target, d.input)
+	}
+}
+
+// delivery is one target's share of an event.
+type delivery struct {
+	rule   string
+	target ebTarget
+	input  []byte
+}
+
+// route matches an event against the enabled rules and computes each
+// matching target's input.
+func (b *EventBus) route(event []byte) []delivery {
 	var ev map[string]any
 	if err := json.Unmarshal(event, &ev); err != nil {
 		b.log.Error("eventbridge: undeliverable event", "err", err)
-		return
+		return nil
 	}
 	b.mu.RLock()
 	var matched []*ebRule
@@ -135,6 +150,7 @@ func (b *EventBus) deliver(event []byte) {
 		}
 	}
 	b.mu.RUnlock()
+	var out []delivery
 	for _, r := range matched {
 		for _, t := range r.Targets {
 			input, err := targetInput(t, event, ev)
@@ -142,9 +158,10 @@ func (b *EventBus) deliver(event []byte) {
 				b.log.Error("eventbridge: target input", "rule", r.Name, "target", t.ID, "err", err)
 				continue
 			}
-			b.invoke(r.Name, t, input)
+			out = append(out, delivery{r.Name, t, input})
 		}
 	}
+	return out
 }
 
 func (b *EventBus) invoke(rule string, t ebTarget, input []byte) {

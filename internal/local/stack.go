@@ -2,6 +2,7 @@ package local
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -12,8 +13,10 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/johannesboyne/gofakes3"
+	"github.com/s3-image-sanitizer/s3-image-sanitizer/internal/asl"
 )
 
 // Options configure a Stack.
@@ -34,6 +37,10 @@ type Options struct {
 	Logger *slog.Logger
 	// WrapS3 wraps the S3 handler (fault injection); nil leaves it alone.
 	WrapS3 func(http.Handler) http.Handler
+	// Tasks runs Task states (the Lambda handlers); nil disables Step Functions.
+	Tasks asl.TaskRunner
+	// MaxConcurrentTasks bounds Task states running at once (default 16).
+	MaxConcurrentTasks int
 }
 
 // Stack is the running local AWS: its services and the HTTP handler over them.
@@ -45,11 +52,11 @@ type Stack struct {
 	Objects *ObjectStore
 	Events  *EventBus
 	SNS     *Notifications
+	SFN     *StepFunctions
 
 	state   *stateDB
 	s3      http.Handler
 	front   *s3Front
-	sfn     http.Handler
 	mu      sync.RWMutex
 	mounts  map[string]http.Handler
 	invoker *targets
@@ -109,6 +116,20 @@ func Open(opt Options) (*Stack, error) {
 	s.SNS = newNotifications(ctx, state, opt.Account, opt.Region, func() string { return s.opt.Endpoint }, opt.Logger)
 	s.invoker = &targets{sns: s.SNS}
 	s.Events.invoker = s.invoker
+	if opt.Tasks != nil {
+		n := opt.MaxConcurrentTasks
+		if n <= 0 {
+			n = 16
+		}
+		s.SFN, err = newStepFunctions(ctx, state, opt.Account, opt.Region, &boundedTasks{next: opt.Tasks, sem: make(chan struct{}, n)}, opt.Logger)
+		if err != nil {
+			return fail(err)
+		}
+		s.invoker.start = func(_ context.Context, arn string, input []byte) error {
+			_, err := s.SFN.Start(arn, "", input)
+			return err
+		}
+	}
 
 	fake := gofakes3.New(objects, gofakes3.WithTimeSkewLimit(0), gofakes3.WithIntegrityCheck(true),
 		gofakes3.WithLogger(gofakes3.DiscardLog()))
@@ -135,9 +156,79 @@ func (s *Stack) Mount(prefix string, h http.Handler) {
 // SetEndpoint records the stack's base URL once the listener is known.
 func (s *Stack) SetEndpoint(url string) { s.opt.Endpoint = url }
 
-// Start begins delivering events.
-func (s *Stack) Start() {
+// Start begins delivering events, resumes the executions that were running
+// when the stack last stopped, and reconciles the input bucket. Call it once
+// the HTTP server is accepting requests: resumed tasks call S3 through it.
+func (s *Stack) Start() (StartReport, error) {
 	s.Events.start(4)
+	var rep StartReport
+	if s.SFN == nil {
+		return rep, nil
+	}
+	var err error
+	if rep.Resumed, err = s.SFN.ResumeAll(); err != nil {
+		return rep, err
+	}
+	rep.Reconciled, err = s.Reconcile()
+	return rep, err
+}
+
+// StartReport says what Start found to do.
+type StartReport struct {
+	Resumed    int // executions resumed from their checkpoint
+	Reconciled int // input objects that had no execution and got one
+}
+
+// Reconcile starts an execution, through the rules that match its S3 event,
+// for every input object whose latest version has no execution yet (events
+// lost in a crash, uploads made while the rule was missing).
+func (s *Stack) Reconcile() (int, error) {
+	var missing []Change
+	err := s.Objects.Latest(s.opt.InputBucket, func(c Change) bool {
+		if c.Kind != ChangePut {
+			return true
+		}
+		if ok, err := s.SFN.HasExecutionFor(c.Bucket, c.Key, c.VersionID); err == nil && !ok {
+			missing = append(missing, c)
+		}
+		return true
+	})
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, c := range missing {
+		ev := s.front.event(c, "PutObject", newRequestID(), "")
+		for _, d := range s.Events.route(ev) {
+			if !strings.Contains(d.target.Arn, ":stateMachine:") {
+				continue
+			}
+			started, err := s.SFN.StartUnlessProcessed(d.target.Arn, d.input)
+			if err != nil {
+				return n, err
+			}
+			if started {
+				n++
+			}
+		}
+	}
+	return n, nil
+}
+
+// boundedTasks limits how many Task states run at once.
+type boundedTasks struct {
+	next asl.TaskRunner
+	sem  chan struct{}
+}
+
+func (b *boundedTasks) RunTask(ctx context.Context, resource string, input json.RawMessage) (json.RawMessage, error) {
+	select {
+	case b.sem <- struct{}{}:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	defer func() { <-b.sem }()
+	return b.next.RunTask(ctx, resource, input)
 }
 
 // Close stops background work and closes the stores. Running executions stay
@@ -148,6 +239,11 @@ func (s *Stack) Close() error {
 	}
 	if s.Events != nil {
 		s.Events.close()
+	}
+	if s.SFN != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		s.SFN.wait(ctx)
+		cancel()
 	}
 	if s.SNS != nil {
 		s.SNS.wait()
@@ -182,11 +278,11 @@ func (s *Stack) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	target := r.Header.Get("X-Amz-Target")
 	switch {
 	case strings.HasPrefix(target, "AWSStepFunctions."):
-		if s.sfn == nil {
+		if s.SFN == nil {
 			writeJSONError(w, apiErr(http.StatusServiceUnavailable, "ServiceUnavailable", "Step Functions is not configured"))
 			return
 		}
-		s.sfn.ServeHTTP(w, r)
+		s.SFN.ServeHTTP(w, r)
 	case strings.HasPrefix(target, "AWSEvents."):
 		s.Events.ServeHTTP(w, r)
 	case target != "":

@@ -37,7 +37,9 @@ func startStack(t *testing.T, dir string) *testStack {
 	}
 	srv := httptest.NewServer(st)
 	st.SetEndpoint(srv.URL)
-	st.Start()
+	if _, err := st.Start(); err != nil {
+		t.Fatal(err)
+	}
 	t.Cleanup(func() {
 		srv.Close()
 		st.Close()
