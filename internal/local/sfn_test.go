@@ -279,7 +279,9 @@ func TestStepFunctionsResumeAfterRestart(t *testing.T) {
 	_ = st
 	stop()
 
-	tasks2 := &scriptTasks{fn: func(_ context.Context, res string, _ int, in json.RawMessage) (json.RawMessage, error) { return in, nil }}
+	tasks2 := &scriptTasks{fn: func(_ context.Context, res string, _ int, in json.RawMessage) (json.RawMessage, error) {
+		return in, nil
+	}}
 	_, c2, _ := startSFN(t, dir, tasks2)
 	d := waitStatus(t, c2, aws.ToString(start.ExecutionArn), sfntypes.ExecutionStatusSucceeded)
 	if aws.ToString(d.Output) != `{"n":7}` {
