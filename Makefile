@@ -12,11 +12,22 @@ LAMBDAS   := validate strip write verify record-failure unpublish
 TEST_TOOLS := exiftool:libimage-exiftool-perl djpeg:libjpeg-turbo-progs jpegtran:libjpeg-turbo-progs chromium:chromium
 
 # Fuzz targets run briefly in `make test`: package:FuzzName.
-FUZZ_TARGETS ?= ./internal/eventpattern:FuzzCompileMatch
+FUZZ_TARGETS ?= ./internal/eventpattern:FuzzCompileMatch ./internal/jpeg/dct:FuzzDecode ./internal/asl:FuzzParse ./internal/asl:FuzzJSONPath ./internal/console:FuzzExifOrientation
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all build test vet tools fuzz bench run lint package deploy clean
+# Infrastructure: `make deploy ENV=prod` deploys infra/envs/prod (terraform.tfvars there is read if present).
+ENV           ?= dev
+TERRAFORM     ?= terraform
+TFSEC_VERSION := v1.26.0
+TFSEC         := $(shell $(GO) env GOPATH)/bin/tfsec
+TF_ENVS       := $(wildcard infra/envs/*)
+# @cloud-copilot/iam-simulate (AGPL-3.0) cross-checks the permission matrix at test time only; it is installed
+# outside the repository and never shipped.
+IAMSIM_VERSION := 0.1.173
+IAMSIM_DIR     ?= $(HOME)/.cache/s3-image-sanitizer/iamsim-$(IAMSIM_VERSION)
+
+.PHONY: all build test vet tools fuzz bench run lint package deploy infra-check tfsec iamsim clean
 
 all: build
 
@@ -40,8 +51,8 @@ vet:
 	$(GO) vet ./...
 
 ## test: every test, with the race detector, then each fuzz target briefly.
-test: tools vet
-	$(GO) test -race -timeout 30m ./...
+test: tools vet infra-check iamsim
+	IAMSIM_DIR=$(IAMSIM_DIR) $(GO) test -race -timeout 30m ./...
 	@$(MAKE) --no-print-directory fuzz
 
 fuzz:
@@ -65,13 +76,55 @@ lint: vet
 ## package: one reproducible zip per Lambda, bootstrap for provided.al2023 on arm64.
 package:
 	@mkdir -p dist
+	@$(GO) build -o dist/lambdazip ./internal/lambdazip/cmd/lambdazip
 	@for f in $(LAMBDAS); do \
 	  rm -rf dist/$$f && mkdir -p dist/$$f && \
-	  CGO_ENABLED=0 GOOS=linux GOARCH=arm64 $(GO) build -trimpath -tags lambda.norpc -ldflags='-s -w -buildid=' -o dist/$$f/bootstrap ./functions/$$f || exit 1; \
-	  touch -d '1980-01-01 00:00:00' dist/$$f/bootstrap; \
-	  rm -f dist/$$f.zip; (cd dist/$$f && TZ=UTC zip -q -X -D ../$$f.zip bootstrap) || exit 1; \
+	  CGO_ENABLED=0 GOOS=linux GOARCH=arm64 $(GO) build -trimpath -buildvcs=false -tags lambda.norpc -ldflags='-s -w -buildid=' -o dist/$$f/bootstrap ./functions/$$f || exit 1; \
+	  dist/lambdazip -o dist/$$f.zip dist/$$f/bootstrap || exit 1; \
 	  echo "dist/$$f.zip"; \
 	done
+
+## infra-check: offline checks of infra/ (terraform fmt when terraform is installed, tfsec with zero findings).
+## The schema, policy and permission-matrix checks are Go tests (internal/infracheck) that `go test` runs.
+infra-check: tfsec
+	@if command -v $(TERRAFORM) >/dev/null 2>&1; then \
+	  echo "terraform fmt -check -recursive infra"; \
+	  $(TERRAFORM) fmt -check -recursive -diff infra 2>/dev/null || { echo "terraform fmt needed in infra/"; exit 1; }; \
+	else \
+	  echo "terraform not on PATH: fmt check skipped (install it, or go install github.com/hashicorp/terraform@v1.8.5)"; \
+	fi
+	@for env in $(TF_ENVS); do \
+	  echo "tfsec $(TFSEC_VERSION) $$env"; \
+	  $(TFSEC) $$env --no-color --concise-output --no-module-downloads || exit 1; \
+	done
+
+## tfsec: install tfsec $(TFSEC_VERSION) with go install, only when that version is not already built (about a minute).
+tfsec:
+	@if ! $(GO) version -m $(TFSEC) 2>/dev/null | grep -q "mod.*github.com/aquasecurity/tfsec.*$(TFSEC_VERSION)"; then \
+	  echo "installing tfsec $(TFSEC_VERSION) into $(TFSEC)"; \
+	  $(GO) install github.com/aquasecurity/tfsec/cmd/tfsec@$(TFSEC_VERSION); \
+	fi
+
+## iamsim: install @cloud-copilot/iam-simulate for the permission-matrix cross-check, when npm is there and it is
+## missing (a few seconds); without it that one test is skipped, with a message.
+iamsim:
+	@if [ ! -f "$(IAMSIM_DIR)/node_modules/@cloud-copilot/iam-simulate/package.json" ]; then \
+	  if command -v npm >/dev/null 2>&1 && command -v node >/dev/null 2>&1; then \
+	    echo "installing @cloud-copilot/iam-simulate@$(IAMSIM_VERSION) into $(IAMSIM_DIR) (test-time tool, AGPL, not shipped)"; \
+	    mkdir -p "$(IAMSIM_DIR)" && cd "$(IAMSIM_DIR)" && \
+	    npm install --no-audit --no-fund --silent --no-save @cloud-copilot/iam-simulate@$(IAMSIM_VERSION) >/dev/null 2>&1 || \
+	    echo "iam-simulate could not be installed: its cross-check will be skipped"; \
+	  else \
+	    echo "node/npm not installed: the iam-simulate cross-check will be skipped"; \
+	  fi; \
+	fi
+
+## deploy: build the Lambda zips, plan infra/envs/$(ENV), and after a yes (or AUTO_APPROVE=1) apply exactly that plan.
+deploy: package
+	$(TERRAFORM) -chdir=infra/envs/$(ENV) init -input=false
+	$(TERRAFORM) -chdir=infra/envs/$(ENV) plan -input=false -out=tfplan
+	@[ "$(AUTO_APPROVE)" = 1 ] || { printf 'Apply this plan to %s? [y/N] ' "$(ENV)"; read answer; [ "$$answer" = y ]; } || { echo "not applied"; exit 1; }
+	$(TERRAFORM) -chdir=infra/envs/$(ENV) apply -input=false tfplan
 
 clean:
 	rm -rf bin dist

@@ -1,0 +1,25 @@
+// Package asl is an Amazon States Language engine that behaves like AWS Step
+// Functions (JSONPath query language): it parses and validates a definition
+// once, runs executions with AWS's data flow, intrinsic functions, error
+// names, Retry and Catch, and records AWS-shaped execution history.
+//
+// Use:
+//
+//	sm, err := asl.Parse(definition)            // *ValidationError lists diagnostics
+//	eng := asl.New(asl.Options{Tasks: &asl.LambdaTasks{Functions: handlers}})
+//	x, err := eng.Start(ctx, sm, "name", input)  // runs in the background
+//	d, err := x.Wait(ctx)                       // Describe once it ends
+//	x.History()                                 // []HistoryEvent (GetExecutionHistory)
+//	x.Stop("Error", "cause")                    // ABORTED
+//	x.Redrive(ctx)                              // from the state that failed
+//	eng.Resume(ctx, sm, checkpoint, history)    // after a crash
+//
+// Tasks run through a host-supplied TaskRunner; LambdaTasks invokes
+// aws-lambda-go handlers in process and names their errors exactly as the
+// Lambda Go runtime does. Time (Now, Sleep, Timer) and randomness are
+// injected, so tests never wait. A definition is never mutated by running it:
+// per-run state such as retry counters and variables lives on the execution.
+//
+// JSONata (QueryLanguage "JSONata") and Distributed Map are refused at Parse
+// with a diagnostic naming the field.
+package asl

@@ -1,0 +1,567 @@
+package asl
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+	"unicode"
+	"unicode/utf8"
+)
+
+// TaskRunner performs a Task state's work. resource is the state's Resource
+// ARN; input is the effective input (after InputPath and Parameters) as JSON.
+// A failure should be a *TaskError naming the error; any other error is
+// reported as States.TaskFailed.
+type TaskRunner interface {
+	RunTask(ctx context.Context, resource string, input json.RawMessage) (json.RawMessage, error)
+}
+
+// Observer receives an execution's history as it is written and a checkpoint
+// at each top-level state transition, so a host can persist both and Resume
+// after a crash. Calls for one execution are made in order, while the
+// execution's lock is held: an Observer must not call back into the execution.
+type Observer interface {
+	Event(x *Execution, ev HistoryEvent)
+	Checkpoint(x *Execution, cp Checkpoint)
+}
+
+// Options configure an Engine. Every field is optional.
+type Options struct {
+	Tasks TaskRunner
+	// Now is the clock (default time.Now).
+	Now func() time.Time
+	// Sleep waits for Wait states and retry intervals (default: a real timer,
+	// cut short when ctx ends). Tests supply one that returns at once.
+	Sleep func(ctx context.Context, d time.Duration) error
+	// Timer arms the task and execution timeouts (default time.NewTimer).
+	Timer func(d time.Duration) (<-chan time.Time, func() bool)
+	// Random returns a number in [0,1) for retry jitter, States.MathRandom
+	// and States.UUID (default crypto/rand).
+	Random   func() float64
+	Observer Observer
+	// Region and Account build execution ARNs (defaults us-east-1, 123456789012).
+	Region, Account string
+}
+
+// Engine runs state machines.
+type Engine struct {
+	o Options
+}
+
+// New returns an Engine; zero Options fields get real defaults.
+func New(o Options) *Engine {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Sleep == nil {
+		o.Sleep = realSleep
+	}
+	if o.Timer == nil {
+		o.Timer = func(d time.Duration) (<-chan time.Time, func() bool) {
+			t := time.NewTimer(d)
+			return t.C, t.Stop
+		}
+	}
+	if o.Region == "" {
+		o.Region = "us-east-1"
+	}
+	if o.Account == "" {
+		o.Account = "123456789012"
+	}
+	return &Engine{o: o}
+}
+
+func realSleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// random is Options.Random, or crypto/rand when none was given.
+func (e *Engine) random() float64 {
+	if e.o.Random != nil {
+		return e.o.Random()
+	}
+	return cryptoFloat()
+}
+
+func cryptoFloat() float64 {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return float64(binary.BigEndian.Uint64(b[:])>>11) / (1 << 53)
+}
+
+// Execution statuses, as DescribeExecution reports them.
+const (
+	StatusRunning   = "RUNNING"
+	StatusSucceeded = "SUCCEEDED"
+	StatusFailed    = "FAILED"
+	StatusTimedOut  = "TIMED_OUT"
+	StatusAborted   = "ABORTED"
+)
+
+// Execution is one run of a state machine.
+type Execution struct {
+	eng       *Engine
+	sm        *StateMachine
+	arn, name string
+	smArn     string
+	input     any
+	startTime time.Time
+	startISO  string // $$.Execution.StartTime
+	deadline  time.Time
+
+	mu           sync.Mutex
+	status       string
+	output       any
+	failure      *Failure
+	stopReason   *Failure // the error and cause given to Stop
+	stopTime     time.Time
+	redriveCount int64
+	redriveTime  time.Time
+	events       []HistoryEvent
+	cp           checkpoint
+	cancel       context.CancelCauseFunc
+	done         chan struct{}
+}
+
+// checkpoint is the in-memory form of Checkpoint.
+type checkpoint struct {
+	state  *State
+	input  any
+	vars   *varScope
+	lastID int64
+}
+
+// Checkpoint is what a host persists to Resume an execution after a crash,
+// and what Redrive restarts from: the next top-level state and its input.
+type Checkpoint struct {
+	ExecutionArn    string             `json:"executionArn"`
+	StateMachineArn string             `json:"stateMachineArn"`
+	Name            string             `json:"name"`
+	Input           Payload            `json:"input"`
+	StartTime       time.Time          `json:"startTime"`
+	State           string             `json:"state"`
+	StateInput      Payload            `json:"stateInput"`
+	Variables       map[string]Payload `json:"variables,omitempty"`
+	LastEventID     int64              `json:"lastEventId"`
+	RedriveCount    int64              `json:"redriveCount"`
+	RedriveTime     time.Time          `json:"redriveTime,omitzero"`
+}
+
+// Description is what DescribeExecution reports.
+type Description struct {
+	ExecutionArn    string
+	StateMachineArn string
+	Name            string
+	Status          string
+	StartDate       time.Time
+	StopDate        time.Time // zero while running
+	Input           Payload
+	Output          *Payload // SUCCEEDED only
+	Error, Cause    *string  // FAILED, TIMED_OUT, ABORTED; nil when absent
+	RedriveCount    int64
+	RedriveDate     time.Time // zero when never redriven
+}
+
+var (
+	errAborted  = errors.New("execution aborted")
+	errTimedOut = errors.New("execution timed out")
+)
+
+// InvalidNameError rejects an execution name as StartExecution does.
+type InvalidNameError struct{ Name, Reason string }
+
+func (e *InvalidNameError) Error() string {
+	return fmt.Sprintf("invalid execution name %q: %s", e.Name, e.Reason)
+}
+
+// checkExecutionName applies AWS's rules: 1 to 80 characters, and no
+// whitespace, control characters or any of < > { } [ ] ? * " # % \ ^ | ~ ` $ & , ; : /
+func checkExecutionName(name string) error {
+	if n := utf8.RuneCountInString(name); n < 1 || n > 80 {
+		return &InvalidNameError{name, "it must be 1 to 80 characters long"}
+	}
+	for _, r := range name {
+		if unicode.IsSpace(r) || r < 0x20 || r >= 0x7f && r <= 0x9f || strings.ContainsRune("<>{}[]?*\"#%\\^|~`$&,;:/", r) {
+			return &InvalidNameError{name, fmt.Sprintf("it must not contain %q", r)}
+		}
+	}
+	return nil
+}
+
+// WithARN returns a copy of the machine that executions report as arn.
+func (sm *StateMachine) WithARN(arn string) *StateMachine {
+	c := *sm
+	c.arn = arn
+	return &c
+}
+
+// ARN is the state machine ARN executions report.
+func (sm *StateMachine) ARN() string {
+	if sm.arn == "" {
+		return "arn:aws:states:us-east-1:123456789012:stateMachine:StateMachine"
+	}
+	return sm.arn
+}
+
+func (sm *StateMachine) machineName() string {
+	a := sm.ARN()
+	return a[strings.LastIndexByte(a, ':')+1:]
+}
+
+// Start begins an execution and returns at once; Wait blocks until it ends.
+// input is the execution input as JSON (empty means {}). ctx bounds the
+// engine's work, not the execution's status: when ctx ends the execution stops
+// where it is and stays RUNNING, to be Resumed from its last checkpoint (a host
+// shutting down). Stop aborts it.
+func (e *Engine) Start(ctx context.Context, sm *StateMachine, name string, input []byte) (*Execution, error) {
+	var in any = map[string]any{}
+	if len(input) > MaxPayloadBytes {
+		return nil, fmt.Errorf("execution input is %d bytes, more than the %d allowed", len(input), MaxPayloadBytes)
+	}
+	if len(strings.TrimSpace(string(input))) > 0 {
+		v, err := parseJSON(input)
+		if err != nil {
+			return nil, fmt.Errorf("execution input is not valid JSON: %w", err)
+		}
+		in = v
+	}
+	if name == "" {
+		name = newUUID(e.o.Random)
+	}
+	if err := checkExecutionName(name); err != nil {
+		return nil, err
+	}
+	x := e.newExecution(sm, name, in, e.o.Now())
+	id := x.record(nil, "ExecutionStarted", &ExecutionStartedEventDetails{Input: Payload{in}, RoleArn: x.roleArn()})
+	x.cp = checkpoint{state: sm.top.start, input: in, vars: &varScope{}, lastID: id}
+	x.launch(ctx)
+	return x, nil
+}
+
+func (e *Engine) newExecution(sm *StateMachine, name string, in any, start time.Time) *Execution {
+	smArn := sm.ARN()
+	arn := strings.Replace(smArn, ":stateMachine:", ":execution:", 1) + ":" + name
+	x := &Execution{eng: e, sm: sm, name: name, arn: arn, smArn: smArn, input: in, startTime: start, startISO: isoTime(start), status: StatusRunning}
+	if sm.TimeoutSeconds > 0 {
+		x.deadline = start.Add(time.Duration(sm.TimeoutSeconds) * time.Second)
+	}
+	return x
+}
+
+func (x *Execution) roleArn() string {
+	return "arn:aws:iam::" + x.eng.o.Account + ":role/StepFunctionsRole"
+}
+
+// launch runs the execution from its checkpoint in a goroutine.
+func (x *Execution) launch(ctx context.Context) {
+	ctx, cancel := context.WithCancelCause(ctx)
+	x.mu.Lock()
+	x.cancel = cancel
+	x.done = make(chan struct{})
+	cp := x.cp
+	x.mu.Unlock()
+	var stopTimer func() bool
+	if !x.deadline.IsZero() {
+		c, stop := x.eng.o.Timer(x.deadline.Sub(x.eng.o.Now()))
+		stopTimer = stop
+		go func() {
+			select {
+			case <-c:
+				cancel(errTimedOut)
+			case <-ctx.Done():
+			}
+		}()
+	}
+	go func() {
+		defer close(x.done)
+		defer cancel(nil)
+		if stopTimer != nil {
+			defer stopTimer()
+		}
+		fr := &frame{x: x, vars: cp.vars, last: cp.lastID, top: true}
+		out, f := fr.run(ctx, cp.state, cp.input)
+		x.finish(ctx, out, f)
+	}()
+}
+
+// finish records the execution's end.
+func (x *Execution) finish(ctx context.Context, out any, f *Failure) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if f != nil && f.interrupted {
+		switch context.Cause(ctx) {
+		case errAborted:
+			x.terminate(StatusAborted, "ExecutionAborted", x.stopFailure())
+		case errTimedOut:
+			x.terminate(StatusTimedOut, "ExecutionTimedOut", &Failure{Error: ErrTimeout, HasError: true, Cause: fmt.Sprintf("The execution timed out after %d seconds", x.sm.TimeoutSeconds), HasCause: true})
+		default:
+			// The host stopped the engine: the execution stays RUNNING and
+			// can be resumed from its checkpoint.
+		}
+		return
+	}
+	if f != nil {
+		x.terminate(StatusFailed, "ExecutionFailed", f)
+		return
+	}
+	x.status = StatusSucceeded
+	x.output = out
+	x.stopTime = x.eng.o.Now()
+	x.recordLocked(x.lastEventID(), "ExecutionSucceeded", &ExecutionSucceededEventDetails{Output: Payload{out}})
+}
+
+func (x *Execution) terminate(status, event string, f *Failure) {
+	x.status = status
+	x.failure = f
+	x.stopTime = x.eng.o.Now()
+	x.recordLocked(x.lastEventID(), event, errorDetails(f))
+}
+
+func (x *Execution) lastEventID() int64 { return int64(len(x.events)) }
+
+// stopFailure is the error and cause given to Stop.
+func (x *Execution) stopFailure() *Failure {
+	if x.stopReason != nil {
+		return x.stopReason
+	}
+	return &Failure{}
+}
+
+// record appends an event. prev is the event this one follows in its thread
+// of execution (nil: the last event recorded).
+func (x *Execution) record(prev *int64, typ string, details any) int64 {
+	return x.recordAt(time.Time{}, prev, typ, details)
+}
+
+// recordAt is record with a timestamp the caller already read (zero: now).
+func (x *Execution) recordAt(ts time.Time, prev *int64, typ string, details any) int64 {
+	if ts.IsZero() {
+		ts = x.eng.o.Now()
+	}
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	p := x.lastEventID()
+	if prev != nil {
+		p = *prev
+	}
+	id := x.recordLockedAt(ts, p, typ, details)
+	if prev != nil {
+		*prev = id
+	}
+	return id
+}
+
+func (x *Execution) recordLocked(prev int64, typ string, details any) int64 {
+	return x.recordLockedAt(x.eng.o.Now(), prev, typ, details)
+}
+
+func (x *Execution) recordLockedAt(ts time.Time, prev int64, typ string, details any) int64 {
+	id := int64(len(x.events)) + 1
+	ev := HistoryEvent{Timestamp: ts, Type: typ, ID: id, PreviousEventID: prev, Details: details}
+	x.events = append(x.events, ev)
+	if o := x.eng.o.Observer; o != nil {
+		o.Event(x, ev)
+	}
+	return id
+}
+
+// checkpoint notes the next top-level state and its input.
+func (x *Execution) checkpoint(st *State, input any, vars *varScope, lastID int64) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	x.cp = checkpoint{state: st, input: input, vars: vars, lastID: lastID}
+	if o := x.eng.o.Observer; o != nil {
+		o.Checkpoint(x, x.checkpointLocked())
+	}
+}
+
+func (x *Execution) checkpointLocked() Checkpoint {
+	cp := Checkpoint{
+		ExecutionArn: x.arn, StateMachineArn: x.smArn, Name: x.name, Input: Payload{x.input},
+		StartTime: x.startTime, StateInput: Payload{x.cp.input}, LastEventID: x.cp.lastID,
+		RedriveCount: x.redriveCount, RedriveTime: x.redriveTime,
+	}
+	if x.cp.state != nil {
+		cp.State = x.cp.state.Name
+	}
+	if x.cp.vars != nil && len(x.cp.vars.vals) > 0 {
+		cp.Variables = make(map[string]Payload, len(x.cp.vars.vals))
+		for k, v := range x.cp.vars.vals {
+			cp.Variables[k] = Payload{v}
+		}
+	}
+	return cp
+}
+
+// Checkpoint returns the execution's latest checkpoint.
+func (x *Execution) Checkpoint() Checkpoint {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	return x.checkpointLocked()
+}
+
+// ARN returns the execution ARN.
+func (x *Execution) ARN() string { return x.arn }
+
+// Name returns the execution name.
+func (x *Execution) Name() string { return x.name }
+
+// Done is closed when the execution's run ends (terminal, or the host's ctx ended).
+func (x *Execution) Done() <-chan struct{} {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	return x.done
+}
+
+// Wait blocks until the execution's current run ends, then describes it.
+func (x *Execution) Wait(ctx context.Context) (Description, error) {
+	select {
+	case <-x.Done():
+		return x.Describe(), nil
+	case <-ctx.Done():
+		return Description{}, ctx.Err()
+	}
+}
+
+// Describe reports the execution's status, input, output and error.
+func (x *Execution) Describe() Description {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	d := Description{
+		ExecutionArn: x.arn, StateMachineArn: x.smArn, Name: x.name, Status: x.status,
+		StartDate: x.startTime, StopDate: x.stopTime, Input: Payload{x.input},
+		RedriveCount: x.redriveCount, RedriveDate: x.redriveTime,
+	}
+	if x.status == StatusSucceeded {
+		d.Output = &Payload{x.output}
+	}
+	if x.failure != nil {
+		ed := errorDetails(x.failure)
+		d.Error, d.Cause = ed.Error, ed.Cause
+	}
+	return d
+}
+
+// History returns a copy of the events recorded so far.
+func (x *Execution) History() []HistoryEvent {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	return append([]HistoryEvent(nil), x.events...)
+}
+
+// ErrNotRunning is returned by Stop for an execution that has ended.
+var ErrNotRunning = errors.New("execution is not running")
+
+// Stop aborts a running execution (StopExecution): it ends ABORTED with the
+// given error and cause (either may be empty).
+func (x *Execution) Stop(errName, cause string) error {
+	x.mu.Lock()
+	if x.status != StatusRunning {
+		x.mu.Unlock()
+		return ErrNotRunning
+	}
+	x.stopReason = &Failure{Error: errName, Cause: cause, HasError: errName != "", HasCause: cause != ""}
+	cancel, done := x.cancel, x.done
+	x.mu.Unlock()
+	cancel(errAborted)
+	<-done
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if x.status == StatusRunning {
+		// Its run had already ended with the host's context (not yet
+		// resumed): abort it here.
+		x.terminate(StatusAborted, "ExecutionAborted", x.stopFailure())
+	}
+	return nil
+}
+
+// RedriveError explains why an execution cannot be redriven.
+type RedriveError struct{ Reason string }
+
+func (e *RedriveError) Error() string { return "execution cannot be redriven: " + e.Reason }
+
+// Redrive restarts a FAILED, ABORTED or TIMED_OUT execution from the state
+// that did not complete, with that state's input and the execution's original
+// definition, as RedriveExecution does. States that succeeded are not rerun.
+func (x *Execution) Redrive(ctx context.Context) error {
+	x.mu.Lock()
+	switch x.status {
+	case StatusFailed, StatusAborted, StatusTimedOut:
+	default:
+		x.mu.Unlock()
+		return &RedriveError{Reason: "status is " + x.status}
+	}
+	if x.cp.state == nil {
+		x.mu.Unlock()
+		return &RedriveError{Reason: "no state to redrive from"}
+	}
+	x.redriveCount++
+	x.redriveTime = x.eng.o.Now()
+	x.status = StatusRunning
+	x.failure = nil
+	x.stopReason = nil
+	x.output = nil
+	x.stopTime = time.Time{}
+	if x.sm.TimeoutSeconds > 0 {
+		x.deadline = x.redriveTime.Add(time.Duration(x.sm.TimeoutSeconds) * time.Second)
+	}
+	id := x.recordLocked(x.lastEventID(), "ExecutionRedriven", &ExecutionRedrivenEventDetails{RedriveCount: x.redriveCount})
+	x.cp.lastID = id
+	x.mu.Unlock()
+	x.launch(ctx)
+	return nil
+}
+
+// Resume continues an execution after a crash from its last checkpoint.
+// history is the execution's persisted history; events after the checkpoint
+// (a state that was running) are dropped and that state runs again.
+func (e *Engine) Resume(ctx context.Context, sm *StateMachine, cp Checkpoint, history []HistoryEvent) (*Execution, error) {
+	st, ok := sm.top.states[cp.State]
+	if !ok {
+		return nil, fmt.Errorf("resume %s: state %q is not in the definition", cp.ExecutionArn, cp.State)
+	}
+	if cp.LastEventID > int64(len(history)) {
+		return nil, fmt.Errorf("resume %s: checkpoint is at event %d but the history has %d events", cp.ExecutionArn, cp.LastEventID, len(history))
+	}
+	x := e.newExecution(sm, cp.Name, cp.Input.Value(), cp.StartTime)
+	if cp.ExecutionArn != "" {
+		x.arn = cp.ExecutionArn
+	}
+	x.redriveCount, x.redriveTime = cp.RedriveCount, cp.RedriveTime
+	if !cp.RedriveTime.IsZero() && sm.TimeoutSeconds > 0 {
+		x.deadline = cp.RedriveTime.Add(time.Duration(sm.TimeoutSeconds) * time.Second)
+	}
+	x.events = append([]HistoryEvent(nil), history[:cp.LastEventID]...)
+	vars := &varScope{}
+	if len(cp.Variables) > 0 {
+		vars.vals = make(map[string]any, len(cp.Variables))
+		for k, v := range cp.Variables {
+			vars.vals[k] = v.Value()
+		}
+	}
+	x.cp = checkpoint{state: st, input: cp.StateInput.Value(), vars: vars, lastID: cp.LastEventID}
+	x.launch(ctx)
+	return x, nil
+}
+
+func newUUID(random func() float64) string {
+	e := &evalEnv{rnd: random}
+	v, _ := fnUUID(e, nil, nil)
+	return v.(string)
+}

@@ -1,0 +1,272 @@
+package asl
+
+import (
+	"encoding/json"
+	"strconv"
+	"time"
+)
+
+// HistoryEvent is one entry of an execution's history, in the shape of the
+// Step Functions API (GetExecutionHistory): MarshalJSON writes AWS's field
+// names, the timestamp as epoch seconds, and payloads as JSON text strings.
+type HistoryEvent struct {
+	Timestamp       time.Time
+	Type            string
+	ID              int64
+	PreviousEventID int64
+	// Details is one of the *EventDetails types below, or nil.
+	Details any
+}
+
+// Payload is a JSON value carried by an event (an input or output). It keeps
+// the value and encodes it only when the event is marshalled, as a string of
+// JSON text, as the Step Functions API does.
+type Payload struct{ v any }
+
+// NewPayload wraps a JSON value (the generic form: maps, slices, strings...).
+func NewPayload(v any) Payload { return Payload{v} }
+
+// Value returns the JSON value.
+func (p Payload) Value() any { return p.v }
+
+// String returns the JSON text.
+func (p Payload) String() string { return toJSON(p.v) }
+
+// MarshalJSON encodes the payload as a JSON string holding the JSON text.
+func (p Payload) MarshalJSON() ([]byte, error) {
+	return appendString(nil, toJSON(p.v)), nil
+}
+
+// UnmarshalJSON decodes a JSON string holding JSON text (a stored event).
+func (p *Payload) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return err
+	}
+	v, err := parseJSON([]byte(s))
+	if err != nil {
+		return err
+	}
+	p.v = v
+	return nil
+}
+
+// PayloadDetails is the truncation flag AWS attaches to payloads.
+type PayloadDetails struct {
+	Truncated bool `json:"truncated"`
+}
+
+type (
+	ExecutionStartedEventDetails struct {
+		Input        Payload        `json:"input"`
+		InputDetails PayloadDetails `json:"inputDetails"`
+		RoleArn      string         `json:"roleArn,omitempty"`
+	}
+	ExecutionSucceededEventDetails struct {
+		Output        Payload        `json:"output"`
+		OutputDetails PayloadDetails `json:"outputDetails"`
+	}
+	// ErrorDetails carries error and cause; AWS omits either when absent.
+	ErrorDetails struct {
+		Error *string `json:"error,omitempty"`
+		Cause *string `json:"cause,omitempty"`
+	}
+	ExecutionRedrivenEventDetails struct {
+		RedriveCount int64 `json:"redriveCount"`
+	}
+	StateEnteredEventDetails struct {
+		Name         string         `json:"name"`
+		Input        Payload        `json:"input"`
+		InputDetails PayloadDetails `json:"inputDetails"`
+	}
+	StateExitedEventDetails struct {
+		Name              string            `json:"name"`
+		Output            Payload           `json:"output"`
+		OutputDetails     PayloadDetails    `json:"outputDetails"`
+		AssignedVariables map[string]string `json:"assignedVariables,omitempty"`
+	}
+	TaskScheduledEventDetails struct {
+		ResourceType       string  `json:"resourceType"`
+		Resource           string  `json:"resource"`
+		Region             string  `json:"region"`
+		Parameters         Payload `json:"parameters"`
+		TimeoutInSeconds   int64   `json:"timeoutInSeconds,omitempty"`
+		HeartbeatInSeconds int64   `json:"heartbeatInSeconds,omitempty"`
+	}
+	TaskStartedEventDetails struct {
+		ResourceType string `json:"resourceType"`
+		Resource     string `json:"resource"`
+	}
+	TaskSucceededEventDetails struct {
+		ResourceType  string         `json:"resourceType"`
+		Resource      string         `json:"resource"`
+		Output        Payload        `json:"output"`
+		OutputDetails PayloadDetails `json:"outputDetails"`
+	}
+	TaskFailedEventDetails struct {
+		ResourceType string  `json:"resourceType"`
+		Resource     string  `json:"resource"`
+		Error        *string `json:"error,omitempty"`
+		Cause        *string `json:"cause,omitempty"`
+	}
+	LambdaFunctionScheduledEventDetails struct {
+		Resource         string         `json:"resource"`
+		Input            Payload        `json:"input"`
+		InputDetails     PayloadDetails `json:"inputDetails"`
+		TimeoutInSeconds int64          `json:"timeoutInSeconds,omitempty"`
+	}
+	LambdaFunctionSucceededEventDetails struct {
+		Output        Payload        `json:"output"`
+		OutputDetails PayloadDetails `json:"outputDetails"`
+	}
+	MapStateStartedEventDetails struct {
+		Length int64 `json:"length"`
+	}
+	MapIterationEventDetails struct {
+		Name  string `json:"name"`
+		Index int64  `json:"index"`
+	}
+)
+
+// detailsField names the JSON field AWS uses for an event type's details.
+var detailsField = map[string]string{
+	"ExecutionStarted":        "executionStartedEventDetails",
+	"ExecutionSucceeded":      "executionSucceededEventDetails",
+	"ExecutionFailed":         "executionFailedEventDetails",
+	"ExecutionAborted":        "executionAbortedEventDetails",
+	"ExecutionTimedOut":       "executionTimedOutEventDetails",
+	"ExecutionRedriven":       "executionRedrivenEventDetails",
+	"TaskScheduled":           "taskScheduledEventDetails",
+	"TaskStarted":             "taskStartedEventDetails",
+	"TaskSucceeded":           "taskSucceededEventDetails",
+	"TaskFailed":              "taskFailedEventDetails",
+	"TaskTimedOut":            "taskTimedOutEventDetails",
+	"LambdaFunctionScheduled": "lambdaFunctionScheduledEventDetails",
+	"LambdaFunctionSucceeded": "lambdaFunctionSucceededEventDetails",
+	"LambdaFunctionFailed":    "lambdaFunctionFailedEventDetails",
+	"LambdaFunctionTimedOut":  "lambdaFunctionTimedOutEventDetails",
+	"MapStateStarted":         "mapStateStartedEventDetails",
+	"MapIterationStarted":     "mapIterationStartedEventDetails",
+	"MapIterationSucceeded":   "mapIterationSucceededEventDetails",
+	"MapIterationFailed":      "mapIterationFailedEventDetails",
+	"MapIterationAborted":     "mapIterationAbortedEventDetails",
+}
+
+func detailsFieldFor(typ string) string {
+	if f, ok := detailsField[typ]; ok {
+		return f
+	}
+	n := len(typ)
+	switch {
+	case n > 7 && typ[n-7:] == "Entered":
+		return "stateEnteredEventDetails"
+	case n > 6 && typ[n-6:] == "Exited":
+		return "stateExitedEventDetails"
+	}
+	return ""
+}
+
+// MarshalJSON writes the event as the Step Functions API does.
+func (e HistoryEvent) MarshalJSON() ([]byte, error) {
+	buf := []byte(`{"timestamp":`)
+	buf = strconv.AppendFloat(buf, float64(e.Timestamp.UnixNano())/1e9, 'f', 3, 64)
+	buf = append(buf, `,"type":`...)
+	buf = appendString(buf, e.Type)
+	buf = append(buf, `,"id":`...)
+	buf = strconv.AppendInt(buf, e.ID, 10)
+	buf = append(buf, `,"previousEventId":`...)
+	buf = strconv.AppendInt(buf, e.PreviousEventID, 10)
+	if e.Details != nil {
+		if f := detailsFieldFor(e.Type); f != "" {
+			d, err := json.Marshal(e.Details)
+			if err != nil {
+				return nil, err
+			}
+			buf = append(buf, ',')
+			buf = appendString(buf, f)
+			buf = append(buf, ':')
+			buf = append(buf, d...)
+		}
+	}
+	return append(buf, '}'), nil
+}
+
+// UnmarshalJSON reads an event written by MarshalJSON (a persisted history).
+func (e *HistoryEvent) UnmarshalJSON(b []byte) error {
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return err
+	}
+	var ts float64
+	if err := json.Unmarshal(raw["timestamp"], &ts); err != nil {
+		return err
+	}
+	sec := int64(ts)
+	e.Timestamp = time.Unix(sec, int64((ts-float64(sec))*1e9+0.5)/1e6*1e6).UTC()
+	if err := json.Unmarshal(raw["type"], &e.Type); err != nil {
+		return err
+	}
+	if err := json.Unmarshal(raw["id"], &e.ID); err != nil {
+		return err
+	}
+	if p, ok := raw["previousEventId"]; ok {
+		if err := json.Unmarshal(p, &e.PreviousEventID); err != nil {
+			return err
+		}
+	}
+	f := detailsFieldFor(e.Type)
+	d, ok := raw[f]
+	if !ok || f == "" {
+		return nil
+	}
+	var target any
+	switch f {
+	case "executionStartedEventDetails":
+		target = &ExecutionStartedEventDetails{}
+	case "executionSucceededEventDetails":
+		target = &ExecutionSucceededEventDetails{}
+	case "executionFailedEventDetails", "executionAbortedEventDetails", "executionTimedOutEventDetails",
+		"lambdaFunctionFailedEventDetails", "lambdaFunctionTimedOutEventDetails":
+		target = &ErrorDetails{}
+	case "executionRedrivenEventDetails":
+		target = &ExecutionRedrivenEventDetails{}
+	case "stateEnteredEventDetails":
+		target = &StateEnteredEventDetails{}
+	case "stateExitedEventDetails":
+		target = &StateExitedEventDetails{}
+	case "taskScheduledEventDetails":
+		target = &TaskScheduledEventDetails{}
+	case "taskStartedEventDetails":
+		target = &TaskStartedEventDetails{}
+	case "taskSucceededEventDetails":
+		target = &TaskSucceededEventDetails{}
+	case "taskFailedEventDetails", "taskTimedOutEventDetails":
+		target = &TaskFailedEventDetails{}
+	case "lambdaFunctionScheduledEventDetails":
+		target = &LambdaFunctionScheduledEventDetails{}
+	case "lambdaFunctionSucceededEventDetails":
+		target = &LambdaFunctionSucceededEventDetails{}
+	case "mapStateStartedEventDetails":
+		target = &MapStateStartedEventDetails{}
+	default:
+		target = &MapIterationEventDetails{}
+	}
+	if err := json.Unmarshal(d, target); err != nil {
+		return err
+	}
+	e.Details = target
+	return nil
+}
+
+func errorDetails(f *Failure) *ErrorDetails {
+	d := &ErrorDetails{}
+	if f.HasError {
+		s := f.Error
+		d.Error = &s
+	}
+	if f.HasCause {
+		s := f.Cause
+		d.Cause = &s
+	}
+	return d
+}

@@ -1,0 +1,283 @@
+package asl
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+func TestHistoryShape(t *testing.T) {
+	runner, _ := flaky(0, "")
+	opts, _ := testOptions(runner)
+	_, x := run(t, opts, `{"StartAt":"P","States":{
+		"P":{"Type":"Pass","Next":"T"},
+		"T":{"Type":"Task","Resource":"`+fnArn+`","Next":"M"},
+		"M":{"Type":"Map","ItemsPath":"$.a","ItemProcessor":{"StartAt":"I","States":{"I":{"Type":"Pass","End":true}}},"End":true}}}`, `{"a":[1]}`)
+	want := "ExecutionStarted PassStateEntered PassStateExited TaskStateEntered LambdaFunctionScheduled LambdaFunctionStarted " +
+		"LambdaFunctionSucceeded TaskStateExited MapStateEntered MapStateStarted MapIterationStarted PassStateEntered " +
+		"PassStateExited MapIterationSucceeded MapStateSucceeded MapStateExited ExecutionSucceeded"
+	if got := eventTypes(x); got != want {
+		t.Fatalf("history\n got %s\nwant %s", got, want)
+	}
+	h := x.History()
+	for i, e := range h {
+		if e.ID != int64(i+1) {
+			t.Fatalf("event %d has id %d", i, e.ID)
+		}
+		if i > 0 && (e.PreviousEventID < 1 || e.PreviousEventID >= e.ID) {
+			t.Fatalf("event %d (%s) previousEventId %d", e.ID, e.Type, e.PreviousEventID)
+		}
+	}
+	b, err := json.Marshal(h[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	sd := m["stateEnteredEventDetails"].(map[string]any)
+	if m["type"] != "PassStateEntered" || m["id"] != 2.0 || m["previousEventId"] != 1.0 || sd["name"] != "P" || sd["input"] != `{"a":[1]}` {
+		t.Fatalf("event JSON %s", b)
+	}
+	if _, ok := m["timestamp"].(float64); !ok {
+		t.Fatalf("timestamp is not epoch seconds: %s", b)
+	}
+	// Persisted history reads back to the same JSON.
+	all, _ := json.Marshal(h)
+	var back []HistoryEvent
+	if err := json.Unmarshal(all, &back); err != nil {
+		t.Fatal(err)
+	}
+	again, _ := json.Marshal(back)
+	if string(again) != string(all) {
+		t.Fatalf("history does not round-trip:\n%s\n%s", all, again)
+	}
+}
+
+func TestFailedExecutionHistory(t *testing.T) {
+	opts, _ := testOptions(nil)
+	d, x := run(t, opts, single(`{"Type":"Fail"}`), `{}`)
+	if d.Status != StatusFailed || d.Error != nil || d.Cause != nil {
+		t.Fatalf("describe %+v: want FAILED without error and cause", d)
+	}
+	last := x.History()[len(x.History())-1]
+	b, _ := json.Marshal(last)
+	if !strings.Contains(string(b), `"executionFailedEventDetails":{}`) {
+		t.Fatalf("last event %s", b)
+	}
+}
+
+// gate is a task runner that blocks each call until released (or its ctx ends).
+type gate struct {
+	calls   atomic.Int64
+	entered chan string
+	release chan error
+}
+
+func newGate() *gate { return &gate{entered: make(chan string, 16), release: make(chan error, 16)} }
+
+func (g *gate) RunTask(ctx context.Context, resource string, in json.RawMessage) (json.RawMessage, error) {
+	g.calls.Add(1)
+	g.entered <- resource
+	select {
+	case err := <-g.release:
+		if err != nil {
+			return nil, err
+		}
+		return in, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+const twoTasks = `{"StartAt":"A","States":{
+	"A":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:123456789012:function:a","ResultPath":"$.a","Next":"B"},
+	"B":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:123456789012:function:b","Parameters":{"rc.$":"$$.Execution.RedriveCount"},"ResultPath":"$.b","End":true}}}`
+
+func TestStop(t *testing.T) {
+	g := newGate()
+	opts, _ := testOptions(g)
+	x, _ := New(opts).Start(context.Background(), mustParse(t, twoTasks), "s", []byte(`{}`))
+	<-g.entered
+	if err := x.Stop("Operator", "stopped by test"); err != nil {
+		t.Fatal(err)
+	}
+	d := x.Describe()
+	if d.Status != StatusAborted || str(d.Error) != "Operator" || str(d.Cause) != "stopped by test" {
+		t.Fatalf("describe %+v", d)
+	}
+	if !strings.HasSuffix(eventTypes(x), "ExecutionAborted") {
+		t.Fatalf("history %s", eventTypes(x))
+	}
+	if err := x.Stop("", ""); err != ErrNotRunning {
+		t.Fatalf("second Stop: %v", err)
+	}
+}
+
+func TestRedrive(t *testing.T) {
+	g := newGate()
+	opts, _ := testOptions(g)
+	x, _ := New(opts).Start(context.Background(), mustParse(t, twoTasks), "r", []byte(`{"k":1}`))
+	<-g.entered
+	g.release <- nil // A succeeds
+	<-g.entered
+	g.release <- &TaskError{Name: "Broken", Cause: "b failed"}
+	d, _ := x.Wait(context.Background())
+	expectFailed(t, d, "Broken")
+	if err := x.Redrive(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if r := <-g.entered; !strings.HasSuffix(r, ":b") {
+		t.Fatalf("redrive ran %s first, want b", r)
+	}
+	g.release <- nil
+	d, _ = x.Wait(context.Background())
+	expectSucceeded(t, d, `{"k":1,"a":{"k":1},"b":{"rc":1}}`)
+	if d.RedriveCount != 1 || d.RedriveDate.IsZero() {
+		t.Fatalf("redrive count %d date %v", d.RedriveCount, d.RedriveDate)
+	}
+	if g.calls.Load() != 3 {
+		t.Fatalf("%d task calls, want 3 (A once, B twice)", g.calls.Load())
+	}
+	types := eventTypes(x)
+	if !strings.Contains(types, "ExecutionFailed ExecutionRedriven TaskStateEntered") {
+		t.Fatalf("history %s", types)
+	}
+	if err := x.Redrive(context.Background()); err == nil {
+		t.Fatal("redrive of a SUCCEEDED execution accepted")
+	}
+}
+
+// store is an Observer that keeps what a host would persist.
+type store struct {
+	mu     sync.Mutex
+	events []HistoryEvent
+	cp     Checkpoint
+}
+
+func (s *store) Event(_ *Execution, ev HistoryEvent) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	b, _ := json.Marshal(ev)
+	var back HistoryEvent
+	_ = json.Unmarshal(b, &back)
+	s.events = append(s.events, back)
+}
+
+func (s *store) Checkpoint(_ *Execution, cp Checkpoint) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	b, _ := json.Marshal(cp)
+	var back Checkpoint
+	_ = json.Unmarshal(b, &back)
+	s.cp = back
+}
+
+func TestResumeAfterCrash(t *testing.T) {
+	g := newGate()
+	st := &store{}
+	opts, _ := testOptions(g)
+	opts.Observer = st
+	sm := mustParse(t, `{"StartAt":"V","States":{"V":{"Type":"Pass","Assign":{"seen":"yes"},"Next":"A"},`+twoTasks[len(`{"StartAt":"A","States":{`):])
+	hostCtx, crash := context.WithCancel(context.Background())
+	x, _ := New(opts).Start(hostCtx, sm, "c", []byte(`{"k":1}`))
+	<-g.entered
+	g.release <- nil // A done
+	<-g.entered      // B running when the host dies
+	crash()
+	<-x.Done()
+	if s := x.Describe().Status; s != StatusRunning {
+		t.Fatalf("status after host shutdown %s, want RUNNING", s)
+	}
+	st.mu.Lock()
+	cp, history := st.cp, append([]HistoryEvent(nil), st.events...)
+	st.mu.Unlock()
+	if cp.State != "B" {
+		t.Fatalf("checkpoint at %q, want B", cp.State)
+	}
+	y, err := New(opts).Resume(context.Background(), sm, cp, history)
+	if err != nil {
+		t.Fatal(err)
+	}
+	<-g.entered
+	g.release <- nil
+	d, _ := y.Wait(context.Background())
+	expectSucceeded(t, d, `{"k":1,"a":{"k":1},"b":{"rc":0}}`)
+	if d.ExecutionArn != x.ARN() {
+		t.Fatalf("resumed ARN %s, want %s", d.ExecutionArn, x.ARN())
+	}
+	if g.calls.Load() != 3 {
+		t.Fatalf("%d task calls, want 3 (A once, B twice)", g.calls.Load())
+	}
+	h := y.History()
+	for i, e := range h {
+		if e.ID != int64(i+1) {
+			t.Fatalf("resumed history ids not contiguous at %d: %d", i, e.ID)
+		}
+	}
+	if got := y.Checkpoint().Variables["seen"].Value(); got != "yes" {
+		t.Fatalf("variables not restored: %v", got)
+	}
+}
+
+func TestExecutionTimeoutDuringTask(t *testing.T) {
+	g := newGate()
+	opts, _ := testOptions(g)
+	mt := newManualTimer()
+	opts.Timer = mt.Timer
+	x, _ := New(opts).Start(context.Background(), mustParse(t, `{"TimeoutSeconds":60,`+twoTasks[1:]), "t", []byte(`{}`))
+	<-g.entered
+	mt.fire(t, 60*time.Second)
+	d, _ := x.Wait(context.Background())
+	if d.Status != StatusTimedOut {
+		t.Fatalf("status %s, want TIMED_OUT", d.Status)
+	}
+	if err := x.Redrive(context.Background()); err != nil {
+		t.Fatalf("redrive of TIMED_OUT: %v", err)
+	}
+	<-g.entered
+	g.release <- nil
+	<-g.entered
+	g.release <- nil
+	d, _ = x.Wait(context.Background())
+	if d.Status != StatusSucceeded {
+		t.Fatalf("after redrive %s", d.Status)
+	}
+}
+
+func TestExecutionNames(t *testing.T) {
+	opts, _ := testOptions(nil)
+	sm := mustParse(t, single(`{"Type":"Pass","End":true}`))
+	for _, bad := range []string{strings.Repeat("n", 81), "a b", "key/with/slash", "x:y", "tab\t"} {
+		var ine *InvalidNameError
+		if _, err := New(opts).Start(context.Background(), sm, bad, nil); !errors.As(err, &ine) {
+			t.Errorf("Start(%q) error %v, want *InvalidNameError", bad, err)
+		}
+	}
+	x, err := New(opts).Start(context.Background(), sm, "", nil)
+	if err != nil || len(x.Name()) != 36 {
+		t.Fatalf("generated name %q, err %v", x.Name(), err)
+	}
+}
+
+func TestStopDetachedExecution(t *testing.T) {
+	g := newGate()
+	opts, _ := testOptions(g)
+	ctx, shutdown := context.WithCancel(context.Background())
+	x, _ := New(opts).Start(ctx, mustParse(t, twoTasks), "d", nil)
+	<-g.entered
+	shutdown()
+	<-x.Done()
+	if err := x.Stop("", ""); err != nil {
+		t.Fatal(err)
+	}
+	if d := x.Describe(); d.Status != StatusAborted || d.Error != nil {
+		t.Fatalf("describe %+v", d)
+	}
+}

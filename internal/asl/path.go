@@ -1,0 +1,239 @@
+package asl
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/ohler55/ojg/jp"
+)
+
+// pathSource says what a path is evaluated against.
+type pathSource uint8
+
+const (
+	fromInput    pathSource = iota // $...   the state's data
+	fromContext                    // $$...  the context object
+	fromVariable                   // $name... a workflow variable (Assign)
+)
+
+// step is one segment of a definite path: an object key or an array index.
+type step struct {
+	key     string
+	index   int
+	isIndex bool
+}
+
+// path is a compiled JSONPath as the States Language uses it. A definite path
+// (only keys and indexes) names at most one node and is walked directly; any
+// other path (wildcards, slices, filters, unions, descent) is evaluated with
+// ojg and yields the array of its matches, as Step Functions does.
+type path struct {
+	src      string
+	source   pathSource
+	varName  string
+	expr     jp.Expr
+	steps    []step
+	definite bool
+}
+
+// compilePath parses a Path or Reference Path. reference demands a definite
+// path (ResultPath and the like).
+func compilePath(s string, reference bool) (*path, error) {
+	p := &path{src: s}
+	if !strings.HasPrefix(s, "$") {
+		return nil, fmt.Errorf("the value %q is not a valid JSONPath: it must begin with '$'", s)
+	}
+	rest := s[1:]
+	switch {
+	case strings.HasPrefix(rest, "$"):
+		p.source = fromContext
+		rest = rest[1:]
+	case rest != "" && rest[0] != '.' && rest[0] != '[':
+		p.source = fromVariable
+		n := strings.IndexAny(rest, ".[")
+		if n < 0 {
+			n = len(rest)
+		}
+		p.varName = rest[:n]
+		if !validVariableName(p.varName) {
+			return nil, fmt.Errorf("the value %q is not a valid JSONPath: invalid variable name %q", s, p.varName)
+		}
+		rest = rest[n:]
+	}
+	x, err := jp.ParseString("$" + rest)
+	if err != nil {
+		return nil, fmt.Errorf("the value %q is not a valid JSONPath: %v", s, err)
+	}
+	p.expr = x
+	p.definite = true
+	for _, f := range x[1:] {
+		switch t := f.(type) {
+		case jp.Child:
+			p.steps = append(p.steps, step{key: string(t)})
+		case jp.Nth:
+			p.steps = append(p.steps, step{index: int(t), isIndex: true})
+		default:
+			p.definite = false
+		}
+	}
+	if reference && !p.definite {
+		return nil, fmt.Errorf("the value %q is not a valid reference path: only object keys and array indexes are allowed", s)
+	}
+	return p, nil
+}
+
+func validVariableName(n string) bool {
+	if n == "" || n == "states" {
+		return false
+	}
+	for i, r := range n {
+		switch {
+		case r == '_', r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z':
+		case i > 0 && r >= '0' && r <= '9':
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// isRoot reports whether the path is exactly "$".
+func (p *path) isRoot() bool { return p.source == fromInput && p.definite && len(p.steps) == 0 }
+
+// get evaluates the path. found is false when a definite path names nothing.
+func (p *path) get(e *evalEnv) (v any, found bool, f *Failure) {
+	var root any
+	switch p.source {
+	case fromInput:
+		root = e.input
+	case fromContext:
+		if p.definite && len(p.steps) > 0 && !p.steps[0].isIndex {
+			part, ok := e.contextPart(p.steps[0].key)
+			if !ok {
+				return nil, false, nil
+			}
+			v, found = walk(part, p.steps[1:])
+			return v, found, nil
+		}
+		root = e.context()
+	case fromVariable:
+		val, ok := e.vars.lookup(p.varName)
+		if !ok {
+			return nil, false, runtimeFailure("Invalid path '%s': The variable '%s' is not defined", p.src, p.varName)
+		}
+		root = val
+	}
+	v, found = p.eval(root)
+	return v, found, nil
+}
+
+// eval applies the path to root.
+func (p *path) eval(root any) (any, bool) {
+	if p.definite {
+		return walk(root, p.steps)
+	}
+	res := p.expr.Get(root)
+	if res == nil {
+		res = []any{}
+	}
+	return res, true
+}
+
+func walk(v any, steps []step) (any, bool) {
+	for _, s := range steps {
+		if s.isIndex {
+			arr, ok := v.([]any)
+			if !ok {
+				return nil, false
+			}
+			i := s.index
+			if i < 0 {
+				i += len(arr)
+			}
+			if i < 0 || i >= len(arr) {
+				return nil, false
+			}
+			v = arr[i]
+			continue
+		}
+		m, ok := v.(map[string]any)
+		if !ok {
+			return nil, false
+		}
+		v, ok = m[s.key]
+		if !ok {
+			return nil, false
+		}
+	}
+	return v, true
+}
+
+// setResult applies a reference path to a state's input (ResultPath). Only
+// objects and arrays can take a result below "$".
+func setResult(input any, steps []step, value any) (any, bool) {
+	if len(steps) == 0 {
+		return value, true
+	}
+	switch input.(type) {
+	case map[string]any, []any:
+		return set(input, steps, value)
+	}
+	return nil, false
+}
+
+// set returns a copy of root with value placed at the reference path steps,
+// creating missing objects on the way; the input is never modified. It fails
+// when the path crosses a value of the wrong type.
+func set(root any, steps []step, value any) (any, bool) {
+	if len(steps) == 0 {
+		return value, true
+	}
+	s := steps[0]
+	if s.isIndex {
+		arr, ok := root.([]any)
+		if !ok {
+			return nil, false
+		}
+		i := s.index
+		if i < 0 {
+			i += len(arr)
+		}
+		if i < 0 || i >= len(arr) {
+			return nil, false
+		}
+		child, ok := set(arr[i], steps[1:], value)
+		if !ok {
+			return nil, false
+		}
+		out := make([]any, len(arr))
+		copy(out, arr)
+		out[i] = child
+		return out, true
+	}
+	var m map[string]any
+	switch t := root.(type) {
+	case map[string]any:
+		m = t
+	case nil:
+		// A missing intermediate node: created as an object.
+	default:
+		return nil, false
+	}
+	var next any
+	if m != nil {
+		next = m[s.key]
+	}
+	if next == nil && len(steps) > 1 && !steps[1].isIndex {
+		next = map[string]any(nil)
+	}
+	child, ok := set(next, steps[1:], value)
+	if !ok {
+		return nil, false
+	}
+	out := make(map[string]any, len(m)+1)
+	for k, v := range m {
+		out[k] = v
+	}
+	out[s.key] = child
+	return out, true
+}

@@ -1,0 +1,232 @@
+package asl
+
+import (
+	"math"
+	"sort"
+	"strconv"
+	"unicode/utf8"
+
+	"github.com/ohler55/ojg"
+	"github.com/ohler55/ojg/oj"
+)
+
+// Values are the generic JSON form ojg produces: map[string]any, []any, int64,
+// float64, string, bool and nil. The engine treats every value as immutable once
+// built: states build new maps and slices instead of editing their input, so
+// history events can hold values without copying them.
+
+// parseJSON decodes one JSON document. Numbers that do not fit an int64 become
+// float64 rather than strings.
+func parseJSON(b []byte) (any, error) {
+	return oj.Parse(b, ojg.NumConvFloat64)
+}
+
+// toJSON encodes v compactly with object keys sorted, without HTML escaping.
+func toJSON(v any) string {
+	return string(appendJSON(nil, v))
+}
+
+func appendJSON(buf []byte, v any) []byte {
+	switch t := v.(type) {
+	case nil:
+		return append(buf, "null"...)
+	case bool:
+		if t {
+			return append(buf, "true"...)
+		}
+		return append(buf, "false"...)
+	case string:
+		return appendString(buf, t)
+	case int64:
+		return strconv.AppendInt(buf, t, 10)
+	case int:
+		return strconv.AppendInt(buf, int64(t), 10)
+	case float64:
+		return appendFloat(buf, t)
+	case []any:
+		buf = append(buf, '[')
+		for i, e := range t {
+			if i > 0 {
+				buf = append(buf, ',')
+			}
+			buf = appendJSON(buf, e)
+		}
+		return append(buf, ']')
+	case map[string]any:
+		buf = append(buf, '{')
+		var small [16]string
+		keys := small[:0]
+		for k := range t {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for i, k := range keys {
+			if i > 0 {
+				buf = append(buf, ',')
+			}
+			buf = appendString(buf, k)
+			buf = append(buf, ':')
+			buf = appendJSON(buf, t[k])
+		}
+		return append(buf, '}')
+	default:
+		// Values from outside (json.Number, other numeric types) go through ojg.
+		return append(buf, oj.JSON(t, &ojg.Options{Sort: true})...)
+	}
+}
+
+func appendFloat(buf []byte, f float64) []byte {
+	switch {
+	case math.IsNaN(f) || math.IsInf(f, 0):
+		// JSON has no representation; AWS never produces these.
+		return append(buf, "null"...)
+	case f == math.Trunc(f) && math.Abs(f) < 1e15:
+		return strconv.AppendInt(buf, int64(f), 10)
+	case math.Abs(f) >= 1e-4 && math.Abs(f) < 1e21:
+		return strconv.AppendFloat(buf, f, 'f', -1, 64)
+	default:
+		return strconv.AppendFloat(buf, f, 'E', -1, 64)
+	}
+}
+
+const hexDigits = "0123456789abcdef"
+
+func appendString(buf []byte, s string) []byte {
+	buf = append(buf, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' {
+				i++
+				continue
+			}
+			buf = append(buf, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				buf = append(buf, '\\', c)
+			case '\n':
+				buf = append(buf, '\\', 'n')
+			case '\r':
+				buf = append(buf, '\\', 'r')
+			case '\t':
+				buf = append(buf, '\\', 't')
+			case '\b':
+				buf = append(buf, '\\', 'b')
+			case '\f':
+				buf = append(buf, '\\', 'f')
+			default:
+				buf = append(buf, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			buf = append(buf, s[start:i]...)
+			buf = append(buf, `\ufffd`...)
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	buf = append(buf, s[start:]...)
+	return append(buf, '"')
+}
+
+// number reports v as a float64 when it is a JSON number.
+func number(v any) (float64, bool) {
+	switch t := v.(type) {
+	case int64:
+		return float64(t), true
+	case float64:
+		return t, true
+	case int:
+		return float64(t), true
+	}
+	return 0, false
+}
+
+// integer reports v as an int64 when it is a JSON number with no fraction.
+func integer(v any) (int64, bool) {
+	switch t := v.(type) {
+	case int64:
+		return t, true
+	case int:
+		return int64(t), true
+	case float64:
+		if t == math.Trunc(t) && math.Abs(t) < 1<<63 {
+			return int64(t), true
+		}
+	}
+	return 0, false
+}
+
+// jsonEqual is deep equality with numbers compared by value (1 == 1.0).
+func jsonEqual(a, b any) bool {
+	switch x := a.(type) {
+	case nil:
+		return b == nil
+	case bool:
+		y, ok := b.(bool)
+		return ok && x == y
+	case string:
+		y, ok := b.(string)
+		return ok && x == y
+	case int64:
+		if y, ok := b.(int64); ok {
+			return x == y
+		}
+		y, ok := number(b)
+		return ok && float64(x) == y
+	case float64, int:
+		fx, _ := number(a)
+		fy, ok := number(b)
+		return ok && fx == fy
+	case []any:
+		y, ok := b.([]any)
+		if !ok || len(x) != len(y) {
+			return false
+		}
+		for i := range x {
+			if !jsonEqual(x[i], y[i]) {
+				return false
+			}
+		}
+		return true
+	case map[string]any:
+		y, ok := b.(map[string]any)
+		if !ok || len(x) != len(y) {
+			return false
+		}
+		for k, xv := range x {
+			yv, ok := y[k]
+			if !ok || !jsonEqual(xv, yv) {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}
+
+// typeName names a JSON value's type the way AWS error causes do.
+func typeName(v any) string {
+	switch v.(type) {
+	case nil:
+		return "null"
+	case bool:
+		return "boolean"
+	case string:
+		return "string"
+	case int64, int, float64:
+		return "number"
+	case []any:
+		return "array"
+	case map[string]any:
+		return "object"
+	}
+	return "unknown"
+}

@@ -1,0 +1,152 @@
+package audit
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// Objects is the storage the writer and reader need: an S3 bucket, or anything with
+// its create-only write and prefix listing.
+type Objects interface {
+	// PutIfAbsent creates bucket/key (If-None-Match: *); created is false when the
+	// key already exists, in which case nothing was written.
+	PutIfAbsent(ctx context.Context, bucket, key string, body []byte, contentType string) (created bool, err error)
+	// ReadAll returns the whole object.
+	ReadAll(ctx context.Context, bucket, key string) ([]byte, error)
+	// List returns every key under prefix, in lexical order.
+	List(ctx context.Context, bucket, prefix string) ([]string, error)
+}
+
+// maxDuplicates bounds how many records one (execution, step, attempt) may hold: the
+// same attempt can run twice when Lambda itself re-invokes, and both runs are kept.
+const maxDuplicates = 16
+
+// ErrTooManyRecords reports that maxDuplicates records already exist for one attempt.
+var ErrTooManyRecords = errors.New("audit: too many records for one step attempt")
+
+// Hash is the hex SHA-256 used in object names: execution ARNs and object keys hold
+// characters that make poor (or too long) path segments.
+func Hash(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(sum[:])
+}
+
+// ExecutionPrefix is where one execution's records live.
+func ExecutionPrefix(execution string) string { return "executions/" + Hash(execution) + "/" }
+
+// KeyPrefix is where the records about one object key live.
+func KeyPrefix(key string) string { return "keys/" + Hash(key) + "/" }
+
+// Writer stores records in Bucket.
+type Writer struct {
+	Objects Objects
+	Bucket  string
+}
+
+// Write stores r under its execution and under its source key. It never replaces a
+// record: when the attempt's name is taken it uses the next free suffix. It returns
+// the name of the execution record.
+func (w *Writer) Write(ctx context.Context, r Record) (string, error) {
+	body, err := r.Marshal()
+	if err != nil {
+		return "", err
+	}
+	base := fmt.Sprintf("%s-%d", r.Step, r.Attempt)
+	name := ""
+	for n := 1; n <= maxDuplicates; n++ {
+		candidate := base
+		if n > 1 {
+			candidate = fmt.Sprintf("%s.%d", base, n)
+		}
+		created, err := w.Objects.PutIfAbsent(ctx, w.Bucket, ExecutionPrefix(r.Execution)+candidate+".json", body, "application/json")
+		if err != nil {
+			return "", fmt.Errorf("audit write %s: %w", candidate, err)
+		}
+		if created {
+			name = candidate
+			break
+		}
+	}
+	if name == "" {
+		return "", fmt.Errorf("%w: %s %s", ErrTooManyRecords, r.Execution, base)
+	}
+	if r.Source.Key != "" {
+		// Names sort by start time, so a listing is the key's history in order.
+		index := KeyPrefix(r.Source.Key) + r.StartedAt.UTC().Format("20060102T150405.000000000Z") +
+			"-" + Hash(r.Execution)[:16] + "-" + name + ".json"
+		if _, err := w.Objects.PutIfAbsent(ctx, w.Bucket, index, body, "application/json"); err != nil {
+			return "", fmt.Errorf("audit index %s: %w", name, err)
+		}
+	}
+	return ExecutionPrefix(r.Execution) + name + ".json", nil
+}
+
+// Reader reads records back from Bucket.
+type Reader struct {
+	Objects Objects
+	Bucket  string
+}
+
+// ByExecution returns an execution's records in the order they started.
+func (rd *Reader) ByExecution(ctx context.Context, execution string) ([]Record, error) {
+	return rd.read(ctx, ExecutionPrefix(execution))
+}
+
+// ByKey returns every record about an object key, oldest first, across executions.
+func (rd *Reader) ByKey(ctx context.Context, key string) ([]Record, error) {
+	return rd.read(ctx, KeyPrefix(key))
+}
+
+func (rd *Reader) read(ctx context.Context, prefix string) ([]Record, error) {
+	keys, err := rd.Objects.List(ctx, rd.Bucket, prefix)
+	if err != nil {
+		return nil, fmt.Errorf("audit list %s: %w", prefix, err)
+	}
+	out := make([]Record, 0, len(keys))
+	for _, k := range keys {
+		if !strings.HasSuffix(k, ".json") {
+			continue
+		}
+		body, err := rd.Objects.ReadAll(ctx, rd.Bucket, k)
+		if err != nil {
+			return nil, fmt.Errorf("audit read %s: %w", k, err)
+		}
+		var r Record
+		if err := json.Unmarshal(body, &r); err != nil {
+			return nil, fmt.Errorf("audit decode %s: %w", k, err)
+		}
+		out = append(out, r)
+	}
+	sort.SliceStable(out, func(i, j int) bool { return before(out[i], out[j]) })
+	return out, nil
+}
+
+// before orders records by start time; ties (a coarse clock) fall back to the
+// pipeline's step order and then the attempt.
+func before(a, b Record) bool {
+	if !a.StartedAt.Equal(b.StartedAt) {
+		return a.StartedAt.Before(b.StartedAt)
+	}
+	if a.Execution != b.Execution {
+		return a.Execution < b.Execution
+	}
+	if sa, sb := stepOrder(a.Step), stepOrder(b.Step); sa != sb {
+		return sa < sb
+	}
+	return a.Attempt < b.Attempt
+}
+
+func stepOrder(step string) int {
+	for i, s := range []string{StepValidate, StepStrip, StepWrite, StepVerify, StepUnpublish, StepRecordFailure} {
+		if s == step {
+			return i
+		}
+	}
+	return 99
+}

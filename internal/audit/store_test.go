@@ -1,0 +1,173 @@
+package audit_test
+
+import (
+	"context"
+	"errors"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/s3-image-sanitizer/s3-image-sanitizer/internal/audit"
+)
+
+// mapObjects is the smallest honest audit.Objects: create-only puts into a map.
+type mapObjects struct {
+	mu   sync.Mutex
+	objs map[string][]byte
+	err  error
+}
+
+func (m *mapObjects) PutIfAbsent(_ context.Context, bucket, key string, body []byte, _ string) (bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.err != nil {
+		return false, m.err
+	}
+	if m.objs == nil {
+		m.objs = map[string][]byte{}
+	}
+	if _, ok := m.objs[bucket+"/"+key]; ok {
+		return false, nil
+	}
+	m.objs[bucket+"/"+key] = append([]byte(nil), body...)
+	return true, nil
+}
+
+func (m *mapObjects) ReadAll(_ context.Context, bucket, key string) ([]byte, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	b, ok := m.objs[bucket+"/"+key]
+	if !ok {
+		return nil, errors.New("no such key")
+	}
+	return b, nil
+}
+
+func (m *mapObjects) List(_ context.Context, bucket, prefix string) ([]string, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var keys []string
+	for k := range m.objs {
+		if rest, ok := strings.CutPrefix(k, bucket+"/"); ok && strings.HasPrefix(rest, prefix) {
+			keys = append(keys, rest)
+		}
+	}
+	sort.Strings(keys)
+	return keys, nil
+}
+
+var t0 = time.Date(2026, 11, 22, 8, 0, 0, 0, time.UTC)
+
+func record(exec, step string, attempt int, at time.Time) audit.Record {
+	return audit.Record{
+		Execution: exec, Step: step, Attempt: attempt, Outcome: audit.Succeeded,
+		Source:    audit.Object{Bucket: "in", Key: "photos/a b+c%20ü.jpg", VersionID: "v1", ETag: `"e"`, Sequencer: "0A"},
+		StartedAt: at, FinishedAt: at.Add(1500 * time.Millisecond),
+	}
+}
+
+func TestWriteReadByExecutionAndKey(t *testing.T) {
+	ctx := context.Background()
+	objs := &mapObjects{}
+	w := &audit.Writer{Objects: objs, Bucket: "audit"}
+	rd := &audit.Reader{Objects: objs, Bucket: "audit"}
+	const e1, e2 = "arn:aws:states:us-east-1:1:execution:sm:one", "arn:aws:states:us-east-1:1:execution:sm:two"
+
+	// Written out of order: readers sort by start time.
+	for _, r := range []audit.Record{
+		record(e1, audit.StepStrip, 1, t0.Add(2*time.Second)),
+		record(e1, audit.StepValidate, 1, t0),
+		record(e2, audit.StepValidate, 1, t0.Add(time.Hour)),
+	} {
+		if _, err := w.Write(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := rd.ByExecution(ctx, e1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got[0].Step != audit.StepValidate || got[1].Step != audit.StepStrip {
+		t.Fatalf("by execution: %+v", got)
+	}
+	if got[0].Schema != audit.Schema || got[0].DurationMillis != 1500 {
+		t.Errorf("schema %q duration %d", got[0].Schema, got[0].DurationMillis)
+	}
+	byKey, err := rd.ByKey(ctx, "photos/a b+c%20ü.jpg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(byKey) != 3 || byKey[2].Execution != e2 {
+		t.Fatalf("by key: %+v", byKey)
+	}
+	if other, _ := rd.ByKey(ctx, "photos/a b c ü.jpg"); len(other) != 0 {
+		t.Errorf("a different key shares records: %+v", other)
+	}
+}
+
+func TestWriteNeverOverwrites(t *testing.T) {
+	ctx := context.Background()
+	objs := &mapObjects{}
+	w := &audit.Writer{Objects: objs, Bucket: "audit"}
+	first := record("exec", audit.StepWrite, 1, t0)
+	first.Reason = "first"
+	second := record("exec", audit.StepWrite, 1, t0.Add(time.Second))
+	second.Reason = "second"
+	n1, err := w.Write(ctx, first)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n2, err := w.Write(ctx, second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n1 == n2 || !strings.HasSuffix(n1, "/write-1.json") || !strings.HasSuffix(n2, "/write-1.2.json") {
+		t.Fatalf("names %q %q", n1, n2)
+	}
+	recs, err := (&audit.Reader{Objects: objs, Bucket: "audit"}).ByExecution(ctx, "exec")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(recs) != 2 || recs[0].Reason != "first" || recs[1].Reason != "second" {
+		t.Fatalf("records %+v", recs)
+	}
+}
+
+func TestWriteBoundedDuplicates(t *testing.T) {
+	ctx := context.Background()
+	w := &audit.Writer{Objects: &mapObjects{}, Bucket: "audit"}
+	var err error
+	for i := 0; i < 20 && err == nil; i++ {
+		_, err = w.Write(ctx, record("exec", audit.StepVerify, 2, t0.Add(time.Duration(i)*time.Second)))
+	}
+	if !errors.Is(err, audit.ErrTooManyRecords) {
+		t.Fatalf("err = %v, want ErrTooManyRecords", err)
+	}
+}
+
+func TestWriteRejectsIncompleteRecords(t *testing.T) {
+	w := &audit.Writer{Objects: &mapObjects{}, Bucket: "audit"}
+	for name, mutate := range map[string]func(*audit.Record){
+		"no execution":     func(r *audit.Record) { r.Execution = "" },
+		"attempt zero":     func(r *audit.Record) { r.Attempt = 0 },
+		"failed, no error": func(r *audit.Record) { r.Outcome = audit.Failed },
+		"bad outcome":      func(r *audit.Record) { r.Outcome = "done" },
+		"no start":         func(r *audit.Record) { r.StartedAt = time.Time{} },
+	} {
+		r := record("exec", audit.StepValidate, 1, t0)
+		mutate(&r)
+		if _, err := w.Write(context.Background(), r); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+}
+
+func TestWriteStorageErrorSurfaces(t *testing.T) {
+	boom := errors.New("503 slow down")
+	w := &audit.Writer{Objects: &mapObjects{err: boom}, Bucket: "audit"}
+	if _, err := w.Write(context.Background(), record("exec", audit.StepValidate, 1, t0)); !errors.Is(err, boom) {
+		t.Fatalf("err = %v", err)
+	}
+}

@@ -1,0 +1,38 @@
+package console
+
+import (
+	"context"
+	"io"
+
+	"github.com/s3-image-sanitizer/s3-image-sanitizer/internal/metadata"
+)
+
+// inspection is one side of the object page's comparison: what the file holds now, as
+// the metadata policy sees it (kinds, sizes and tag names; never values).
+type inspection struct {
+	Ins *metadata.Inspection
+	Err string
+}
+
+// inspect reads an object and describes it with metadata.Inspect. Results are cached by
+// object identity (version and ETag), so a page refresh does not re-read large files.
+func (c *Console) inspect(ctx context.Context, bucket, key, version string) inspection {
+	var r inspection
+	err := c.withObject(ctx, bucket, key, version, func(id string, body io.Reader) error {
+		var ok bool
+		if r, ok = c.inspections.get(id); ok {
+			return nil
+		}
+		ins, err := metadata.Inspect(body, c.opt.Policy)
+		r = inspection{Ins: ins}
+		if err != nil {
+			r = inspection{Err: err.Error()}
+		}
+		c.inspections.put(id, r)
+		return nil
+	})
+	if err != nil {
+		return inspection{Err: err.Error()}
+	}
+	return r
+}

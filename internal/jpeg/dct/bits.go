@@ -1,0 +1,162 @@
+package dct
+
+import "encoding/binary"
+
+// bitReader reads an unstuffed entropy-coded segment most significant bit
+// first. Past the end it reads zero bits, as libjpeg does, and counts them, so
+// the caller can tell a truncated segment from a complete one.
+type bitReader struct {
+	data []byte
+	pos  int    // next byte of data to load; may pass len(data)
+	acc  uint64 // the next n bits, left-aligned; the rest are zero
+	n    uint
+}
+
+func (b *bitReader) reset(data []byte) { *b = bitReader{data: data} }
+
+// fill tops the accumulator up to at least 57 bits.
+func (b *bitReader) fill() {
+	if b.pos+8 <= len(b.data) {
+		v := binary.BigEndian.Uint64(b.data[b.pos:])
+		k := (64 - b.n) >> 3
+		nb := b.n + 8*k
+		b.acc |= (v >> b.n) &^ (1<<(64-nb) - 1)
+		b.pos += int(k)
+		b.n = nb
+		return
+	}
+	for b.n <= 56 {
+		var c byte
+		if b.pos < len(b.data) {
+			c = b.data[b.pos]
+		}
+		b.pos++
+		b.acc |= uint64(c) << (56 - b.n)
+		b.n += 8
+	}
+}
+
+// overrun reports whether more bits were consumed than the data holds.
+func (b *bitReader) overrun() bool { return b.pos*8-int(b.n) > len(b.data)*8 }
+
+func (b *bitReader) bits(s uint) int32 {
+	if b.n < s {
+		b.fill()
+	}
+	v := int32(b.acc >> (64 - s))
+	b.acc <<= s
+	b.n -= s
+	return v
+}
+
+func (b *bitReader) bit() bool {
+	if b.n == 0 {
+		b.fill()
+	}
+	v := b.acc>>63 != 0
+	b.acc <<= 1
+	b.n--
+	return v
+}
+
+// receiveExtend reads an s-bit magnitude and sign-extends it (T.81 F.2.2.1).
+func (b *bitReader) receiveExtend(s uint) int32 {
+	if s == 0 {
+		return 0
+	}
+	v := b.bits(s)
+	if v < 1<<(s-1) {
+		v += -1<<s + 1
+	}
+	return v
+}
+
+const lutBits = 10
+
+// huffDecoder decodes one Huffman table (T.81 F.2.2.3, with a lookup table
+// for codes up to lutBits long).
+type huffDecoder struct {
+	lut [1 << lutBits]uint16 // length<<8 | symbol; 0 when longer than lutBits
+	// fastAC decodes an AC code and its magnitude bits at once when both fit
+	// in lutBits: value<<16 | run<<8 | total length; 0 otherwise.
+	fastAC  [1 << lutBits]int32
+	maxcode [17]int32 // largest code of each length, -1 if none
+	valptr  [17]int32 // index in vals of the first code of each length
+	mincode [17]int32
+	vals    [256]byte
+	nvals   int
+}
+
+// newHuffDecoder builds a table from a DHT's code counts and symbols; ac
+// adds the combined code-and-value lookup for AC tables.
+func newHuffDecoder(counts [16]byte, vals []byte, ac bool) (*huffDecoder, error) {
+	h := &huffDecoder{nvals: len(vals)}
+	copy(h.vals[:], vals)
+	code, k := int32(0), int32(0)
+	for l := 1; l <= 16; l++ {
+		n := int32(counts[l-1])
+		h.valptr[l] = k
+		h.mincode[l] = code
+		if n == 0 {
+			h.maxcode[l] = -1
+		} else {
+			if code+n > 1<<l {
+				return nil, formatErr("Huffman table has too many codes of length %d", l)
+			}
+			for i := int32(0); i < n; i++ {
+				if l <= lutBits {
+					c := code + i
+					shift := lutBits - l
+					e := uint16(l)<<8 | uint16(vals[k+i])
+					for j := c << shift; j < (c+1)<<shift; j++ {
+						h.lut[j] = e
+					}
+				}
+			}
+			h.maxcode[l] = code + n - 1
+		}
+		code = (code + n) << 1
+		k += n
+	}
+	if ac {
+		for i, e := range h.lut {
+			l, rs := uint(e>>8), e&0xFF
+			r, t := uint(rs>>4), uint(rs&15)
+			if l == 0 || t == 0 || l+t > lutBits {
+				continue
+			}
+			v := int32(i>>(lutBits-l-t)) & (1<<t - 1)
+			if v < 1<<(t-1) {
+				v += -1<<t + 1
+			}
+			h.fastAC[i] = v<<16 | int32(r<<8) | int32(l+t)
+		}
+	}
+	return h, nil
+}
+
+// decode reads one Huffman-coded symbol.
+func (b *bitReader) decode(h *huffDecoder) (byte, error) {
+	if b.n < 16 {
+		b.fill()
+	}
+	if e := h.lut[b.acc>>(64-lutBits)]; e != 0 {
+		l := uint(e >> 8)
+		b.acc <<= l
+		b.n -= l
+		return byte(e), nil
+	}
+	return b.decodeSlow(h)
+}
+
+func (b *bitReader) decodeSlow(h *huffDecoder) (byte, error) {
+	for l := uint(lutBits + 1); l <= 16; l++ {
+		code := int32(b.acc >> (64 - l))
+		if code <= h.maxcode[l] {
+			b.acc <<= l
+			b.n -= l
+			return h.vals[h.valptr[l]+code-h.mincode[l]], nil
+		}
+	}
+	return 0, formatErr("invalid Huffman code")
+}

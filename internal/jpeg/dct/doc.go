@@ -1,0 +1,19 @@
+// Package dct reads and writes JPEG images as quantised DCT coefficients and
+// transforms them losslessly: the seven non-identity EXIF orientations (flips,
+// transpose, transverse, rotations by 90, 180 and 270 degrees) are done on the
+// coefficients, as jpegtran -perfect does, so no pixel is re-quantised.
+//
+// Decode accepts baseline, extended sequential and progressive Huffman-coded
+// frames with 8-bit samples, any sampling factors and restart intervals (ITU-T
+// T.81 Annex F and G). Encode always writes one baseline (or, when a
+// quantisation table needs 16-bit entries, extended sequential) frame with
+// Huffman tables optimised for the image. Arithmetic coding, 12-bit samples,
+// lossless and hierarchical frames and DNL markers are refused with
+// *UnsupportedError; malformed data with *FormatError.
+//
+// A transform is perfect when every block of the output comes from a whole
+// block of the input: the image must be whole MCUs along each axis the
+// transform mirrors (Transform.Perfect). Otherwise the partial MCUs at the
+// edge would move to the opposite edge and the picture would change, so
+// Image.Transform refuses with *NotPerfectError.
+package dct

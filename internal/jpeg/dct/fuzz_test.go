@@ -1,0 +1,68 @@
+package dct
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// FuzzDecode: Decode never panics or hangs and allocates within its limits;
+// whatever it accepts re-encodes to the same coefficients, and every perfect
+// transform of it encodes and decodes back to itself.
+func FuzzDecode(f *testing.F) {
+	if _, err := runErr(nil, "cjpeg", "-version"); err == nil {
+		for _, fx := range []fixture{{"2x2", true, true, 24, 16}, {"1x1", false, false, 16, 8}, {"gray", true, false, 9, 17}, {"2x1", false, true, 32, 16}} {
+			f.Add(fx.build(f))
+		}
+	}
+	if m, err := os.ReadDir(filepath.Join(corpusDir, "files")); err == nil {
+		for _, e := range m {
+			if b, err := os.ReadFile(filepath.Join(corpusDir, "files", e.Name())); err == nil && len(b) < 16<<10 {
+				f.Add(b)
+			}
+		}
+	}
+	lim := Limits{MaxPixels: 1 << 20, MaxScans: 100}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		img, err := Decode(data, lim)
+		if err != nil {
+			var fe *FormatError
+			var ue *UnsupportedError
+			var le *LimitError
+			if !errors.As(err, &fe) && !errors.As(err, &ue) && !errors.As(err, &le) {
+				t.Fatalf("untyped error: %v", err)
+			}
+			return
+		}
+		var buf bytes.Buffer
+		if err := Encode(&buf, img); err != nil {
+			return // coefficients outside baseline ranges
+		}
+		again, err := Decode(buf.Bytes(), lim)
+		if err != nil {
+			t.Fatalf("our own output does not decode: %v", err)
+		}
+		if err := Equal(img, again); err != nil {
+			t.Fatal(err)
+		}
+		for tr := FlipH; tr <= Rotate270; tr++ {
+			out, err := img.Transform(tr)
+			if err != nil {
+				continue
+			}
+			buf.Reset()
+			if Encode(&buf, out) != nil {
+				continue
+			}
+			back, err := Decode(buf.Bytes(), lim)
+			if err != nil {
+				t.Fatalf("%s: our output does not decode: %v", tr, err)
+			}
+			if err := Equal(out, back); err != nil {
+				t.Fatalf("%s: %v", tr, err)
+			}
+		}
+	})
+}

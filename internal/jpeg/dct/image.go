@@ -1,0 +1,98 @@
+package dct
+
+// Image is a JPEG frame as quantised DCT coefficients.
+type Image struct {
+	Width, Height int
+	Components    []Component
+	// Progressive and RestartInterval describe the source; Encode ignores them.
+	Progressive     bool
+	RestartInterval int
+}
+
+// Component is one colour component of an Image.
+type Component struct {
+	ID   byte
+	H, V int // sampling factors; 1x1 for a single-component image
+	// Quant is the quantisation table latched for this component (T.81
+	// B.2.4.1), in natural (row-major) order.
+	Quant [64]uint16
+	// BlocksW x BlocksH are the blocks that carry image samples.
+	BlocksW, BlocksH int
+	// Stride x Rows is the allocated grid: BlocksW x BlocksH rounded up to
+	// whole MCUs, so interleaved scans can address every block of an MCU.
+	Stride, Rows int
+	// Coef holds Stride*Rows blocks of 64 coefficients in zig-zag order
+	// (T.81 Figure A.6), the order they are coded in.
+	Coef []int16
+}
+
+// Block returns the 64 coefficients of block (bx, by), in zig-zag order.
+func (c *Component) Block(bx, by int) []int16 {
+	i := (by*c.Stride + bx) * 64
+	return c.Coef[i : i+64 : i+64]
+}
+
+// Limits bound the work and memory one Decode may spend.
+type Limits struct {
+	MaxPixels int64 // width*height; 0 means DefaultLimits().MaxPixels
+	MaxScans  int   // 0 means DefaultLimits().MaxScans
+}
+
+// DefaultLimits allows 100 megapixels and 1000 scans: far beyond any camera's
+// progressive script (libjpeg writes at most 10), yet bounded against files
+// that repeat scans to make decoding slow.
+func DefaultLimits() Limits { return Limits{MaxPixels: 100_000_000, MaxScans: 1000} }
+
+// mcuSize returns the MCU size in pixels. A single-component frame is coded
+// non-interleaved, so its MCU is one block whatever its sampling factors
+// (T.81 A.2.2).
+func (m *Image) mcuSize() (w, h int) {
+	if len(m.Components) == 1 {
+		return 8, 8
+	}
+	hmax, vmax := m.maxSampling()
+	return 8 * hmax, 8 * vmax
+}
+
+func (m *Image) maxSampling() (hmax, vmax int) {
+	hmax, vmax = 1, 1
+	for i := range m.Components {
+		hmax = max(hmax, m.Components[i].H)
+		vmax = max(vmax, m.Components[i].V)
+	}
+	return hmax, vmax
+}
+
+// layout sets each component's block grid from the frame size and sampling
+// factors (T.81 A.1.1) and allocates its coefficients.
+func (m *Image) layout() {
+	hmax, vmax := m.maxSampling()
+	mw, mh := m.mcuSize()
+	mcusX, mcusY := ceilDiv(m.Width, mw), ceilDiv(m.Height, mh)
+	for i := range m.Components {
+		c := &m.Components[i]
+		c.BlocksW = ceilDiv(ceilDiv(m.Width*c.H, hmax), 8)
+		c.BlocksH = ceilDiv(ceilDiv(m.Height*c.V, vmax), 8)
+		if len(m.Components) == 1 {
+			c.Stride, c.Rows = c.BlocksW, c.BlocksH
+		} else {
+			c.Stride, c.Rows = mcusX*c.H, mcusY*c.V
+		}
+		c.Coef = make([]int16, c.Stride*c.Rows*64)
+	}
+}
+
+func ceilDiv(a, b int) int { return (a + b - 1) / b }
+
+// zigzag maps a coefficient's position in zig-zag (coding) order to its
+// natural-order index (T.81 Figure A.6).
+var zigzag = [64]uint8{
+	0, 1, 8, 16, 9, 2, 3, 10,
+	17, 24, 32, 25, 18, 11, 4, 5,
+	12, 19, 26, 33, 40, 48, 41, 34,
+	27, 20, 13, 6, 7, 14, 21, 28,
+	35, 42, 49, 56, 57, 50, 43, 36,
+	29, 22, 15, 23, 30, 37, 44, 51,
+	58, 59, 52, 45, 38, 31, 39, 46,
+	53, 60, 61, 54, 47, 55, 62, 63,
+}

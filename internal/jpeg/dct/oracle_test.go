@@ -1,0 +1,233 @@
+package dct
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// The tests use libjpeg-turbo's cjpeg, jpegtran and djpeg as oracles: cjpeg
+// and jpegtran make the fixtures, jpegtran -perfect is the reference
+// transform, djpeg decodes both to pixels.
+
+func needTools(t testing.TB) {
+	t.Helper()
+	for _, tool := range []string{"cjpeg", "djpeg", "jpegtran"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("%s not installed (make tools): %v", tool, err)
+		}
+	}
+}
+
+func run(t testing.TB, stdin []byte, name string, args ...string) []byte {
+	t.Helper()
+	out, err := runErr(stdin, name, args...)
+	if err != nil {
+		t.Fatalf("%s %s: %v", name, strings.Join(args, " "), err)
+	}
+	return out
+}
+
+func runErr(stdin []byte, name string, args ...string) ([]byte, error) {
+	cmd := exec.Command(name, args...)
+	cmd.Stdin = bytes.NewReader(stdin)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		return nil, fmt.Errorf("%w: %s", err, stderr.String())
+	}
+	return stdout.Bytes(), nil
+}
+
+// testPPM returns a w x h colour picture with edges, gradients and noise, so
+// every coefficient position and sign occurs.
+func testPPM(w, h int, seed uint32) []byte {
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "P6\n%d %d\n255\n", w, h)
+	x := seed*2654435761 + 1
+	for j := 0; j < h; j++ {
+		for i := 0; i < w; i++ {
+			x ^= x << 13
+			x ^= x >> 17
+			x ^= x << 5
+			noise := int(x % 48)
+			r := (i*255/max(w-1, 1) + noise) % 256
+			g := (j*255/max(h-1, 1) + noise/2)
+			if (i/5+j/7)%2 == 0 {
+				g = 255 - g
+			}
+			bl := ((i*j)/3 + noise) % 256
+			if i < w/3 && j < h/2 {
+				r, bl = 250, 10 // a corner marker: mirrors and rotations show
+			}
+			b.Write([]byte{byte(r), byte(g % 256), byte(bl)})
+		}
+	}
+	return b.Bytes()
+}
+
+// fixture describes one way of coding the test picture.
+type fixture struct {
+	sample      string // cjpeg -sample, or "gray"
+	restart     bool
+	progressive bool
+	w, h        int
+}
+
+func (f fixture) String() string {
+	s := fmt.Sprintf("%s_%dx%d", strings.ReplaceAll(f.sample, ",", "-"), f.w, f.h)
+	if f.restart {
+		s += "_rst"
+	}
+	if f.progressive {
+		s += "_prog"
+	}
+	return s
+}
+
+// build codes the picture with cjpeg (and jpegtran -progressive).
+func (f fixture) build(t testing.TB) []byte {
+	args := []string{"-quality", "90"}
+	if f.sample == "gray" {
+		args = append(args, "-grayscale")
+	} else {
+		args = append(args, "-sample", f.sample)
+	}
+	if f.restart {
+		args = append(args, "-restart", "3B")
+	}
+	jpg := run(t, testPPM(f.w, f.h, uint32(f.w*f.h)), "cjpeg", args...)
+	if f.progressive {
+		targs := []string{"-progressive"}
+		if f.restart {
+			targs = append(targs, "-restart", "2B")
+		}
+		jpg = run(t, jpg, "jpegtran", targs...)
+	}
+	return jpg
+}
+
+var samplings = []string{"1x1", "2x1", "2x2", "1x2", "gray", "4x1", "2x2,1x2,2x1"}
+
+func fixtures() []fixture {
+	var fs []fixture
+	for _, s := range samplings {
+		for _, size := range [][2]int{{64, 48}, {61, 43}, {64, 43}, {61, 48}} {
+			for _, rst := range []bool{false, true} {
+				for _, prog := range []bool{false, true} {
+					fs = append(fs, fixture{s, rst, prog, size[0], size[1]})
+				}
+			}
+		}
+	}
+	return fs
+}
+
+var jpegtranArgs = map[Transform][]string{
+	FlipH:      {"-flip", "horizontal"},
+	FlipV:      {"-flip", "vertical"},
+	Transpose:  {"-transpose"},
+	Transverse: {"-transverse"},
+	Rotate90:   {"-rotate", "90"},
+	Rotate180:  {"-rotate", "180"},
+	Rotate270:  {"-rotate", "270"},
+}
+
+func encode(t testing.TB, img *Image, segments ...[]byte) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	if err := Encode(&b, img, segments...); err != nil {
+		t.Fatalf("Encode: %v", err)
+	}
+	return b.Bytes()
+}
+
+// TestRoundTrip: decoding a file and encoding it again must give the same
+// pixels through djpeg and the same coefficients through Decode.
+func TestRoundTrip(t *testing.T) {
+	needTools(t)
+	for _, f := range fixtures() {
+		t.Run(f.String(), func(t *testing.T) {
+			src := f.build(t)
+			img, err := Decode(src, Limits{})
+			if err != nil {
+				t.Fatalf("Decode: %v", err)
+			}
+			out := encode(t, img)
+			if want, got := run(t, src, "djpeg", "-pnm"), run(t, out, "djpeg", "-pnm"); !bytes.Equal(want, got) {
+				t.Fatalf("djpeg of re-encoded file differs from djpeg of the source")
+			}
+			again, err := Decode(out, Limits{})
+			if err != nil {
+				t.Fatalf("Decode of our output: %v", err)
+			}
+			if err := Equal(img, again); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
+
+// TestTransformMatchesJpegtran: every transform of every fixture gives the
+// pixels jpegtran -perfect gives, and is refused exactly when jpegtran
+// refuses.
+func TestTransformMatchesJpegtran(t *testing.T) {
+	needTools(t)
+	for _, f := range fixtures() {
+		t.Run(f.String(), func(t *testing.T) {
+			src := f.build(t)
+			img, err := Decode(src, Limits{})
+			if err != nil {
+				t.Fatalf("Decode: %v", err)
+			}
+			for tr := FlipH; tr <= Rotate270; tr++ {
+				args := append([]string{"-copy", "none", "-perfect"}, jpegtranArgs[tr]...)
+				ref, refErr := runErr(src, "jpegtran", args...)
+				out, err := img.Transform(tr)
+				if refErr != nil {
+					if err == nil {
+						t.Errorf("%s: jpegtran refused (%v), we transformed", tr, refErr)
+					}
+					continue
+				}
+				if err != nil {
+					t.Errorf("%s: jpegtran transformed, we refused: %v", tr, err)
+					continue
+				}
+				got := encode(t, out)
+				if want, have := run(t, ref, "djpeg", "-pnm"), run(t, got, "djpeg", "-pnm"); !bytes.Equal(want, have) {
+					dir := t.TempDir()
+					os.WriteFile(filepath.Join(dir, "src.jpg"), src, 0o644)
+					t.Errorf("%s: djpeg of our output differs from jpegtran's", tr)
+				}
+			}
+		})
+	}
+}
+
+// colourSegments returns src's JFIF APP0 and Adobe APP14 segments: they
+// tell a decoder the colour space (YCbCr, RGB, CMYK, YCCK), so a re-encoded
+// image needs them to show the same pixels.
+func colourSegments(t testing.TB, src []byte) [][]byte {
+	var segs [][]byte
+	for pos := 2; pos+4 <= len(src) && src[pos] == 0xFF; {
+		m := src[pos+1]
+		if m == mSOS || m == mEOI {
+			break
+		}
+		n := int(src[pos+2])<<8 | int(src[pos+3])
+		if pos+2+n > len(src) {
+			break
+		}
+		seg := src[pos : pos+2+n]
+		if m == 0xE0 && bytes.HasPrefix(seg[4:], []byte("JFIF\x00")) || m == 0xEE && bytes.HasPrefix(seg[4:], []byte("Adobe")) {
+			segs = append(segs, seg)
+		}
+		pos += 2 + n
+	}
+	return segs
+}

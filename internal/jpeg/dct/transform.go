@@ -1,0 +1,157 @@
+package dct
+
+// Transform is a lossless geometric transform of an image.
+type Transform int
+
+// The eight orientations. Each value maps an EXIF Orientation tag to the
+// transform that makes the stored image look the way the tag says it should
+// (as exiftran -a does): Orientation n needs FromOrientation(n).
+const (
+	Identity   Transform = iota
+	FlipH                // mirror left-right (Orientation 2)
+	Rotate180            // (Orientation 3)
+	FlipV                // mirror top-bottom (Orientation 4)
+	Transpose            // mirror across the top-left to bottom-right diagonal (Orientation 5)
+	Rotate90             // clockwise (Orientation 6)
+	Transverse           // mirror across the top-right to bottom-left diagonal (Orientation 7)
+	Rotate270            // clockwise, that is 90 counter-clockwise (Orientation 8)
+)
+
+// FromOrientation returns the transform that displays an image stored with
+// EXIF Orientation o (1-8) upright; ok is false for other values.
+func FromOrientation(o int) (t Transform, ok bool) {
+	if o < 1 || o > 8 {
+		return Identity, false
+	}
+	return Transform(o - 1), true
+}
+
+var transformNames = [...]string{"identity", "flip-horizontal", "rotate-180", "flip-vertical",
+	"transpose", "rotate-90", "transverse", "rotate-270"}
+
+func (t Transform) String() string {
+	if t < 0 || int(t) >= len(transformNames) {
+		return "invalid-transform"
+	}
+	return transformNames[t]
+}
+
+// geometry splits a transform into: transpose the image, then mirror the
+// result horizontally (mx) and/or vertically (my). An output pixel (x, y)
+// therefore comes from the input pixel found by undoing the mirrors in output
+// coordinates and then swapping the axes.
+func (t Transform) geometry() (transpose, mx, my bool) {
+	switch t {
+	case FlipH:
+		return false, true, false
+	case FlipV:
+		return false, false, true
+	case Rotate180:
+		return false, true, true
+	case Transpose:
+		return true, false, false
+	case Transverse:
+		return true, true, true
+	case Rotate90:
+		return true, true, false
+	case Rotate270:
+		return true, false, true
+	}
+	return false, false, false
+}
+
+// Perfect reports whether t keeps every block whole on an image of this size
+// and MCU, with the rule jpegtran -perfect applies: the image must be whole
+// MCUs along each axis of the input that ends up mirrored.
+func (t Transform) Perfect(width, height, mcuW, mcuH int) bool {
+	transpose, mx, my := t.geometry()
+	// A mirror of the output's x axis mirrors the input's y axis when the
+	// image is transposed.
+	mirrorW, mirrorH := mx, my
+	if transpose {
+		mirrorW, mirrorH = my, mx
+	}
+	return !(mirrorW && width%mcuW != 0) && !(mirrorH && height%mcuH != 0)
+}
+
+// MCUSize returns the image's MCU size in pixels.
+func (m *Image) MCUSize() (w, h int) { return m.mcuSize() }
+
+// Transform returns a new image, t applied to m, or *NotPerfectError when the
+// image is not whole MCUs along an axis t mirrors. Coefficients move between
+// blocks and, within a block, are transposed and change sign at odd
+// frequencies along a mirrored axis; quantisation tables and sampling factors
+// are transposed with the image.
+func (m *Image) Transform(t Transform) (*Image, error) {
+	mw, mh := m.mcuSize()
+	if t < Identity || t > Rotate270 {
+		return nil, unsupported("transform %d", int(t))
+	}
+	if !t.Perfect(m.Width, m.Height, mw, mh) {
+		return nil, &NotPerfectError{Transform: t, Width: m.Width, Height: m.Height, MCUWidth: mw, MCUHeight: mh}
+	}
+	transpose, mx, my := t.geometry()
+	out := &Image{Width: m.Width, Height: m.Height}
+	if transpose {
+		out.Width, out.Height = m.Height, m.Width
+	}
+	out.Components = make([]Component, len(m.Components))
+	for i := range m.Components {
+		src := &m.Components[i]
+		c := Component{ID: src.ID, H: src.H, V: src.V, Quant: src.Quant}
+		if transpose {
+			c.H, c.V = src.V, src.H
+			for u := 0; u < 8; u++ {
+				for v := 0; v < 8; v++ {
+					c.Quant[u*8+v] = src.Quant[v*8+u]
+				}
+			}
+		}
+		out.Components[i] = c
+	}
+	out.layout()
+
+	// Per-coefficient permutation and sign, in zig-zag order:
+	// out[k] = in[perm[k]] * sign[k].
+	var unzig [64]uint8
+	for k, n := range zigzag {
+		unzig[n] = uint8(k)
+	}
+	var perm [64]uint8
+	var sign [64]int16
+	for k, n := range zigzag {
+		u, v := int(n/8), int(n%8) // vertical, horizontal frequency of the output
+		perm[k] = uint8(k)
+		if transpose {
+			perm[k] = unzig[v*8+u]
+		}
+		sign[k] = 1
+		if (mx && v&1 == 1) != (my && u&1 == 1) {
+			sign[k] = -1
+		}
+	}
+	for i := range out.Components {
+		src, dst := &m.Components[i], &out.Components[i]
+		for by := 0; by < dst.BlocksH; by++ {
+			ty := by
+			if my {
+				ty = dst.BlocksH - 1 - by
+			}
+			for bx := 0; bx < dst.BlocksW; bx++ {
+				tx := bx
+				if mx {
+					tx = dst.BlocksW - 1 - bx
+				}
+				sx, sy := tx, ty
+				if transpose {
+					sx, sy = ty, tx
+				}
+				in, o := (*[64]int16)(src.Block(sx, sy)), (*[64]int16)(dst.Block(bx, by))
+				for k := range 64 {
+					o[k] = in[perm[k]] * sign[k]
+				}
+			}
+		}
+	}
+	return out, nil
+}

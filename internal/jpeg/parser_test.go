@@ -1,0 +1,235 @@
+package jpeg
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"testing"
+	"testing/iotest"
+)
+
+// seg builds a marker segment.
+func seg(m byte, payload string) []byte {
+	n := len(payload) + 2
+	return append([]byte{0xFF, m, byte(n >> 8), byte(n)}, payload...)
+}
+
+func cat(parts ...[]byte) []byte { return bytes.Join(parts, nil) }
+
+var (
+	soi = []byte{0xFF, SOI}
+	eoi = []byte{0xFF, EOI}
+	sof = seg(SOF0, "\x08\x00\x10\x00\x10\x01\x01\x11\x00")
+	sos = seg(SOS, "\x01\x01\x00\x00\x3F\x00")
+)
+
+// parts accumulates parts as strings, joining consecutive ECS and trailer data.
+type parts struct {
+	items []Part
+}
+
+func (ps *parts) add(p Part) {
+	if n := len(ps.items); n > 0 && (p.Kind == KindECS || p.Kind == KindTrailer) && ps.items[n-1].Kind == p.Kind {
+		ps.items[n-1].Data = append(ps.items[n-1].Data, p.Data...)
+		return
+	}
+	p.Data = append([]byte(nil), p.Data...)
+	ps.items = append(ps.items, p)
+}
+
+func (ps *parts) strings() []string {
+	var out []string
+	for _, p := range ps.items {
+		out = append(out, describe(p))
+	}
+	return out
+}
+
+// collect reads every part.
+func collect(t *testing.T, r *Reader) ([]string, error) {
+	t.Helper()
+	var ps parts
+	for i := 0; i < 1<<20; i++ {
+		p, err := r.Next()
+		if err == io.EOF {
+			return ps.strings(), nil
+		}
+		if err != nil {
+			return ps.strings(), err
+		}
+		ps.add(p)
+	}
+	t.Fatal("parser did not finish in 2^20 parts")
+	return nil, nil
+}
+
+func describe(p Part) string {
+	switch p.Kind {
+	case KindMarker:
+		return "mrk " + MarkerName(p.Marker)
+	case KindSegment:
+		return fmt.Sprintf("seg %s %x", MarkerName(p.Marker), p.Data)
+	}
+	return fmt.Sprintf("%.3s %x", p.Kind.String()+"   ", p.Data)
+}
+
+func TestReaderStructure(t *testing.T) {
+	// Scan data with a stuffed byte, a restart marker, fill bytes inside the data
+	// before RST1, then fill bytes before DHT (dropped), a second scan, EOI and a trailer
+	// that holds a fake EOI.
+	ecs1 := []byte{0x12, 0xFF, 0x00, 0x34, 0xFF, 0xD0, 0x56, 0xFF, 0xFF, 0xD1, 0x78}
+	ecs2 := []byte{0x9A}
+	file := cat(soi, seg(APP1, "Exif\x00\x00"), seg(DQT, "q"), sof, sos, ecs1,
+		[]byte{0xFF, 0xFF, 0xFF}, seg(DHT, "h"), sos, ecs2, eoi, []byte("tail\xFF\xD9x"))
+	want := []string{
+		"mrk SOI",
+		"seg APP1 457869660000",
+		"seg DQT 71",
+		"seg SOF0 080010001001011100",
+		"seg SOS 010100003f00",
+		"ecs 12ff0034ffd056ffffd178",
+		"seg DHT 68",
+		"seg SOS 010100003f00",
+		"ecs 9a",
+		"mrk EOI",
+		"tra 7461696cffd978",
+	}
+	for _, name := range []string{"whole", "onebyte", "half"} {
+		var src io.Reader = bytes.NewReader(file)
+		switch name {
+		case "onebyte":
+			src = iotest.OneByteReader(src)
+		case "half":
+			src = iotest.HalfReader(src)
+		}
+		got, err := collect(t, NewReader(src))
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("%s:\n got %q\nwant %q", name, got, want)
+		}
+	}
+}
+
+func TestReaderErrors(t *testing.T) {
+	base := cat(soi, sof, sos, []byte{1, 2, 3}, eoi)
+	tests := []struct {
+		name string
+		in   []byte
+		want any
+	}{
+		{"empty", nil, &TruncatedError{}},
+		{"no SOI", []byte("GIF89a"), &FormatError{}},
+		{"SOI only", soi, &TruncatedError{}},
+		{"cut segment", base[:8], &TruncatedError{}},
+		{"cut scan", base[:len(base)-2], &TruncatedError{}},
+		{"no EOI after segment", cat(soi, sof), &TruncatedError{}},
+		{"EOI before scan", cat(soi, sof, eoi), &FormatError{}},
+		{"SOS before SOF", cat(soi, sos, []byte{1}, eoi), &FormatError{}},
+		{"second SOI", cat(soi, soi), &FormatError{}},
+		{"length below 2", cat(soi, []byte{0xFF, DQT, 0, 1}), &FormatError{}},
+		{"reserved marker in scan", cat(soi, sof, sos, []byte{1, 0xFF, 0x30}, eoi), &FormatError{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := collect(t, NewReader(bytes.NewReader(tt.in)))
+			switch tt.want.(type) {
+			case *TruncatedError:
+				var e *TruncatedError
+				if !errors.As(err, &e) {
+					t.Fatalf("got %v (%T), want TruncatedError", err, err)
+				}
+			case *FormatError:
+				var e *FormatError
+				if !errors.As(err, &e) {
+					t.Fatalf("got %v (%T), want FormatError", err, err)
+				}
+			}
+		})
+	}
+}
+
+func TestReaderJunkAndFill(t *testing.T) {
+	file := cat(soi, []byte{0x00, 0x11, 0xFF, 0x00}, []byte{0xFF, 0xFF}, sof, sos, []byte{7}, eoi)
+	got, err := collect(t, NewReader(bytes.NewReader(file)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"mrk SOI", "jun 0011", "jun ff00", "seg SOF0 080010001001011100", "seg SOS 010100003f00", "ecs 07", "mrk EOI"}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("got %q\nwant %q", got, want)
+	}
+}
+
+// TestLongFillRun: a 0xFF run longer than the buffer inside scan data is refused, not looped on.
+func TestLongFillRun(t *testing.T) {
+	file := cat(soi, sof, sos, bytes.Repeat([]byte{0xFF}, 3*bufSize), eoi)
+	_, err := collect(t, NewReader(bytes.NewReader(file)))
+	var fe *FormatError
+	if !errors.As(err, &fe) {
+		t.Fatalf("got %v, want FormatError", err)
+	}
+}
+
+// TestSinkMatchesReader feeds the same stream to a Sink in pieces of every size.
+func TestSinkMatchesReader(t *testing.T) {
+	ecs := bytes.Repeat([]byte{0x01, 0xFF, 0x00, 0xFF, 0xD3, 0xFF, 0xFF, 0x00}, 40000)
+	file := cat(soi, seg(COM, "hello"), sof, sos, ecs, seg(DNL, "\x00\x10"), eoi, []byte("trailer"))
+	want, err := collect(t, NewReader(bytes.NewReader(file)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, step := range []int{1, 2, 3, 7, 4096, 65536, 1 << 20} {
+		var ps parts
+		sink := NewSink(func(p Part) error { ps.add(p); return nil })
+		for i := 0; i < len(file); i += step {
+			if _, err := sink.Write(file[i:min(i+step, len(file))]); err != nil {
+				t.Fatalf("step %d: %v", step, err)
+			}
+		}
+		if err := sink.Close(); err != nil {
+			t.Fatalf("step %d close: %v", step, err)
+		}
+		if got := ps.strings(); fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Fatalf("step %d: sink and reader disagree", step)
+		}
+	}
+	sink := NewSink(func(Part) error { return nil })
+	sink.Write(file[:len(file)/2])
+	var te *TruncatedError
+	if err := sink.Close(); !errors.As(err, &te) {
+		t.Fatalf("half a file: Close = %v, want TruncatedError", err)
+	}
+}
+
+func TestWriterRoundTrip(t *testing.T) {
+	file := cat(soi, seg(DQT, "q"), sof, sos, []byte{1, 0xFF, 0, 2, 0xFF, 0xD0, 3}, eoi)
+	var buf bytes.Buffer
+	w := NewWriter(&buf)
+	r := NewReader(bytes.NewReader(file))
+	for {
+		p, err := r.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch p.Kind {
+		case KindMarker:
+			w.WriteMarker(p.Marker)
+		case KindSegment:
+			w.WriteSegment(p.Marker, p.Data)
+		default:
+			w.WriteData(p.Data)
+		}
+	}
+	if !bytes.Equal(buf.Bytes(), file) || w.Written() != int64(len(file)) {
+		t.Fatalf("round trip differs:\n got %x\nwant %x", buf.Bytes(), file)
+	}
+	if err := w.WriteSegment(COM, make([]byte, MaxPayload+1)); err == nil {
+		t.Fatal("oversized payload accepted")
+	}
+}

@@ -1,0 +1,34 @@
+// Package metadata is the sanitizing policy: it classifies every segment of a
+// JPEG file, decides what to keep, and removes the rest losslessly.
+//
+// What is kept (the image is not touched: tables, frame and scan headers and
+// entropy-coded data are copied byte for byte):
+//
+//	SOI, DQT, DHT, DAC, SOFn, DRI, SOS + entropy-coded data, DNL, EOI   always
+//	APP0 JFIF (rewritten to its 14 fixed bytes: the thumbnail goes)     before the first scan
+//	APP14 Adobe (its 12 bytes: CMYK/YCCK decoding needs the transform)  before the first scan
+//	APP2 ICC_PROFILE chunks, verbatim                                   before the first scan, when Policy.KeepICC
+//	APP1 Exif holding Orientation alone                                 when Orientation is 2–8 and the mode is "keep"
+//
+// Everything else is removed: Exif (IFD1 thumbnail, MakerNote and GPS with it),
+// XMP and Extended XMP, Photoshop/IPTC, MPF, FlashPix, JFXX, Ducky, JUMBF and any
+// other APPn, COM, stray markers, junk between segments, and everything after
+// the EOI that ends the image (MPF side images, trailers, polyglot archives).
+// Segments found after the first SOS keep only image data: decoders read
+// colour and orientation from the header, and APPn between progressive scans is
+// a known hiding place other tools miss.
+//
+// [Strip] streams one file to another with memory bounded independently of the
+// image size, and re-parses its own output while writing it: the output must
+// hold only allowed segments, nothing after EOI, and image data identical to the
+// input's. [Inspect] describes a file; [Verify] checks one is clean and, where the
+// standard library can, decodes it.
+//
+// Errors are typed so callers can branch with errors.As: *NotJPEGError,
+// *TooLargeError, *TooManyPixelsError, *MetadataRemainsError, *ImageMismatchError,
+// *DecodeError from this package, and *jpeg.FormatError, *jpeg.TruncatedError,
+// *jpeg.UnsupportedError from package jpeg. All are returned as pointers.
+//
+// The policy is versioned ([PolicyVersion]); any change to what is kept or
+// removed changes the version, which audit records carry.
+package metadata

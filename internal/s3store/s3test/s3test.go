@@ -1,0 +1,132 @@
+// Package s3test starts an S3 server for tests: gofakes3 (in memory) behind an
+// httptest server, with a real aws-sdk-go-v2 client pointed at it and a fault
+// injector in front of it that can answer 503 SlowDown to chosen requests.
+package s3test
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/johannesboyne/gofakes3"
+	"github.com/johannesboyne/gofakes3/backend/s3mem"
+)
+
+// Bucket is one bucket to create at start.
+type Bucket struct {
+	Name      string
+	Versioned bool
+}
+
+// Server is a running fake S3.
+type Server struct {
+	URL    string
+	Client *s3.Client
+
+	mu     sync.Mutex
+	faults []fault
+	served int
+}
+
+type fault struct {
+	remaining int
+	match     func(*http.Request) bool
+}
+
+// Start serves a fresh in-memory S3 on a loopback port until the test ends, creates
+// buckets, and returns it with a client. The client's SDK retryer makes at most
+// maxAttempts attempts per call (the SDK default is 3), with millisecond backoff so
+// tests stay fast.
+func Start(t testing.TB, maxAttempts int, buckets ...Bucket) *Server {
+	t.Helper()
+	faker := gofakes3.New(s3mem.New(), gofakes3.WithTimeSkewLimit(0))
+	s := &Server{}
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if s.injected(r) {
+			w.Header().Set("Content-Type", "application/xml")
+			w.WriteHeader(http.StatusServiceUnavailable)
+			_, _ = w.Write([]byte(`<?xml version="1.0" encoding="UTF-8"?><Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>`))
+			return
+		}
+		faker.Server().ServeHTTP(w, r)
+	}))
+	t.Cleanup(ts.Close)
+	s.URL = ts.URL
+	s.Client = NewClient(ts.URL, maxAttempts)
+	ctx := context.Background()
+	for _, b := range buckets {
+		if _, err := s.Client.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(b.Name)}); err != nil {
+			t.Fatalf("create bucket %s: %v", b.Name, err)
+		}
+		if b.Versioned {
+			if _, err := s.Client.PutBucketVersioning(ctx, &s3.PutBucketVersioningInput{
+				Bucket:                  aws.String(b.Name),
+				VersioningConfiguration: &types.VersioningConfiguration{Status: types.BucketVersioningStatusEnabled},
+			}); err != nil {
+				t.Fatalf("versioning %s: %v", b.Name, err)
+			}
+		}
+	}
+	return s
+}
+
+// NewClient returns an S3 client for a local endpoint: path-style, static
+// credentials, fast retries.
+func NewClient(endpoint string, maxAttempts int) *s3.Client {
+	return s3.New(s3.Options{
+		Region:       "us-east-1",
+		BaseEndpoint: aws.String(endpoint),
+		UsePathStyle: true,
+		Credentials:  credentials.NewStaticCredentialsProvider("test", "test", ""),
+		Retryer: retry.NewStandard(func(o *retry.StandardOptions) {
+			o.MaxAttempts = maxAttempts
+			o.MaxBackoff = 5 * time.Millisecond
+			// No client-side rate limiting: tests inject bursts of failures on purpose.
+			o.RateLimiter = noLimit{}
+		}),
+	})
+}
+
+type noLimit struct{}
+
+func (noLimit) GetToken(context.Context, uint) (func() error, error) {
+	return func() error { return nil }, nil
+}
+func (noLimit) AddTokens(uint) error { return nil }
+
+// FailNext makes the next n requests for which match returns true (nil: any
+// request) fail with 503 SlowDown, as S3 does under load.
+func (s *Server) FailNext(n int, match func(*http.Request) bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults = append(s.faults, fault{remaining: n, match: match})
+}
+
+// Injected reports how many requests were answered with an injected 503.
+func (s *Server) Injected() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.served
+}
+
+func (s *Server) injected(r *http.Request) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i := range s.faults {
+		f := &s.faults[i]
+		if f.remaining > 0 && (f.match == nil || f.match(r)) {
+			f.remaining--
+			s.served++
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,382 @@
+package sanitize
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/s3-image-sanitizer/s3-image-sanitizer/internal/audit"
+	"github.com/s3-image-sanitizer/s3-image-sanitizer/internal/metadata"
+)
+
+// ContentTypeJPEG is the Content-Type of every staged and published object.
+const ContentTypeJPEG = "image/jpeg"
+
+// maxPublishTries bounds Write's read-decide-swap loop when the output key keeps changing.
+const maxPublishTries = 5
+
+// Validate reads the exact source version and checks it: a JPEG, structurally sound,
+// within the byte and pixel limits. A reprocess event names only the key; Validate
+// then pins the key's current version for the steps after it.
+func (s *Service) Validate(ctx context.Context, at Attempt, job Job) (Job, error) {
+	err := s.step(ctx, at, audit.StepValidate, job.Source, func(rec *audit.Record) (audit.Outcome, error) {
+		if err := s.checkSource(job.Source); err != nil {
+			return "", err
+		}
+		if job.Source.VersionID == "" && job.Source.ETag == "" {
+			info, err := s.Store.Head(ctx, ObjectRef{Bucket: job.Source.Bucket, Key: job.Source.Key})
+			if err != nil {
+				return "", sourceError(job.Source, err)
+			}
+			job.Source.VersionID, job.Source.ETag, job.Source.Size = info.VersionID, info.ETag, info.Size
+		}
+		if job.Source.Size > s.limit() {
+			return "", &metadata.TooLargeError{Limit: s.limit(), Size: job.Source.Size}
+		}
+		b, info, err := s.readAll(ctx, job.Source.Ref(), s.limit())
+		if err != nil {
+			return "", sourceError(job.Source, err)
+		}
+		if job.Source.ETag == "" {
+			job.Source.ETag = info.ETag
+		}
+		if job.Source.VersionID == "" {
+			job.Source.VersionID = info.VersionID
+		}
+		job.Source.Size = int64(len(b))
+		if !info.LastModified.IsZero() {
+			job.Source.LastModified = info.LastModified.UTC().Format(time.RFC3339)
+		}
+		rec.Source = job.Source.audit()
+		rec.SHA256In, rec.BytesIn = digest(b), int64(len(b))
+		rec.PolicyVersion = s.policyVersion()
+		insp, err := metadata.Inspect(bytes.NewReader(b), s.Config.Policy)
+		if err != nil {
+			return "", err
+		}
+		w, h := insp.Structure.Width, insp.Structure.Height
+		if max := s.Config.Policy.Limits.MaxPixels; max > 0 && int64(w)*int64(h) > max {
+			return "", &metadata.TooManyPixelsError{Width: w, Height: h, Limit: max}
+		}
+		tags := boundNames(insp.SensitiveTags)
+		job.Validation = &Validation{
+			Width: w, Height: h, Bytes: int64(len(b)), SHA256: rec.SHA256In,
+			ImageDigest: insp.ImageDigest, Orientation: insp.Orientation, SensitiveTags: tags,
+		}
+		rec.ImageDigest, rec.SensitiveTags = insp.ImageDigest, tags
+		return audit.Succeeded, nil
+	})
+	return job, err
+}
+
+// Strip removes the source's metadata and stages the result. It reads the same exact
+// version Validate read and refuses to go on if the bytes differ.
+func (s *Service) Strip(ctx context.Context, at Attempt, job Job) (Job, error) {
+	err := s.step(ctx, at, audit.StepStrip, job.Source, func(rec *audit.Record) (audit.Outcome, error) {
+		if job.Validation == nil {
+			return "", &InvalidInputError{Msg: "strip: the job has no validation result"}
+		}
+		b, _, err := s.readAll(ctx, job.Source.Ref(), s.limit())
+		if err != nil {
+			return "", sourceError(job.Source, err)
+		}
+		in := digest(b)
+		if in != job.Validation.SHA256 {
+			return "", &SourceChangedError{Bucket: job.Source.Bucket, Key: job.Source.Key, Detail: "sha256 differs from the one Validate read"}
+		}
+		var out bytes.Buffer
+		out.Grow(len(b))
+		rep, err := metadata.Strip(&out, bytes.NewReader(b), s.Config.Policy)
+		if err != nil {
+			return "", err
+		}
+		sum := digest(out.Bytes())
+		staged := ObjectRef{Bucket: s.Config.StagingBucket, Key: stagingKey(at.Execution, job.Source.Key)}
+		info, err := s.Store.Put(ctx, PutRequest{
+			Bucket: staged.Bucket, Key: staged.Key, Body: out.Bytes(), ContentType: ContentTypeJPEG,
+			Metadata: map[string]string{MetaSHA256: sum, MetaPolicyVersion: rep.PolicyVersion}, SSE: s.Config.SSE,
+		})
+		if err != nil {
+			return "", err
+		}
+		removed := make([]audit.Removal, 0, len(rep.Removed))
+		for _, r := range rep.Removed {
+			if len(removed) < MaxNames {
+				removed = append(removed, audit.Removal{Kind: r.Kind, Count: r.Count, Bytes: r.Bytes})
+			}
+		}
+		tags := boundNames(rep.SensitiveTags)
+		job.Stripped = &Stripped{
+			PolicyVersion: rep.PolicyVersion, BytesIn: int64(len(b)), BytesOut: int64(out.Len()),
+			SHA256In: in, SHA256Out: sum, ImageDigest: rep.ImageDigest, Removed: removed, SensitiveTags: tags,
+			Orientation: rep.Orientation, OrientationAction: rep.OrientationAction,
+		}
+		job.Staged = &Staged{Bucket: staged.Bucket, Key: staged.Key, VersionID: info.VersionID, ETag: info.ETag, Size: int64(out.Len()), SHA256: sum}
+		rec.Output = &audit.Object{Bucket: staged.Bucket, Key: staged.Key, VersionID: info.VersionID, ETag: info.ETag, Size: int64(out.Len())}
+		rec.SHA256In, rec.SHA256Out, rec.BytesIn, rec.BytesOut = in, sum, int64(len(b)), int64(out.Len())
+		rec.ImageDigest, rec.Removed, rec.SensitiveTags, rec.PolicyVersion = rep.ImageDigest, removed, tags, rep.PolicyVersion
+		return audit.Succeeded, nil
+	})
+	return job, err
+}
+
+// stagingKey is per execution, so concurrent executions for one key never share a
+// staged object; the staging bucket's lifecycle rule expires them.
+func stagingKey(execution, key string) string {
+	return "staged/" + audit.Hash(execution)[:32] + "/" + audit.Hash(key)[:32] + ".jpg"
+}
+
+// Write publishes the staged bytes to the output bucket under the source key. It reads
+// the current output first and decides: create (If-None-Match: *), replace an older
+// upload's output (If-Match: its ETag), keep an identical output (duplicate delivery),
+// or skip because the output is from a newer upload. A lost race re-reads and decides again.
+func (s *Service) Write(ctx context.Context, at Attempt, job Job) (Job, error) {
+	err := s.step(ctx, at, audit.StepWrite, job.Source, func(rec *audit.Record) (audit.Outcome, error) {
+		if job.Staged == nil || job.Stripped == nil {
+			return "", &InvalidInputError{Msg: "write: the job has no staged object"}
+		}
+		st := job.Staged
+		body, _, err := s.readAll(ctx, ObjectRef{Bucket: st.Bucket, Key: st.Key, VersionID: st.VersionID, ETag: st.ETag}, 0)
+		if errors.Is(err, ErrNotFound) || errors.Is(err, ErrPreconditionFailed) {
+			return "", &StagedObjectMissingError{Bucket: st.Bucket, Key: st.Key, Detail: err.Error()}
+		}
+		if err != nil {
+			return "", err
+		}
+		if digest(body) != st.SHA256 {
+			return "", &StagedObjectMissingError{Bucket: st.Bucket, Key: st.Key, Detail: "sha256 differs from the one Strip wrote"}
+		}
+		rec.SHA256In, rec.BytesIn, rec.SHA256Out, rec.BytesOut = st.SHA256, st.Size, st.SHA256, st.Size
+		rec.PolicyVersion = job.Stripped.PolicyVersion
+		out := ObjectRef{Bucket: s.Config.OutputBucket, Key: job.Source.Key}
+		for range maxPublishTries {
+			req := PutRequest{Bucket: out.Bucket, Key: out.Key, Body: body, ContentType: ContentTypeJPEG,
+				Metadata: s.outputMetadata(job), SSE: s.Config.SSE}
+			cur, err := s.Store.Head(ctx, out)
+			switch {
+			case errors.Is(err, ErrNotFound):
+				req.IfNoneMatch = true
+			case err != nil:
+				return "", err
+			default:
+				decision, reason := decide(job.Source, st.SHA256, cur)
+				if decision != Written {
+					job.Published = &Published{Outcome: decision, Reason: reason, Bucket: out.Bucket, Key: out.Key,
+						VersionID: cur.VersionID, ETag: cur.ETag, Size: cur.Size, SHA256: cur.Metadata[MetaSHA256]}
+					rec.Reason = reason
+					rec.Output = &audit.Object{Bucket: out.Bucket, Key: out.Key, VersionID: cur.VersionID, ETag: cur.ETag,
+						Sequencer: cur.Metadata[MetaSourceSequencer], Size: cur.Size}
+					return audit.Skipped, nil
+				}
+				req.IfMatch = cur.ETag
+				rec.Reason = reason
+			}
+			info, err := s.Store.Put(ctx, req)
+			if errors.Is(err, ErrPreconditionFailed) {
+				continue // the key changed between our read and our write: decide again
+			}
+			if err != nil {
+				return "", err
+			}
+			job.Published = &Published{Outcome: Written, Reason: rec.Reason, Bucket: out.Bucket, Key: out.Key,
+				VersionID: info.VersionID, ETag: info.ETag, Size: info.Size, SHA256: st.SHA256}
+			rec.Output = &audit.Object{Bucket: out.Bucket, Key: out.Key, VersionID: info.VersionID, ETag: info.ETag,
+				Sequencer: job.Source.Sequencer, Size: info.Size}
+			return audit.Succeeded, nil
+		}
+		return "", &ContentionError{Bucket: out.Bucket, Key: out.Key}
+	})
+	return job, err
+}
+
+func (s *Service) outputMetadata(job Job) map[string]string {
+	m := map[string]string{MetaSHA256: job.Staged.SHA256, MetaPolicyVersion: job.Stripped.PolicyVersion}
+	for k, v := range map[string]string{
+		MetaSourceVersionID: job.Source.VersionID, MetaSourceETag: NormalizeETag(job.Source.ETag),
+		MetaSourceSequencer: job.Source.Sequencer, MetaSourceLastModified: job.Source.LastModified,
+	} {
+		if v != "" {
+			m[k] = v
+		}
+	}
+	return m
+}
+
+// decide compares this job's source with the upload the current output came from:
+// Written (replace it), Unchanged (it is already this output) or Skipped (it is newer).
+func decide(src Source, sha string, cur ObjectInfo) (string, string) {
+	meta := cur.Metadata
+	same := false
+	switch {
+	case src.VersionID != "" && meta[MetaSourceVersionID] != "":
+		same = src.VersionID == meta[MetaSourceVersionID]
+	case src.ETag != "" && meta[MetaSourceETag] != "":
+		same = NormalizeETag(src.ETag) == meta[MetaSourceETag]
+	}
+	if same {
+		if meta[MetaSHA256] == sha {
+			return Unchanged, "the output already holds this upload's sanitized bytes (duplicate delivery)"
+		}
+		return Written, "same upload, different output (policy change): replaced"
+	}
+	theirs := meta[MetaSourceSequencer]
+	if src.Sequencer != "" && theirs != "" {
+		if CompareSequencers(src.Sequencer, theirs) > 0 {
+			return Written, "replaced the output of an older upload (sequencer " + theirs + ")"
+		}
+		return Skipped, fmt.Sprintf("stale event: the output is from a newer upload (sequencer %s, this event %s)", theirs, src.Sequencer)
+	}
+	// One side has no sequencer (a reprocess event, or an object not written by the
+	// pipeline): order by the source versions' modification times.
+	theirTime, err := time.Parse(time.RFC3339, meta[MetaSourceLastModified])
+	if err != nil {
+		return Written, "replaced an output without source metadata"
+	}
+	ourTime, err := time.Parse(time.RFC3339, src.LastModified)
+	if err == nil && ourTime.After(theirTime) {
+		return Written, "replaced the output of an older upload (modified " + theirTime.Format(time.RFC3339) + ")"
+	}
+	return Skipped, fmt.Sprintf("the output is from an upload modified at %s, not older than this one (%s)", theirTime.Format(time.RFC3339), src.LastModified)
+}
+
+// Verify reads the published object back and proves it: parseable, clean under the
+// policy, and the same image data as the source Validate read. If not, it removes the
+// published version and fails. If the output was replaced or removed meanwhile, the
+// newer execution owns it and Verify skips.
+func (s *Service) Verify(ctx context.Context, at Attempt, job Job) (Job, error) {
+	err := s.step(ctx, at, audit.StepVerify, job.Source, func(rec *audit.Record) (audit.Outcome, error) {
+		p := job.Published
+		if p == nil || job.Validation == nil {
+			return "", &InvalidInputError{Msg: "verify: the job has no published object"}
+		}
+		rec.Output = &audit.Object{Bucket: p.Bucket, Key: p.Key, VersionID: p.VersionID, ETag: p.ETag, Size: p.Size}
+		if p.Outcome == Skipped {
+			job.Verified = &Verified{Superseded: true}
+			rec.Reason = "nothing was published: " + p.Reason
+			return audit.Skipped, nil
+		}
+		b, _, err := s.readAll(ctx, ObjectRef{Bucket: p.Bucket, Key: p.Key, VersionID: p.VersionID, ETag: p.ETag}, s.limit())
+		if errors.Is(err, ErrNotFound) || errors.Is(err, ErrPreconditionFailed) {
+			job.Verified = &Verified{Superseded: true}
+			rec.Reason = "the published object was replaced or removed before it could be read: " + err.Error()
+			return audit.Skipped, nil
+		}
+		if err != nil {
+			return "", err
+		}
+		rec.SHA256In, rec.BytesIn = job.Validation.SHA256, job.Validation.Bytes
+		rec.SHA256Out, rec.BytesOut = digest(b), int64(len(b))
+		rec.PolicyVersion = s.policyVersion()
+		got, verr := s.check(b, job.Validation.ImageDigest)
+		rec.ImageDigest = got
+		if verr == nil {
+			job.Verified = &Verified{SHA256: rec.SHA256Out, ImageDigest: got, Clean: true}
+			return audit.Succeeded, nil
+		}
+		rolled, err := s.rollback(ctx, p)
+		if err != nil {
+			return "", fmt.Errorf("verify failed (%v), and removing the published object failed: %w", verr, err)
+		}
+		rec.Reason = "rolled back " + rolled
+		return "", &VerifyError{RolledBack: rolled, Err: verr}
+	})
+	return job, err
+}
+
+// check proves b clean (and decodable, where image/jpeg decodes its coding process)
+// and its image data equal to want; it returns b's image digest.
+func (s *Service) check(b []byte, want string) (string, error) {
+	insp, err := metadata.Verify(bytes.NewReader(b), s.Config.Policy, true)
+	if err != nil {
+		if insp != nil {
+			return insp.ImageDigest, err
+		}
+		return "", err
+	}
+	if insp.ImageDigest != want {
+		return insp.ImageDigest, &metadata.ImageMismatchError{Want: want, Got: insp.ImageDigest}
+	}
+	return insp.ImageDigest, nil
+}
+
+// rollback removes the published object: its version in a versioned bucket (the
+// previous output becomes current again), else the object if it is still ours.
+func (s *Service) rollback(ctx context.Context, p *Published) (string, error) {
+	ref := ObjectRef{Bucket: p.Bucket, Key: p.Key}
+	if p.VersionID != "" {
+		ref.VersionID = p.VersionID
+		if err := s.Store.Delete(ctx, ref); err != nil {
+			return "", err
+		}
+		return fmt.Sprintf("s3://%s/%s version %s", p.Bucket, p.Key, p.VersionID), nil
+	}
+	cur, err := s.Store.Head(ctx, ref)
+	if errors.Is(err, ErrNotFound) {
+		return "", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	if cur.ETag != p.ETag {
+		return "", nil // replaced meanwhile: nothing of ours is left to remove
+	}
+	if err := s.Store.Delete(ctx, ref); err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("s3://%s/%s etag %s", p.Bucket, p.Key, p.ETag), nil
+}
+
+// Unpublish handles an Object Deleted event: it removes the key's output so a withdrawn
+// photo stops being served, but never while the key exists in the input bucket (a
+// re-upload after the delete), and never an output made from a later upload.
+func (s *Service) Unpublish(ctx context.Context, at Attempt, job Job) (Job, error) {
+	err := s.step(ctx, at, audit.StepUnpublish, job.Source, func(rec *audit.Record) (audit.Outcome, error) {
+		if err := s.checkSource(job.Source); err != nil {
+			return "", err
+		}
+		skip := func(reason string) (audit.Outcome, error) {
+			job.Unpublish = &Unpublish{Outcome: Skipped, Reason: reason}
+			rec.Reason = reason
+			return audit.Skipped, nil
+		}
+		_, err := s.Store.Head(ctx, ObjectRef{Bucket: job.Source.Bucket, Key: job.Source.Key})
+		if err == nil {
+			return skip("the key exists in the input bucket")
+		}
+		if !errors.Is(err, ErrNotFound) {
+			return "", err
+		}
+		out := ObjectRef{Bucket: s.Config.OutputBucket, Key: job.Source.Key}
+		cur, err := s.Store.Head(ctx, out)
+		if errors.Is(err, ErrNotFound) {
+			return skip("the output bucket has no object for the key")
+		}
+		if err != nil {
+			return "", err
+		}
+		if theirs := cur.Metadata[MetaSourceSequencer]; theirs != "" && job.Source.Sequencer != "" &&
+			CompareSequencers(theirs, job.Source.Sequencer) > 0 {
+			return skip("the output is from an upload after this delete (sequencer " + theirs + ")")
+		}
+		// Without a version: in a versioned bucket this adds a delete marker, so no
+		// older output becomes current and starts being served again.
+		if err := s.Store.Delete(ctx, out); err != nil {
+			return "", err
+		}
+		removed := ObjectRef{Bucket: out.Bucket, Key: out.Key, VersionID: cur.VersionID, ETag: cur.ETag}
+		job.Unpublish = &Unpublish{Outcome: "deleted", Removed: &removed}
+		rec.Output = &audit.Object{Bucket: out.Bucket, Key: out.Key, VersionID: cur.VersionID, ETag: cur.ETag,
+			Sequencer: cur.Metadata[MetaSourceSequencer], Size: cur.Size}
+		return audit.Succeeded, nil
+	})
+	return job, err
+}
+
+func (s *Service) policyVersion() string {
+	if s.Config.Policy.Version != "" {
+		return s.Config.Policy.Version
+	}
+	return metadata.PolicyVersion
+}
