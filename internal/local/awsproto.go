@@ -129,3 +129,6 @@ func newUUID() string {
 }
 
 func as(err error, target any) bool { return errors.As(err, target) }
+
+// ErrorCode is the AWS error code (asl names SNS task errors SNS.<code>).
+func (e *APIError) ErrorCode() string { return e.Code }

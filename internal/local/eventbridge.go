@@ -45,7 +45,8 @@ type EventBus struct {
 	Retries int
 }
 
-type ebTarget struct {
+// Target is a rule target: where matching events go and with what input.
+type Target struct {
 	ID        string `json:"Id"`
 	Arn       string `json:"Arn"`
 	Input     string `json:"Input,omitempty"`
@@ -61,7 +62,7 @@ type ebRule struct {
 	Description  string     `json:"Description,omitempty"`
 	RoleArn      string     `json:"RoleArn,omitempty"`
 	EventBusName string     `json:"EventBusName"`
-	Targets      []ebTarget `json:"Targets,omitempty"`
+	Targets      []Target `json:"Targets,omitempty"`
 
 	pattern *eventpattern.Pattern
 }
@@ -130,7 +131,7 @@ func (b *EventBus) deliver(event []byte) {
 // delivery is one target's share of an event.
 type delivery struct {
 	rule   string
-	target ebTarget
+	target Target
 	input  []byte
 }
 
@@ -164,7 +165,7 @@ func (b *EventBus) route(event []byte) []delivery {
 	return out
 }
 
-func (b *EventBus) invoke(rule string, t ebTarget, input []byte) {
+func (b *EventBus) invoke(rule string, t Target, input []byte) {
 	delay := 50 * time.Millisecond
 	for attempt := 1; ; attempt++ {
 		err := b.invoker.InvokeTarget(b.ctx, t.Arn, input)
@@ -186,7 +187,7 @@ func (b *EventBus) invoke(rule string, t ebTarget, input []byte) {
 
 // targetInput applies a target's Input or InputPath (dot-notation JSONPath);
 // by default the whole event is the input, as on AWS.
-func targetInput(t ebTarget, raw []byte, ev map[string]any) ([]byte, error) {
+func targetInput(t Target, raw []byte, ev map[string]any) ([]byte, error) {
 	switch {
 	case t.Input != "":
 		return []byte(t.Input), nil
@@ -433,7 +434,7 @@ type failedTarget struct {
 }
 
 // PutTargets adds or replaces targets (by Id) on a rule.
-func (b *EventBus) PutTargets(rule string, targets ...ebTarget) error {
+func (b *EventBus) PutTargets(rule string, targets ...Target) error {
 	body, _ := json.Marshal(map[string]any{"Rule": rule, "Targets": targets})
 	out, err := b.putTargets(nil, body)
 	if err != nil {
@@ -450,7 +451,7 @@ var targetID = regexp.MustCompile(`^[\.\-_A-Za-z0-9]{1,64}$`)
 func (b *EventBus) putTargets(_ *http.Request, body []byte) (any, error) {
 	var in struct {
 		Rule, EventBusName string
-		Targets            []ebTarget
+		Targets            []Target
 	}
 	if err := decodeInput(body, &in); err != nil {
 		return nil, err
@@ -465,7 +466,7 @@ func (b *EventBus) putTargets(_ *http.Request, body []byte) (any, error) {
 		return nil, err
 	}
 	c := *r
-	c.Targets = append([]ebTarget(nil), r.Targets...)
+	c.Targets = append([]Target(nil), r.Targets...)
 	failed := []failedTarget{}
 	for _, t := range in.Targets {
 		switch {
@@ -510,7 +511,7 @@ func (b *EventBus) listTargets(_ *http.Request, body []byte) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	ts := append([]ebTarget{}, r.Targets...)
+	ts := append([]Target{}, r.Targets...)
 	return map[string]any{"Targets": ts}, nil
 }
 

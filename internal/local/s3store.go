@@ -282,11 +282,12 @@ func randomHex(n int) string {
 	return hex.EncodeToString(b)
 }
 
-// newVersionID makes a 32-character URL-safe ID, ordered by seq like S3's are by time.
+// newVersionID makes a 32-character URL-safe ID like S3's; seq makes it unique
+// even if the random source repeated.
 func newVersionID(seq uint64) string {
 	b := make([]byte, 24)
-	binary.BigEndian.PutUint64(b, seq)
-	rand.Read(b[8:])
+	rand.Read(b[:16])
+	binary.BigEndian.PutUint64(b[16:], seq)
 	return base64.RawURLEncoding.EncodeToString(b)[:32]
 }
 
