@@ -559,12 +559,49 @@ func (x *Execution) Redrive(ctx context.Context) error {
 // history is the execution's persisted history; events after the checkpoint
 // (a state that was running) are dropped and that state runs again.
 func (e *Engine) Resume(ctx context.Context, sm *StateMachine, cp Checkpoint, history []HistoryEvent) (*Execution, error) {
-	st, ok := sm.top.states[cp.State]
-	if !ok {
-		return nil, fmt.Errorf("resume %s: state %q is not in the definition", cp.ExecutionArn, cp.State)
-	}
 	if cp.LastEventID > int64(len(history)) {
 		return nil, fmt.Errorf("resume %s: checkpoint is at event %d but the history has %d events", cp.ExecutionArn, cp.LastEventID, len(history))
+	}
+	x, err := e.restore(sm, cp, history[:cp.LastEventID])
+	if err != nil {
+		return nil, err
+	}
+	x.launch(ctx)
+	return x, nil
+}
+
+// RedriveStored redrives an execution that is no longer in memory (a host
+// restarted since it ended): cp is its last checkpoint and history its whole
+// persisted history, ending FAILED, ABORTED or TIMED_OUT. Like Redrive it
+// records ExecutionRedriven and reruns the state that did not complete.
+func (e *Engine) RedriveStored(ctx context.Context, sm *StateMachine, cp Checkpoint, history []HistoryEvent) (*Execution, error) {
+	n := len(history)
+	status, ok := "", false
+	if n > 0 {
+		status, ok = redrivable[history[n-1].Type]
+	}
+	if !ok {
+		return nil, &RedriveError{Reason: "the history does not end FAILED, ABORTED or TIMED_OUT"}
+	}
+	x, err := e.restore(sm, cp, history)
+	if err != nil {
+		return nil, err
+	}
+	x.status = status
+	if err := x.Redrive(ctx); err != nil {
+		return nil, err
+	}
+	return x, nil
+}
+
+// redrivable maps the terminal events Redrive accepts to their status.
+var redrivable = map[string]string{"ExecutionFailed": StatusFailed, "ExecutionAborted": StatusAborted, "ExecutionTimedOut": StatusTimedOut}
+
+// restore rebuilds an execution from a checkpoint and its history.
+func (e *Engine) restore(sm *StateMachine, cp Checkpoint, history []HistoryEvent) (*Execution, error) {
+	st, ok := sm.top.states[cp.State]
+	if !ok {
+		return nil, fmt.Errorf("restore %s: state %q is not in the definition", cp.ExecutionArn, cp.State)
 	}
 	x := e.newExecution(sm, cp.Name, cp.Input.Value(), cp.StartTime)
 	if cp.ExecutionArn != "" {
@@ -574,7 +611,7 @@ func (e *Engine) Resume(ctx context.Context, sm *StateMachine, cp Checkpoint, hi
 	if !cp.RedriveTime.IsZero() && sm.TimeoutSeconds > 0 {
 		x.deadline = cp.RedriveTime.Add(time.Duration(sm.TimeoutSeconds) * time.Second)
 	}
-	x.events = append([]HistoryEvent(nil), history[:cp.LastEventID]...)
+	x.events = append([]HistoryEvent(nil), history...)
 	vars := &varScope{}
 	if len(cp.Variables) > 0 {
 		vars.vals = make(map[string]any, len(cp.Variables))
@@ -583,7 +620,6 @@ func (e *Engine) Resume(ctx context.Context, sm *StateMachine, cp Checkpoint, hi
 		}
 	}
 	x.cp = checkpoint{state: st, input: cp.StateInput.Value(), vars: vars, lastID: cp.LastEventID}
-	x.launch(ctx)
 	return x, nil
 }
 

@@ -301,3 +301,45 @@ func TestHistoryLimit(t *testing.T) {
 		t.Fatal("redrive accepted at the history limit")
 	}
 }
+
+// A host that restarted redrives a stored execution from its persisted
+// checkpoint and history.
+func TestRedriveStored(t *testing.T) {
+	g := newGate()
+	st := &store{}
+	opts, _ := testOptions(g)
+	opts.Observer = st
+	sm := mustParse(t, twoTasks)
+	x, _ := New(opts).Start(context.Background(), sm, "s", []byte(`{"k":1}`))
+	<-g.entered
+	g.release <- nil
+	<-g.entered
+	g.release <- &TaskError{Name: "Broken"}
+	<-x.Done()
+	st.mu.Lock()
+	cp, history := st.cp, append([]HistoryEvent(nil), st.events...)
+	st.events = nil
+	st.mu.Unlock()
+
+	y, err := New(opts).RedriveStored(context.Background(), sm, cp, history)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := <-g.entered; !strings.HasSuffix(r, ":b") {
+		t.Fatalf("redrive ran %s, want b", r)
+	}
+	g.release <- nil
+	d, _ := y.Wait(context.Background())
+	expectSucceeded(t, d, `{"k":1,"a":{"k":1},"b":{"rc":1}}`)
+	if d.RedriveCount != 1 {
+		t.Fatalf("redrive count %d", d.RedriveCount)
+	}
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if len(st.events) == 0 || st.events[0].Type != "ExecutionRedriven" || st.events[0].ID != int64(len(history))+1 {
+		t.Fatalf("observer saw %+v after %d stored events", st.events, len(history))
+	}
+	if _, err := New(opts).RedriveStored(context.Background(), sm, cp, history[:len(history)-1]); err == nil {
+		t.Fatal("RedriveStored accepted a history that did not end in failure")
+	}
+}

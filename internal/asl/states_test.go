@@ -209,3 +209,20 @@ func TestParallelAndMap(t *testing.T) {
 		expectSucceeded(t, d, `{"e":"E","in":{"k":1}}`)
 	})
 }
+
+// A Choice rule's literal Assign merged with the state's must not change the
+// definition: the second execution sees the same values as the first.
+func TestAssignDoesNotMutateDefinition(t *testing.T) {
+	sm := mustParse(t, `{"StartAt":"C","States":{
+		"C":{"Type":"Choice","Assign":{"a":1},"Choices":[{"Variable":"$.x","IsPresent":true,"Assign":{"b":2},"Next":"P"}],"Default":"P"},
+		"P":{"Type":"Pass","Parameters":{"a.$":"$a","b.$":"$b"},"End":true}}}`)
+	opts, _ := testOptions(nil)
+	for range 2 {
+		x, _ := New(opts).Start(context.Background(), sm, "a", []byte(`{"x":1}`))
+		d, _ := x.Wait(context.Background())
+		expectSucceeded(t, d, `{"a":1,"b":2}`)
+	}
+	if got := toJSON(sm.top.states["C"].assign.root.(tliteral).v); got != `{"a":1}` {
+		t.Fatalf("state Assign became %s", got)
+	}
+}

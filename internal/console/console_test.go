@@ -242,10 +242,11 @@ func TestObjectPage(t *testing.T) {
 		}
 	}
 	// The console's own inspection: GPS and serial in the original, nothing in the copy,
-	// the same image data.
+	// the image rotated losslessly as its Orientation 6 said (the default policy's
+	// transform mode), every coefficient checked.
 	insp := body[strings.Index(body, `id="inspect"`):]
 	insp = insp[:strings.Index(insp, "</table>")]
-	for _, want := range []string{"holds metadata", `<span class="ok">clean</span>`, "GPSLatitude", "SerialNumber", "ThumbnailImage", "640×480", `<span class="ok">identical</span>`} {
+	for _, want := range []string{"holds metadata", `<span class="ok">clean</span>`, "GPSLatitude", "SerialNumber", "ThumbnailImage", "640×480", "480×640", `<span class="ok">transformed losslessly</span> (Orientation 6 applied`} {
 		if !strings.Contains(insp, want) {
 			t.Errorf("inspection lacks %q:\n%s", want, insp)
 		}

@@ -241,6 +241,9 @@ type objectData struct {
 	// Before and After are the files inspected now, by the console.
 	Before, After inspection
 	SameImage     bool
+	// Transformed names the lossless rotation or mirror that turned Before's
+	// image into After's, checked coefficient by coefficient; empty otherwise.
+	Transformed   string
 	PolicyVersion string
 }
 
@@ -286,6 +289,9 @@ func (c *Console) objectPage(w http.ResponseWriter, r *http.Request) {
 			o.After = c.inspect(r.Context(), c.opt.OutputBucket, d.Key, "")
 		}
 		o.SameImage = o.Before.Ins != nil && o.After.Ins != nil && o.Before.Ins.ImageDigest != "" && o.Before.Ins.ImageDigest == o.After.Ins.ImageDigest
+		if !o.SameImage && o.Before.Ins != nil && o.After.Ins != nil && o.Before.Ins.Orientation >= 2 && o.Before.Ins.Orientation <= 8 && o.After.Ins.Orientation == 0 {
+			o.Transformed = c.transformed(r.Context(), d.Bucket, d.Key, d.Version, o.Before.Ins.Orientation)
+		}
 	}
 	if c.opt.Audit != nil && d.Key != "" {
 		recs, err := c.opt.Audit.ByKey(r.Context(), d.Key)

@@ -118,7 +118,7 @@ type Verified struct {
 type Unpublish struct {
 	Outcome string `json:"outcome"` // "deleted" or "skipped"
 	Reason  string `json:"reason,omitempty"`
-	// Removed names the output object version deleted (or the delete marker's target).
+	// Removed names the output object deleted (when there was one).
 	Removed *ObjectRef `json:"removed,omitempty"`
 }
 

@@ -269,7 +269,15 @@ func (s *Service) Verify(ctx context.Context, at Attempt, job Job) (Job, error) 
 		rec.SHA256In, rec.BytesIn = job.Validation.SHA256, job.Validation.Bytes
 		rec.SHA256Out, rec.BytesOut = digest(b), int64(len(b))
 		rec.PolicyVersion = s.policyVersion()
-		got, verr := s.check(b, job.Validation.ImageDigest)
+		// A transformed image (the policy's transform mode rotated it in the DCT
+		// domain) has new entropy-coded data: Strip proved it coefficient for
+		// coefficient equal to the transformed source before staging it, so the
+		// published object must hold exactly the image Strip produced.
+		want := job.Validation.ImageDigest
+		if st := job.Stripped; st != nil && st.OrientationAction == metadata.OrientationTransformed {
+			want = st.ImageDigest
+		}
+		got, verr := s.check(b, want)
 		rec.ImageDigest = got
 		if verr == nil {
 			job.Verified = &Verified{SHA256: rec.SHA256Out, ImageDigest: got, Clean: true}
@@ -330,45 +338,33 @@ func (s *Service) rollback(ctx context.Context, p *Published) (string, error) {
 
 // Unpublish handles an Object Deleted event: it removes the key's output so a withdrawn
 // photo stops being served, but never while the key exists in the input bucket (a
-// re-upload after the delete), and never an output made from a later upload.
+// re-upload after the delete). It does not read the output bucket (the function may
+// only delete there): when the key is gone from the input bucket, every output of it
+// is stale, whichever upload it came from.
 func (s *Service) Unpublish(ctx context.Context, at Attempt, job Job) (Job, error) {
 	err := s.step(ctx, at, audit.StepUnpublish, job.Source, func(rec *audit.Record) (audit.Outcome, error) {
 		if err := s.checkSource(job.Source); err != nil {
 			return "", err
 		}
-		skip := func(reason string) (audit.Outcome, error) {
+		_, err := s.Store.Head(ctx, ObjectRef{Bucket: job.Source.Bucket, Key: job.Source.Key})
+		if err == nil {
+			reason := "the key exists in the input bucket"
 			job.Unpublish = &Unpublish{Outcome: Skipped, Reason: reason}
 			rec.Reason = reason
 			return audit.Skipped, nil
 		}
-		_, err := s.Store.Head(ctx, ObjectRef{Bucket: job.Source.Bucket, Key: job.Source.Key})
-		if err == nil {
-			return skip("the key exists in the input bucket")
-		}
 		if !errors.Is(err, ErrNotFound) {
 			return "", err
 		}
-		out := ObjectRef{Bucket: s.Config.OutputBucket, Key: job.Source.Key}
-		cur, err := s.Store.Head(ctx, out)
-		if errors.Is(err, ErrNotFound) {
-			return skip("the output bucket has no object for the key")
-		}
-		if err != nil {
-			return "", err
-		}
-		if theirs := cur.Metadata[MetaSourceSequencer]; theirs != "" && job.Source.Sequencer != "" &&
-			CompareSequencers(theirs, job.Source.Sequencer) > 0 {
-			return skip("the output is from an upload after this delete (sequencer " + theirs + ")")
-		}
 		// Without a version: in a versioned bucket this adds a delete marker, so no
-		// older output becomes current and starts being served again.
+		// older output becomes current and starts being served again. Deleting a key
+		// that is not there succeeds, so a duplicate delete event is harmless.
+		out := ObjectRef{Bucket: s.Config.OutputBucket, Key: job.Source.Key}
 		if err := s.Store.Delete(ctx, out); err != nil {
 			return "", err
 		}
-		removed := ObjectRef{Bucket: out.Bucket, Key: out.Key, VersionID: cur.VersionID, ETag: cur.ETag}
-		job.Unpublish = &Unpublish{Outcome: "deleted", Removed: &removed}
-		rec.Output = &audit.Object{Bucket: out.Bucket, Key: out.Key, VersionID: cur.VersionID, ETag: cur.ETag,
-			Sequencer: cur.Metadata[MetaSourceSequencer], Size: cur.Size}
+		job.Unpublish = &Unpublish{Outcome: "deleted", Removed: &out}
+		rec.Output = &audit.Object{Bucket: out.Bucket, Key: out.Key}
 		return audit.Succeeded, nil
 	})
 	return job, err
