@@ -52,8 +52,8 @@ func FuzzStrip(f *testing.F) {
 			}
 			return
 		}
-		if ins.ImageDigest != rep.ImageDigest {
-			t.Fatalf("Inspect digest %s, Strip digest %s", ins.ImageDigest, rep.ImageDigest)
+		if ins.ImageDigest != rep.SourceImageDigest {
+			t.Fatalf("Inspect digest %s, Strip source digest %s", ins.ImageDigest, rep.SourceImageDigest)
 		}
 		vins, err := metadata.Verify(bytes.NewReader(out.Bytes()), p, true)
 		if err != nil {
