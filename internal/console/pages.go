@@ -339,6 +339,7 @@ type notifRow struct {
 	Step      string `json:"step"`
 	Error     string `json:"error"`
 	Execution string `json:"execution"`
+	ExecName  string `json:"execName"`
 	ExecLink  string `json:"execLink"`
 	Message   string `json:"message"`
 
@@ -365,6 +366,7 @@ func (c *Console) notifications(r *http.Request) ([]notifRow, error) {
 		}
 		if row.Execution != "" {
 			row.ExecLink = c.link("execution", "arn", row.Execution)
+			row.ExecName = lastPart(row.Execution)
 		}
 		rows = append(rows, row)
 	}
