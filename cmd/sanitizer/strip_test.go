@@ -41,15 +41,23 @@ func TestStripFiles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ins := clean(t, b); ins.Orientation != 6 {
-		t.Errorf("orientation %d, want 6 kept", ins.Orientation)
+	// The default transforms Orientation 6 away: a 48×32 image comes out 32×48.
+	if ins := clean(t, b); ins.Orientation != 0 || ins.Structure.Width != 32 || ins.Structure.Height != 48 {
+		t.Errorf("orientation %d, %dx%d, want transformed to 32x48", ins.Orientation, ins.Structure.Width, ins.Structure.Height)
 	}
 	var rep metadata.Report
 	if err := json.Unmarshal([]byte(stdout), &rep); err != nil || rep.BytesOut != int64(len(b)) {
 		t.Errorf("report %q: %v", stdout, err)
 	}
 
-	// -orientation drop removes the tag too.
+	// -orientation keep writes the tag alone; drop removes it.
+	if code, _, stderr := runCLI(t, "", "strip", "-orientation", "keep", in, out); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	b, _ = os.ReadFile(out)
+	if ins := clean(t, b); ins.Orientation != 6 {
+		t.Errorf("orientation %d after keep", ins.Orientation)
+	}
 	if code, _, stderr := runCLI(t, "", "strip", "-orientation", "drop", in, out); code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}

@@ -143,22 +143,5 @@ func (fr *frame) mapState(ctx context.Context, env *evalEnv, st *State, raw, eff
 		work()
 	}
 	wg.Wait()
-	if f := ff.f; f != nil {
-		if f.interrupted || ctx.Err() != nil {
-			fr.rec("MapStateAborted", nil)
-			return nil, interrupted()
-		}
-		fr.rec("MapStateFailed", nil)
-		return nil, f
-	}
-	fr.rec("MapStateSucceeded", nil)
-	var result any = results
-	if st.resultSelector != nil {
-		env.input = results
-		var f *Failure
-		if result, f = st.resultSelector.eval(env); f != nil {
-			return nil, f
-		}
-	}
-	return fr.exit(env, st, raw, result, nil)
+	return fr.endGroup(ctx, env, st, raw, results, ff.f)
 }

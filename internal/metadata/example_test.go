@@ -21,7 +21,7 @@ func ExampleStrip() {
 		fmt.Println("rejected:", err)
 		return
 	}
-	fmt.Println("orientation:", rep.Orientation, rep.OrientationAction)
+	fmt.Println("orientation:", rep.Orientation, rep.OrientationAction) // rotated losslessly, no Exif left
 	fmt.Println("sensitive:", rep.SensitiveTags)
 	for _, r := range rep.Removed {
 		fmt.Println("removed:", r.Kind, r.Count)
@@ -29,7 +29,7 @@ func ExampleStrip() {
 	ins, _ := metadata.Inspect(bytes.NewReader(out.Bytes()), metadata.DefaultPolicy())
 	fmt.Println("clean:", ins.Clean, "same image:", ins.ImageDigest == rep.ImageDigest)
 	// Output:
-	// orientation: 6 kept
+	// orientation: 6 transformed
 	// sensitive: [GPSAltitude GPSLatitude GPSLatitudeRef GPSLongitude GPSLongitudeRef GPSTimeStamp GPSVersionID Make]
 	// removed: exif 1
 	// removed: comment 1
