@@ -60,6 +60,10 @@ type Main struct {
 	// Fault-injection and test hooks (off when nil).
 	WrapS3    func(http.Handler) http.Handler
 	WrapTasks func(asl.TaskRunner) asl.TaskRunner
+	// WrapHandler wraps each Lambda handler (name as in lambdafn.Functions).
+	WrapHandler func(name string, h lambda.Handler) lambda.Handler
+	// WrapTargets wraps EventBridge's delivery to rule targets.
+	WrapTargets func(local.TargetInvoker) local.TargetInvoker
 
 	// Set by Run.
 	URL             string
@@ -127,6 +131,9 @@ func (m *Main) Run(ctx context.Context) error {
 	values := map[string]string{}
 	for _, name := range lambdafn.Functions {
 		functions[functionARN(name)] = handlers[name]
+		if m.WrapHandler != nil {
+			functions[functionARN(name)] = m.WrapHandler(name, handlers[name])
+		}
 		values[strings.ReplaceAll(name, "-", "_")+"_function_arn"] = functionARN(name)
 	}
 	var tasks asl.TaskRunner = &asl.LambdaTasks{Functions: functions, SNS: snsPublisher{m}}
@@ -136,7 +143,7 @@ func (m *Main) Run(ctx context.Context) error {
 	buckets := []string{m.InputBucket, m.OutputBucket, m.StagingBucket, m.AuditBucket}
 	st, err := local.Open(local.Options{Dir: m.DataDir, Endpoint: m.URL, Account: localAccount, Region: localRegion,
 		InputBucket: m.InputBucket, Buckets: buckets, Versioned: buckets, Logger: m.Logger,
-		WrapS3: m.WrapS3, Tasks: tasks, MaxConcurrentTasks: m.MaxConcurrentTasks})
+		WrapS3: m.WrapS3, WrapTargets: m.WrapTargets, Tasks: tasks, MaxConcurrentTasks: m.MaxConcurrentTasks})
 	if err != nil {
 		ln.Close()
 		return err
@@ -147,7 +154,7 @@ func (m *Main) Run(ctx context.Context) error {
 		StepFunctions: sfn.NewFromConfig(cfg),
 		Objects:       s3c,
 		Events:        eventbridge.NewFromConfig(cfg),
-		Audit:         consoleAudit{&audit.Reader{Objects: s3store.New(s3c), Bucket: m.AuditBucket}},
+		Audit:         &audit.Reader{Objects: s3store.New(s3c), Bucket: m.AuditBucket},
 		Notifications: consoleNotifications{st.SNS},
 		OutputBucket:  m.OutputBucket, InputBucket: m.InputBucket,
 		Base: "/_console/", Listen: m.URL[len("http://"):], Token: m.ConsoleToken,
@@ -248,37 +255,6 @@ func (c consoleNotifications) Notifications(context.Context) ([]console.Notifica
 	return out, err
 }
 
-// consoleAudit adapts the pipeline's audit reader to the console's view.
-type consoleAudit struct{ r *audit.Reader }
-
-func (c consoleAudit) ByExecution(ctx context.Context, arn string) ([]console.AuditRecord, error) {
-	recs, err := c.r.ByExecution(ctx, arn)
-	return toConsole(recs), err
-}
-
-func (c consoleAudit) ByKey(ctx context.Context, key string) ([]console.AuditRecord, error) {
-	recs, err := c.r.ByKey(ctx, key)
-	return toConsole(recs), err
-}
-
-func toConsole(recs []audit.Record) []console.AuditRecord {
-	out := make([]console.AuditRecord, 0, len(recs))
-	for _, r := range recs {
-		raw, _ := r.Marshal()
-		c := console.AuditRecord{ExecutionARN: r.Execution, Step: r.Step, Attempt: r.Attempt, Outcome: string(r.Outcome),
-			Time: r.StartedAt, Bucket: r.Source.Bucket, Key: r.Source.Key, VersionID: r.Source.VersionID,
-			BytesIn: r.BytesIn, BytesOut: r.BytesOut, SensitiveTags: r.SensitiveTags, Raw: raw}
-		for _, rm := range r.Removed {
-			c.Removed = append(c.Removed, console.Removal{Kind: rm.Kind, Bytes: rm.Bytes, Count: rm.Count})
-		}
-		if r.Error != nil {
-			c.Error = r.Error.Name + ": " + r.Error.Message
-		}
-		out = append(out, c)
-	}
-	return out
-}
-
 func runRun(ctx context.Context, args []string, s stdio) error {
 	m := NewMain()
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
@@ -291,6 +267,7 @@ func runRun(ctx context.Context, args []string, s stdio) error {
 	fs.IntVar(&m.MaxConcurrentTasks, "concurrency", 0, "Lambda invocations running at once (default 16)")
 	samples := fs.Bool("samples", false, "upload a few generated photos carrying GPS, serials and thumbnails, and show what was removed")
 	verbose := fs.Bool("v", false, "log background errors to stderr")
+	faultCfg := faultFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -302,6 +279,10 @@ func runRun(ctx context.Context, args []string, s stdio) error {
 		level = slog.LevelInfo
 	}
 	m.Logger = slog.New(slog.NewTextHandler(s.err, &slog.HandlerOptions{Level: level}))
+	inj, err := m.injectFaults(faultCfg)
+	if err != nil {
+		return err
+	}
 	if err := m.Run(ctx); err != nil {
 		return err
 	}
@@ -314,7 +295,13 @@ func runRun(ctx context.Context, args []string, s stdio) error {
 		}
 	}
 	printHelp(m, s.out)
+	if inj != nil {
+		fmt.Fprintf(s.out, "fault injection on: %s\n", inj.Config())
+	}
 	<-ctx.Done()
+	if inj != nil {
+		reportFaults(s.out, inj)
+	}
 	fmt.Fprintln(s.out, "\nsanitizer: stopping; running executions resume at the next start")
 	return nil
 }
