@@ -155,7 +155,7 @@ func (co *Corpus) Body(it Item, v int) []byte {
 	case PNG:
 		return pngFile(rng)
 	case Truncated:
-		full := co.photo(it, v, rng)
+		full := co.photo(it, v, rng, false)
 		return full[:len(full)*(30+rng.IntN(60))/100]
 	case Bomb:
 		return bomb(10328, 7760)
@@ -169,14 +169,14 @@ func (co *Corpus) Body(it Item, v int) []byte {
 		}
 		return b
 	}
-	return co.photo(it, v, rng)
+	return co.photo(it, v, rng, true)
 }
 
 // photo wraps a pool picture in the metadata phones, cameras and editors
 // write: Exif (GPS, serials, owner, maker notes, a thumbnail), XMP and
 // Extended XMP, IPTC, ICC profiles, JFIF thumbnails, comments, vendor APPn
-// segments, MPF side images and trailers after EOI.
-func (co *Corpus) photo(it Item, v int, rng *rand.Rand) []byte {
+// segments, and (with trailers) MPF side images and data after EOI.
+func (co *Corpus) photo(it Item, v int, rng *rand.Rand, trailers bool) []byte {
 	f := jpegfixture.New(co.pool[it.bases[v]])
 	chance := func(p float64) bool { return rng.Float64() < p }
 	if chance(0.4) {
@@ -234,6 +234,9 @@ func (co *Corpus) photo(it Item, v int, rng *rand.Rand) []byte {
 	}
 	if chance(0.3) {
 		f.Add(jpegfixture.Comment(fmt.Sprintf("shot at %d Example Street, customer %d", rng.IntN(200), rng.IntN(1e6))))
+	}
+	if !trailers {
+		return f.Bytes()
 	}
 	if chance(0.05) {
 		side := co.thumbs[0]
