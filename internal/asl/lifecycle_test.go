@@ -394,3 +394,26 @@ func TestStopInsideMapAndParallel(t *testing.T) {
 		t.Fatalf("%d tasks started, want 3 (MaxConcurrencyPath 2 + the other branch)", g.calls.Load())
 	}
 }
+
+// As on AWS, a caught state still exits (with the Catch's output), and
+// StateExited lists the variables the state assigned.
+func TestExitEvents(t *testing.T) {
+	runner, _ := flaky(1, "Boom")
+	opts, _ := testOptions(runner)
+	_, x := run(t, opts, `{"StartAt":"T","States":{
+		"T":{"Type":"Task","Resource":"`+fnArn+`","Catch":[{"ErrorEquals":["Boom"],"ResultPath":"$.err","Assign":{"failed.$":"$.Error"},"Next":"P"}],"End":true},
+		"P":{"Type":"Pass","Assign":{"n":1,"s":"x"},"End":true}}}`, `{}`)
+	want := "ExecutionStarted TaskStateEntered LambdaFunctionScheduled LambdaFunctionStarted LambdaFunctionFailed TaskStateExited PassStateEntered PassStateExited ExecutionSucceeded"
+	if got := eventTypes(x); got != want {
+		t.Fatalf("history\n got %s\nwant %s", got, want)
+	}
+	h := x.History()
+	caught := h[5].Details.(*StateExitedEventDetails)
+	if caught.Output.String() != `{"err":{"Cause":"try again","Error":"Boom"}}` || caught.AssignedVariables["failed"] != `"Boom"` {
+		t.Fatalf("caught exit %+v", caught)
+	}
+	b, _ := json.Marshal(h[7])
+	if !strings.Contains(string(b), `"assignedVariables":{"n":"1","s":"\"x\""},"assignedVariablesDetails":{"truncated":false}`) {
+		t.Fatalf("exit event %s", b)
+	}
+}
