@@ -254,3 +254,14 @@ func TestJSONSizeLimit(t *testing.T) {
 		`{"s":"`+strings.Repeat("y", MaxPayloadBytes/4)+`"}`)
 	expectFailed(t, d, ErrDataLimitExceeded)
 }
+
+func TestMapItemsNotArray(t *testing.T) {
+	opts, _ := testOptions(nil)
+	def := `{"StartAt":"M","States":{"M":{"Type":"Map","ItemsPath":"$.a","ItemProcessor":{"StartAt":"I","States":{"I":{"Type":"Pass","End":true}}},
+		"Catch":[{"ErrorEquals":["States.ALL"],"Next":"H"}],"End":true},"H":{"Type":"Pass","End":true}}}`
+	d, x := run(t, opts, def, `{"a":{"k":1}}`)
+	expectSucceeded(t, d, `{"Error":"States.QueryEvaluationError","Cause":"Map state input must be an array but was: object"}`)
+	if !strings.Contains(eventTypes(x), "MapStateEntered EvaluationFailed MapStateExited PassStateEntered") {
+		t.Fatalf("history %s", eventTypes(x))
+	}
+}
