@@ -183,6 +183,33 @@ func parseTimestamp(s string) (time.Time, bool) {
 	return t, true
 }
 
+// choice runs a Choice state: the first matching rule's Next, else Default,
+// else States.NoChoiceMatched.
+func (fr *frame) choice(env *evalEnv, st *State, raw, eff any) (any, *State, *Failure) {
+	env.input = eff
+	var next *State
+	var ruleAssign *template
+	for _, r := range st.choices {
+		ok, f := r.eval(env)
+		if f != nil {
+			f.Cause = env.fail(f.Error, "%s", f.Cause).Cause
+			return nil, nil, f
+		}
+		if ok {
+			next, ruleAssign = r.nextSt, r.assign
+			break
+		}
+	}
+	if next == nil {
+		if st.defaultSt == nil {
+			return nil, nil, env.fail(ErrNoChoiceMatched, "No Choice Rules matched and no Default was specified")
+		}
+		next = st.defaultSt
+	}
+	out, f := fr.exit(env, st, raw, eff, ruleAssign)
+	return out, next, f
+}
+
 // eval reports whether the rule matches the state's input.
 func (r *choiceRule) eval(e *evalEnv) (bool, *Failure) {
 	switch {

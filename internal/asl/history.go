@@ -80,10 +80,12 @@ type (
 		InputDetails PayloadDetails `json:"inputDetails"`
 	}
 	StateExitedEventDetails struct {
-		Name              string            `json:"name"`
-		Output            Payload           `json:"output"`
-		OutputDetails     PayloadDetails    `json:"outputDetails"`
-		AssignedVariables map[string]string `json:"assignedVariables,omitempty"`
+		Name          string         `json:"name"`
+		Output        Payload        `json:"output"`
+		OutputDetails PayloadDetails `json:"outputDetails"`
+		// AssignedVariables maps each variable the state assigned to its JSON text.
+		AssignedVariables        map[string]string `json:"assignedVariables,omitempty"`
+		AssignedVariablesDetails *PayloadDetails   `json:"assignedVariablesDetails,omitempty"`
 	}
 	TaskScheduledEventDetails struct {
 		ResourceType       string  `json:"resourceType"`

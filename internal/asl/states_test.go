@@ -226,3 +226,31 @@ func TestAssignDoesNotMutateDefinition(t *testing.T) {
 		t.Fatalf("state Assign became %s", got)
 	}
 }
+
+func TestJSONSizeLimit(t *testing.T) {
+	for _, tc := range []struct {
+		v    any
+		over bool
+	}{
+		{strings.Repeat("x", MaxPayloadBytes-2), false},
+		{strings.Repeat("x", MaxPayloadBytes-1), true},
+		{strings.Repeat("\n", MaxPayloadBytes/2), true}, // escapes double it
+		{func() any {
+			a := make([]any, 100000)
+			for i := range a {
+				a[i] = int64(1)
+			}
+			return a
+		}(), false},
+		{map[string]any{"k": strings.Repeat("é", MaxPayloadBytes/2)}, true},
+	} {
+		exact := len(appendJSON(nil, tc.v)) > MaxPayloadBytes
+		if got := jsonSizeExceeds(tc.v, MaxPayloadBytes); got != tc.over || got != exact {
+			t.Errorf("size check %v, want %v (encoded %d bytes)", got, tc.over, len(appendJSON(nil, tc.v)))
+		}
+	}
+	opts, _ := testOptions(nil)
+	d, _ := run(t, opts, single(`{"Type":"Pass","Parameters":{"a.$":"States.ArrayRange(1, 1000, 1)","b.$":"States.Format('{}{}{}{}', $.s, $.s, $.s, $.s)"},"End":true}`),
+		`{"s":"`+strings.Repeat("y", MaxPayloadBytes/4)+`"}`)
+	expectFailed(t, d, ErrDataLimitExceeded)
+}

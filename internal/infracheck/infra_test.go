@@ -38,10 +38,11 @@ var variants = []variant{
 	{"dev", "dev", nil},
 	{"prod", "prod", nil},
 	{"dev-sse-s3-express-logging", "dev", map[string]cty.Value{
-		"sse_algorithm":      cty.StringVal("AES256"),
-		"state_machine_type": cty.StringVal("EXPRESS"),
-		"access_logging":     cty.True,
-		"alarm_emails":       cty.ListVal([]cty.Value{cty.StringVal("ops@example.com")}),
+		"sse_algorithm":        cty.StringVal("AES256"),
+		"state_machine_type":   cty.StringVal("EXPRESS"),
+		"access_logging":       cty.True,
+		"alarm_emails":         cty.ListVal([]cty.Value{cty.StringVal("ops@example.com")}),
+		"alarm_sqs_queue_arns": cty.ListVal([]cty.Value{cty.StringVal("arn:aws:sqs:eu-west-1:111122223333:ops-inbox")}),
 	}},
 	{"prod-sse-s3", "prod", map[string]cty.Value{"sse_algorithm": cty.StringVal("AES256"), "access_logging": cty.False}},
 }
@@ -515,9 +516,22 @@ func TestAlarms(t *testing.T) {
 				t.Errorf("no alarm on %s", k)
 			}
 		}
-		subs := e.Resources("aws_sns_topic_subscription")
-		if strings.Contains(e.Name, "express") && (len(subs) != 1 || Str(subs[0], "protocol") != "email") {
-			t.Errorf("email subscription from alarm_emails: %d subscriptions", len(subs))
+		subs := map[string]string{}
+		for _, s := range e.Resources("aws_sns_topic_subscription") {
+			if Str(s, "topic_arn") != topic {
+				t.Errorf("%s subscribes to %s", s.Address(), Str(s, "topic_arn"))
+			}
+			subs[Str(s, "protocol")] = Str(s, "endpoint")
+			if Str(s, "protocol") == "sqs" && Attr(s, "raw_message_delivery") != true {
+				t.Errorf("SQS subscription without raw message delivery")
+			}
+		}
+		wantSubs := map[string]string{}
+		if strings.Contains(e.Name, "express") {
+			wantSubs = map[string]string{"email": "ops@example.com", "sqs": "arn:aws:sqs:eu-west-1:111122223333:ops-inbox"}
+		}
+		if len(subs) != len(wantSubs) || subs["email"] != wantSubs["email"] || subs["sqs"] != wantSubs["sqs"] {
+			t.Errorf("subscriptions %v, want %v (from alarm_emails and alarm_sqs_queue_arns)", subs, wantSubs)
 		}
 	})
 }

@@ -108,9 +108,9 @@ type code struct {
 	n    uint
 }
 
-// canonical derives the codes of a DHT table (T.81 C.2).
-func canonical(bits [16]byte, vals []byte) map[byte]code {
-	m := map[byte]code{}
+// canonical derives the codes of a DHT table (T.81 C.2), indexed by symbol.
+func canonical(bits [16]byte, vals []byte) *[256]code {
+	m := new([256]code)
 	c, k := uint32(0), 0
 	for l := 1; l <= 16; l++ {
 		for i := 0; i < int(bits[l-1]); i++ {

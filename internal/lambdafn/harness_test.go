@@ -58,7 +58,7 @@ func newPipeline(t *testing.T) *pipeline {
 		s3test.Bucket{Name: "staging"}, s3test.Bucket{Name: "audit"})
 	cfg, err := lambdafn.ConfigFromEnv(func(k string) string {
 		return map[string]string{"INPUT_BUCKET": "uploads", "OUTPUT_BUCKET": "sanitized", "STAGING_BUCKET": "staging",
-			"AUDIT_BUCKET": "audit", "SSE": "AES256", "POLICY_ORIENTATION": "keep"}[k]
+			"AUDIT_BUCKET": "audit", "SSE": "AES256"}[k] // the default policy, as deployed
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -2,11 +2,7 @@ package metadata
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
-	"hash"
-	"hash/maphash"
 	"io"
 	"sort"
 
@@ -77,12 +73,12 @@ const maxSegments = 4096
 // is set, writes what the policy keeps.
 type walker struct {
 	p         Policy
-	out       *jpeg.Writer  // nil when only inspecting
-	sha       hash.Hash     // sha256 over image data
-	mh        *maphash.Hash // Strip's self-check digest over the same bytes; may be nil
-	keepSegs  bool          // collect SegmentInfo
-	onFrame   func() error  // called once the frame header has passed the limits
-	onScan    func()        // called after each scan header
+	out       *jpeg.Writer // nil when only inspecting
+	sha       *imageDigest // sha256 over image data
+	mh        *blockHash   // Strip's self-check digest over the same bytes; may be nil
+	keepSegs  bool         // collect SegmentInfo
+	onFrame   func() error // called once the frame header has passed the limits
+	onScan    func()       // called after each scan header
 	maxPixels int64
 
 	afterScan   bool
@@ -112,7 +108,7 @@ type walker struct {
 
 func newWalker(p Policy) *walker {
 	return &walker{
-		p: p, sha: sha256.New(), adobe: -1, orientAct: OrientationNone,
+		p: p, sha: newImageDigest(), adobe: -1, orientAct: OrientationNone,
 		tags: map[string]bool{}, maxPixels: p.Limits.maxPixels(),
 	}
 }
@@ -483,4 +479,4 @@ func (w *walker) sortedTags() []string {
 	return tags
 }
 
-func (w *walker) digest() string { return hex.EncodeToString(w.sha.Sum(nil)) }
+func (w *walker) digest() string { return w.sha.hex() }
