@@ -128,6 +128,7 @@ func (s *Service) Strip(ctx context.Context, at Attempt, job Job) (Job, error) {
 		rec.Output = &audit.Object{Bucket: staged.Bucket, Key: staged.Key, VersionID: info.VersionID, ETag: info.ETag, Size: int64(out.Len())}
 		rec.SHA256In, rec.SHA256Out, rec.BytesIn, rec.BytesOut = in, sum, int64(len(b)), int64(out.Len())
 		rec.ImageDigest, rec.Removed, rec.SensitiveTags, rec.PolicyVersion = rep.ImageDigest, removed, tags, rep.PolicyVersion
+		rec.Orientation, rec.OrientationAction, rec.OrientationReason = rep.Orientation, rep.OrientationAction, rep.OrientationReason
 		return audit.Succeeded, nil
 	})
 	return job, err
