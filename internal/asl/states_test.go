@@ -77,7 +77,8 @@ func TestChoice(t *testing.T) {
 		{"is timestamp false", `{"Variable":"$.a","IsTimestamp":true,"Next":"T"}`, `{"a":"2024-01-01"}`, "F"},
 		{"timestamp less than", `{"Variable":"$.a","TimestampLessThan":"2024-01-01T00:00:00Z","Next":"T"}`, `{"a":"2023-12-31T23:59:59.5Z"}`, "T"},
 		{"context variable", `{"Variable":"$$.State.Name","StringEquals":"C","Next":"T"}`, `{}`, "T"},
-		{"is null false on missing", `{"Variable":"$.nope","IsNull":false,"Next":"T"}`, `{}`, "F"},
+		{"is null false matches missing", `{"Variable":"$.nope","IsNull":false,"Next":"T"}`, `{}`, "T"},
+		{"is string true does not match missing", `{"Variable":"$.nope","IsString":true,"Next":"T"}`, `{}`, "F"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
