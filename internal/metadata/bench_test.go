@@ -29,10 +29,12 @@ func loadCorpusFiles(b *testing.B) (files [][]byte, total int64) {
 }
 
 // BenchmarkStripCorpus strips the whole corpus in memory per iteration
-// (rejected files included, as a batch would meet them); MB/s is input bytes.
+// (rejected files included, as a batch would meet them) in the keep mode,
+// the pure segment strip; MB/s is input bytes.
 func BenchmarkStripCorpus(b *testing.B) {
 	files, total := loadCorpusFiles(b)
 	p := metadata.DefaultPolicy()
+	p.Orientation = metadata.OrientationKeep
 	var out bytes.Buffer
 	b.SetBytes(total)
 	b.ReportAllocs()
@@ -60,13 +62,30 @@ func BenchmarkInspectCorpus(b *testing.B) {
 // BenchmarkStripLarge strips one generated 24 MB photo-sized image to io.Discard.
 func BenchmarkStripLarge(b *testing.B) {
 	img := jpegfixture.New(jpegfixture.Blocks(6000, 4000, 1, jpegfixture.Coding{Noise: true, RestartInterval: 64})).
-		Add(jpegfixture.Exif(jpegfixture.ExifSpec{Make: "Canon", GPS: true, Orientation: 6})).Bytes()
+		Add(jpegfixture.Exif(jpegfixture.ExifSpec{Make: "Canon", GPS: true, Orientation: 1})).Bytes()
 	p := metadata.DefaultPolicy()
 	b.SetBytes(int64(len(img)))
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, err := metadata.Strip(io.Discard, bytes.NewReader(img), p); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkStripCorpusTransform is BenchmarkStripCorpus in the default
+// orientation mode, which rotates oriented photos in the DCT domain.
+func BenchmarkStripCorpusTransform(b *testing.B) {
+	files, total := loadCorpusFiles(b)
+	p := metadata.DefaultPolicy()
+	p.Orientation = metadata.OrientationTransform
+	var out bytes.Buffer
+	b.SetBytes(total)
+	b.ReportAllocs()
+	for b.Loop() {
+		for _, f := range files {
+			out.Reset()
+			metadata.Strip(&out, bytes.NewReader(f), p)
 		}
 	}
 }
