@@ -59,19 +59,24 @@ func (fr *frame) parallel(ctx context.Context, env *evalEnv, st *State, raw, eff
 	}
 	runBranch(0)
 	wg.Wait()
-	if f := ff.f; f != nil {
+	return fr.endGroup(ctx, env, st, raw, results, ff.f)
+}
+
+// endGroup ends a Parallel or Map state once its branches or iterations are
+// done: Aborted, Failed or Succeeded, then ResultSelector and the usual exit.
+func (fr *frame) endGroup(ctx context.Context, env *evalEnv, st *State, raw any, results []any, f *Failure) (any, *Failure) {
+	if f != nil {
 		if f.interrupted || ctx.Err() != nil {
-			fr.rec("ParallelStateAborted", nil)
+			fr.rec(st.Type+"StateAborted", nil)
 			return nil, interrupted()
 		}
-		fr.rec("ParallelStateFailed", nil)
+		fr.rec(st.Type+"StateFailed", nil)
 		return nil, f
 	}
-	fr.rec("ParallelStateSucceeded", nil)
+	fr.rec(st.Type+"StateSucceeded", nil)
 	var result any = results
 	if st.resultSelector != nil {
 		env.input = results
-		var f *Failure
 		if result, f = st.resultSelector.eval(env); f != nil {
 			return nil, f
 		}

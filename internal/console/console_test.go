@@ -45,6 +45,9 @@ func newFixture(t testing.TB, mod func(*Options)) *fixture {
 	for i, st := range []string{audit.StepValidate, audit.StepStrip, audit.StepWrite, audit.StepVerify} {
 		at := f.sfn.t0.Add(time.Duration(i) * time.Second)
 		r := audit.Record{Execution: f.okARN, Step: st, Attempt: 1, Outcome: audit.Succeeded, Source: beach, StartedAt: at, FinishedAt: at.Add(80 * time.Millisecond), BytesIn: 5000, BytesOut: 4000, PolicyVersion: "strip-v1"}
+		if st == audit.StepWrite {
+			r.Output = &audit.Object{Bucket: "sanitized", Key: beach.Key, VersionID: "out-v1"}
+		}
 		if st == audit.StepStrip {
 			r.Removed = []audit.Removal{{Kind: "APP1 Exif", Bytes: 812, Count: 1}, {Kind: "APP1 XMP", Bytes: 190, Count: 1}, {Kind: "COM", Bytes: 12, Count: 1}}
 			r.SensitiveTags = []string{"GPSLatitude", "GPSLongitude", "BodySerialNumber"}
@@ -236,7 +239,7 @@ func TestExecutionPageUnknown(t *testing.T) {
 func TestObjectPage(t *testing.T) {
 	f := newFixture(t, nil)
 	_, body := f.get(t, "/_console/object?arn="+url.QueryEscape(f.okARN))
-	for _, want := range []string{`id="thumb-original"`, `id="thumb-sanitized"`, "<td>APP1 Exif</td><td>1</td><td>812</td>", "<li>GPSLatitude</li>", "<li>BodySerialNumber</li>", "<th>1014</th>", "s3://sanitized/photos/beach day.jpg"} {
+	for _, want := range []string{`id="thumb-original"`, `id="thumb-sanitized"`, "side=sanitized&amp;version=out-v1", "@ out-v1", "<td>APP1 Exif</td><td>1</td><td>812</td>", "<li>GPSLatitude</li>", "<li>BodySerialNumber</li>", "<th>1014</th>", "s3://sanitized/photos/beach day.jpg"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("object page lacks %q", want)
 		}
@@ -291,6 +294,13 @@ func TestThumbnailsAreReencodedAndOriented(t *testing.T) {
 	rr, gg, _, _ := img.At(260, 10).RGBA()
 	if rr>>8 < 180 || gg>>8 > 80 {
 		t.Errorf("top-right pixel not red after orientation: r=%d g=%d", rr>>8, gg>>8)
+	}
+	// The sanitized side is the version the execution published.
+	if code, _ := f.get(t, "/_console/thumb?side=sanitized&version=out-v1&arn="+url.QueryEscape(f.okARN)); code != 200 {
+		t.Errorf("sanitized thumbnail: %d", code)
+	}
+	if last := f.objects.gets[len(f.objects.gets)-1]; last != "sanitized/photos/beach day.jpg@out-v1" {
+		t.Errorf("sanitized thumbnail read %s", last)
 	}
 	code, _ := f.get(t, "/_console/thumb?side=sanitized&arn="+url.QueryEscape(f.badARN))
 	if code != 404 {

@@ -310,7 +310,8 @@ var _ StepFunctions = (*fakeSFN)(nil)
 
 type fakeObjects struct {
 	mu      sync.Mutex
-	objects map[string][]byte // bucket/key → bytes (version ignored)
+	objects map[string][]byte // bucket/key → bytes (any version)
+	gets    []string          // bucket/key@version of every GetObject
 }
 
 func (f *fakeObjects) put(bucket, key string, b []byte) {
@@ -325,6 +326,7 @@ func (f *fakeObjects) put(bucket, key string, b []byte) {
 func (f *fakeObjects) GetObject(ctx context.Context, in *s3.GetObjectInput, _ ...func(*s3.Options)) (*s3.GetObjectOutput, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	f.gets = append(f.gets, aws.ToString(in.Bucket)+"/"+aws.ToString(in.Key)+"@"+aws.ToString(in.VersionId))
 	b, ok := f.objects[aws.ToString(in.Bucket)+"/"+aws.ToString(in.Key)]
 	if !ok {
 		return nil, fmt.Errorf("NoSuchKey: %s", aws.ToString(in.Key))

@@ -58,6 +58,12 @@ func readHistory(events []types.HistoryEvent) (steps []*step, status map[string]
 		switch {
 		case ev.StateEnteredEventDetails != nil:
 			d := ev.StateEnteredEventDetails
+			if cur != nil && cur.Exited.IsZero() && cur.Status == "failed" {
+				// The failed state did not exit, yet the execution moved on: a Catch
+				// took it (histories need not hold a StateExited event for it).
+				cur.Status, cur.Exited, cur.Duration = "caught", ts, duration(ts.Sub(cur.Entered))
+				status[cur.Name] = "caught"
+			}
 			cur = &step{Name: aws.ToString(d.Name), Type: strings.TrimSuffix(t, "StateEntered"), Status: "running", Entered: ts, Input: prettyJSON(aws.ToString(d.Input))}
 			steps = append(steps, cur)
 			status[cur.Name] = "running"
@@ -110,6 +116,9 @@ func readHistory(events []types.HistoryEvent) (steps []*step, status map[string]
 			row.State = cur.Name
 		}
 		timeline = append(timeline, row)
+		if strings.HasPrefix(t, "Execution") && row.Failure {
+			cur = nil // the execution ended here; a redrive enters the state anew
+		}
 	}
 	return steps, status, timeline
 }

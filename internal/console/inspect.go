@@ -43,7 +43,7 @@ func (c *Console) inspect(ctx context.Context, bucket, key, version string) insp
 // differs from the source's): metadata.CheckTransform compares every
 // coefficient. It returns the orientation applied, or "" when the check fails
 // or an object cannot be read.
-func (c *Console) transformed(ctx context.Context, bucket, key, version string, orientation int) string {
+func (c *Console) transformed(ctx context.Context, bucket, key, version, outVersion string, orientation int) string {
 	limit := c.opt.Policy.Limits.MaxBytes
 	if limit <= 0 {
 		limit = metadata.DefaultMaxBytes
@@ -55,7 +55,7 @@ func (c *Console) transformed(ctx context.Context, bucket, key, version string, 
 		})
 		return b
 	}
-	src, out := read(bucket, version), read(c.opt.OutputBucket, "")
+	src, out := read(bucket, version), read(c.opt.OutputBucket, outVersion)
 	if src == nil || out == nil || metadata.CheckTransform(src, out, c.opt.Policy) != nil {
 		return ""
 	}

@@ -231,6 +231,7 @@ type objectData struct {
 	Original      string // thumbnail URLs
 	Sanitized     string
 	OutputBucket  string
+	OutputVersion string
 	Strip         *audit.Record // the record that says what was removed
 	Removed       []audit.Removal
 	RemovedBytes  int64
@@ -260,19 +261,24 @@ func (c *Console) objectPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	o := &objectData{Exec: d, OutputBucket: c.opt.OutputBucket, PolicyVersion: c.opt.Policy.Version}
-	if d.Key != "" {
-		o.Original = c.link("thumb", "arn", d.ARN, "side", "original")
-		if c.opt.OutputBucket != "" {
-			o.Sanitized = c.link("thumb", "arn", d.ARN, "side", "sanitized")
-		}
-	}
-	// What was removed is what the latest successful strip attempt recorded.
+	// What was removed is what the latest successful strip attempt recorded; the copy
+	// to show is the version this execution's write published (a later upload of the
+	// same key may have replaced it since), else the latest.
 	for _, s := range d.Steps {
 		for i := range s.Audit {
 			a := s.Audit[i]
 			if a.Step == audit.StepStrip && a.Outcome == audit.Succeeded {
 				o.Strip = &s.Audit[i]
 			}
+			if a.Step == audit.StepWrite && a.Outcome == audit.Succeeded && a.Output != nil && a.Output.Bucket == c.opt.OutputBucket {
+				o.OutputVersion = a.Output.VersionID
+			}
+		}
+	}
+	if d.Key != "" {
+		o.Original = c.link("thumb", "arn", d.ARN, "side", "original")
+		if c.opt.OutputBucket != "" {
+			o.Sanitized = c.link("thumb", "arn", d.ARN, "side", "sanitized", "version", o.OutputVersion)
 		}
 	}
 	if o.Strip != nil {
@@ -286,11 +292,11 @@ func (c *Console) objectPage(w http.ResponseWriter, r *http.Request) {
 	if d.Key != "" {
 		o.Before = c.inspect(r.Context(), d.Bucket, d.Key, d.Version)
 		if c.opt.OutputBucket != "" {
-			o.After = c.inspect(r.Context(), c.opt.OutputBucket, d.Key, "")
+			o.After = c.inspect(r.Context(), c.opt.OutputBucket, d.Key, o.OutputVersion)
 		}
 		o.SameImage = o.Before.Ins != nil && o.After.Ins != nil && o.Before.Ins.ImageDigest != "" && o.Before.Ins.ImageDigest == o.After.Ins.ImageDigest
 		if !o.SameImage && o.Before.Ins != nil && o.After.Ins != nil && o.Before.Ins.Orientation >= 2 && o.Before.Ins.Orientation <= 8 && o.After.Ins.Orientation == 0 {
-			o.Transformed = c.transformed(r.Context(), d.Bucket, d.Key, d.Version, o.Before.Ins.Orientation)
+			o.Transformed = c.transformed(r.Context(), d.Bucket, d.Key, d.Version, o.OutputVersion, o.Before.Ins.Orientation)
 		}
 	}
 	if c.opt.Audit != nil && d.Key != "" {
@@ -314,7 +320,8 @@ func (c *Console) thumb(w http.ResponseWriter, r *http.Request) {
 	}
 	bucket, key, version := objectOf(in)
 	if r.URL.Query().Get("side") == "sanitized" {
-		bucket, version = c.opt.OutputBucket, ""
+		// Only a version of this execution's key in the output bucket can be asked for.
+		bucket, version = c.opt.OutputBucket, r.URL.Query().Get("version")
 	}
 	if bucket == "" || key == "" {
 		http.Error(w, "no object for this execution", http.StatusNotFound)
@@ -339,6 +346,7 @@ type notifRow struct {
 	Step      string `json:"step"`
 	Error     string `json:"error"`
 	Execution string `json:"execution"`
+	ExecName  string `json:"execName"`
 	ExecLink  string `json:"execLink"`
 	Message   string `json:"message"`
 
@@ -365,6 +373,7 @@ func (c *Console) notifications(r *http.Request) ([]notifRow, error) {
 		}
 		if row.Execution != "" {
 			row.ExecLink = c.link("execution", "arn", row.Execution)
+			row.ExecName = lastPart(row.Execution)
 		}
 		rows = append(rows, row)
 	}

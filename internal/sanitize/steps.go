@@ -92,6 +92,16 @@ func (s *Service) Strip(ctx context.Context, at Attempt, job Job) (Job, error) {
 		if err != nil {
 			return "", err
 		}
+		if rep.SourceImageDigest != job.Validation.ImageDigest {
+			return "", &metadata.ImageMismatchError{Want: job.Validation.ImageDigest, Got: rep.SourceImageDigest}
+		}
+		if rep.OrientationAction == metadata.OrientationTransformed {
+			// Rotated in the DCT domain: the image digest changes, so prove the
+			// output is exactly the rotated source, coefficient by coefficient.
+			if err := metadata.CheckTransform(b, out.Bytes(), s.Config.Policy); err != nil {
+				return "", err
+			}
+		}
 		sum := digest(out.Bytes())
 		staged := ObjectRef{Bucket: s.Config.StagingBucket, Key: stagingKey(at.Execution, job.Source.Key)}
 		info, err := s.Store.Put(ctx, PutRequest{
@@ -110,13 +120,15 @@ func (s *Service) Strip(ctx context.Context, at Attempt, job Job) (Job, error) {
 		tags := boundNames(rep.SensitiveTags)
 		job.Stripped = &Stripped{
 			PolicyVersion: rep.PolicyVersion, BytesIn: int64(len(b)), BytesOut: int64(out.Len()),
-			SHA256In: in, SHA256Out: sum, ImageDigest: rep.ImageDigest, Removed: removed, SensitiveTags: tags,
+			SHA256In: in, SHA256Out: sum, ImageDigest: rep.ImageDigest, SourceImageDigest: rep.SourceImageDigest,
+			Removed: removed, SensitiveTags: tags,
 			Orientation: rep.Orientation, OrientationAction: rep.OrientationAction,
 		}
 		job.Staged = &Staged{Bucket: staged.Bucket, Key: staged.Key, VersionID: info.VersionID, ETag: info.ETag, Size: int64(out.Len()), SHA256: sum}
 		rec.Output = &audit.Object{Bucket: staged.Bucket, Key: staged.Key, VersionID: info.VersionID, ETag: info.ETag, Size: int64(out.Len())}
 		rec.SHA256In, rec.SHA256Out, rec.BytesIn, rec.BytesOut = in, sum, int64(len(b)), int64(out.Len())
 		rec.ImageDigest, rec.Removed, rec.SensitiveTags, rec.PolicyVersion = rep.ImageDigest, removed, tags, rep.PolicyVersion
+		rec.Orientation, rec.OrientationAction, rec.OrientationReason = rep.Orientation, rep.OrientationAction, rep.OrientationReason
 		return audit.Succeeded, nil
 	})
 	return job, err
@@ -215,15 +227,21 @@ func decide(src Source, sha string, cur ObjectInfo) (string, string) {
 	case src.ETag != "" && meta[MetaSourceETag] != "":
 		same = NormalizeETag(src.ETag) == meta[MetaSourceETag]
 	}
-	if same {
-		if meta[MetaSHA256] == sha {
-			return Unchanged, "the output already holds this upload's sanitized bytes (duplicate delivery)"
-		}
-		return Written, "same upload, different output (policy change): replaced"
-	}
 	theirs := meta[MetaSourceSequencer]
+	newer := src.Sequencer != "" && theirs != "" && CompareSequencers(src.Sequencer, theirs) > 0
+	if same {
+		switch {
+		case meta[MetaSHA256] != sha:
+			return Written, "same upload, different output (policy change): replaced"
+		case newer:
+			// The same bytes uploaded again (an unversioned bucket's ETag matches):
+			// record the newer sequencer, or a late event in between could win.
+			return Written, "same bytes from a newer upload (sequencer " + src.Sequencer + "): rewritten"
+		}
+		return Unchanged, "the output already holds this upload's sanitized bytes (duplicate delivery)"
+	}
 	if src.Sequencer != "" && theirs != "" {
-		if CompareSequencers(src.Sequencer, theirs) > 0 {
+		if newer {
 			return Written, "replaced the output of an older upload (sequencer " + theirs + ")"
 		}
 		return Skipped, fmt.Sprintf("stale event: the output is from a newer upload (sequencer %s, this event %s)", theirs, src.Sequencer)
@@ -242,13 +260,14 @@ func decide(src Source, sha string, cur ObjectInfo) (string, string) {
 }
 
 // Verify reads the published object back and proves it: parseable, clean under the
-// policy, and the same image data as the source Validate read. If not, it removes the
-// published version and fails. If the output was replaced or removed meanwhile, the
-// newer execution owns it and Verify skips.
+// policy, and the image data Strip produced from the source Validate read (the
+// source's own, or for an image the transform mode rotated, the one Strip proved to
+// be the rotated source). If not, it removes the published version and fails. If the
+// output was replaced or removed meanwhile, the newer execution owns it and Verify skips.
 func (s *Service) Verify(ctx context.Context, at Attempt, job Job) (Job, error) {
 	err := s.step(ctx, at, audit.StepVerify, job.Source, func(rec *audit.Record) (audit.Outcome, error) {
 		p := job.Published
-		if p == nil || job.Validation == nil {
+		if p == nil || job.Validation == nil || job.Stripped == nil {
 			return "", &InvalidInputError{Msg: "verify: the job has no published object"}
 		}
 		rec.Output = &audit.Object{Bucket: p.Bucket, Key: p.Key, VersionID: p.VersionID, ETag: p.ETag, Size: p.Size}
@@ -271,10 +290,15 @@ func (s *Service) Verify(ctx context.Context, at Attempt, job Job) (Job, error) 
 		rec.PolicyVersion = s.policyVersion()
 		// A transformed image (the policy's transform mode rotated it in the DCT
 		// domain) has new entropy-coded data: Strip proved it coefficient for
-		// coefficient equal to the transformed source before staging it, so the
-		// published object must hold exactly the image Strip produced.
+		// coefficient equal to the transformed source (CheckTransform) before
+		// staging it, so the published object must hold exactly the image Strip
+		// produced, from the source Validate read.
+		st := job.Stripped
+		if st.SourceImageDigest != job.Validation.ImageDigest {
+			return "", &InvalidInputError{Msg: "verify: the job's strip result is not of the validated source"}
+		}
 		want := job.Validation.ImageDigest
-		if st := job.Stripped; st != nil && st.OrientationAction == metadata.OrientationTransformed {
+		if st.OrientationAction == metadata.OrientationTransformed {
 			want = st.ImageDigest
 		}
 		got, verr := s.check(b, want)
