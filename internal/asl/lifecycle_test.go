@@ -394,3 +394,59 @@ func TestStopInsideMapAndParallel(t *testing.T) {
 		t.Fatalf("%d tasks started, want 3 (MaxConcurrencyPath 2 + the other branch)", g.calls.Load())
 	}
 }
+
+// As on AWS, a caught state still exits (with the Catch's output), and
+// StateExited lists the variables the state assigned.
+func TestExitEvents(t *testing.T) {
+	runner, _ := flaky(1, "Boom")
+	opts, _ := testOptions(runner)
+	_, x := run(t, opts, `{"StartAt":"T","States":{
+		"T":{"Type":"Task","Resource":"`+fnArn+`","Catch":[{"ErrorEquals":["Boom"],"ResultPath":"$.err","Assign":{"failed.$":"$.Error"},"Next":"P"}],"End":true},
+		"P":{"Type":"Pass","Assign":{"n":1,"s":"x"},"End":true}}}`, `{}`)
+	want := "ExecutionStarted TaskStateEntered LambdaFunctionScheduled LambdaFunctionStarted LambdaFunctionFailed TaskStateExited PassStateEntered PassStateExited ExecutionSucceeded"
+	if got := eventTypes(x); got != want {
+		t.Fatalf("history\n got %s\nwant %s", got, want)
+	}
+	h := x.History()
+	caught := h[5].Details.(*StateExitedEventDetails)
+	if caught.Output.String() != `{"err":{"Cause":"try again","Error":"Boom"}}` || caught.AssignedVariables["failed"] != `"Boom"` {
+		t.Fatalf("caught exit %+v", caught)
+	}
+	b, _ := json.Marshal(h[7])
+	if !strings.Contains(string(b), `"assignedVariables":{"n":"1","s":"\"x\""},"assignedVariablesDetails":{"truncated":false}`) {
+		t.Fatalf("exit event %s", b)
+	}
+}
+
+// A crash during the first state resumes from the checkpoint Start wrote.
+func TestResumeFirstState(t *testing.T) {
+	g := newGate()
+	st := &store{}
+	opts, _ := testOptions(g)
+	opts.Observer = st
+	sm := mustParse(t, twoTasks)
+	hostCtx, crash := context.WithCancel(context.Background())
+	x, _ := New(opts).Start(hostCtx, sm, "first", []byte(`{"k":2}`))
+	<-g.entered
+	crash()
+	<-x.Done()
+	st.mu.Lock()
+	cp, history := st.cp, append([]HistoryEvent(nil), st.events...)
+	st.mu.Unlock()
+	if cp.State != "A" || cp.LastEventID != 1 {
+		t.Fatalf("checkpoint %+v, want state A after event 1", cp)
+	}
+	y, err := New(opts).Resume(context.Background(), sm, cp, history)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		<-g.entered
+		g.release <- nil
+	}
+	d, _ := y.Wait(context.Background())
+	expectSucceeded(t, d, `{"k":2,"a":{"k":2},"b":{"rc":0}}`)
+	if got := eventTypes(y); !strings.HasPrefix(got, "ExecutionStarted TaskStateEntered LambdaFunctionScheduled LambdaFunctionStarted LambdaFunctionSucceeded") {
+		t.Fatalf("resumed history %s", got)
+	}
+}

@@ -248,9 +248,14 @@ func (fr *frame) exit(env *evalEnv, st *State, raw, result any, extraAssign *tem
 		}
 		out = v
 	}
+	if jsonSizeExceeds(out, MaxPayloadBytes) {
+		return nil, fail(ErrDataLimitExceeded, "The state/task '%s' returned a result with a size exceeding the maximum number of bytes service limit.", st.Name)
+	}
+	var assigned map[string]any
 	if st.assign != nil || extraAssign != nil {
 		env.input = result
-		if f := fr.assign(env, st.assign, extraAssign); f != nil {
+		var f *Failure
+		if assigned, f = fr.assign(env, st.assign, extraAssign); f != nil {
 			return nil, f
 		}
 	}
@@ -260,13 +265,26 @@ func (fr *frame) exit(env *evalEnv, st *State, raw, result any, extraAssign *tem
 	case "Pass", "Choice", "Succeed":
 		ts = env.entered
 	}
-	fr.x.recordAt(ts, &fr.last, st.exitedEvent, &StateExitedEventDetails{Name: st.Name, Output: Payload{out}})
+	fr.exited(ts, st, out, assigned)
 	return out, nil
+}
+
+// exited records the StateExited event, with the variables the state assigned.
+func (fr *frame) exited(ts time.Time, st *State, out any, assigned map[string]any) {
+	d := &StateExitedEventDetails{Name: st.Name, Output: Payload{out}}
+	if len(assigned) > 0 {
+		d.AssignedVariables = make(map[string]string, len(assigned))
+		for k, v := range assigned {
+			d.AssignedVariables[k] = toJSON(v)
+		}
+		d.AssignedVariablesDetails = &PayloadDetails{}
+	}
+	fr.x.recordAt(ts, &fr.last, st.exitedEvent, d)
 }
 
 // assign evaluates Assign blocks against the same variable values and then
 // stores the results (assignments within one state do not see each other).
-func (fr *frame) assign(env *evalEnv, blocks ...*template) *Failure {
+func (fr *frame) assign(env *evalEnv, blocks ...*template) (map[string]any, *Failure) {
 	var all map[string]any
 	for _, t := range blocks {
 		if t == nil {
@@ -274,7 +292,7 @@ func (fr *frame) assign(env *evalEnv, blocks ...*template) *Failure {
 		}
 		v, f := t.eval(env)
 		if f != nil {
-			return f
+			return nil, f
 		}
 		// A literal block evaluates to the definition's own map: copy from
 		// it, never into it.
@@ -289,7 +307,7 @@ func (fr *frame) assign(env *evalEnv, blocks ...*template) *Failure {
 	if len(all) > 0 {
 		fr.vars = fr.vars.with(all)
 	}
-	return nil
+	return all, nil
 }
 
 func applyResultPath(env *evalEnv, p *path, discard bool, raw, result any) (any, *Failure) {
@@ -368,12 +386,16 @@ func (fr *frame) catch(env *evalEnv, st *State, raw any, f *Failure) (any, *Stat
 		if rf != nil {
 			return nil, nil, rf
 		}
+		var assigned map[string]any
 		if c.assign != nil {
 			env.input = errOut
-			if af := fr.assign(env, c.assign); af != nil {
+			var af *Failure
+			if assigned, af = fr.assign(env, c.assign); af != nil {
 				return nil, nil, af
 			}
 		}
+		// AWS records the state's exit with the Catch's output.
+		fr.exited(time.Time{}, st, out, assigned)
 		return out, c.nextSt, nil
 	}
 	return nil, nil, f
