@@ -77,6 +77,13 @@ func Strip(dst io.Writer, src io.Reader, p Policy) (*Report, error) {
 	if p.Orientation == OrientationTransform {
 		return stripTransform(dst, src, p)
 	}
+	return strip(dst, src, p, nil)
+}
+
+// strip is Strip in the keep and drop modes. atFirstScan, when set, learns the
+// orientation action at the first scan header, before any entropy-coded data
+// is written: everything that decides it comes before.
+func strip(dst io.Writer, src io.Reader, p Policy, atFirstScan func(orientAction string)) (*Report, error) {
 	lr, in, err := open(src, p)
 	if err != nil {
 		return nil, err
@@ -101,6 +108,13 @@ func Strip(dst io.Writer, src io.Reader, p Policy) (*Report, error) {
 	defer w.sha.finish()
 	w.mh = &st.in
 	w.out = jpeg.NewWriter(st.bw)
+	if atFirstScan != nil {
+		w.onScan = func() {
+			if w.st.Scans == 1 {
+				atFirstScan(w.orientAct)
+			}
+		}
+	}
 	st.rd.Reset(in)
 	if err := w.run(st.rd); err != nil {
 		return nil, err

@@ -29,7 +29,7 @@ func loaded(order binary.AppendByteOrder, orientation int) []byte {
 		Add(jpegfixture.ICC(jpegfixture.ICCProfile(150000), 0)...).
 		Add(jpegfixture.MPF(1000, 2000, 3000), jpegfixture.FlashPix(), jpegfixture.Ducky()).
 		Add(jpegfixture.Adobe(1), jpegfixture.Comment("secret comment"), jpegfixture.App(5, []byte("vendor"))).
-		Trailer(jpegfixture.New(jpegfixture.Baseline(32, 32, 9)).Add(jpegfixture.Exif(jpegfixture.ExifSpec{Make: "Canon"})).Bytes()).
+		Trailer(jpegfixture.New(jpegfixture.Baseline(32, 32, 9)).Add(jpegfixture.Exif(jpegfixture.ExifSpec{Make: "Canon", Thumbnail: jpegfixture.Baseline(8, 8, 1)})).Bytes()).
 		Trailer(jpegfixture.ZipArchive("a.txt", "hello")).
 		Bytes()
 }
@@ -48,7 +48,8 @@ func TestStripRemovesEverything(t *testing.T) {
 		}
 		for _, tag := range []string{"GPSLatitude", "Make", "Model", "Software", "Artist", "DateTimeOriginal",
 			"SerialNumber", "OwnerName", "ImageUniqueID", "MakerNote", "ThumbnailImage", "exif:GPSLatitude",
-			"tiff:Make", "GImage:Data", "IPTC:By-line", "IPTC:City", "PhotoshopThumbnail", "JFIFThumbnail"} {
+			"tiff:Make", "GImage:Data", "IPTC:By-line", "IPTC:City", "PhotoshopThumbnail", "JFIFThumbnail",
+			"ExtraImage:Make"} {
 			if !slices.Contains(rep.SensitiveTags, tag) {
 				t.Errorf("report lacks %s: %v", tag, rep.SensitiveTags)
 			}

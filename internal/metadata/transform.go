@@ -31,17 +31,29 @@ const (
 )
 
 // stripTransform is Strip in the transform mode. It strips as the keep mode
-// does into memory and, when that kept a minimal Orientation, replaces the
-// result with the transformed image. Memory is bounded by the output size
-// and, for oriented images, by the coefficients of two frames (Limits).
+// does, holding the output back until the first scan header: by then the
+// orientation is known, and an image that needs no transform streams on to
+// dst in bounded memory. An image that keeps a minimal Orientation is staged
+// whole and replaced with the transformed image; memory is then bounded by
+// the output size and the coefficients of two frames (Limits).
 func stripTransform(dst io.Writer, src io.Reader, p Policy) (*Report, error) {
 	kp := p
 	kp.Orientation = OrientationKeep
-	var staged bytes.Buffer
-	rep, err := Strip(&staged, src, kp)
+	staging := &stagingWriter{dst: dst}
+	rep, err := strip(staging, src, kp, func(action string) {
+		if action != OrientationKept {
+			staging.release()
+		}
+	})
 	if err != nil {
 		return nil, err
 	}
+	if staging.through {
+		rep.OrientationMode = string(OrientationTransform)
+		rep.SourceImageDigest = rep.ImageDigest
+		return rep, nil
+	}
+	staged := &staging.buf
 	rep.OrientationMode = string(OrientationTransform)
 	rep.SourceImageDigest = rep.ImageDigest
 	if rep.OrientationAction == OrientationKept {
@@ -226,4 +238,28 @@ func CheckTransform(src, out []byte, p Policy) error {
 		return &TransformMismatchError{Transform: t.String(), Err: err}
 	}
 	return nil
+}
+
+// stagingWriter holds the output in memory until release, then writes through.
+type stagingWriter struct {
+	dst     io.Writer
+	buf     bytes.Buffer
+	through bool
+	err     error
+}
+
+func (s *stagingWriter) Write(b []byte) (int, error) {
+	switch {
+	case s.err != nil:
+		return 0, s.err
+	case s.through:
+		return s.dst.Write(b)
+	}
+	return s.buf.Write(b)
+}
+
+// release writes what is held and lets later writes through.
+func (s *stagingWriter) release() {
+	s.through = true
+	_, s.err = s.buf.WriteTo(s.dst)
 }

@@ -32,8 +32,8 @@ func (s *Service) Validate(ctx context.Context, at Attempt, job Job) (Job, error
 			}
 			job.Source.VersionID, job.Source.ETag, job.Source.Size = info.VersionID, info.ETag, info.Size
 		}
-		if job.Source.Size > s.limit() {
-			return "", &metadata.TooLargeError{Limit: s.limit(), Size: job.Source.Size}
+		if l := s.limit(); l > 0 && job.Source.Size > l {
+			return "", &metadata.TooLargeError{Limit: l, Size: job.Source.Size}
 		}
 		b, info, err := s.readAll(ctx, job.Source.Ref(), s.limit())
 		if err != nil {

@@ -105,6 +105,10 @@ func TestLimits(t *testing.T) {
 	if !errors.As(err, &tooLarge) {
 		t.Fatalf("max bytes: %v", err)
 	}
+	e.svc.Config.Policy.Limits = metadata.Limits{MaxBytes: -1} // no limit
+	if _, err := e.run(t, "unlimited", e.upload(t, "unlimited.jpg", photo(t, 1), "01")); err != nil {
+		t.Fatalf("no byte limit: %v", err)
+	}
 	e.svc.Config.Policy.Limits = metadata.Limits{MaxPixels: 100} // 24×16 = 384
 	_, err = e.run(t, "wide", e.upload(t, "wide.jpg", photo(t, 1), "01"))
 	var tooMany *metadata.TooManyPixelsError
