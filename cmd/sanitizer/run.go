@@ -147,7 +147,7 @@ func (m *Main) Run(ctx context.Context) error {
 		StepFunctions: sfn.NewFromConfig(cfg),
 		Objects:       s3c,
 		Events:        eventbridge.NewFromConfig(cfg),
-		Audit:         consoleAudit{&audit.Reader{Objects: s3store.New(s3c), Bucket: m.AuditBucket}},
+		Audit:         consoleAudit{auditReader(m)},
 		Notifications: consoleNotifications{st.SNS},
 		OutputBucket:  m.OutputBucket, InputBucket: m.InputBucket,
 		Base: "/_console/", Listen: m.URL[len("http://"):], Token: m.ConsoleToken,
@@ -341,4 +341,9 @@ try (any AWS CLI; credentials can be anything):
 Ctrl-C stops the stack.
 `, console, m.StateMachineArn, m.TopicArn, localRegion, m.URL, m.InputBucket, m.URL, m.OutputBucket,
 		m.URL, m.StateMachineArn, m.URL, m.URL, m.URL)
+}
+
+func auditReader(m *Main) *audit.Reader {
+	s3c := s3.NewFromConfig(m.AWSConfig(), func(o *s3.Options) { o.UsePathStyle = true })
+	return &audit.Reader{Objects: s3store.New(s3c), Bucket: m.AuditBucket}
 }
