@@ -12,7 +12,7 @@ LAMBDAS   := validate strip write verify record-failure unpublish
 TEST_TOOLS := exiftool:libimage-exiftool-perl djpeg:libjpeg-turbo-progs jpegtran:libjpeg-turbo-progs chromium:chromium
 
 # Fuzz targets run briefly in `make test`: package:FuzzName.
-FUZZ_TARGETS ?= ./internal/eventpattern:FuzzCompileMatch ./internal/jpeg/dct:FuzzDecode ./internal/asl:FuzzParse ./internal/asl:FuzzJSONPath ./internal/console:FuzzExifOrientation
+FUZZ_TARGETS ?= ./internal/eventpattern:FuzzCompileMatch ./internal/jpeg/dct:FuzzDecode ./internal/asl:FuzzParse ./internal/asl:FuzzJSONPath ./internal/console:FuzzExifOrientation ./internal/jpeg:FuzzParse ./internal/metadata:FuzzStrip
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
@@ -64,6 +64,7 @@ fuzz:
 
 bench: build
 	$(GO) test -run='^$$' -bench=. -benchmem ./...
+	tests/bench/strip_side_by_side.sh
 
 ## run: the whole system on this machine, with sample uploads processed.
 run: build

@@ -15,8 +15,9 @@ type policyFlags struct {
 }
 
 func (f *policyFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&f.orientation, "orientation", string(metadata.OrientationKeep),
-		"Exif Orientation: keep (a minimal Exif holding only Orientation when it is 2-8) or drop")
+	fs.StringVar(&f.orientation, "orientation", string(metadata.DefaultPolicy().Orientation),
+		"Exif Orientation 2-8: transform (rotate/mirror losslessly and drop Exif; where impossible, keep), "+
+			"keep (a minimal Exif holding only Orientation) or drop")
 	fs.BoolVar(&f.dropICC, "drop-icc", false, "remove ICC colour profiles too (colours may change on wide-gamut photos)")
 	fs.Int64Var(&f.maxBytes, "max-bytes", metadata.DefaultMaxBytes, "refuse inputs larger than this many bytes (-1: no limit)")
 	fs.Int64Var(&f.maxPixels, "max-pixels", metadata.DefaultMaxPixels, "refuse frames with more pixels than this (-1: no limit)")

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
+	"regexp"
 	"runtime"
 	"strings"
 	"syscall"
@@ -129,4 +131,27 @@ func cpuTime() time.Duration {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// BenchmarkProjectMachine runs the pipeline's own statemachine/sanitizer.asl.json
+// (placeholders filled with dummy ARNs) down its happy path with no-op
+// Lambda handlers: Route, Validate, Strip, Write, Published?, Verify, Sanitized.
+func BenchmarkProjectMachine(b *testing.B) {
+	tmpl, err := os.ReadFile("../../statemachine/sanitizer.asl.json")
+	if err != nil {
+		b.Skip("statemachine/sanitizer.asl.json not found")
+	}
+	def := regexp.MustCompile(`\$\{([a-z_]+)\}`).ReplaceAllStringFunc(string(tmpl), func(p string) string {
+		if strings.Contains(p, "topic") {
+			return "arn:aws:sns:us-east-1:123456789012:failures"
+		}
+		return "arn:aws:lambda:us-east-1:123456789012:function:" + strings.TrimSuffix(p[2:len(p)-1], "_function_arn")
+	})
+	noop := lambda.NewHandler(func(context.Context, json.RawMessage) (map[string]any, error) {
+		return map[string]any{"published": map[string]any{"outcome": "written"}}, nil
+	})
+	sm := mustParse(b, def)
+	event := `{"version":"0","id":"e","detail-type":"Object Created","source":"aws.s3","account":"123456789012","time":"2024-01-01T00:00:00Z",
+		"region":"us-east-1","resources":["arn:aws:s3:::in"],"detail":{"version":"0","bucket":{"name":"in"},"object":{"key":"photos/a.jpg","size":1024,"etag":"x","version-id":"v1","sequencer":"00"}}}`
+	benchTransitions(b, New(Options{Tasks: &LambdaTasks{Default: noop}}), sm, event, 7)
 }

@@ -183,6 +183,33 @@ func parseTimestamp(s string) (time.Time, bool) {
 	return t, true
 }
 
+// choice runs a Choice state: the first matching rule's Next, else Default,
+// else States.NoChoiceMatched.
+func (fr *frame) choice(env *evalEnv, st *State, raw, eff any) (any, *State, *Failure) {
+	env.input = eff
+	var next *State
+	var ruleAssign *template
+	for _, r := range st.choices {
+		ok, f := r.eval(env)
+		if f != nil {
+			f.Cause = env.fail(f.Error, "%s", f.Cause).Cause
+			return nil, nil, f
+		}
+		if ok {
+			next, ruleAssign = r.nextSt, r.assign
+			break
+		}
+	}
+	if next == nil {
+		if st.defaultSt == nil {
+			return nil, nil, env.fail(ErrNoChoiceMatched, "No Choice Rules matched and no Default was specified")
+		}
+		next = st.defaultSt
+	}
+	out, f := fr.exit(env, st, raw, eff, ruleAssign)
+	return out, next, f
+}
+
 // eval reports whether the rule matches the state's input.
 func (r *choiceRule) eval(e *evalEnv) (bool, *Failure) {
 	switch {
@@ -214,20 +241,20 @@ func (r *choiceRule) eval(e *evalEnv) (bool, *Failure) {
 	case "IsPresent":
 		return found == r.operand.(bool), nil
 	case "IsNull", "IsNumeric", "IsString", "IsBoolean", "IsTimestamp":
-		if !found {
-			return false, nil
-		}
+		// A missing value is of no type: IsString false matches it (as
+		// LocalStack, snapshot-tested against AWS, does).
 		var is bool
-		switch r.op {
-		case "IsNull":
+		switch {
+		case !found:
+		case r.op == "IsNull":
 			is = v == nil
-		case "IsNumeric":
+		case r.op == "IsNumeric":
 			_, is = number(v)
-		case "IsString":
+		case r.op == "IsString":
 			_, is = v.(string)
-		case "IsBoolean":
+		case r.op == "IsBoolean":
 			_, is = v.(bool)
-		case "IsTimestamp":
+		case r.op == "IsTimestamp":
 			s, ok := v.(string)
 			_, is = parseTimestamp(s)
 			is = is && ok

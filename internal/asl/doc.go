@@ -12,7 +12,8 @@
 //	x.History()                                 // []HistoryEvent (GetExecutionHistory)
 //	x.Stop("Error", "cause")                    // ABORTED
 //	x.Redrive(ctx)                              // from the state that failed
-//	eng.Resume(ctx, sm, checkpoint, history)    // after a crash
+//	eng.Resume(ctx, sm, checkpoint, history)    // after a crash (Observer persisted both)
+//	eng.RedriveStored(ctx, sm, checkpoint, history) // redrive after a restart
 //
 // Tasks run through a host-supplied TaskRunner; LambdaTasks invokes
 // aws-lambda-go handlers in process and names their errors exactly as the

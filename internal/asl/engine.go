@@ -134,6 +134,7 @@ type Execution struct {
 	redriveCount int64
 	redriveTime  time.Time
 	events       []HistoryEvent
+	historyFull  bool // failed at MaxHistoryEvents
 	cp           checkpoint
 	cancel       context.CancelCauseFunc
 	done         chan struct{}
@@ -179,9 +180,14 @@ type Description struct {
 }
 
 var (
-	errAborted  = errors.New("execution aborted")
-	errTimedOut = errors.New("execution timed out")
+	errAborted     = errors.New("execution aborted")
+	errTimedOut    = errors.New("execution timed out")
+	errHistoryFull = errors.New("execution history is full")
 )
+
+// MaxHistoryEvents is the Standard workflow history quota: the execution
+// fails with States.Runtime as event number MaxHistoryEvents.
+const MaxHistoryEvents = 25000
 
 // InvalidNameError rejects an execution name as StartExecution does.
 type InvalidNameError struct{ Name, Reason string }
@@ -249,7 +255,8 @@ func (e *Engine) Start(ctx context.Context, sm *StateMachine, name string, input
 	}
 	x := e.newExecution(sm, name, in, e.o.Now())
 	id := x.record(nil, "ExecutionStarted", &ExecutionStartedEventDetails{Input: Payload{in}, RoleArn: x.roleArn()})
-	x.cp = checkpoint{state: sm.top.start, input: in, vars: &varScope{}, lastID: id}
+	// The first checkpoint: a crash during the first state resumes there.
+	x.checkpoint(sm.top.start, in, &varScope{}, id)
 	x.launch(ctx)
 	return x, nil
 }
@@ -304,6 +311,9 @@ func (x *Execution) launch(ctx context.Context) {
 func (x *Execution) finish(ctx context.Context, out any, f *Failure) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
+	if x.historyFull {
+		return
+	}
 	if f != nil && f.interrupted {
 		switch context.Cause(ctx) {
 		case errAborted:
@@ -372,6 +382,20 @@ func (x *Execution) recordLocked(prev int64, typ string, details any) int64 {
 }
 
 func (x *Execution) recordLockedAt(ts time.Time, prev int64, typ string, details any) int64 {
+	if x.historyFull {
+		// The execution already failed at the history limit; what its
+		// goroutines still report is not recorded, as on AWS.
+		return int64(len(x.events))
+	}
+	if len(x.events) == MaxHistoryEvents-1 && !strings.HasPrefix(typ, "Execution") {
+		// AWS ends the execution with event number MaxHistoryEvents.
+		f := fail(ErrRuntime, "The execution reached the maximum number of history events (%d).", MaxHistoryEvents)
+		x.status, x.failure, x.stopTime = StatusFailed, f, ts
+		id := x.recordLockedAt(ts, int64(len(x.events)), "ExecutionFailed", errorDetails(f))
+		x.historyFull = true
+		x.cancel(errHistoryFull)
+		return id
+	}
 	id := int64(len(x.events)) + 1
 	ev := HistoryEvent{Timestamp: ts, Type: typ, ID: id, PreviousEventID: prev, Details: details}
 	x.events = append(x.events, ev)
@@ -511,6 +535,10 @@ func (x *Execution) Redrive(ctx context.Context) error {
 		x.mu.Unlock()
 		return &RedriveError{Reason: "no state to redrive from"}
 	}
+	if len(x.events) >= MaxHistoryEvents-1 {
+		x.mu.Unlock()
+		return &RedriveError{Reason: "Execution history event limit exceeded"}
+	}
 	x.redriveCount++
 	x.redriveTime = x.eng.o.Now()
 	x.status = StatusRunning
@@ -523,6 +551,9 @@ func (x *Execution) Redrive(ctx context.Context) error {
 	}
 	id := x.recordLocked(x.lastEventID(), "ExecutionRedriven", &ExecutionRedrivenEventDetails{RedriveCount: x.redriveCount})
 	x.cp.lastID = id
+	if o := x.eng.o.Observer; o != nil {
+		o.Checkpoint(x, x.checkpointLocked())
+	}
 	x.mu.Unlock()
 	x.launch(ctx)
 	return nil
@@ -532,12 +563,49 @@ func (x *Execution) Redrive(ctx context.Context) error {
 // history is the execution's persisted history; events after the checkpoint
 // (a state that was running) are dropped and that state runs again.
 func (e *Engine) Resume(ctx context.Context, sm *StateMachine, cp Checkpoint, history []HistoryEvent) (*Execution, error) {
-	st, ok := sm.top.states[cp.State]
-	if !ok {
-		return nil, fmt.Errorf("resume %s: state %q is not in the definition", cp.ExecutionArn, cp.State)
-	}
 	if cp.LastEventID > int64(len(history)) {
 		return nil, fmt.Errorf("resume %s: checkpoint is at event %d but the history has %d events", cp.ExecutionArn, cp.LastEventID, len(history))
+	}
+	x, err := e.restore(sm, cp, history[:cp.LastEventID])
+	if err != nil {
+		return nil, err
+	}
+	x.launch(ctx)
+	return x, nil
+}
+
+// RedriveStored redrives an execution that is no longer in memory (a host
+// restarted since it ended): cp is its last checkpoint and history its whole
+// persisted history, ending FAILED, ABORTED or TIMED_OUT. Like Redrive it
+// records ExecutionRedriven and reruns the state that did not complete.
+func (e *Engine) RedriveStored(ctx context.Context, sm *StateMachine, cp Checkpoint, history []HistoryEvent) (*Execution, error) {
+	n := len(history)
+	status, ok := "", false
+	if n > 0 {
+		status, ok = redrivable[history[n-1].Type]
+	}
+	if !ok {
+		return nil, &RedriveError{Reason: "the history does not end FAILED, ABORTED or TIMED_OUT"}
+	}
+	x, err := e.restore(sm, cp, history)
+	if err != nil {
+		return nil, err
+	}
+	x.status = status
+	if err := x.Redrive(ctx); err != nil {
+		return nil, err
+	}
+	return x, nil
+}
+
+// redrivable maps the terminal events Redrive accepts to their status.
+var redrivable = map[string]string{"ExecutionFailed": StatusFailed, "ExecutionAborted": StatusAborted, "ExecutionTimedOut": StatusTimedOut}
+
+// restore rebuilds an execution from a checkpoint and its history.
+func (e *Engine) restore(sm *StateMachine, cp Checkpoint, history []HistoryEvent) (*Execution, error) {
+	st, ok := sm.top.states[cp.State]
+	if !ok {
+		return nil, fmt.Errorf("restore %s: state %q is not in the definition", cp.ExecutionArn, cp.State)
 	}
 	x := e.newExecution(sm, cp.Name, cp.Input.Value(), cp.StartTime)
 	if cp.ExecutionArn != "" {
@@ -547,7 +615,7 @@ func (e *Engine) Resume(ctx context.Context, sm *StateMachine, cp Checkpoint, hi
 	if !cp.RedriveTime.IsZero() && sm.TimeoutSeconds > 0 {
 		x.deadline = cp.RedriveTime.Add(time.Duration(sm.TimeoutSeconds) * time.Second)
 	}
-	x.events = append([]HistoryEvent(nil), history[:cp.LastEventID]...)
+	x.events = append([]HistoryEvent(nil), history...)
 	vars := &varScope{}
 	if len(cp.Variables) > 0 {
 		vars.vals = make(map[string]any, len(cp.Variables))
@@ -556,7 +624,6 @@ func (e *Engine) Resume(ctx context.Context, sm *StateMachine, cp Checkpoint, hi
 		}
 	}
 	x.cp = checkpoint{state: st, input: cp.StateInput.Value(), vars: vars, lastID: cp.LastEventID}
-	x.launch(ctx)
 	return x, nil
 }
 

@@ -80,10 +80,12 @@ type (
 		InputDetails PayloadDetails `json:"inputDetails"`
 	}
 	StateExitedEventDetails struct {
-		Name              string            `json:"name"`
-		Output            Payload           `json:"output"`
-		OutputDetails     PayloadDetails    `json:"outputDetails"`
-		AssignedVariables map[string]string `json:"assignedVariables,omitempty"`
+		Name          string         `json:"name"`
+		Output        Payload        `json:"output"`
+		OutputDetails PayloadDetails `json:"outputDetails"`
+		// AssignedVariables maps each variable the state assigned to its JSON text.
+		AssignedVariables        map[string]string `json:"assignedVariables,omitempty"`
+		AssignedVariablesDetails *PayloadDetails   `json:"assignedVariablesDetails,omitempty"`
 	}
 	TaskScheduledEventDetails struct {
 		ResourceType       string  `json:"resourceType"`
@@ -118,6 +120,12 @@ type (
 	LambdaFunctionSucceededEventDetails struct {
 		Output        Payload        `json:"output"`
 		OutputDetails PayloadDetails `json:"outputDetails"`
+	}
+	EvaluationFailedEventDetails struct {
+		Error    *string `json:"error,omitempty"`
+		Cause    *string `json:"cause,omitempty"`
+		Location string  `json:"location,omitempty"`
+		State    string  `json:"state"`
 	}
 	MapStateStartedEventDetails struct {
 		Length int64 `json:"length"`
@@ -246,6 +254,8 @@ func (e *HistoryEvent) UnmarshalJSON(b []byte) error {
 		target = &LambdaFunctionScheduledEventDetails{}
 	case "lambdaFunctionSucceededEventDetails":
 		target = &LambdaFunctionSucceededEventDetails{}
+	case "evaluationFailedEventDetails":
+		target = &EvaluationFailedEventDetails{}
 	case "mapStateStartedEventDetails":
 		target = &MapStateStartedEventDetails{}
 	default:

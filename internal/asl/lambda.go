@@ -80,13 +80,30 @@ func (l *LambdaTasks) RunTask(ctx context.Context, resource string, input json.R
 		out, _, err := l.invoke(ctx, resource, input)
 		return out, err
 	case resource == ResourceLambdaInvoke:
-		return l.lambdaInvoke(ctx, input)
+		v, err := l.lambdaInvoke(ctx, input)
+		if err != nil {
+			return nil, err
+		}
+		return json.RawMessage(toJSON(v)), nil
 	case resource == ResourceSNSPublish && l.SNS != nil:
 		return l.snsPublish(ctx, input)
 	case l.Next != nil:
 		return l.Next.RunTask(ctx, resource, input)
 	}
 	return nil, &TaskError{Name: ErrTaskFailed, Cause: "no handler for resource " + resource}
+}
+
+// runTaskValue serves lambda:invoke without encoding the response for the
+// engine to parse again (see valueTaskRunner).
+func (l *LambdaTasks) runTaskValue(ctx context.Context, resource string, input []byte) (any, bool, error) {
+	if resource != ResourceLambdaInvoke {
+		return nil, false, nil
+	}
+	v, err := l.lambdaInvoke(ctx, input)
+	if err != nil {
+		return nil, true, err
+	}
+	return v, true, nil
 }
 
 // handler finds the function for an ARN, partial ARN or name, ignoring a
@@ -221,7 +238,7 @@ func panicStack() []*messages.InvokeResponse_Error_StackFrame {
 
 // lambdaInvoke serves arn:aws:states:::lambda:invoke: Parameters carry
 // FunctionName and Payload; the result is the Invoke API response.
-func (l *LambdaTasks) lambdaInvoke(ctx context.Context, input json.RawMessage) (json.RawMessage, error) {
+func (l *LambdaTasks) lambdaInvoke(ctx context.Context, input []byte) (map[string]any, error) {
 	var params struct {
 		FunctionName   string          `json:"FunctionName"`
 		Payload        json.RawMessage `json:"Payload"`
@@ -242,11 +259,14 @@ func (l *LambdaTasks) lambdaInvoke(ctx context.Context, input json.RawMessage) (
 	if params.InvocationType == "Event" {
 		// Asynchronous invocation: AWS answers 202 with an empty payload.
 		go func() { _, _, _ = l.invoke(context.WithoutCancel(ctx), fn, payload) }()
-		return json.Marshal(invokeResponse(nil, newUUID(l.Random), 202, l.now()))
+		return invokeResponse(nil, newUUID(l.Random), 202, l.now()), nil
 	}
 	out, requestID, err := l.invoke(ctx, fn, payload)
 	if err != nil {
 		return nil, err
+	}
+	if len(out) > MaxPayloadBytes {
+		return nil, &TaskError{Name: ErrDataLimitExceeded, Cause: "The Lambda function returned a result with a size exceeding the maximum number of bytes service limit."}
 	}
 	var v any
 	if pv, perr := parseJSON(out); perr == nil {
@@ -257,7 +277,7 @@ func (l *LambdaTasks) lambdaInvoke(ctx context.Context, input json.RawMessage) (
 	resp := invokeResponse(v, requestID, 200, l.now())
 	resp["SdkHttpMetadata"].(map[string]any)["AllHttpHeaders"].(map[string]any)["Content-Length"] = []any{strconv.Itoa(len(out))}
 	resp["SdkHttpMetadata"].(map[string]any)["HttpHeaders"].(map[string]any)["Content-Length"] = strconv.Itoa(len(out))
-	return []byte(toJSON(resp)), nil
+	return resp, nil
 }
 
 func (l *LambdaTasks) now() time.Time {

@@ -281,3 +281,172 @@ func TestStopDetachedExecution(t *testing.T) {
 		t.Fatalf("describe %+v", d)
 	}
 }
+
+func TestHistoryLimit(t *testing.T) {
+	opts, _ := testOptions(nil)
+	d, x := run(t, opts, `{"StartAt":"Loop","States":{"Loop":{"Type":"Choice","Choices":[{"Variable":"$.spin","BooleanEquals":true,"Next":"Loop"}],"Default":"End"},"End":{"Type":"Succeed"}}}`, `{"spin":true}`)
+	expectFailed(t, d, ErrRuntime)
+	h := x.History()
+	if len(h) != MaxHistoryEvents {
+		t.Fatalf("%d events, want %d", len(h), MaxHistoryEvents)
+	}
+	last := h[len(h)-1]
+	if last.Type != "ExecutionFailed" || last.ID != MaxHistoryEvents || last.PreviousEventID != MaxHistoryEvents-1 || h[len(h)-2].Type != "ChoiceStateExited" {
+		t.Fatalf("last events %+v %+v", h[len(h)-2], last)
+	}
+	if str(d.Cause) != "The execution reached the maximum number of history events (25000)." {
+		t.Fatalf("cause %s", str(d.Cause))
+	}
+	if err := x.Redrive(context.Background()); err == nil {
+		t.Fatal("redrive accepted at the history limit")
+	}
+}
+
+// A host that restarted redrives a stored execution from its persisted
+// checkpoint and history.
+func TestRedriveStored(t *testing.T) {
+	g := newGate()
+	st := &store{}
+	opts, _ := testOptions(g)
+	opts.Observer = st
+	sm := mustParse(t, twoTasks)
+	x, _ := New(opts).Start(context.Background(), sm, "s", []byte(`{"k":1}`))
+	<-g.entered
+	g.release <- nil
+	<-g.entered
+	g.release <- &TaskError{Name: "Broken"}
+	<-x.Done()
+	st.mu.Lock()
+	cp, history := st.cp, append([]HistoryEvent(nil), st.events...)
+	st.events = nil
+	st.mu.Unlock()
+
+	y, err := New(opts).RedriveStored(context.Background(), sm, cp, history)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := <-g.entered; !strings.HasSuffix(r, ":b") {
+		t.Fatalf("redrive ran %s, want b", r)
+	}
+	g.release <- nil
+	d, _ := y.Wait(context.Background())
+	expectSucceeded(t, d, `{"k":1,"a":{"k":1},"b":{"rc":1}}`)
+	if d.RedriveCount != 1 {
+		t.Fatalf("redrive count %d", d.RedriveCount)
+	}
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if len(st.events) == 0 || st.events[0].Type != "ExecutionRedriven" || st.events[0].ID != int64(len(history))+1 {
+		t.Fatalf("observer saw %+v after %d stored events", st.events, len(history))
+	}
+	if _, err := New(opts).RedriveStored(context.Background(), sm, cp, history[:len(history)-1]); err == nil {
+		t.Fatal("RedriveStored accepted a history that did not end in failure")
+	}
+}
+
+func TestARNsAndContext(t *testing.T) {
+	opts, _ := testOptions(nil)
+	opts.Region, opts.Account = "eu-west-1", "111122223333"
+	sm := mustParse(t, single(`{"Type":"Pass","Parameters":{"all.$":"$$","id.$":"$$.Execution.Id","sm.$":"$$.StateMachine.Id"},"End":true}`)).
+		WithARN("arn:aws:states:eu-west-1:111122223333:stateMachine:sanitizer")
+	x, err := New(opts).Start(context.Background(), sm, "run-1", []byte(`{"k":1}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, _ := x.Wait(context.Background())
+	out := d.Output.Value().(map[string]any)
+	if out["id"] != "arn:aws:states:eu-west-1:111122223333:execution:sanitizer:run-1" || out["sm"] != sm.ARN() || d.ExecutionArn != out["id"] {
+		t.Fatalf("output %s", d.Output)
+	}
+	all := out["all"].(map[string]any)
+	exec := all["Execution"].(map[string]any)
+	if exec["Name"] != "run-1" || exec["RoleArn"] != "arn:aws:iam::111122223333:role/StepFunctionsRole" || !jsonEqual(exec["Input"], mustJSON(t, `{"k":1}`)) {
+		t.Fatalf("context %s", toJSON(all))
+	}
+	if all["State"].(map[string]any)["Name"] != "S" || all["StateMachine"].(map[string]any)["Name"] != "sanitizer" {
+		t.Fatalf("context %s", toJSON(all))
+	}
+}
+
+// Stop while a Map and a Parallel have work in flight aborts every branch and
+// iteration and records the Aborted events.
+func TestStopInsideMapAndParallel(t *testing.T) {
+	g := newGate()
+	opts, _ := testOptions(g)
+	sm := mustParse(t, single(`{"Type":"Parallel","Branches":[
+		{"StartAt":"M","States":{"M":{"Type":"Map","MaxConcurrencyPath":"$.mc","ItemProcessor":{"StartAt":"T","States":{
+			"T":{"Type":"Task","Resource":"`+fnArn+`","End":true}}},"ItemsPath":"$.items","End":true}}},
+		{"StartAt":"T2","States":{"T2":{"Type":"Task","Resource":"`+fnArn+`","End":true}}}],"End":true}`))
+	x, _ := New(opts).Start(context.Background(), sm, "s", []byte(`{"items":[1,2,3],"mc":2}`))
+	for range 3 { // two iterations and the second branch
+		<-g.entered
+	}
+	if err := x.Stop("", ""); err != nil {
+		t.Fatal(err)
+	}
+	types := eventTypes(x)
+	for _, want := range []string{"MapIterationAborted", "MapStateAborted", "ParallelStateAborted", "ExecutionAborted"} {
+		if !strings.Contains(types, want) {
+			t.Fatalf("history lacks %s: %s", want, types)
+		}
+	}
+	if g.calls.Load() != 3 {
+		t.Fatalf("%d tasks started, want 3 (MaxConcurrencyPath 2 + the other branch)", g.calls.Load())
+	}
+}
+
+// As on AWS, a caught state still exits (with the Catch's output), and
+// StateExited lists the variables the state assigned.
+func TestExitEvents(t *testing.T) {
+	runner, _ := flaky(1, "Boom")
+	opts, _ := testOptions(runner)
+	_, x := run(t, opts, `{"StartAt":"T","States":{
+		"T":{"Type":"Task","Resource":"`+fnArn+`","Catch":[{"ErrorEquals":["Boom"],"ResultPath":"$.err","Assign":{"failed.$":"$.Error"},"Next":"P"}],"End":true},
+		"P":{"Type":"Pass","Assign":{"n":1,"s":"x"},"End":true}}}`, `{}`)
+	want := "ExecutionStarted TaskStateEntered LambdaFunctionScheduled LambdaFunctionStarted LambdaFunctionFailed TaskStateExited PassStateEntered PassStateExited ExecutionSucceeded"
+	if got := eventTypes(x); got != want {
+		t.Fatalf("history\n got %s\nwant %s", got, want)
+	}
+	h := x.History()
+	caught := h[5].Details.(*StateExitedEventDetails)
+	if caught.Output.String() != `{"err":{"Cause":"try again","Error":"Boom"}}` || caught.AssignedVariables["failed"] != `"Boom"` {
+		t.Fatalf("caught exit %+v", caught)
+	}
+	b, _ := json.Marshal(h[7])
+	if !strings.Contains(string(b), `"assignedVariables":{"n":"1","s":"\"x\""},"assignedVariablesDetails":{"truncated":false}`) {
+		t.Fatalf("exit event %s", b)
+	}
+}
+
+// A crash during the first state resumes from the checkpoint Start wrote.
+func TestResumeFirstState(t *testing.T) {
+	g := newGate()
+	st := &store{}
+	opts, _ := testOptions(g)
+	opts.Observer = st
+	sm := mustParse(t, twoTasks)
+	hostCtx, crash := context.WithCancel(context.Background())
+	x, _ := New(opts).Start(hostCtx, sm, "first", []byte(`{"k":2}`))
+	<-g.entered
+	crash()
+	<-x.Done()
+	st.mu.Lock()
+	cp, history := st.cp, append([]HistoryEvent(nil), st.events...)
+	st.mu.Unlock()
+	if cp.State != "A" || cp.LastEventID != 1 {
+		t.Fatalf("checkpoint %+v, want state A after event 1", cp)
+	}
+	y, err := New(opts).Resume(context.Background(), sm, cp, history)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		<-g.entered
+		g.release <- nil
+	}
+	d, _ := y.Wait(context.Background())
+	expectSucceeded(t, d, `{"k":2,"a":{"k":2},"b":{"rc":0}}`)
+	if got := eventTypes(y); !strings.HasPrefix(got, "ExecutionStarted TaskStateEntered LambdaFunctionScheduled LambdaFunctionStarted LambdaFunctionSucceeded") {
+		t.Fatalf("resumed history %s", got)
+	}
+}

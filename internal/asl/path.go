@@ -97,6 +97,24 @@ func validVariableName(n string) bool {
 	return true
 }
 
+// normalized writes a definite path in bracket form, as Jayway JSONPath
+// reports it in AWS's error causes: $['a'][0].
+func (p *path) normalized() string {
+	if !p.definite {
+		return p.src
+	}
+	var b strings.Builder
+	b.WriteString(p.src[:strings.IndexAny(p.src+".[", ".[")])
+	for _, s := range p.steps {
+		if s.isIndex {
+			fmt.Fprintf(&b, "[%d]", s.index)
+		} else {
+			b.WriteString("['" + strings.ReplaceAll(s.key, "'", "\\'") + "']")
+		}
+	}
+	return b.String()
+}
+
 // isRoot reports whether the path is exactly "$".
 func (p *path) isRoot() bool { return p.source == fromInput && p.definite && len(p.steps) == 0 }
 

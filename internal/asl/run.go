@@ -3,33 +3,23 @@ package asl
 import (
 	"context"
 	"crypto/rand"
-	"encoding/json"
-	"errors"
 	"fmt"
-	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
 )
 
-// varScope holds workflow variables (Assign). A Parallel branch or Map
-// iteration reads the enclosing scope and assigns into its own.
+// varScope holds workflow variables (Assign). It is never modified: an
+// assignment makes a new scope, so a checkpoint, or a Parallel branch or Map
+// iteration that assigns, never changes what others see.
 type varScope struct {
-	vals   map[string]any
-	parent *varScope
+	vals map[string]any
 }
 
 func (s *varScope) lookup(name string) (any, bool) {
-	for ; s != nil; s = s.parent {
-		if v, ok := s.vals[name]; ok {
-			return v, true
-		}
-	}
-	return nil, false
+	v, ok := s.vals[name]
+	return v, ok
 }
 
-// with returns a scope holding s's values updated with assigned; s itself is
-// unchanged (checkpoints keep pointing at it).
+// with returns a scope holding s's values updated with assigned.
 func (s *varScope) with(assigned map[string]any) *varScope {
 	vals := make(map[string]any, len(s.vals)+len(assigned))
 	for k, v := range s.vals {
@@ -38,7 +28,7 @@ func (s *varScope) with(assigned map[string]any) *varScope {
 	for k, v := range assigned {
 		vals[k] = v
 	}
-	return &varScope{vals: vals, parent: s.parent}
+	return &varScope{vals: vals}
 }
 
 type mapItem struct {
@@ -53,6 +43,7 @@ type evalEnv struct {
 	st         *State
 	entered    time.Time
 	retryCount int64
+	enteredID  int64 // the StateEntered event, cited in error causes
 	item       *mapItem
 	vars       *varScope
 	rnd        func() float64
@@ -102,6 +93,20 @@ func (e *evalEnv) contextPart(key string) (any, bool) {
 		return map[string]any{"Item": map[string]any{"Index": e.item.index, "Value": e.item.value}}, true
 	}
 	return nil, false
+}
+
+// plain shows a value in an error cause: strings bare, the rest as JSON.
+func plain(v any) string {
+	if s, ok := v.(string); ok {
+		return s
+	}
+	return toJSON(v)
+}
+
+// fail is a failure of the current state, with the cause prefixed as AWS
+// does: "An error occurred while executing the state 'S' (entered at the event id #2)."
+func (e *evalEnv) fail(name, format string, args ...any) *Failure {
+	return fail(name, "An error occurred while executing the state '%s' (entered at the event id #%d). %s", e.st.Name, e.enteredID, fmt.Sprintf(format, args...))
 }
 
 func (e *evalEnv) random() float64 {
@@ -156,8 +161,8 @@ func (fr *frame) run(ctx context.Context, st *State, input any) (any, *Failure) 
 
 func (fr *frame) runState(ctx context.Context, st *State, raw any) (any, *State, *Failure) {
 	now := fr.x.eng.o.Now()
-	fr.x.recordAt(now, &fr.last, st.enteredEvent, &StateEnteredEventDetails{Name: st.Name, Input: Payload{raw}})
-	env := &evalEnv{input: raw, x: fr.x, st: st, entered: now, vars: fr.vars, rnd: fr.x.eng.o.Random}
+	id := fr.x.recordAt(now, &fr.last, st.enteredEvent, &StateEnteredEventDetails{Name: st.Name, Input: Payload{raw}})
+	env := &evalEnv{input: raw, x: fr.x, st: st, entered: now, enteredID: id, vars: fr.vars, rnd: fr.x.eng.o.Random}
 	if st.Type == "Fail" {
 		return nil, nil, fr.failState(env, st, raw)
 	}
@@ -212,7 +217,7 @@ func (st *State) effectiveInput(env *evalEnv, raw any) (any, *Failure) {
 		return nil, f
 	}
 	if !found {
-		return nil, runtimeFailure("An error occurred while executing the state '%s'. Invalid path '%s' : No results for path: %s", st.Name, st.inputPath.src, st.inputPath.src)
+		return nil, env.fail(ErrRuntime, "Invalid path '%s' : No results for path: %s", st.inputPath.src, st.inputPath.normalized())
 	}
 	return v, nil
 }
@@ -224,7 +229,7 @@ func (fr *frame) exit(env *evalEnv, st *State, raw, result any, extraAssign *tem
 	combined := result
 	if st.Type != "Choice" && st.Type != "Wait" && st.Type != "Succeed" {
 		var f *Failure
-		if combined, f = applyResultPath(st.Name, st.resultPath, st.resultPathNull, raw, result); f != nil {
+		if combined, f = applyResultPath(env, st.resultPath, st.resultPathNull, raw, result); f != nil {
 			return nil, f
 		}
 	}
@@ -239,13 +244,18 @@ func (fr *frame) exit(env *evalEnv, st *State, raw, result any, extraAssign *tem
 			return nil, f
 		}
 		if !found {
-			return nil, runtimeFailure("An error occurred while executing the state '%s'. Invalid path '%s' : No results for path: %s", st.Name, st.outputPath.src, st.outputPath.src)
+			return nil, env.fail(ErrRuntime, "Invalid path '%s' : No results for path: %s", st.outputPath.src, st.outputPath.normalized())
 		}
 		out = v
 	}
+	if jsonSizeExceeds(out, MaxPayloadBytes) {
+		return nil, fail(ErrDataLimitExceeded, "The state/task '%s' returned a result with a size exceeding the maximum number of bytes service limit.", st.Name)
+	}
+	var assigned map[string]any
 	if st.assign != nil || extraAssign != nil {
 		env.input = result
-		if f := fr.assign(env, st.assign, extraAssign); f != nil {
+		var f *Failure
+		if assigned, f = fr.assign(env, st.assign, extraAssign); f != nil {
 			return nil, f
 		}
 	}
@@ -255,13 +265,26 @@ func (fr *frame) exit(env *evalEnv, st *State, raw, result any, extraAssign *tem
 	case "Pass", "Choice", "Succeed":
 		ts = env.entered
 	}
-	fr.x.recordAt(ts, &fr.last, st.exitedEvent, &StateExitedEventDetails{Name: st.Name, Output: Payload{out}})
+	fr.exited(ts, st, out, assigned)
 	return out, nil
+}
+
+// exited records the StateExited event, with the variables the state assigned.
+func (fr *frame) exited(ts time.Time, st *State, out any, assigned map[string]any) {
+	d := &StateExitedEventDetails{Name: st.Name, Output: Payload{out}}
+	if len(assigned) > 0 {
+		d.AssignedVariables = make(map[string]string, len(assigned))
+		for k, v := range assigned {
+			d.AssignedVariables[k] = toJSON(v)
+		}
+		d.AssignedVariablesDetails = &PayloadDetails{}
+	}
+	fr.x.recordAt(ts, &fr.last, st.exitedEvent, d)
 }
 
 // assign evaluates Assign blocks against the same variable values and then
 // stores the results (assignments within one state do not see each other).
-func (fr *frame) assign(env *evalEnv, blocks ...*template) *Failure {
+func (fr *frame) assign(env *evalEnv, blocks ...*template) (map[string]any, *Failure) {
 	var all map[string]any
 	for _, t := range blocks {
 		if t == nil {
@@ -269,12 +292,13 @@ func (fr *frame) assign(env *evalEnv, blocks ...*template) *Failure {
 		}
 		v, f := t.eval(env)
 		if f != nil {
-			return f
+			return nil, f
 		}
+		// A literal block evaluates to the definition's own map: copy from
+		// it, never into it.
 		m, _ := v.(map[string]any)
 		if all == nil {
-			all = m
-			continue
+			all = make(map[string]any, len(m))
 		}
 		for k, val := range m {
 			all[k] = val
@@ -283,10 +307,10 @@ func (fr *frame) assign(env *evalEnv, blocks ...*template) *Failure {
 	if len(all) > 0 {
 		fr.vars = fr.vars.with(all)
 	}
-	return nil
+	return all, nil
 }
 
-func applyResultPath(state string, p *path, discard bool, raw, result any) (any, *Failure) {
+func applyResultPath(env *evalEnv, p *path, discard bool, raw, result any) (any, *Failure) {
 	switch {
 	case discard:
 		return raw, nil
@@ -295,7 +319,7 @@ func applyResultPath(state string, p *path, discard bool, raw, result any) (any,
 	}
 	out, ok := setResult(raw, p.steps, result)
 	if !ok {
-		return nil, fail(ErrResultPathMatchFailure, "An error occurred while executing the state '%s'. Unable to apply ResultPath '%s' to input '%s'", state, p.src, toJSON(raw))
+		return nil, env.fail(ErrResultPathMatchFailure, "Unable to apply ResultPath '%s' to input '%s'", p.src, toJSON(raw))
 	}
 	return out, nil
 }
@@ -358,16 +382,20 @@ func (fr *frame) catch(env *evalEnv, st *State, raw any, f *Failure) (any, *Stat
 			continue
 		}
 		errOut := f.output()
-		out, rf := applyResultPath(st.Name, c.resultPath, c.resultPathNull, raw, errOut)
+		out, rf := applyResultPath(env, c.resultPath, c.resultPathNull, raw, errOut)
 		if rf != nil {
 			return nil, nil, rf
 		}
+		var assigned map[string]any
 		if c.assign != nil {
 			env.input = errOut
-			if af := fr.assign(env, c.assign); af != nil {
+			var af *Failure
+			if assigned, af = fr.assign(env, c.assign); af != nil {
 				return nil, nil, af
 			}
 		}
+		// AWS records the state's exit with the Catch's output.
+		fr.exited(time.Time{}, st, out, assigned)
 		return out, c.nextSt, nil
 	}
 	return nil, nil, f
@@ -415,7 +443,7 @@ func (fr *frame) wait(ctx context.Context, env *evalEnv, st *State, eff any) *Fa
 			n, ok = integer(fv)
 		}
 		if !found || !ok || n < 0 {
-			return runtimeFailure("An error occurred while executing the state '%s'. The SecondsPath parameter cannot be parsed as a long value: %s == %s", st.Name, st.secondsPath.src, toJSON(v))
+			return env.fail(ErrRuntime, "The SecondsPath parameter cannot be parsed as a long value: %s == %s", st.secondsPath.src, plain(v))
 		}
 		d = time.Duration(n) * time.Second
 	case st.timestampPath != nil:
@@ -427,36 +455,11 @@ func (fr *frame) wait(ctx context.Context, env *evalEnv, st *State, eff any) *Fa
 		s, _ := v.(string)
 		t, ok := parseTimestamp(s)
 		if !found || !ok {
-			return runtimeFailure("An error occurred while executing the state '%s'. The TimestampPath parameter does not reference a valid ISO-8601 extended offset date-time format string: %s == %s", st.Name, st.timestampPath.src, toJSON(v))
+			return env.fail(ErrRuntime, "The TimestampPath parameter does not reference a valid ISO-8601 extended offset date-time format string: %s == %s", st.timestampPath.src, plain(v))
 		}
 		d = t.Sub(now)
 	}
 	return fr.x.sleep(ctx, d)
-}
-
-func (fr *frame) choice(env *evalEnv, st *State, raw, eff any) (any, *State, *Failure) {
-	env.input = eff
-	var next *State
-	var ruleAssign *template
-	for _, r := range st.choices {
-		ok, f := r.eval(env)
-		if f != nil {
-			f.Cause = fmt.Sprintf("An error occurred while executing the state '%s'. %s", st.Name, f.Cause)
-			return nil, nil, f
-		}
-		if ok {
-			next, ruleAssign = r.nextSt, r.assign
-			break
-		}
-	}
-	if next == nil {
-		if st.defaultSt == nil {
-			return nil, nil, fail(ErrNoChoiceMatched, "An error occurred while executing the state '%s'. No Choice Rules matched and no Default was specified", st.Name)
-		}
-		next = st.defaultSt
-	}
-	out, f := fr.exit(env, st, raw, eff, ruleAssign)
-	return out, next, f
 }
 
 func (fr *frame) failState(env *evalEnv, st *State, raw any) *Failure {
@@ -471,7 +474,7 @@ func (fr *frame) failState(env *evalEnv, st *State, raw any) *Failure {
 		}
 		s, ok := v.(string)
 		if !ok {
-			return runtimeFailure("An error occurred while executing the state '%s'. The ErrorPath must resolve to a string, got %s", st.Name, typeName(v))
+			return env.fail(ErrRuntime, "The ErrorPath must resolve to a string, got %s", typeName(v))
 		}
 		f.Error, f.HasError = s, true
 	}
@@ -484,425 +487,9 @@ func (fr *frame) failState(env *evalEnv, st *State, raw any) *Failure {
 		}
 		s, ok := v.(string)
 		if !ok {
-			return runtimeFailure("An error occurred while executing the state '%s'. The CausePath must resolve to a string, got %s", st.Name, typeName(v))
+			return env.fail(ErrRuntime, "The CausePath must resolve to a string, got %s", typeName(v))
 		}
 		f.Cause, f.HasCause = s, true
 	}
 	return f
-}
-
-// resourceKind tells how a Task's Resource is reported in history.
-type resourceKind struct {
-	lambda       bool // a direct function ARN: LambdaFunction* events
-	resourceType string
-	resource     string
-}
-
-func classifyResource(arn string) resourceKind {
-	if strings.HasPrefix(arn, "arn:aws:lambda:") {
-		return resourceKind{lambda: true}
-	}
-	// arn:aws:states:::service:action[.pattern]
-	if rest, ok := strings.CutPrefix(arn, "arn:aws:states:::"); ok {
-		if i := strings.IndexByte(rest, ':'); i > 0 {
-			return resourceKind{resourceType: rest[:i], resource: rest[i+1:]}
-		}
-	}
-	return resourceKind{resourceType: "activity", resource: arn}
-}
-
-func (fr *frame) task(ctx context.Context, env *evalEnv, st *State, raw, eff any) (any, *Failure) {
-	payload := eff
-	if st.parameters != nil {
-		env.input = eff
-		var f *Failure
-		if payload, f = st.parameters.eval(env); f != nil {
-			return nil, f
-		}
-	}
-	timeout, heartbeat := st.timeoutSeconds, st.heartbeatSeconds
-	for _, p := range []struct {
-		p   *path
-		dst *int64
-	}{{st.timeoutSecondsPath, &timeout}, {st.heartbeatSecondsPath, &heartbeat}} {
-		if p.p == nil {
-			continue
-		}
-		env.input = eff
-		v, found, f := p.p.get(env)
-		if f != nil {
-			return nil, f
-		}
-		n, ok := integer(v)
-		if !found || !ok || n <= 0 {
-			return nil, runtimeFailure("An error occurred while executing the state '%s'. The value at %s must be a positive integer, got %s", st.Name, p.p.src, toJSON(v))
-		}
-		*p.dst = n
-	}
-	kind := classifyResource(st.resource)
-	if kind.lambda {
-		fr.rec("LambdaFunctionScheduled", &LambdaFunctionScheduledEventDetails{Resource: st.resource, Input: Payload{payload}, TimeoutInSeconds: timeout})
-		fr.rec("LambdaFunctionStarted", nil)
-	} else {
-		fr.rec("TaskScheduled", &TaskScheduledEventDetails{ResourceType: kind.resourceType, Resource: kind.resource, Region: fr.x.eng.o.Region,
-			Parameters: Payload{payload}, TimeoutInSeconds: timeout, HeartbeatInSeconds: heartbeat})
-		fr.rec("TaskStarted", &TaskStartedEventDetails{ResourceType: kind.resourceType, Resource: kind.resource})
-	}
-	outJSON, f := fr.callRunner(ctx, st.resource, appendJSON(nil, payload), timeout, heartbeat)
-	var res any
-	if f == nil && len(outJSON) > MaxPayloadBytes {
-		f = fail(ErrDataLimitExceeded, "The state/task '%s' returned a result with a size exceeding the maximum number of bytes service limit.", st.Name)
-	}
-	if f == nil {
-		var err error
-		if len(outJSON) == 0 {
-			res = nil
-		} else if res, err = parseJSON(outJSON); err != nil {
-			f = fail(ErrTaskFailed, "the task returned invalid JSON: %v", err)
-		}
-	}
-	if f != nil {
-		if f.interrupted {
-			return nil, f
-		}
-		timedOut := f.Error == ErrTimeout || f.Error == ErrHeartbeatTimeout
-		switch {
-		case kind.lambda && timedOut:
-			fr.rec("LambdaFunctionTimedOut", errorDetails(f))
-		case kind.lambda:
-			fr.rec("LambdaFunctionFailed", errorDetails(f))
-		case timedOut:
-			ed := errorDetails(f)
-			fr.rec("TaskTimedOut", &TaskFailedEventDetails{ResourceType: kind.resourceType, Resource: kind.resource, Error: ed.Error, Cause: ed.Cause})
-		default:
-			ed := errorDetails(f)
-			fr.rec("TaskFailed", &TaskFailedEventDetails{ResourceType: kind.resourceType, Resource: kind.resource, Error: ed.Error, Cause: ed.Cause})
-		}
-		return nil, f
-	}
-	if kind.lambda {
-		fr.rec("LambdaFunctionSucceeded", &LambdaFunctionSucceededEventDetails{Output: Payload{res}})
-	} else {
-		fr.rec("TaskSucceeded", &TaskSucceededEventDetails{ResourceType: kind.resourceType, Resource: kind.resource, Output: Payload{res}})
-	}
-	result := res
-	if st.resultSelector != nil {
-		env.input = res
-		var f *Failure
-		if result, f = st.resultSelector.eval(env); f != nil {
-			return nil, f
-		}
-	}
-	return fr.exit(env, st, raw, result, nil)
-}
-
-// MaxPayloadBytes is Step Functions' limit on an execution's input and a
-// task's result (256 KiB).
-const MaxPayloadBytes = 262144
-
-type heartbeatKey struct{}
-
-// Heartbeat tells the engine that the task running under ctx is alive,
-// restarting its HeartbeatSeconds timer. It does nothing outside a task with
-// HeartbeatSeconds.
-func Heartbeat(ctx context.Context) {
-	if ch, ok := ctx.Value(heartbeatKey{}).(chan struct{}); ok {
-		select {
-		case ch <- struct{}{}:
-		default:
-		}
-	}
-}
-
-func (fr *frame) callRunner(ctx context.Context, resource string, in []byte, timeout, heartbeat int64) (json.RawMessage, *Failure) {
-	o := fr.x.eng.o
-	if o.Tasks == nil {
-		return nil, fail(ErrTaskFailed, "no task runner is configured for resource %s", resource)
-	}
-	if timeout == 0 && heartbeat == 0 {
-		out, err := o.Tasks.RunTask(ctx, resource, in)
-		return out, taskFailure(ctx, err)
-	}
-	tctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	hb := make(chan struct{}, 1)
-	tctx = context.WithValue(tctx, heartbeatKey{}, hb)
-	type result struct {
-		out json.RawMessage
-		err error
-	}
-	done := make(chan result, 1)
-	go func() {
-		out, err := o.Tasks.RunTask(tctx, resource, in)
-		done <- result{out, err}
-	}()
-	var timeoutC, heartbeatC <-chan time.Time
-	if timeout > 0 {
-		c, stop := o.Timer(time.Duration(timeout) * time.Second)
-		defer stop()
-		timeoutC = c
-	}
-	stopHeartbeat := func() bool { return false }
-	if heartbeat > 0 {
-		heartbeatC, stopHeartbeat = o.Timer(time.Duration(heartbeat) * time.Second)
-	}
-	defer func() { stopHeartbeat() }()
-	for {
-		select {
-		case r := <-done:
-			return r.out, taskFailure(ctx, r.err)
-		case <-timeoutC:
-			return nil, fail(ErrTimeout, "Task timed out after %d seconds", timeout)
-		case <-heartbeatC:
-			return nil, fail(ErrHeartbeatTimeout, "Task did not send a heartbeat for %d seconds", heartbeat)
-		case <-hb:
-			stopHeartbeat()
-			heartbeatC, stopHeartbeat = o.Timer(time.Duration(heartbeat) * time.Second)
-		case <-ctx.Done():
-			return nil, interrupted()
-		}
-	}
-}
-
-func taskFailure(ctx context.Context, err error) *Failure {
-	if err == nil {
-		return nil
-	}
-	if ctx.Err() != nil {
-		return interrupted()
-	}
-	var te *TaskError
-	if errors.As(err, &te) {
-		return &Failure{Error: te.Name, Cause: te.Cause, HasError: true, HasCause: true}
-	}
-	return fail(ErrTaskFailed, "%s", err.Error())
-}
-
-// firstFailure keeps the failure that ended a group of branches or
-// iterations: the first real one, not the interruptions it caused.
-type firstFailure struct {
-	mu sync.Mutex
-	f  *Failure
-}
-
-func (ff *firstFailure) set(f *Failure) {
-	ff.mu.Lock()
-	defer ff.mu.Unlock()
-	if ff.f == nil || ff.f.interrupted && !f.interrupted {
-		ff.f = f
-	}
-}
-
-func (fr *frame) child(last int64) *frame {
-	return &frame{x: fr.x, vars: &varScope{parent: fr.vars}, last: last}
-}
-
-func (fr *frame) parallel(ctx context.Context, env *evalEnv, st *State, raw, eff any) (any, *Failure) {
-	in := eff
-	if st.parameters != nil {
-		env.input = eff
-		var f *Failure
-		if in, f = st.parameters.eval(env); f != nil {
-			return nil, f
-		}
-	}
-	started := fr.rec("ParallelStateStarted", nil)
-	results := make([]any, len(st.branches))
-	bctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	var ff firstFailure
-	var wg sync.WaitGroup
-	runBranch := func(i int) {
-		out, f := fr.child(started).run(bctx, st.branches[i].start, in)
-		if f != nil {
-			ff.set(f)
-			cancel()
-			return
-		}
-		results[i] = out
-	}
-	for i := 1; i < len(st.branches); i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			runBranch(i)
-		}()
-	}
-	runBranch(0)
-	wg.Wait()
-	if f := ff.f; f != nil {
-		if f.interrupted || ctx.Err() != nil {
-			fr.rec("ParallelStateAborted", nil)
-			return nil, interrupted()
-		}
-		fr.rec("ParallelStateFailed", nil)
-		return nil, f
-	}
-	fr.rec("ParallelStateSucceeded", nil)
-	var result any = results
-	if st.resultSelector != nil {
-		env.input = results
-		var f *Failure
-		if result, f = st.resultSelector.eval(env); f != nil {
-			return nil, f
-		}
-	}
-	return fr.exit(env, st, raw, result, nil)
-}
-
-// defaultMapConcurrency is how many inline Map iterations run at once when
-// MaxConcurrency is 0; AWS documents up to 40.
-const defaultMapConcurrency = 40
-
-func (fr *frame) mapState(ctx context.Context, env *evalEnv, st *State, raw, eff any) (any, *Failure) {
-	items := eff
-	env.input = eff
-	if st.itemsPath != nil {
-		v, found, f := st.itemsPath.get(env)
-		if f != nil {
-			return nil, f
-		}
-		if !found {
-			return nil, runtimeFailure("An error occurred while executing the state '%s'. Invalid path '%s': No results for path", st.Name, st.itemsPath.src)
-		}
-		items = v
-	}
-	arr, ok := items.([]any)
-	if !ok {
-		return nil, runtimeFailure("An error occurred while executing the state '%s'. Map items must be a JSON array, got %s", st.Name, typeName(items))
-	}
-	intAt := func(p *path, what string) (int64, *Failure) {
-		v, found, f := p.get(env)
-		if f != nil {
-			return 0, f
-		}
-		n, ok := integer(v)
-		if !found || !ok || n < 0 {
-			return 0, runtimeFailure("An error occurred while executing the state '%s'. %s at %s must be a non-negative integer, got %s", st.Name, what, p.src, toJSON(v))
-		}
-		return n, nil
-	}
-	maxConc := st.maxConcurrency
-	if st.maxConcurrencyPath != nil {
-		var f *Failure
-		if maxConc, f = intAt(st.maxConcurrencyPath, "MaxConcurrency"); f != nil {
-			return nil, f
-		}
-	}
-	tolerance := -1.0 // failures allowed; negative: none tolerated (fail fast)
-	count, percent := st.toleratedCount, st.toleratedPercent
-	hasCount, hasPercent := st.hasToleratedCount, st.hasToleratedPercent
-	if st.toleratedCountPath != nil {
-		var f *Failure
-		if count, f = intAt(st.toleratedCountPath, "ToleratedFailureCount"); f != nil {
-			return nil, f
-		}
-		hasCount = true
-	}
-	if st.toleratedPercentPath != nil {
-		v, found, f := st.toleratedPercentPath.get(env)
-		if f != nil {
-			return nil, f
-		}
-		p, ok := number(v)
-		if !found || !ok || p < 0 || p > 100 {
-			return nil, runtimeFailure("An error occurred while executing the state '%s'. ToleratedFailurePercentage at %s must be a number between 0 and 100", st.Name, st.toleratedPercentPath.src)
-		}
-		percent, hasPercent = p, true
-	}
-	if hasCount {
-		tolerance = float64(count)
-	}
-	if hasPercent {
-		if t := percent / 100 * float64(len(arr)); tolerance < 0 || t > tolerance {
-			tolerance = t
-		}
-	}
-
-	started := fr.rec("MapStateStarted", &MapStateStartedEventDetails{Length: int64(len(arr))})
-	results := make([]any, len(arr))
-	mctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	var ff firstFailure
-	var failures atomic.Int64
-	iterate := func(i int) {
-		child := fr.child(started)
-		in := arr[i]
-		if st.itemSelector != nil {
-			ienv := &evalEnv{input: eff, x: fr.x, st: st, entered: env.entered, item: &mapItem{index: int64(i), value: arr[i]}, vars: fr.vars, rnd: env.rnd}
-			var f *Failure
-			if in, f = st.itemSelector.eval(ienv); f != nil {
-				ff.set(f)
-				cancel()
-				return
-			}
-		}
-		child.rec("MapIterationStarted", &MapIterationEventDetails{Name: st.Name, Index: int64(i)})
-		out, f := child.run(mctx, st.iterator.start, in)
-		switch {
-		case f == nil:
-			child.rec("MapIterationSucceeded", &MapIterationEventDetails{Name: st.Name, Index: int64(i)})
-			results[i] = out
-		case f.interrupted:
-			child.rec("MapIterationAborted", &MapIterationEventDetails{Name: st.Name, Index: int64(i)})
-			ff.set(f)
-		default:
-			child.rec("MapIterationFailed", &MapIterationEventDetails{Name: st.Name, Index: int64(i)})
-			n := failures.Add(1)
-			if tolerance >= 0 && float64(n) <= tolerance {
-				results[i] = f.output()
-				return
-			}
-			if tolerance >= 0 {
-				f = fail(ErrExceedToleratedFailure, "The specified tolerated failure threshold was exceeded")
-			}
-			ff.set(f)
-			cancel()
-		}
-	}
-	workers := len(arr)
-	if maxConc == 0 {
-		maxConc = defaultMapConcurrency
-	}
-	workers = min(workers, int(maxConc))
-	var next atomic.Int64
-	work := func() {
-		for mctx.Err() == nil {
-			i := int(next.Add(1)) - 1
-			if i >= len(arr) {
-				return
-			}
-			iterate(i)
-		}
-	}
-	var wg sync.WaitGroup
-	for w := 1; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			work()
-		}()
-	}
-	if workers > 0 {
-		work()
-	}
-	wg.Wait()
-	if f := ff.f; f != nil {
-		if f.interrupted || ctx.Err() != nil {
-			fr.rec("MapStateAborted", nil)
-			return nil, interrupted()
-		}
-		fr.rec("MapStateFailed", nil)
-		return nil, f
-	}
-	fr.rec("MapStateSucceeded", nil)
-	var result any = results
-	if st.resultSelector != nil {
-		env.input = results
-		var f *Failure
-		if result, f = st.resultSelector.eval(env); f != nil {
-			return nil, f
-		}
-	}
-	return fr.exit(env, st, raw, result, nil)
 }

@@ -77,7 +77,8 @@ func TestChoice(t *testing.T) {
 		{"is timestamp false", `{"Variable":"$.a","IsTimestamp":true,"Next":"T"}`, `{"a":"2024-01-01"}`, "F"},
 		{"timestamp less than", `{"Variable":"$.a","TimestampLessThan":"2024-01-01T00:00:00Z","Next":"T"}`, `{"a":"2023-12-31T23:59:59.5Z"}`, "T"},
 		{"context variable", `{"Variable":"$$.State.Name","StringEquals":"C","Next":"T"}`, `{}`, "T"},
-		{"is null false on missing", `{"Variable":"$.nope","IsNull":false,"Next":"T"}`, `{}`, "F"},
+		{"is null false matches missing", `{"Variable":"$.nope","IsNull":false,"Next":"T"}`, `{}`, "T"},
+		{"is string true does not match missing", `{"Variable":"$.nope","IsString":true,"Next":"T"}`, `{}`, "F"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -208,4 +209,60 @@ func TestParallelAndMap(t *testing.T) {
 			"H":{"Type":"Pass","Parameters":{"e.$":"$err","in.$":"$"},"End":true}}}`, `{"k":1}`)
 		expectSucceeded(t, d, `{"e":"E","in":{"k":1}}`)
 	})
+}
+
+// A Choice rule's literal Assign merged with the state's must not change the
+// definition: the second execution sees the same values as the first.
+func TestAssignDoesNotMutateDefinition(t *testing.T) {
+	sm := mustParse(t, `{"StartAt":"C","States":{
+		"C":{"Type":"Choice","Assign":{"a":1},"Choices":[{"Variable":"$.x","IsPresent":true,"Assign":{"b":2},"Next":"P"}],"Default":"P"},
+		"P":{"Type":"Pass","Parameters":{"a.$":"$a","b.$":"$b"},"End":true}}}`)
+	opts, _ := testOptions(nil)
+	for range 2 {
+		x, _ := New(opts).Start(context.Background(), sm, "a", []byte(`{"x":1}`))
+		d, _ := x.Wait(context.Background())
+		expectSucceeded(t, d, `{"a":1,"b":2}`)
+	}
+	if got := toJSON(sm.top.states["C"].assign.root.(tliteral).v); got != `{"a":1}` {
+		t.Fatalf("state Assign became %s", got)
+	}
+}
+
+func TestJSONSizeLimit(t *testing.T) {
+	for _, tc := range []struct {
+		v    any
+		over bool
+	}{
+		{strings.Repeat("x", MaxPayloadBytes-2), false},
+		{strings.Repeat("x", MaxPayloadBytes-1), true},
+		{strings.Repeat("\n", MaxPayloadBytes/2), true}, // escapes double it
+		{func() any {
+			a := make([]any, 100000)
+			for i := range a {
+				a[i] = int64(1)
+			}
+			return a
+		}(), false},
+		{map[string]any{"k": strings.Repeat("é", MaxPayloadBytes/2)}, true},
+	} {
+		exact := len(appendJSON(nil, tc.v)) > MaxPayloadBytes
+		if got := jsonSizeExceeds(tc.v, MaxPayloadBytes); got != tc.over || got != exact {
+			t.Errorf("size check %v, want %v (encoded %d bytes)", got, tc.over, len(appendJSON(nil, tc.v)))
+		}
+	}
+	opts, _ := testOptions(nil)
+	d, _ := run(t, opts, single(`{"Type":"Pass","Parameters":{"a.$":"States.ArrayRange(1, 1000, 1)","b.$":"States.Format('{}{}{}{}', $.s, $.s, $.s, $.s)"},"End":true}`),
+		`{"s":"`+strings.Repeat("y", MaxPayloadBytes/4)+`"}`)
+	expectFailed(t, d, ErrDataLimitExceeded)
+}
+
+func TestMapItemsNotArray(t *testing.T) {
+	opts, _ := testOptions(nil)
+	def := `{"StartAt":"M","States":{"M":{"Type":"Map","ItemsPath":"$.a","ItemProcessor":{"StartAt":"I","States":{"I":{"Type":"Pass","End":true}}},
+		"Catch":[{"ErrorEquals":["States.ALL"],"Next":"H"}],"End":true},"H":{"Type":"Pass","End":true}}}`
+	d, x := run(t, opts, def, `{"a":{"k":1}}`)
+	expectSucceeded(t, d, `{"Error":"States.QueryEvaluationError","Cause":"Map state input must be an array but was: object"}`)
+	if !strings.Contains(eventTypes(x), "MapStateEntered EvaluationFailed MapStateExited PassStateEntered") {
+		t.Fatalf("history %s", eventTypes(x))
+	}
 }

@@ -387,3 +387,67 @@ func TestDataLimitExceeded(t *testing.T) {
 		t.Fatal("Start accepted an input over 256 KiB")
 	}
 }
+
+type apiError struct{ code string }
+
+func (e apiError) Error() string     { return "api error " + e.code }
+func (e apiError) ErrorCode() string { return e.code }
+
+type failingSNS struct{ err error }
+
+func (f failingSNS) Publish(context.Context, SNSPublishInput) (string, error) { return "", f.err }
+
+func TestLambdaTasksRouting(t *testing.T) {
+	echo := lambda.NewHandler(func(in json.RawMessage) (json.RawMessage, error) { return in, nil })
+	next := runnerFunc(func(_ context.Context, res string, _ json.RawMessage) (json.RawMessage, error) {
+		return json.RawMessage(`{"from":"next","resource":"` + res + `"}`), nil
+	})
+	l := &LambdaTasks{Functions: map[string]lambda.Handler{"arn:aws:lambda:us-east-1:123456789012:function:echo": echo}, Next: next}
+	ctx := context.Background()
+	// lambda:invoke through the plain TaskRunner interface, found by name.
+	out, err := l.RunTask(ctx, ResourceLambdaInvoke, json.RawMessage(`{"FunctionName":"echo","Payload":{"a":1}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var resp struct {
+		Payload    map[string]int
+		StatusCode int
+	}
+	if err := json.Unmarshal(out, &resp); err != nil || resp.Payload["a"] != 1 || resp.StatusCode != 200 {
+		t.Fatalf("invoke response %s: %v", out, err)
+	}
+	if _, err := l.RunTask(ctx, ResourceLambdaInvoke, json.RawMessage(`{"Payload":{}}`)); err == nil {
+		t.Fatal("lambda:invoke without FunctionName accepted")
+	}
+	// Asynchronous invocation answers 202 at once.
+	out, err = l.RunTask(ctx, ResourceLambdaInvoke, json.RawMessage(`{"FunctionName":"echo","InvocationType":"Event"}`))
+	if err != nil || !strings.Contains(string(out), `"StatusCode":202`) {
+		t.Fatalf("async invoke %s: %v", out, err)
+	}
+	// Other resources go to Next; sns:publish too when no SNS is set.
+	for _, res := range []string{"arn:aws:states:::sqs:sendMessage", ResourceSNSPublish} {
+		out, err = l.RunTask(ctx, res, json.RawMessage(`{}`))
+		if err != nil || !strings.Contains(string(out), res) {
+			t.Fatalf("%s: %s %v", res, out, err)
+		}
+	}
+	l.Next = nil
+	if _, err := l.RunTask(ctx, "arn:aws:states:::sqs:sendMessage", nil); err == nil {
+		t.Fatal("unknown resource accepted without Next")
+	}
+	// SNS errors: API error codes become SNS.<code>; TaskErrors pass through.
+	for _, tc := range []struct {
+		err  error
+		want string
+	}{{apiError{"NotFound"}, "SNS.NotFound"}, {fmt.Errorf("wrapped: %w", apiError{"AuthorizationError"}), "SNS.AuthorizationError"}, {&TaskError{Name: "Custom"}, "Custom"}} {
+		l.SNS = failingSNS{tc.err}
+		_, err := l.RunTask(ctx, ResourceSNSPublish, json.RawMessage(`{"TopicArn":"arn:aws:sns:us-east-1:1:t","Message":"m"}`))
+		var te *TaskError
+		if !errors.As(err, &te) || te.Name != tc.want {
+			t.Fatalf("SNS error %v, want %s", err, tc.want)
+		}
+	}
+	if _, err := l.RunTask(ctx, ResourceSNSPublish, json.RawMessage(`{"Message":"m"}`)); err == nil {
+		t.Fatal("sns:publish without a topic accepted")
+	}
+}

@@ -1,6 +1,8 @@
 package asl
 
 import (
+	"encoding/json"
+	"errors"
 	"math"
 	"sort"
 	"strconv"
@@ -16,8 +18,17 @@ import (
 // history events can hold values without copying them.
 
 // parseJSON decodes one JSON document. Numbers that do not fit an int64 become
-// float64 rather than strings.
+// float64 rather than strings. The standard library checks the syntax first
+// because ojg's parser panics on some malformed documents (found by FuzzParse:
+// testdata/fuzz/FuzzParse/218df9356f4a3f12).
 func parseJSON(b []byte) (any, error) {
+	if !json.Valid(b) {
+		var v any
+		if err := json.Unmarshal(b, &v); err != nil {
+			return nil, err
+		}
+		return nil, errors.New("invalid JSON")
+	}
 	return oj.Parse(b, ojg.NumConvFloat64)
 }
 
@@ -229,4 +240,59 @@ func typeName(v any) string {
 		return "object"
 	}
 	return "unknown"
+}
+
+// jsonSizeExceeds reports whether v's JSON encoding is longer than limit
+// bytes. It first measures a lower bound without encoding (strings without
+// their escapes); only a value whose escapes could push it over the limit
+// (at most six bytes per byte) is encoded to know exactly.
+func jsonSizeExceeds(v any, limit int) bool {
+	n := jsonSizeAtLeast(v, limit)
+	switch {
+	case n > limit:
+		return true
+	case n*6 <= limit:
+		return false
+	}
+	return len(appendJSON(nil, v)) > limit
+}
+
+// jsonSizeAtLeast is a lower bound of v's encoded size, exact but for string
+// escapes; it stops counting past limit.
+func jsonSizeAtLeast(v any, limit int) int {
+	var num [32]byte
+	switch t := v.(type) {
+	case nil:
+		return 4
+	case bool:
+		if t {
+			return 4
+		}
+		return 5
+	case string:
+		return len(t) + 2
+	case int64:
+		return len(strconv.AppendInt(num[:0], t, 10))
+	case float64:
+		return len(appendFloat(num[:0], t))
+	case map[string]any:
+		n := 1 + len(t)
+		for k, e := range t {
+			n += len(k) + 3 + jsonSizeAtLeast(e, limit-n)
+			if n > limit {
+				return n
+			}
+		}
+		return n
+	case []any:
+		n := 1 + len(t)
+		for _, e := range t {
+			n += jsonSizeAtLeast(e, limit-n)
+			if n > limit {
+				return n
+			}
+		}
+		return n
+	}
+	return len(appendJSON(nil, v))
 }

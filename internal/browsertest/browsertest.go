@@ -98,15 +98,24 @@ func Eval[T any](t testing.TB, ctx context.Context, expr string) T {
 	return v
 }
 
-// WaitFor polls a JavaScript predicate until it is truthy, failing after d.
+// WaitFor polls a JavaScript predicate until it is truthy, failing after d. A page that
+// reloads or navigates meanwhile (live pages do) is polled again once it has loaded.
 func WaitFor(t testing.TB, ctx context.Context, d time.Duration, what, predicate string) {
 	t.Helper()
-	tctx, cancel := context.WithTimeout(ctx, d+5*time.Second)
-	defer cancel()
-	if _, err := chromedp.Run(tctx, chromedp.Poll[chromedp.Void](predicate, chromedp.WithPollingInterval(100*time.Millisecond), chromedp.WithPollingTimeout(d))); err != nil {
-		html, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.body ? document.body.innerText.slice(0, 2000) : ""`))
-		t.Fatalf("waiting for %s (%s): %v\npage text:\n%s", what, predicate, err, html)
+	deadline := time.Now().Add(d)
+	var err error
+	for time.Now().Before(deadline) {
+		left := time.Until(deadline)
+		tctx, cancel := context.WithTimeout(ctx, left+5*time.Second)
+		_, err = chromedp.Run(tctx, chromedp.Poll[chromedp.Void](predicate, chromedp.WithPollingInterval(100*time.Millisecond), chromedp.WithPollingTimeout(left)))
+		cancel()
+		if err == nil {
+			return
+		}
+		time.Sleep(200 * time.Millisecond)
 	}
+	text, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.body ? document.body.innerText.slice(0, 2000) : ""`))
+	t.Fatalf("waiting for %s (%s): %v\npage text:\n%s", what, predicate, err, text)
 }
 
 // Screenshot saves a full-page PNG as tests/artifacts/<name>.png and fails the test when

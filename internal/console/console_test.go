@@ -17,6 +17,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
+
+	"github.com/s3-image-sanitizer/s3-image-sanitizer/internal/audit"
 )
 
 const xssKey = `<script>window.__xss=1</script><img src=x onerror="window.__xss=2">.jpg`
@@ -39,16 +41,22 @@ func newFixture(t testing.TB, mod func(*Options)) *fixture {
 	f.okARN = f.sfn.addExecution("ok-1", "photos/beach day.jpg", "", "", "", false)
 	f.badARN = f.sfn.addExecution("bad-1", "images/fake.jpg", "Validate", "NotJPEG", `{"errorMessage":"not a JPEG: detected png","errorType":"NotJPEG"}`, false)
 	f.xssARN = f.sfn.addExecution("xss-1", xssKey, "", "", "", false)
-	for i, st := range []string{"validate", "strip", "write", "verify"} {
-		r := AuditRecord{ExecutionARN: f.okARN, Step: st, Attempt: 1, Outcome: "succeeded", Key: "photos/beach day.jpg", Time: f.sfn.t0.Add(time.Duration(i) * time.Second), BytesIn: 5000, BytesOut: 4000}
-		if st == "strip" {
-			r.Removed = []Removal{{Kind: "APP1 Exif", Bytes: 812, Count: 1}, {Kind: "APP1 XMP", Bytes: 190, Count: 1}, {Kind: "COM", Bytes: 12, Count: 1}}
+	beach := audit.Object{Bucket: "uploads", Key: "photos/beach day.jpg", VersionID: "v1"}
+	for i, st := range []string{audit.StepValidate, audit.StepStrip, audit.StepWrite, audit.StepVerify} {
+		at := f.sfn.t0.Add(time.Duration(i) * time.Second)
+		r := audit.Record{Execution: f.okARN, Step: st, Attempt: 1, Outcome: audit.Succeeded, Source: beach, StartedAt: at, FinishedAt: at.Add(80 * time.Millisecond), BytesIn: 5000, BytesOut: 4000, PolicyVersion: "strip-v1"}
+		if st == audit.StepWrite {
+			r.Output = &audit.Object{Bucket: "sanitized", Key: beach.Key, VersionID: "out-v1"}
+		}
+		if st == audit.StepStrip {
+			r.Removed = []audit.Removal{{Kind: "APP1 Exif", Bytes: 812, Count: 1}, {Kind: "APP1 XMP", Bytes: 190, Count: 1}, {Kind: "COM", Bytes: 12, Count: 1}}
 			r.SensitiveTags = []string{"GPSLatitude", "GPSLongitude", "BodySerialNumber"}
 		}
 		f.audit.add(r)
 	}
-	f.audit.add(AuditRecord{ExecutionARN: f.badARN, Step: "validate", Attempt: 1, Outcome: "failed", Key: "images/fake.jpg", Error: "NotJPEG", Time: f.sfn.t0})
-	f.audit.add(AuditRecord{ExecutionARN: f.badARN, Step: "record-failure", Attempt: 1, Outcome: "succeeded", Key: "images/fake.jpg", Time: f.sfn.t0})
+	fake := audit.Object{Bucket: "uploads", Key: "images/fake.jpg", VersionID: "v1"}
+	f.audit.add(audit.Record{Execution: f.badARN, Step: audit.StepValidate, Attempt: 1, Outcome: audit.Failed, Source: fake, Error: &audit.Error{Name: "NotJPEG", Message: "not a JPEG: detected png"}, StartedAt: f.sfn.t0})
+	f.audit.add(audit.Record{Execution: f.badARN, Step: audit.StepRecordFailure, Attempt: 1, Outcome: audit.Failed, FailedStep: "Validate", Source: fake, Error: &audit.Error{Name: "NotJPEG", Message: "not a JPEG: detected png"}, StartedAt: f.sfn.t0})
 	orig, clean := gpsPhoto(t)
 	f.objects.put("uploads", "photos/beach day.jpg", orig)
 	f.objects.put("sanitized", "photos/beach day.jpg", clean)
@@ -231,16 +239,17 @@ func TestExecutionPageUnknown(t *testing.T) {
 func TestObjectPage(t *testing.T) {
 	f := newFixture(t, nil)
 	_, body := f.get(t, "/_console/object?arn="+url.QueryEscape(f.okARN))
-	for _, want := range []string{`id="thumb-original"`, `id="thumb-sanitized"`, "<td>APP1 Exif</td><td>1</td><td>812</td>", "<li>GPSLatitude</li>", "<li>BodySerialNumber</li>", "<th>1014</th>", "s3://sanitized/photos/beach day.jpg"} {
+	for _, want := range []string{`id="thumb-original"`, `id="thumb-sanitized"`, "side=sanitized&amp;version=out-v1", "@ out-v1", "<td>APP1 Exif</td><td>1</td><td>812</td>", "<li>GPSLatitude</li>", "<li>BodySerialNumber</li>", "<th>1014</th>", "s3://sanitized/photos/beach day.jpg"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("object page lacks %q", want)
 		}
 	}
 	// The console's own inspection: GPS and serial in the original, nothing in the copy,
-	// the same image data.
+	// the image rotated losslessly as its Orientation 6 said (the default policy's
+	// transform mode), every coefficient checked.
 	insp := body[strings.Index(body, `id="inspect"`):]
 	insp = insp[:strings.Index(insp, "</table>")]
-	for _, want := range []string{"holds metadata", `<span class="ok">clean</span>`, "GPSLatitude", "SerialNumber", "ThumbnailImage", "640×480", `<span class="ok">identical</span>`} {
+	for _, want := range []string{"holds metadata", `<span class="ok">clean</span>`, "GPSLatitude", "SerialNumber", "ThumbnailImage", "640×480", "480×640", `<span class="ok">transformed losslessly</span> (Orientation 6 applied`} {
 		if !strings.Contains(insp, want) {
 			t.Errorf("inspection lacks %q:\n%s", want, insp)
 		}
@@ -285,6 +294,13 @@ func TestThumbnailsAreReencodedAndOriented(t *testing.T) {
 	rr, gg, _, _ := img.At(260, 10).RGBA()
 	if rr>>8 < 180 || gg>>8 > 80 {
 		t.Errorf("top-right pixel not red after orientation: r=%d g=%d", rr>>8, gg>>8)
+	}
+	// The sanitized side is the version the execution published.
+	if code, _ := f.get(t, "/_console/thumb?side=sanitized&version=out-v1&arn="+url.QueryEscape(f.okARN)); code != 200 {
+		t.Errorf("sanitized thumbnail: %d", code)
+	}
+	if last := f.objects.gets[len(f.objects.gets)-1]; last != "sanitized/photos/beach day.jpg@out-v1" {
+		t.Errorf("sanitized thumbnail read %s", last)
 	}
 	code, _ := f.get(t, "/_console/thumb?side=sanitized&arn="+url.QueryEscape(f.badARN))
 	if code != 404 {

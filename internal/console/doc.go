@@ -10,7 +10,7 @@
 //	StepFunctions  ← *sfn.Client        (required)
 //	Objects        ← *s3.Client         (thumbnails; optional)
 //	EventPublisher ← *eventbridge.Client (reprocess; optional)
-//	AuditReader    ← the pipeline's audit reader, adapted to AuditRecord (optional)
+//	AuditReader    ← *audit.Reader over the audit bucket      (optional)
 //	NotificationLog← the local SNS delivery log (optional)
 //
 // Wiring it under the local stack's port (`sanitizer run`):

@@ -23,6 +23,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	"github.com/aws/aws-sdk-go-v2/service/sfn/types"
 
+	"github.com/s3-image-sanitizer/s3-image-sanitizer/internal/audit"
 	"github.com/s3-image-sanitizer/s3-image-sanitizer/internal/jpegfixture"
 	"github.com/s3-image-sanitizer/s3-image-sanitizer/internal/metadata"
 )
@@ -309,7 +310,8 @@ var _ StepFunctions = (*fakeSFN)(nil)
 
 type fakeObjects struct {
 	mu      sync.Mutex
-	objects map[string][]byte // bucket/key → bytes (version ignored)
+	objects map[string][]byte // bucket/key → bytes (any version)
+	gets    []string          // bucket/key@version of every GetObject
 }
 
 func (f *fakeObjects) put(bucket, key string, b []byte) {
@@ -324,6 +326,7 @@ func (f *fakeObjects) put(bucket, key string, b []byte) {
 func (f *fakeObjects) GetObject(ctx context.Context, in *s3.GetObjectInput, _ ...func(*s3.Options)) (*s3.GetObjectOutput, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	f.gets = append(f.gets, aws.ToString(in.Bucket)+"/"+aws.ToString(in.Key)+"@"+aws.ToString(in.VersionId))
 	b, ok := f.objects[aws.ToString(in.Bucket)+"/"+aws.ToString(in.Key)]
 	if !ok {
 		return nil, fmt.Errorf("NoSuchKey: %s", aws.ToString(in.Key))
@@ -348,41 +351,41 @@ func (f *fakeEvents) PutEvents(ctx context.Context, in *eventbridge.PutEventsInp
 
 type fakeAudit struct {
 	mu   sync.Mutex
-	recs []AuditRecord
+	recs []audit.Record
 }
 
-func (f *fakeAudit) add(r AuditRecord) {
+func (f *fakeAudit) add(r audit.Record) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if r.Raw == nil {
-		r.Raw, _ = json.Marshal(map[string]any{"execution": r.ExecutionARN, "step": r.Step, "attempt": r.Attempt, "outcome": r.Outcome, "key": r.Key, "removed": r.Removed, "sensitiveTags": r.SensitiveTags, "error": r.Error})
-	}
+	r.Schema = audit.Schema
 	f.recs = append(f.recs, r)
 }
 
-func (f *fakeAudit) ByExecution(ctx context.Context, arn string) ([]AuditRecord, error) {
+func (f *fakeAudit) ByExecution(ctx context.Context, arn string) ([]audit.Record, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	var out []AuditRecord
+	var out []audit.Record
 	for _, r := range f.recs {
-		if r.ExecutionARN == arn {
+		if r.Execution == arn {
 			out = append(out, r)
 		}
 	}
 	return out, nil
 }
 
-func (f *fakeAudit) ByKey(ctx context.Context, key string) ([]AuditRecord, error) {
+func (f *fakeAudit) ByKey(ctx context.Context, key string) ([]audit.Record, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	var out []AuditRecord
+	var out []audit.Record
 	for _, r := range f.recs {
-		if r.Key == key {
+		if r.Source.Key == key {
 			out = append(out, r)
 		}
 	}
 	return out, nil
 }
+
+var _ AuditReader = (*audit.Reader)(nil)
 
 type fakeNotifications struct {
 	mu sync.Mutex

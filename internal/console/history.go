@@ -8,6 +8,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sfn/types"
+
+	"github.com/s3-image-sanitizer/s3-image-sanitizer/internal/audit"
 )
 
 // step is one visit of a state, reconstructed from the history: what went in, what came
@@ -24,7 +26,7 @@ type step struct {
 	Attempts int
 	Error    string
 	Cause    string
-	Audit    []AuditRecord
+	Audit    []audit.Record
 }
 
 // timelineEvent is one history event as the timeline shows it.
@@ -56,6 +58,12 @@ func readHistory(events []types.HistoryEvent) (steps []*step, status map[string]
 		switch {
 		case ev.StateEnteredEventDetails != nil:
 			d := ev.StateEnteredEventDetails
+			if cur != nil && cur.Exited.IsZero() && cur.Status == "failed" {
+				// The failed state did not exit, yet the execution moved on: a Catch
+				// took it (histories need not hold a StateExited event for it).
+				cur.Status, cur.Exited, cur.Duration = "caught", ts, duration(ts.Sub(cur.Entered))
+				status[cur.Name] = "caught"
+			}
 			cur = &step{Name: aws.ToString(d.Name), Type: strings.TrimSuffix(t, "StateEntered"), Status: "running", Entered: ts, Input: prettyJSON(aws.ToString(d.Input))}
 			steps = append(steps, cur)
 			status[cur.Name] = "running"
@@ -108,6 +116,9 @@ func readHistory(events []types.HistoryEvent) (steps []*step, status map[string]
 			row.State = cur.Name
 		}
 		timeline = append(timeline, row)
+		if strings.HasPrefix(t, "Execution") && row.Failure {
+			cur = nil // the execution ended here; a redrive enters the state anew
+		}
 	}
 	return steps, status, timeline
 }
@@ -230,7 +241,7 @@ func stepKey(s string) string {
 }
 
 // attachAudit gives each step the audit records written for it.
-func attachAudit(steps []*step, recs []AuditRecord) (unmatched []AuditRecord) {
+func attachAudit(steps []*step, recs []audit.Record) (unmatched []audit.Record) {
 	byName := map[string]*step{}
 	for _, s := range steps {
 		byName[stepKey(s.Name)] = s // a later visit (redrive) wins; records carry attempts

@@ -86,3 +86,17 @@ func TestStepKeyMatchesAuditSteps(t *testing.T) {
 		t.Error("ValidateFailed matches validate")
 	}
 }
+
+// A caught failure may be followed directly by the handler's StateEntered, with no
+// StateExited of the failed state (the local engine writes it so).
+func TestReadHistoryCaughtWithoutExit(t *testing.T) {
+	h := &historyBuilder{t: time.Unix(0, 0)}
+	h.add(types.HistoryEventTypeExecutionStarted, nil)
+	h.task("Validate", `{}`, ``, 1, "NotJPEG", "png", false)
+	h.events = h.events[:len(h.events)-1] // drop TaskStateExited
+	h.task("ValidateFailed", `{}`, `{}`, 0, "", "", true)
+	steps, status, _ := readHistory(h.events)
+	if status["Validate"] != "caught" || steps[0].Error != "NotJPEG" || steps[0].Duration == "" {
+		t.Errorf("status %v, step %+v", status, steps[0])
+	}
+}

@@ -3,6 +3,7 @@ package console
 import (
 	"context"
 	"io"
+	"strconv"
 
 	"github.com/s3-image-sanitizer/s3-image-sanitizer/internal/metadata"
 )
@@ -35,4 +36,28 @@ func (c *Console) inspect(ctx context.Context, bucket, key, version string) insp
 		return inspection{Err: err.Error()}
 	}
 	return r
+}
+
+// transformed checks the output of an oriented upload that the policy's
+// transform mode rotated or mirrored in the DCT domain (its image digest then
+// differs from the source's): metadata.CheckTransform compares every
+// coefficient. It returns the orientation applied, or "" when the check fails
+// or an object cannot be read.
+func (c *Console) transformed(ctx context.Context, bucket, key, version, outVersion string, orientation int) string {
+	limit := c.opt.Policy.Limits.MaxBytes
+	if limit <= 0 {
+		limit = metadata.DefaultMaxBytes
+	}
+	read := func(bucket, version string) (b []byte) {
+		c.withObject(ctx, bucket, key, version, func(_ string, body io.Reader) error {
+			b, _ = io.ReadAll(io.LimitReader(body, limit))
+			return nil
+		})
+		return b
+	}
+	src, out := read(bucket, version), read(c.opt.OutputBucket, outVersion)
+	if src == nil || out == nil || metadata.CheckTransform(src, out, c.opt.Policy) != nil {
+		return ""
+	}
+	return "Orientation " + strconv.Itoa(orientation)
 }

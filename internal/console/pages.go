@@ -15,6 +15,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	"github.com/aws/aws-sdk-go-v2/service/sfn/types"
+
+	"github.com/s3-image-sanitizer/s3-image-sanitizer/internal/audit"
 )
 
 //go:embed templates/*.html
@@ -35,6 +37,7 @@ func parsePages() (pages, error) {
 	for _, name := range []string{"list", "execution", "object", "notifications", "error"} {
 		t, err := template.New("layout.html").Funcs(template.FuncMap{
 			"lower": strings.ToLower,
+			"json":  indentJSON,
 		}).ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html")
 		if err != nil {
 			return nil, fmt.Errorf("console: template %s: %w", name, err)
@@ -42,6 +45,15 @@ func parsePages() (pages, error) {
 		ps[name] = t
 	}
 	return ps, nil
+}
+
+// indentJSON shows a value (an audit record) as the JSON it is stored as.
+func indentJSON(v any) string {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err.Error()
+	}
+	return string(b)
 }
 
 // page is what every template receives; Data is the page's own.
@@ -113,7 +125,7 @@ type executionData struct {
 	Timeline                                         []timelineEvent
 	Events                                           int
 	AuditNote                                        string
-	OtherAudit                                       []AuditRecord
+	OtherAudit                                       []audit.Record
 	Link, ObjectLink                                 string
 	CanRedrive, CanReprocess                         bool
 }
@@ -179,7 +191,6 @@ func (c *Console) loadExecution(r *http.Request) (*executionData, error) {
 	} else if recs, err := c.opt.Audit.ByExecution(ctx, arn); err != nil {
 		d.AuditNote = "Audit records unavailable: " + err.Error()
 	} else {
-		sortAudit(recs)
 		d.OtherAudit = attachAudit(steps, recs)
 	}
 	return d, nil
@@ -205,15 +216,6 @@ func (c *Console) history(r *http.Request, arn string) ([]types.HistoryEvent, er
 	return events, nil
 }
 
-func sortAudit(recs []AuditRecord) {
-	sort.SliceStable(recs, func(i, j int) bool {
-		if !recs[i].Time.Equal(recs[j].Time) {
-			return recs[i].Time.Before(recs[j].Time)
-		}
-		return recs[i].Attempt < recs[j].Attempt
-	})
-}
-
 func (c *Console) executionPage(w http.ResponseWriter, r *http.Request) {
 	d, err := c.loadExecution(r)
 	if err != nil {
@@ -229,8 +231,9 @@ type objectData struct {
 	Original      string // thumbnail URLs
 	Sanitized     string
 	OutputBucket  string
-	Strip         *AuditRecord // the record that says what was removed
-	Removed       []Removal
+	OutputVersion string
+	Strip         *audit.Record // the record that says what was removed
+	Removed       []audit.Removal
 	RemovedBytes  int64
 	SensitiveTags []string
 	Note          string
@@ -239,11 +242,14 @@ type objectData struct {
 	// Before and After are the files inspected now, by the console.
 	Before, After inspection
 	SameImage     bool
+	// Transformed names the lossless rotation or mirror that turned Before's
+	// image into After's, checked coefficient by coefficient; empty otherwise.
+	Transformed   string
 	PolicyVersion string
 }
 
 type keyAuditRow struct {
-	AuditRecord
+	audit.Record
 	ExecLink string
 	ExecName string
 }
@@ -255,19 +261,24 @@ func (c *Console) objectPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	o := &objectData{Exec: d, OutputBucket: c.opt.OutputBucket, PolicyVersion: c.opt.Policy.Version}
-	if d.Key != "" {
-		o.Original = c.link("thumb", "arn", d.ARN, "side", "original")
-		if c.opt.OutputBucket != "" {
-			o.Sanitized = c.link("thumb", "arn", d.ARN, "side", "sanitized")
-		}
-	}
-	// What was removed is what the latest successful strip attempt recorded.
+	// What was removed is what the latest successful strip attempt recorded; the copy
+	// to show is the version this execution's write published (a later upload of the
+	// same key may have replaced it since), else the latest.
 	for _, s := range d.Steps {
 		for i := range s.Audit {
 			a := s.Audit[i]
-			if stepKey(a.Step) == "strip" && (len(a.Removed) > 0 || len(a.SensitiveTags) > 0 || a.Error == "") {
+			if a.Step == audit.StepStrip && a.Outcome == audit.Succeeded {
 				o.Strip = &s.Audit[i]
 			}
+			if a.Step == audit.StepWrite && a.Outcome == audit.Succeeded && a.Output != nil && a.Output.Bucket == c.opt.OutputBucket {
+				o.OutputVersion = a.Output.VersionID
+			}
+		}
+	}
+	if d.Key != "" {
+		o.Original = c.link("thumb", "arn", d.ARN, "side", "original")
+		if c.opt.OutputBucket != "" {
+			o.Sanitized = c.link("thumb", "arn", d.ARN, "side", "sanitized", "version", o.OutputVersion)
 		}
 	}
 	if o.Strip != nil {
@@ -281,18 +292,20 @@ func (c *Console) objectPage(w http.ResponseWriter, r *http.Request) {
 	if d.Key != "" {
 		o.Before = c.inspect(r.Context(), d.Bucket, d.Key, d.Version)
 		if c.opt.OutputBucket != "" {
-			o.After = c.inspect(r.Context(), c.opt.OutputBucket, d.Key, "")
+			o.After = c.inspect(r.Context(), c.opt.OutputBucket, d.Key, o.OutputVersion)
 		}
 		o.SameImage = o.Before.Ins != nil && o.After.Ins != nil && o.Before.Ins.ImageDigest != "" && o.Before.Ins.ImageDigest == o.After.Ins.ImageDigest
+		if !o.SameImage && o.Before.Ins != nil && o.After.Ins != nil && o.Before.Ins.Orientation >= 2 && o.Before.Ins.Orientation <= 8 && o.After.Ins.Orientation == 0 {
+			o.Transformed = c.transformed(r.Context(), d.Bucket, d.Key, d.Version, o.OutputVersion, o.Before.Ins.Orientation)
+		}
 	}
 	if c.opt.Audit != nil && d.Key != "" {
 		recs, err := c.opt.Audit.ByKey(r.Context(), d.Key)
 		if err != nil {
 			o.KeyAuditNote = "Audit records by key unavailable: " + err.Error()
 		}
-		sortAudit(recs)
 		for _, rec := range recs {
-			o.KeyAudit = append(o.KeyAudit, keyAuditRow{AuditRecord: rec, ExecLink: c.link("execution", "arn", rec.ExecutionARN), ExecName: lastPart(rec.ExecutionARN)})
+			o.KeyAudit = append(o.KeyAudit, keyAuditRow{Record: rec, ExecLink: c.link("execution", "arn", rec.Execution), ExecName: lastPart(rec.Execution)})
 		}
 	}
 	c.render(w, "object", "Object "+d.Key, http.StatusOK, o)
@@ -307,7 +320,8 @@ func (c *Console) thumb(w http.ResponseWriter, r *http.Request) {
 	}
 	bucket, key, version := objectOf(in)
 	if r.URL.Query().Get("side") == "sanitized" {
-		bucket, version = c.opt.OutputBucket, ""
+		// Only a version of this execution's key in the output bucket can be asked for.
+		bucket, version = c.opt.OutputBucket, r.URL.Query().Get("version")
 	}
 	if bucket == "" || key == "" {
 		http.Error(w, "no object for this execution", http.StatusNotFound)
@@ -332,6 +346,7 @@ type notifRow struct {
 	Step      string `json:"step"`
 	Error     string `json:"error"`
 	Execution string `json:"execution"`
+	ExecName  string `json:"execName"`
 	ExecLink  string `json:"execLink"`
 	Message   string `json:"message"`
 
@@ -358,6 +373,7 @@ func (c *Console) notifications(r *http.Request) ([]notifRow, error) {
 		}
 		if row.Execution != "" {
 			row.ExecLink = c.link("execution", "arn", row.Execution)
+			row.ExecName = lastPart(row.Execution)
 		}
 		rows = append(rows, row)
 	}

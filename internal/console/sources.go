@@ -2,12 +2,13 @@ package console
 
 import (
 	"context"
-	"encoding/json"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
+
+	"github.com/s3-image-sanitizer/s3-image-sanitizer/internal/audit"
 )
 
 // StepFunctions is the part of the Step Functions API the console reads and acts through.
@@ -34,37 +35,11 @@ type EventPublisher interface {
 	PutEvents(ctx context.Context, in *eventbridge.PutEventsInput, optFns ...func(*eventbridge.Options)) (*eventbridge.PutEventsOutput, error)
 }
 
-// AuditReader reads the pipeline's per-step audit records, by execution and by object key.
+// AuditReader reads the pipeline's per-step audit records, by execution ARN and by
+// object key. *audit.Reader satisfies it.
 type AuditReader interface {
-	ByExecution(ctx context.Context, executionARN string) ([]AuditRecord, error)
-	ByKey(ctx context.Context, key string) ([]AuditRecord, error)
-}
-
-// AuditRecord is the view of one step attempt's audit record the console shows. Raw is
-// the record exactly as stored; the other fields are what the pages sort, match and
-// tabulate by.
-type AuditRecord struct {
-	ExecutionARN  string
-	Step          string // the pipeline step: validate, strip, write, verify, record-failure...
-	Attempt       int
-	Outcome       string // e.g. succeeded, failed, skipped
-	Time          time.Time
-	Bucket        string
-	Key           string
-	VersionID     string
-	BytesIn       int64
-	BytesOut      int64
-	Removed       []Removal
-	SensitiveTags []string // tag names only, never values
-	Error         string
-	Raw           json.RawMessage
-}
-
-// Removal is one kind of metadata segment a step removed.
-type Removal struct {
-	Kind  string
-	Bytes int64
-	Count int
+	ByExecution(ctx context.Context, execution string) ([]audit.Record, error)
+	ByKey(ctx context.Context, key string) ([]audit.Record, error)
 }
 
 // NotificationLog lists the messages the failure topic delivered, newest first or in any

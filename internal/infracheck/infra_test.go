@@ -2,7 +2,6 @@ package infracheck
 
 import (
 	"encoding/json"
-	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -15,14 +14,14 @@ import (
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
 
+	"github.com/s3-image-sanitizer/s3-image-sanitizer/events"
+	"github.com/s3-image-sanitizer/s3-image-sanitizer/internal/asl"
 	"github.com/s3-image-sanitizer/s3-image-sanitizer/internal/eventpattern"
 	"github.com/s3-image-sanitizer/s3-image-sanitizer/internal/tfconfig"
+	"github.com/s3-image-sanitizer/s3-image-sanitizer/statemachine"
 )
 
-// The repository's files. Until the pipeline's state machine and rule pattern exist, the tests run on a
-// stand-in built from the contract's placeholder list (CONTRACTS.md, "Pipeline contract"); once the files
-// exist, the tests use them and nothing else.
-var (
+const (
 	infraDir    = "../../infra"
 	aslPath     = "../../statemachine/sanitizer.asl.json"
 	patternPath = "../../events/rule-pattern.json"
@@ -39,10 +38,11 @@ var variants = []variant{
 	{"dev", "dev", nil},
 	{"prod", "prod", nil},
 	{"dev-sse-s3-express-logging", "dev", map[string]cty.Value{
-		"sse_algorithm":      cty.StringVal("AES256"),
-		"state_machine_type": cty.StringVal("EXPRESS"),
-		"access_logging":     cty.True,
-		"alarm_emails":       cty.ListVal([]cty.Value{cty.StringVal("ops@example.com")}),
+		"sse_algorithm":        cty.StringVal("AES256"),
+		"state_machine_type":   cty.StringVal("EXPRESS"),
+		"access_logging":       cty.True,
+		"alarm_emails":         cty.ListVal([]cty.Value{cty.StringVal("ops@example.com")}),
+		"alarm_sqs_queue_arns": cty.ListVal([]cty.Value{cty.StringVal("arn:aws:sqs:eu-west-1:111122223333:ops-inbox")}),
 	}},
 	{"prod-sse-s3", "prod", map[string]cty.Value{"sse_algorithm": cty.StringVal("AES256"), "access_logging": cty.False}},
 }
@@ -56,9 +56,6 @@ var (
 func envs(t *testing.T) map[string]*Env {
 	t.Helper()
 	loadOnce.Do(func() {
-		if loadErr = usePlaceholdersIfAbsent(); loadErr != nil {
-			return
-		}
 		loaded = map[string]*Env{}
 		for _, v := range variants {
 			e, err := Load(infraDir, v.env, v.vars)
@@ -74,74 +71,6 @@ func envs(t *testing.T) map[string]*Env {
 		t.Fatal(loadErr)
 	}
 	return loaded
-}
-
-// contractASL is a state machine that uses every placeholder of the contract, each step as a Lambda task.
-const contractASL = `{
-  "StartAt": "Validate",
-  "States": {
-    "Validate": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "Parameters": {"FunctionName": "${validate_function_arn}", "Payload.$": "$"}, "Next": "Strip", "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "RecordFailure"}]},
-    "Strip": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "Parameters": {"FunctionName": "${strip_function_arn}", "Payload.$": "$"}, "Next": "Write"},
-    "Write": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "Parameters": {"FunctionName": "${write_function_arn}", "Payload.$": "$"}, "Next": "Verify"},
-    "Verify": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "Parameters": {"FunctionName": "${verify_function_arn}", "Payload.$": "$"}, "Next": "Unpublish"},
-    "Unpublish": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "Parameters": {"FunctionName": "${unpublish_function_arn}", "Payload.$": "$"}, "End": true},
-    "RecordFailure": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "Parameters": {"FunctionName": "${record_failure_function_arn}", "Payload.$": "$"}, "Next": "Notify"},
-    "Notify": {"Type": "Task", "Resource": "arn:aws:states:::sns:publish", "Parameters": {"TopicArn": "${failure_topic_arn}", "Message.$": "$"}, "Next": "Failed"},
-    "Failed": {"Type": "Fail"}
-  }
-}
-`
-
-const contractPattern = `{
-  "source": ["aws.s3", "s3-image-sanitizer.reprocess"],
-  "detail-type": ["Object Created", "Object Deleted"],
-  "detail": {
-    "bucket": {"name": ["${input_bucket}"]},
-    "object": {"key": [{"suffix": {"equals-ignore-case": ".jpg"}}, {"suffix": {"equals-ignore-case": ".jpeg"}}]}
-  }
-}
-`
-
-// usePlaceholdersIfAbsent points the tests at a temporary repository root holding infra/ and the contract
-// placeholders when the pipeline's files are not in this tree.
-func usePlaceholdersIfAbsent() error {
-	_, errASL := os.Stat(aslPath)
-	_, errPattern := os.Stat(patternPath)
-	if errASL == nil && errPattern == nil {
-		return nil
-	}
-	root, err := os.MkdirTemp("", "infracheck")
-	if err != nil {
-		return err
-	}
-	abs, err := filepath.Abs(infraDir)
-	if err != nil {
-		return err
-	}
-	if err := os.CopyFS(filepath.Join(root, "infra"), os.DirFS(abs)); err != nil {
-		return err
-	}
-	for path, content := range map[string]string{"statemachine/sanitizer.asl.json": contractASL, "events/rule-pattern.json": contractPattern} {
-		if err := os.MkdirAll(filepath.Join(root, filepath.Dir(path)), 0o755); err != nil {
-			return err
-		}
-		if err := os.WriteFile(filepath.Join(root, path), []byte(content), 0o644); err != nil {
-			return err
-		}
-	}
-	fmt.Fprintln(os.Stderr, "infracheck: statemachine/sanitizer.asl.json or events/rule-pattern.json absent: using the contract's placeholders in", root)
-	infraDir = filepath.Join(root, "infra")
-	aslPath = filepath.Join(root, "statemachine/sanitizer.asl.json")
-	patternPath = filepath.Join(root, "events/rule-pattern.json")
-	return nil
-}
-
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if strings.HasPrefix(aslPath, os.TempDir()) {
-		os.RemoveAll(filepath.Dir(filepath.Dir(aslPath)))
-	}
-	os.Exit(code)
 }
 
 func forEachEnv(t *testing.T, f func(t *testing.T, e *Env)) {
@@ -396,7 +325,7 @@ func TestLambdas(t *testing.T) {
 // The state machine and the event pattern have one source each: statemachine/sanitizer.asl.json and
 // events/rule-pattern.json, rendered by templatefile(); no .tf file carries a copy.
 func TestSingleSourcesOfTruth(t *testing.T) {
-	asl, err := os.ReadFile(aslPath)
+	aslFile, err := os.ReadFile(aslPath)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -449,24 +378,30 @@ func TestSingleSourcesOfTruth(t *testing.T) {
 		}
 		sm := sms[0]
 		fnARN := map[string]string{}
+		values := map[string]string{}
 		for _, f := range e.Resources("aws_lambda_function") {
-			fnARN[strings.ReplaceAll(f.Key.AsString(), "-", "_")] = Str(f, "arn")
+			name := strings.ReplaceAll(f.Key.AsString(), "-", "_") + "_function_arn"
+			fnARN[f.Key.AsString()] = Str(f, "arn")
+			values[name] = Str(f, "arn")
 		}
 		topic := Str(e.Resources("aws_sns_topic")[0], "arn")
-		// Render the file as the contract says (plain placeholder substitution) and compare.
-		want := string(asl)
-		for step, arn := range fnARN {
-			want = strings.ReplaceAll(want, "${"+step+"_function_arn}", arn)
+		values[statemachine.FailureTopicARN] = topic
+		// Terraform's templatefile() and the Go renderer the local stack uses give the same definition.
+		want, err := statemachine.Render(values)
+		if err != nil {
+			t.Fatal(err)
 		}
-		want = strings.ReplaceAll(want, "${failure_topic_arn}", topic)
-		if got := Str(sm, "definition"); got != want {
-			t.Fatalf("definition differs from statemachine/sanitizer.asl.json rendered with the ARNs")
+		if got := Str(sm, "definition"); got != string(want) {
+			t.Fatalf("definition differs from statemachine.Render of statemachine/sanitizer.asl.json with the same ARNs")
 		}
-		if strings.Contains(want, "${") {
-			t.Errorf("definition keeps an unrendered placeholder")
+		if !strings.Contains(statemachine.Template(), "${validate_function_arn}") || string(aslFile) != statemachine.Template() {
+			t.Fatalf("statemachine package does not embed %s", aslPath)
+		}
+		if _, err := asl.Parse(want); err != nil {
+			t.Fatalf("deployed definition does not validate: %v", err)
 		}
 		var def map[string]any
-		if err := json.Unmarshal([]byte(want), &def); err != nil {
+		if err := json.Unmarshal(want, &def); err != nil {
 			t.Fatalf("definition is not JSON: %v", err)
 		}
 		// Every task calls one of this pipeline's functions or its topic; every function is used.
@@ -505,33 +440,43 @@ func TestSingleSourcesOfTruth(t *testing.T) {
 		if len(rules) != 1 {
 			t.Fatalf("%d rules", len(rules))
 		}
-		bucketA := Str(bucketsByRole(t, e)["uploads"], "bucket")
-		if got, want := Str(rules[0], "event_pattern"), strings.ReplaceAll(string(pattern), "${input_bucket}", bucketA); got != want {
-			t.Fatalf("event pattern differs from events/rule-pattern.json with the bucket substituted:\n%s", got)
+		byRole := bucketsByRole(t, e)
+		bucketA, bucketB := Str(byRole["uploads"], "bucket"), Str(byRole["sanitized"], "bucket")
+		wantPattern, err := events.RulePattern(bucketA)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := Str(rules[0], "event_pattern"); got != wantPattern || string(pattern) != events.RulePatternTemplate() {
+			t.Fatalf("event pattern differs from events.RulePattern (events/rule-pattern.json with the bucket):\n%s", got)
 		}
 		p, err := eventpattern.Compile([]byte(Str(rules[0], "event_pattern")))
 		if err != nil {
 			t.Fatalf("event pattern: %v", err)
 		}
-		for _, c := range []struct {
-			bucket, key, source, detailType string
-			want                            bool
-		}{
-			{bucketA, "photos/cat.jpg", "aws.s3", "Object Created", true},
-			{bucketA, "photos/CAT.JPEG", "aws.s3", "Object Created", true},
-			{bucketA, "photos/cat.jpg", "aws.s3", "Object Deleted", true},
-			{bucketA, "photos/cat.jpg", "s3-image-sanitizer.reprocess", "Object Created", true},
-			{bucketA, "photos/cat.png", "aws.s3", "Object Created", false},
-			{Str(bucketsByRole(t, e)["sanitized"], "bucket"), "photos/cat.jpg", "aws.s3", "Object Created", false},
-			{Str(bucketsByRole(t, e)["staging"], "bucket"), "photos/cat.jpg", "aws.s3", "Object Created", false},
-			{bucketA, "photos/cat.jpg", "aws.ec2", "Object Created", false},
-		} {
-			ev := map[string]any{"version": "0", "source": c.source, "detail-type": c.detailType, "account": Account, "region": Region,
-				"detail": map[string]any{"bucket": map[string]any{"name": c.bucket}, "object": map[string]any{"key": c.key}}}
-			b, _ := json.Marshal(ev)
-			got, err := p.Match(b)
-			if err != nil || got != c.want {
-				t.Errorf("pattern match %s %s %s/%s = %v (%v), want %v", c.source, c.detailType, c.bucket, c.key, got, err, c.want)
+		// The pipeline's sample events, moved to this environment's buckets: uploads to A start the
+		// machine; events from B (where the pipeline writes) or staging never do, or it would loop.
+		for _, name := range events.SampleNames() {
+			sample, err := events.Sample(name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, c := range []struct {
+				bucket string
+				want   bool
+			}{
+				{bucketA, name != "object-created-png.json" && name != "object-created-other-bucket.json"},
+				{bucketB, false},
+				{Str(byRole["staging"], "bucket"), false},
+			} {
+				ev := strings.ReplaceAll(string(sample), `"photos-upload"`, `"`+c.bucket+`"`)
+				if name == "object-created-other-bucket.json" {
+					ev = strings.ReplaceAll(ev, `"another-bucket"`, `"`+bucketB+`"`)
+				}
+				ev = strings.ReplaceAll(ev, "arn:aws:s3:::photos-upload", "arn:aws:s3:::"+c.bucket)
+				got, err := p.Match([]byte(ev))
+				if err != nil || got != c.want {
+					t.Errorf("sample %s in bucket %s: match %v (%v), want %v", name, c.bucket, got, err, c.want)
+				}
 			}
 		}
 		targets := e.Resources("aws_cloudwatch_event_target")
@@ -571,9 +516,22 @@ func TestAlarms(t *testing.T) {
 				t.Errorf("no alarm on %s", k)
 			}
 		}
-		subs := e.Resources("aws_sns_topic_subscription")
-		if strings.Contains(e.Name, "express") && (len(subs) != 1 || Str(subs[0], "protocol") != "email") {
-			t.Errorf("email subscription from alarm_emails: %d subscriptions", len(subs))
+		subs := map[string]string{}
+		for _, s := range e.Resources("aws_sns_topic_subscription") {
+			if Str(s, "topic_arn") != topic {
+				t.Errorf("%s subscribes to %s", s.Address(), Str(s, "topic_arn"))
+			}
+			subs[Str(s, "protocol")] = Str(s, "endpoint")
+			if Str(s, "protocol") == "sqs" && Attr(s, "raw_message_delivery") != true {
+				t.Errorf("SQS subscription without raw message delivery")
+			}
+		}
+		wantSubs := map[string]string{}
+		if strings.Contains(e.Name, "express") {
+			wantSubs = map[string]string{"email": "ops@example.com", "sqs": "arn:aws:sqs:eu-west-1:111122223333:ops-inbox"}
+		}
+		if len(subs) != len(wantSubs) || subs["email"] != wantSubs["email"] || subs["sqs"] != wantSubs["sqs"] {
+			t.Errorf("subscriptions %v, want %v (from alarm_emails and alarm_sqs_queue_arns)", subs, wantSubs)
 		}
 	})
 }

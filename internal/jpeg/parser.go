@@ -99,6 +99,9 @@ type parser struct {
 
 func newParser() parser { return parser{buf: make([]byte, bufSize)} }
 
+// reset readies the parser for a new stream, keeping its buffer.
+func (p *parser) reset() { *p = parser{buf: p.buf} }
+
 // compact moves the unread bytes to the start of the buffer.
 func (p *parser) compact() {
 	if p.r == 0 {

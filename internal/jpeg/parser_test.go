@@ -24,13 +24,13 @@ var (
 	sos = seg(SOS, "\x01\x01\x00\x00\x3F\x00")
 )
 
-// parts accumulates parts as strings, joining consecutive ECS and trailer data.
+// parts accumulates parts as strings, joining consecutive ECS, junk and trailer data (any of them may arrive in pieces).
 type parts struct {
 	items []Part
 }
 
 func (ps *parts) add(p Part) {
-	if n := len(ps.items); n > 0 && (p.Kind == KindECS || p.Kind == KindTrailer) && ps.items[n-1].Kind == p.Kind {
+	if n := len(ps.items); n > 0 && (p.Kind == KindECS || p.Kind == KindTrailer || p.Kind == KindJunk) && ps.items[n-1].Kind == p.Kind {
 		ps.items[n-1].Data = append(ps.items[n-1].Data, p.Data...)
 		return
 	}
@@ -157,7 +157,7 @@ func TestReaderJunkAndFill(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"mrk SOI", "jun 0011", "jun ff00", "seg SOF0 080010001001011100", "seg SOS 010100003f00", "ecs 07", "mrk EOI"}
+	want := []string{"mrk SOI", "jun 0011ff00", "seg SOF0 080010001001011100", "seg SOS 010100003f00", "ecs 07", "mrk EOI"}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("got %q\nwant %q", got, want)
 	}

@@ -14,6 +14,13 @@ func NewReader(src io.Reader) *Reader {
 	return &Reader{p: newParser(), src: src}
 }
 
+// Reset makes r parse a new stream from src, reusing its buffer.
+func (r *Reader) Reset(src io.Reader) {
+	r.p.reset()
+	r.src = src
+	r.eof = false
+}
+
 // maxEmptyReads bounds how often a misbehaving io.Reader may return 0, nil.
 const maxEmptyReads = 100
 

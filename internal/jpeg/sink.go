@@ -19,6 +19,14 @@ func NewSink(fn func(Part) error) *Sink {
 	return &Sink{p: newParser(), fn: fn}
 }
 
+// Reset makes s parse a new stream, handing parts to fn, reusing its buffer.
+func (s *Sink) Reset(fn func(Part) error) {
+	s.p.reset()
+	s.fn = fn
+	s.err = nil
+	s.end = false
+}
+
 // Write parses b. It returns an error as soon as the stream is known to be bad.
 func (s *Sink) Write(b []byte) (int, error) {
 	if s.err != nil {

@@ -15,7 +15,7 @@ import (
 
 // ConfigFromEnv reads the functions' environment (getenv is os.Getenv in main):
 // INPUT_BUCKET, OUTPUT_BUCKET, STAGING_BUCKET, AUDIT_BUCKET (required),
-// POLICY_ORIENTATION (keep|drop, default keep), MAX_BYTES, MAX_PIXELS (0 or empty:
+// POLICY_ORIENTATION (transform|keep|drop, default transform), MAX_BYTES, MAX_PIXELS (0 or empty:
 // the policy's defaults), SSE (AES256|aws:kms, empty: the bucket default) and
 // SSE_KMS_KEY_ID.
 func ConfigFromEnv(getenv func(string) string) (sanitize.Config, error) {

@@ -24,7 +24,7 @@ const (
 	SourceNotFound      = "SourceNotFound"      // the source version is gone
 	StagedObjectMissing = "StagedObjectMissing" // the staged output expired or changed
 	MetadataRemains     = "MetadataRemains"     // Verify found metadata in the output (rolled back)
-	ImageMismatch       = "ImageMismatch"       // Verify found other image data than the source's (rolled back)
+	ImageMismatch       = "ImageMismatch"       // other image data than the source's (Strip's self-check, or Verify: rolled back)
 	AccessDenied        = "AccessDenied"        // S3 403: a deployment error
 	StorageError        = "StorageError"        // any other S3 error response
 
@@ -65,6 +65,7 @@ func ErrorName(err error) string {
 		staged     *sanitize.StagedObjectMissingError
 		remains    *metadata.MetadataRemainsError
 		mismatch   *metadata.ImageMismatchError
+		transform  *metadata.TransformMismatchError
 		contention *sanitize.ContentionError
 		storage    *sanitize.StorageError
 	)
@@ -93,7 +94,7 @@ func ErrorName(err error) string {
 		return StagedObjectMissing
 	case errors.As(err, &remains):
 		return MetadataRemains
-	case errors.As(err, &mismatch):
+	case errors.As(err, &mismatch), errors.As(err, &transform):
 		return ImageMismatch
 	case errors.As(err, &contention):
 		return OutputContention

@@ -24,27 +24,31 @@ func TestErrorNames(t *testing.T) {
 	storage := func(kind error) error {
 		return &sanitize.StorageError{Op: "get", Bucket: "b", Key: "k", Kind: kind, Err: errors.New("x")}
 	}
-	for want, err := range map[string]error{
-		lambdafn.InvalidInput:        &sanitize.InvalidInputError{Msg: "x"},
-		lambdafn.NotJPEG:             &metadata.NotJPEGError{Detected: "png"},
-		lambdafn.Truncated:           &jpeg.TruncatedError{},
-		lambdafn.Unsupported:         &jpeg.UnsupportedError{},
-		lambdafn.Corrupt:             &jpeg.FormatError{},
-		lambdafn.TooLarge:            &metadata.TooLargeError{},
-		lambdafn.TooManyPixels:       &metadata.TooManyPixelsError{},
-		lambdafn.SourceChanged:       &sanitize.SourceChangedError{},
-		lambdafn.SourceNotFound:      &sanitize.SourceNotFoundError{},
-		lambdafn.StagedObjectMissing: &sanitize.StagedObjectMissingError{},
-		lambdafn.MetadataRemains:     &sanitize.VerifyError{RolledBack: "v1", Err: &metadata.MetadataRemainsError{}},
-		lambdafn.ImageMismatch:       fmt.Errorf("verify k: %w", &metadata.ImageMismatchError{}),
-		lambdafn.OutputContention:    &sanitize.ContentionError{},
-		lambdafn.TransientS3:         fmt.Errorf("verify failed (x), and removing it failed: %w", storage(sanitize.ErrTransient)),
-		lambdafn.AccessDenied:        storage(sanitize.ErrAccessDenied),
-		lambdafn.StorageError:        storage(nil),
-		lambdafn.Internal:            errors.New("a bug"),
+	for _, tc := range []struct {
+		want string
+		err  error
+	}{
+		{lambdafn.InvalidInput, &sanitize.InvalidInputError{Msg: "x"}},
+		{lambdafn.NotJPEG, &metadata.NotJPEGError{Detected: "png"}},
+		{lambdafn.Truncated, &jpeg.TruncatedError{}},
+		{lambdafn.Unsupported, &jpeg.UnsupportedError{}},
+		{lambdafn.Corrupt, &jpeg.FormatError{}},
+		{lambdafn.TooLarge, &metadata.TooLargeError{}},
+		{lambdafn.TooManyPixels, &metadata.TooManyPixelsError{}},
+		{lambdafn.SourceChanged, &sanitize.SourceChangedError{}},
+		{lambdafn.SourceNotFound, &sanitize.SourceNotFoundError{}},
+		{lambdafn.StagedObjectMissing, &sanitize.StagedObjectMissingError{}},
+		{lambdafn.MetadataRemains, &sanitize.VerifyError{RolledBack: "v1", Err: &metadata.MetadataRemainsError{}}},
+		{lambdafn.ImageMismatch, fmt.Errorf("verify k: %w", &metadata.ImageMismatchError{})},
+		{lambdafn.OutputContention, &sanitize.ContentionError{}},
+		{lambdafn.ImageMismatch, &metadata.TransformMismatchError{Transform: "rotate-90", Err: errors.New("x")}},
+		{lambdafn.TransientS3, fmt.Errorf("verify failed (x), and removing it failed: %w", storage(sanitize.ErrTransient))},
+		{lambdafn.AccessDenied, storage(sanitize.ErrAccessDenied)},
+		{lambdafn.StorageError, storage(nil)},
+		{lambdafn.Internal, errors.New("a bug")},
 	} {
-		if got := lambdafn.ErrorName(err); got != want {
-			t.Errorf("%T: %q, want %q", err, got, want)
+		if got := lambdafn.ErrorName(tc.err); got != tc.want {
+			t.Errorf("%T: %q, want %q", tc.err, got, tc.want)
 		}
 	}
 }

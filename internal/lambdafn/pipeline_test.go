@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"image"
 	"image/color"
 	"image/jpeg"
@@ -25,6 +26,7 @@ import (
 	"github.com/s3-image-sanitizer/s3-image-sanitizer/internal/audit"
 	"github.com/s3-image-sanitizer/s3-image-sanitizer/internal/lambdafn"
 	"github.com/s3-image-sanitizer/s3-image-sanitizer/internal/metadata"
+	"github.com/s3-image-sanitizer/s3-image-sanitizer/internal/sanitize"
 )
 
 // photo encodes a small picture (seed varies its pixels) with XMP GPS and a comment.
@@ -58,8 +60,10 @@ func pngBytes(t *testing.T) []byte {
 	return buf.Bytes()
 }
 
-// succeeded checks one successful execution: clean output with the source's image data.
-func (p *pipeline) succeeded(t *testing.T, key string, src []byte) []byte {
+// succeeded checks one successful execution: a clean output whose image data is the
+// source's, or, for an image the default policy rotated as its Exif Orientation said,
+// exactly the rotated source's (CheckTransform, coefficient by coefficient).
+func (p *pipeline) succeeded(t *testing.T, key string, src []byte) (out []byte, rotated bool) {
 	t.Helper()
 	out, meta, ok := p.output(t, key)
 	if !ok {
@@ -70,12 +74,44 @@ func (p *pipeline) succeeded(t *testing.T, key string, src []byte) []byte {
 		t.Fatalf("%q: output not clean: %v", key, err)
 	}
 	if want := digest(t, src); insp.ImageDigest != want {
-		t.Fatalf("%q: image digest %s, source %s", key, insp.ImageDigest, want)
+		if err := metadata.CheckTransform(src, out, metadata.DefaultPolicy()); err != nil || insp.Orientation != 0 {
+			t.Fatalf("%q: image digest %s, source %s, and not its lossless rotation: %v", key, insp.ImageDigest, want, err)
+		}
+		rotated = true
 	}
 	if meta["source-sequencer"] == "" || meta["sha256"] == "" {
 		t.Errorf("%q: output metadata %v", key, meta)
 	}
-	return out
+	return out, rotated
+}
+
+// jpegtranArgs is the jpegtran operation that applies an Exif Orientation.
+var jpegtranArgs = map[int][]string{
+	2: {"-flip", "horizontal"}, 3: {"-rotate", "180"}, 4: {"-flip", "vertical"},
+	5: {"-transpose"}, 6: {"-rotate", "90"}, 7: {"-transverse"}, 8: {"-rotate", "270"},
+}
+
+// reference is what the output's pixels must equal: the source's, or for a rotated
+// output the source rotated by jpegtran -perfect (an independent implementation).
+func reference(t *testing.T, src []byte, rotated bool) ([]byte, bool) {
+	t.Helper()
+	if !rotated {
+		return src, true
+	}
+	insp, err := metadata.Inspect(bytes.NewReader(src), metadata.DefaultPolicy())
+	jpegtran, lerr := exec.LookPath("jpegtran")
+	if err != nil || lerr != nil || jpegtranArgs[insp.Orientation] == nil {
+		return nil, false
+	}
+	cmd := exec.Command(jpegtran, append([]string{"-perfect", "-copy", "none"}, jpegtranArgs[insp.Orientation]...)...)
+	cmd.Stdin = bytes.NewReader(src)
+	var turned bytes.Buffer
+	cmd.Stdout = &turned
+	if err := cmd.Run(); err != nil {
+		t.Errorf("jpegtran -perfect refuses an image the pipeline rotated: %v", err)
+		return nil, false
+	}
+	return turned.Bytes(), true
 }
 
 // failed checks one failed execution: a domain error, one notification, audit records,
@@ -123,6 +159,32 @@ func TestKeysRoundTrip(t *testing.T) {
 		if err != nil || len(recs) != 4 {
 			t.Errorf("%q: %d audit records by key, %v", key, len(recs), err)
 		}
+	}
+	// What went over the wire: exact-version reads of the input, encrypted
+	// create-only writes of outputs and audit records.
+	var versionReads, outputPuts, auditPuts int
+	for _, r := range p.s3.Requests() {
+		switch {
+		case r.Method == http.MethodGet && strings.HasPrefix(r.URL.Path, "/uploads/"):
+			if r.URL.Query().Get("versionId") == "" {
+				t.Errorf("input read without a version: %s", r.URL)
+			}
+			versionReads++
+		case r.Method == http.MethodPut && strings.HasPrefix(r.URL.Path, "/sanitized/"):
+			if r.Header.Get("X-Amz-Server-Side-Encryption") != "AES256" || r.Header.Get("If-None-Match") != "*" ||
+				r.Header.Get("Content-Type") != "image/jpeg" || r.Header.Get("X-Amz-Meta-Source-Sequencer") == "" {
+				t.Errorf("output write %s: %v", r.URL, r.Header)
+			}
+			outputPuts++
+		case r.Method == http.MethodPut && strings.HasPrefix(r.URL.Path, "/audit/"):
+			if r.Header.Get("If-None-Match") != "*" {
+				t.Errorf("audit write without If-None-Match: %s", r.URL)
+			}
+			auditPuts++
+		}
+	}
+	if versionReads != 7*2 || outputPuts != 7 || auditPuts != 7*4*2 {
+		t.Errorf("%d version reads, %d output writes, %d audit writes", versionReads, outputPuts, auditPuts)
 	}
 }
 
@@ -245,7 +307,7 @@ func TestOutOfOrderAndDuplicateEvents(t *testing.T) {
 		if states := statesEntered(x); states[len(states)-1] != tc.last {
 			t.Errorf("%s: states %v", tc.name, states)
 		}
-		out := p.succeeded(t, "k.jpg", tc.digest)
+		p.succeeded(t, "k.jpg", tc.digest)
 		if i == 0 {
 			continue
 		}
@@ -254,7 +316,6 @@ func TestOutOfOrderAndDuplicateEvents(t *testing.T) {
 		if _, meta, _ := p.output(t, "k.jpg"); meta["source-version-id"] != ev.Detail.Object.VersionID {
 			t.Errorf("%s: output from version %q", tc.name, meta["source-version-id"])
 		}
-		_ = out
 	}
 	versions, err := p.client.ListObjectVersions(context.Background(), &s3.ListObjectVersionsInput{Bucket: aws.String("sanitized")})
 	if err == nil && len(versions.Versions) > 1 {
@@ -319,6 +380,7 @@ func TestCorpus(t *testing.T) {
 	}
 	djpeg, _ := exec.LookPath("djpeg")
 	p := newPipeline(t)
+	outDir := t.TempDir()
 	var mu sync.Mutex
 	outcomes := map[string]int{}
 	pixelsCompared := 0
@@ -347,9 +409,16 @@ func TestCorpus(t *testing.T) {
 					}
 					return
 				}
-				out := p.succeeded(t, key, src)
+				out, rotated := p.succeeded(t, key, src)
+				if err := os.WriteFile(filepath.Join(outDir, e.Name()), out, 0o644); err != nil {
+					t.Fatal(err)
+				}
 				compared := false
-				if want, ok := decode(djpeg, src); ok {
+				ref, ok := reference(t, src, rotated)
+				if !ok {
+					ref = nil
+				}
+				if want, ok := decode(djpeg, ref); ok {
 					got, ok := decode(djpeg, out)
 					if !ok || !bytes.Equal(got, want) {
 						t.Errorf("%q: djpeg pixels differ", key)
@@ -357,6 +426,9 @@ func TestCorpus(t *testing.T) {
 					compared = true
 				}
 				count("clean", compared)
+				if rotated {
+					count("of which rotated", false)
+				}
 			})
 		}
 	})
@@ -364,12 +436,15 @@ func TestCorpus(t *testing.T) {
 		t.Errorf("%d notifications for %d failures", len(p.sns.msgs), len(entries)-outcomes["clean"])
 	}
 	t.Logf("%d files: %v; djpeg pixels identical for %d", len(entries), outcomes, pixelsCompared)
+	if left := exiftoolLeftovers(t, outDir); len(left) > 0 {
+		t.Errorf("exiftool finds metadata in %d outputs: %v", len(left), left)
+	}
 }
 
 // decode returns djpeg's pixels for a JPEG, ok false when djpeg is not installed or
 // cannot decode it.
 func decode(djpeg string, b []byte) ([]byte, bool) {
-	if djpeg == "" {
+	if djpeg == "" || b == nil {
 		return nil, false
 	}
 	cmd := exec.Command(djpeg, "-pnm")
@@ -380,4 +455,129 @@ func decode(djpeg string, b []byte) ([]byte, bool) {
 		return nil, false
 	}
 	return out.Bytes(), true
+}
+
+// exiftoolLeftovers runs exiftool once over every output and returns, per file, the
+// tags it finds that the policy removes. The policy keeps JFIF, Adobe, ICC profiles and
+// a minimal Exif holding Orientation alone; everything else counts.
+func exiftoolLeftovers(t *testing.T, dir string) map[string][]string {
+	t.Helper()
+	exiftool, err := exec.LookPath("exiftool")
+	if err != nil {
+		t.Log("exiftool not installed: outputs not cross-checked")
+		return nil
+	}
+	out, err := exec.Command(exiftool, "-j", "-G1", "-a", "-q", "-q", dir).Output()
+	if err != nil && len(out) == 0 {
+		t.Fatalf("exiftool: %v", err)
+	}
+	var files []map[string]any
+	if err := json.Unmarshal(out, &files); err != nil {
+		t.Fatalf("exiftool output: %v", err)
+	}
+	t.Logf("exiftool read %d outputs", len(files))
+	left := map[string][]string{}
+	for _, f := range files {
+		name := filepath.Base(fmt.Sprint(f["SourceFile"]))
+		for tag := range f {
+			group, _, _ := strings.Cut(tag, ":")
+			switch {
+			case tag == "SourceFile", tag == "IFD0:Orientation":
+			case slices.Contains([]string{"ExifTool", "System", "File", "JFIF", "Adobe", "Composite", "ICC_Profile"}, group),
+				strings.HasPrefix(group, "ICC-"):
+				if tag == "File:Comment" || tag == "File:Warning" && strings.Contains(fmt.Sprint(f[tag]), "trailer") {
+					left[name] = append(left[name], tag)
+				}
+			default:
+				left[name] = append(left[name], tag)
+			}
+		}
+	}
+	return left
+}
+
+func TestVerifyFailureRollsBack(t *testing.T) {
+	p := newPipeline(t)
+	src := photo(t, 5)
+	ev := p.upload(t, "rolled.jpg", src)
+	// The output bucket serves the unsanitized source instead of what was written.
+	p.s3.RewriteGets(func(r *http.Request, body []byte) []byte {
+		if strings.HasPrefix(r.URL.Path, "/sanitized/") {
+			return src
+		}
+		return body
+	})
+	d, x := p.run(t, ev)
+	p.s3.RewriteGets(nil)
+	if name := p.failed(t, "rolled.jpg", d); name != lambdafn.MetadataRemains {
+		t.Fatalf("error %q", name)
+	}
+	if got := statesEntered(x); !slices.Contains(got, "VerifyFailed") {
+		t.Errorf("states %v", got)
+	}
+	recs, _ := p.audit.ByExecution(context.Background(), d.ExecutionArn)
+	var verify audit.Record
+	for _, r := range recs {
+		if r.Step == audit.StepVerify {
+			verify = r
+		}
+	}
+	if verify.Outcome != audit.Failed || !strings.Contains(verify.Reason, "rolled back") {
+		t.Errorf("verify record %+v", verify)
+	}
+}
+
+func TestFailureIsNotifiedEvenWhenItCannotBeRecorded(t *testing.T) {
+	p := newPipeline(t)
+	ev := p.upload(t, "unrecorded.jpg", pngBytes(t))
+	p.s3.FailNext(1_000_000, func(r *http.Request) bool { return strings.HasPrefix(r.URL.Path, "/audit/") })
+	d, x := p.run(t, ev)
+	if d.Status != asl.StatusFailed || str(d.Error) != "RecordFailureFailed" {
+		t.Fatalf("%s %s", d.Status, str(d.Error))
+	}
+	if got := statesEntered(x); got[len(got)-2] != "NotifyUnrecordedFailure" {
+		t.Errorf("states %v", got)
+	}
+	if len(p.sns.msgs) != 1 || !strings.Contains(p.sns.msgs[0].Message, "NotJPEG") || !strings.Contains(p.sns.msgs[0].Message, "unrecorded.jpg") {
+		t.Errorf("messages %+v", p.sns.msgs)
+	}
+}
+
+func TestReprocessAndETagOnlyEvents(t *testing.T) {
+	p := newPipeline(t)
+	src := photo(t, 6)
+	var ev lambdafn.Event
+	if err := json.Unmarshal(p.upload(t, "again.jpg", src), &ev); err != nil {
+		t.Fatal(err)
+	}
+	if d, _ := p.run(t, mustJSON(t, ev)); d.Status != asl.StatusSucceeded {
+		t.Fatal(str(d.Cause))
+	}
+	// An unversioned bucket's event names the bytes by ETag alone.
+	etagOnly := ev
+	etagOnly.Detail.Object.VersionID = ""
+	// The reprocess command names only the key.
+	reprocess := ev
+	reprocess.Source, reprocess.Detail.Reason = "s3-image-sanitizer.reprocess", "Reprocess"
+	reprocess.Detail.Object.VersionID, reprocess.Detail.Object.ETag, reprocess.Detail.Object.Sequencer, reprocess.Detail.Object.Size = "", "", "", 0
+	for name, e := range map[string]lambdafn.Event{"etag only": etagOnly, "reprocess": reprocess} {
+		d, x := p.run(t, mustJSON(t, e))
+		if d.Status != asl.StatusSucceeded || statesEntered(x)[len(statesEntered(x))-1] != "Sanitized" {
+			t.Fatalf("%s: %s %s %v", name, d.Status, str(d.Cause), statesEntered(x))
+		}
+		var out struct{ Job sanitize.Job }
+		json.Unmarshal([]byte(d.Output.String()), &out)
+		if out.Job.Published.Outcome != sanitize.Unchanged || out.Job.Source.ETag != ev.Detail.Object.ETag {
+			t.Errorf("%s: %+v %+v", name, out.Job.Source, out.Job.Published)
+		}
+	}
+	p.succeeded(t, "again.jpg", src)
+}
+
+func mustJSON(t *testing.T, v any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }

@@ -1,28 +1,20 @@
 package metadata
 
 import (
-	"hash/maphash"
-
 	"github.com/s3-image-sanitizer/s3-image-sanitizer/internal/jpeg"
 )
 
 // checker re-parses Strip's output as it is written (through a jpeg.Sink) and
 // fails on the first part a clean file may not hold. It digests the image data
-// with the same seeded maphash as the input side: the check needs equality, not
-// a published digest, and maphash keeps it far cheaper than a second sha256.
+// with the same seeded blockHash as the input side: the check needs equality,
+// not a published digest, and blockHash is far cheaper than a second sha256.
 type checker struct {
 	p         Policy
-	mh        maphash.Hash
+	mh        *blockHash
 	afterScan bool
 	exifSeen  bool
 	eoi       bool
 	hdr       [4]byte
-}
-
-func newChecker(p Policy, seed maphash.Seed) *checker {
-	c := &checker{p: p}
-	c.mh.SetSeed(seed)
-	return c
 }
 
 func (c *checker) fail(problem string) error {

@@ -8,7 +8,8 @@
 //	APP0 JFIF (rewritten to its 14 fixed bytes: the thumbnail goes)     before the first scan
 //	APP14 Adobe (its 12 bytes: CMYK/YCCK decoding needs the transform)  before the first scan
 //	APP2 ICC_PROFILE chunks, verbatim                                   before the first scan, when Policy.KeepICC
-//	APP1 Exif holding Orientation alone                                 when Orientation is 2–8 and the mode is "keep"
+//	APP1 Exif holding Orientation alone                                 when Orientation is 2–8 and the mode is "keep",
+//	                                                                    or "transform" could not transform
 //
 // Everything else is removed: Exif (IFD1 thumbnail, MakerNote and GPS with it),
 // XMP and Extended XMP, Photoshop/IPTC, MPF, FlashPix, JFXX, Ducky, JUMBF and any
@@ -17,6 +18,16 @@
 // Segments found after the first SOS keep only image data: decoders read
 // colour and orientation from the header, and APPn between progressive scans is
 // a known hiding place other tools miss.
+//
+// Orientation modes: "transform" (the default) rotates or mirrors an image
+// whose Exif Orientation is 2–8 in the DCT domain (package jpeg/dct, as
+// jpegtran -perfect does), so its output needs no Exif at all: not a pixel
+// changes, but the entropy-coded data is re-encoded, so such an output's image
+// digest differs from the source's and [CheckTransform] proves it instead,
+// coefficient by coefficient. Where the transform would move partial edge
+// MCUs, or the image is arithmetic-coded, 12-bit or lossless, it falls back
+// to "keep" and the Report says why. "keep" writes the minimal Exif; "drop"
+// removes the tag.
 //
 // [Strip] streams one file to another with memory bounded independently of the
 // image size, and re-parses its own output while writing it: the output must

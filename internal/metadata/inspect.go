@@ -2,6 +2,7 @@ package metadata
 
 import (
 	"io"
+	"sync"
 
 	"github.com/s3-image-sanitizer/s3-image-sanitizer/internal/jpeg"
 )
@@ -44,13 +45,21 @@ func inspect(r io.Reader, p Policy, tee func(io.Reader, *walker) io.Reader) (*In
 		return nil, err
 	}
 	w := newWalker(p)
+	defer w.sha.finish()
 	w.keepSegs = true
 	if tee != nil {
 		in = tee(in, w)
 	}
-	err = w.run(jpeg.NewReader(in))
+	rd := readerPool.Get().(*jpeg.Reader)
+	defer readerPool.Put(rd)
+	rd.Reset(in)
+	err = w.run(rd)
+	rd.Reset(nil)
 	return w.inspection(lr.n), err
 }
+
+// readerPool keeps parsers (128 KiB buffers each) across Inspect calls.
+var readerPool = sync.Pool{New: func() any { return jpeg.NewReader(nil) }}
 
 func (w *walker) inspection(n int64) *Inspection {
 	ins := &Inspection{

@@ -4,7 +4,7 @@ import "fmt"
 
 // PolicyVersion names the keep/remove rules this package implements. It changes
 // whenever what is kept or removed changes.
-const PolicyVersion = "strip-v1"
+const PolicyVersion = "strip-v2" // v2: orientation mode "transform" is the default
 
 // OrientationMode says what happens to the Exif Orientation tag.
 type OrientationMode string
@@ -55,18 +55,19 @@ type Policy struct {
 	Limits      Limits          `json:"limits"`
 }
 
-// DefaultPolicy keeps ICC profiles and a minimal Orientation tag, with default limits.
+// DefaultPolicy keeps ICC profiles and transforms oriented images (keeping a
+// minimal Orientation tag where that is impossible), with default limits.
 func DefaultPolicy() Policy {
-	return Policy{Version: PolicyVersion, Orientation: OrientationKeep, KeepICC: true, Limits: DefaultLimits()}
+	return Policy{Version: PolicyVersion, Orientation: OrientationTransform, KeepICC: true, Limits: DefaultLimits()}
 }
 
-// ParseOrientationMode accepts "keep" and "drop".
+// ParseOrientationMode accepts "transform", "keep" and "drop".
 func ParseOrientationMode(s string) (OrientationMode, error) {
 	switch m := OrientationMode(s); m {
-	case OrientationKeep, OrientationDrop:
+	case OrientationTransform, OrientationKeep, OrientationDrop:
 		return m, nil
 	}
-	return "", fmt.Errorf("unknown orientation mode %q (want keep or drop)", s)
+	return "", fmt.Errorf("unknown orientation mode %q (want transform, keep or drop)", s)
 }
 
 func (p Policy) check() error {
@@ -74,12 +75,14 @@ func (p Policy) check() error {
 		return fmt.Errorf("metadata: policy version %q is not this build's %q", p.Version, PolicyVersion)
 	}
 	switch p.Orientation {
-	case "", OrientationKeep, OrientationDrop:
+	case "", OrientationKeep, OrientationDrop, OrientationTransform:
 		return nil
 	}
 	return fmt.Errorf("metadata: unknown orientation mode %q", p.Orientation)
 }
 
+// keepOrientation: the transform mode keeps the minimal tag where it cannot
+// transform, so its outputs may hold it too.
 func (p Policy) keepOrientation() bool {
-	return p.Orientation == "" || p.Orientation == OrientationKeep
+	return p.Orientation == "" || p.Orientation == OrientationKeep || p.Orientation == OrientationTransform
 }

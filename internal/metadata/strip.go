@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"hash/maphash"
 	"io"
+	"sync"
 
 	"github.com/s3-image-sanitizer/s3-image-sanitizer/internal/jpeg"
 )
@@ -17,19 +18,55 @@ type Report struct {
 	BytesOut          int64     `json:"bytesOut"`
 	Removed           []Removal `json:"removed"`
 	SensitiveTags     []string  `json:"sensitiveTags"`
-	Orientation       int       `json:"orientation"`       // the input's Exif Orientation, 0 when absent
-	OrientationAction string    `json:"orientationAction"` // none, kept, dropped, invalid
+	Orientation       int       `json:"orientation"`                 // the input's Exif Orientation, 0 when absent
+	OrientationAction string    `json:"orientationAction"`           // none, kept, dropped, invalid, transformed, kept-fallback
+	OrientationReason string    `json:"orientationReason,omitempty"` // why kept-fallback did not transform
 	Width             int       `json:"width"`
 	Height            int       `json:"height"`
 	Structure         Structure `json:"structure"`
 	// ImageDigest is the hex sha256 over the image data (DQT, DHT, DAC, SOFn,
 	// DRI, SOS and DNL segments with their markers and lengths, and the
-	// entropy-coded bytes, in file order). Input and output share it.
+	// entropy-coded bytes, in file order). Input and output share it, except
+	// when OrientationAction is "transformed": then it is the output's.
 	ImageDigest string `json:"imageDigest"`
+	// SourceImageDigest is the input's image digest; it differs from
+	// ImageDigest only for a transformed image (see CheckTransform).
+	SourceImageDigest string `json:"sourceImageDigest"`
 }
 
 // outBufSize batches writes to dst and to the self-check parser.
 const outBufSize = 64 << 10
+
+// stripState is the reusable memory of one Strip call: the input parser, the
+// output buffer and the self-check parser (about 330 KiB together).
+type stripState struct {
+	rd    *jpeg.Reader
+	sink  *jpeg.Sink
+	bw    *bufio.Writer
+	multi teeWriter
+	in    blockHash // self-check digest of the input's image data
+	out   blockHash // and of the output's
+}
+
+var statePool = sync.Pool{New: func() any {
+	st := &stripState{rd: jpeg.NewReader(nil), sink: jpeg.NewSink(nil)}
+	st.multi.sink = st.sink
+	st.bw = bufio.NewWriterSize(&st.multi, outBufSize)
+	return st
+}}
+
+// teeWriter writes to the destination, then to the self-check parser.
+type teeWriter struct {
+	dst  io.Writer
+	sink *jpeg.Sink
+}
+
+func (t *teeWriter) Write(b []byte) (int, error) {
+	if n, err := t.dst.Write(b); err != nil {
+		return n, err
+	}
+	return t.sink.Write(b)
+}
 
 // Strip copies the JPEG image in src to dst without the metadata p removes.
 // It reads src once, in bounded memory, and checks its own output while
@@ -37,27 +74,55 @@ const outBufSize = 64 << 10
 // carry image data identical to the input's. On error dst may hold a prefix of
 // the output: write to a staging place and publish only when Strip succeeds.
 func Strip(dst io.Writer, src io.Reader, p Policy) (*Report, error) {
+	if p.Orientation == OrientationTransform {
+		return stripTransform(dst, src, p)
+	}
+	return strip(dst, src, p, nil)
+}
+
+// strip is Strip in the keep and drop modes. atFirstScan, when set, learns the
+// orientation action at the first scan header, before any entropy-coded data
+// is written: everything that decides it comes before.
+func strip(dst io.Writer, src io.Reader, p Policy, atFirstScan func(orientAction string)) (*Report, error) {
 	lr, in, err := open(src, p)
 	if err != nil {
 		return nil, err
 	}
 
+	st := statePool.Get().(*stripState)
+	defer func() {
+		st.rd.Reset(nil) // drop references to the caller's streams before pooling
+		st.sink.Reset(nil)
+		st.multi.dst = nil
+		statePool.Put(st)
+	}()
 	seed := maphash.MakeSeed()
-	chk := newChecker(p, seed)
-	sink := jpeg.NewSink(chk.part)
-	bw := bufio.NewWriterSize(io.MultiWriter(dst, sink), outBufSize)
+	st.in.reset(seed)
+	st.out.reset(seed)
+	chk := &checker{p: p, mh: &st.out}
+	st.sink.Reset(chk.part)
+	st.multi.dst = dst
+	st.bw.Reset(&st.multi)
 
 	w := newWalker(p)
-	w.mh = new(maphash.Hash)
-	w.mh.SetSeed(seed)
-	w.out = jpeg.NewWriter(bw)
-	if err := w.run(jpeg.NewReader(in)); err != nil {
+	defer w.sha.finish()
+	w.mh = &st.in
+	w.out = jpeg.NewWriter(st.bw)
+	if atFirstScan != nil {
+		w.onScan = func() {
+			if w.st.Scans == 1 {
+				atFirstScan(w.orientAct)
+			}
+		}
+	}
+	st.rd.Reset(in)
+	if err := w.run(st.rd); err != nil {
 		return nil, err
 	}
-	if err := bw.Flush(); err != nil {
+	if err := st.bw.Flush(); err != nil {
 		return nil, err
 	}
-	if err := sink.Close(); err != nil {
+	if err := st.sink.Close(); err != nil {
 		return nil, fmt.Errorf("strip: own output does not parse: %w", err)
 	}
 	if !chk.eoi {
@@ -83,5 +148,6 @@ func Strip(dst io.Writer, src io.Reader, p Policy) (*Report, error) {
 		Height:            w.st.Height,
 		Structure:         w.st,
 		ImageDigest:       w.digest(),
+		SourceImageDigest: w.digest(),
 	}, nil
 }

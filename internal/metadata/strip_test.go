@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/s3-image-sanitizer/s3-image-sanitizer/internal/jpeg"
@@ -28,22 +29,27 @@ func loaded(order binary.AppendByteOrder, orientation int) []byte {
 		Add(jpegfixture.ICC(jpegfixture.ICCProfile(150000), 0)...).
 		Add(jpegfixture.MPF(1000, 2000, 3000), jpegfixture.FlashPix(), jpegfixture.Ducky()).
 		Add(jpegfixture.Adobe(1), jpegfixture.Comment("secret comment"), jpegfixture.App(5, []byte("vendor"))).
-		Trailer(jpegfixture.New(jpegfixture.Baseline(32, 32, 9)).Add(jpegfixture.Exif(jpegfixture.ExifSpec{Make: "Canon"})).Bytes()).
+		Trailer(jpegfixture.New(jpegfixture.Baseline(32, 32, 9)).Add(jpegfixture.Exif(jpegfixture.ExifSpec{Make: "Canon", Thumbnail: jpegfixture.Baseline(8, 8, 1)})).Bytes()).
 		Trailer(jpegfixture.ZipArchive("a.txt", "hello")).
 		Bytes()
 }
 
 func TestStripRemovesEverything(t *testing.T) {
+	// The keep mode: this test is about removal (transform_test.go covers
+	// the transform mode, which drops even the minimal Exif).
+	p := DefaultPolicy()
+	p.Orientation = OrientationKeep
 	for _, order := range []binary.AppendByteOrder{binary.LittleEndian, binary.BigEndian} {
 		in := loaded(order, 6)
 		var out bytes.Buffer
-		rep, err := Strip(&out, bytes.NewReader(in), DefaultPolicy())
+		rep, err := Strip(&out, bytes.NewReader(in), p)
 		if err != nil {
 			t.Fatal(err)
 		}
 		for _, tag := range []string{"GPSLatitude", "Make", "Model", "Software", "Artist", "DateTimeOriginal",
 			"SerialNumber", "OwnerName", "ImageUniqueID", "MakerNote", "ThumbnailImage", "exif:GPSLatitude",
-			"tiff:Make", "GImage:Data", "IPTC:By-line", "IPTC:City", "PhotoshopThumbnail", "JFIFThumbnail"} {
+			"tiff:Make", "GImage:Data", "IPTC:By-line", "IPTC:City", "PhotoshopThumbnail", "JFIFThumbnail",
+			"ExtraImage:Make"} {
 			if !slices.Contains(rep.SensitiveTags, tag) {
 				t.Errorf("report lacks %s: %v", tag, rep.SensitiveTags)
 			}
@@ -64,14 +70,14 @@ func TestStripRemovesEverything(t *testing.T) {
 		if rep.BytesIn != int64(len(in)) || rep.BytesOut != int64(out.Len()) {
 			t.Errorf("bytes in/out %d/%d, want %d/%d", rep.BytesIn, rep.BytesOut, len(in), out.Len())
 		}
-		ins, err := Verify(bytes.NewReader(out.Bytes()), DefaultPolicy(), true)
+		ins, err := Verify(bytes.NewReader(out.Bytes()), p, true)
 		if err != nil {
 			t.Fatalf("output does not verify: %v", err)
 		}
 		if ins.Decode != "ok" || ins.ImageDigest != rep.ImageDigest || ins.Orientation != 6 {
 			t.Errorf("verify: decode %q, digest %s vs %s, orientation %d", ins.Decode, ins.ImageDigest, rep.ImageDigest, ins.Orientation)
 		}
-		src, err := Inspect(bytes.NewReader(in), DefaultPolicy())
+		src, err := Inspect(bytes.NewReader(in), p)
 		if err != nil || src.Clean || src.ImageDigest != rep.ImageDigest {
 			t.Errorf("inspect input: %v clean=%v digest %s", err, src.Clean, src.ImageDigest)
 		}
@@ -159,5 +165,29 @@ func isNotJPEG(kind string) func(error) bool {
 	return func(err error) bool {
 		var e *NotJPEGError
 		return errors.As(err, &e) && e.Detected == kind
+	}
+}
+
+// TestVerifyScanLimit: a file made of hundreds of scans is inspected fully but
+// not handed to image/jpeg, whose work grows with scans × blocks.
+func TestVerifyScanLimit(t *testing.T) {
+	img := jpegfixture.Progressive(64, 64, 1)
+	last := bytes.LastIndex(img, []byte{0xFF, jpeg.SOS})
+	var b bytes.Buffer
+	b.Write(img[:len(img)-2])
+	for i := 0; i < maxDecodeScans; i++ {
+		b.Write(img[last : len(img)-2])
+	}
+	b.Write([]byte{0xFF, jpeg.EOI})
+	ins, err := Verify(bytes.NewReader(b.Bytes()), DefaultPolicy(), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ins.Structure.Scans != maxDecodeScans+4 || !strings.HasPrefix(ins.Decode, "skipped: more than") {
+		t.Fatalf("scans %d, decode %q", ins.Structure.Scans, ins.Decode)
+	}
+	ins, err = Verify(bytes.NewReader(img), DefaultPolicy(), true)
+	if err != nil || ins.Decode != "ok" {
+		t.Fatalf("plain progressive: %v, decode %q", err, ins.Decode)
 	}
 }

@@ -1,17 +1,27 @@
 package metadata
 
 import (
+	"errors"
+	"fmt"
 	"image/jpeg"
 	"io"
 )
+
+// maxDecodeScans bounds the scans Verify lets image/jpeg decode: each scan
+// walks every block, so thousands of tiny scans make a cheap file costly to
+// decode (libjpeg-turbo guards the same way with its scan limit). Encoders
+// write about ten.
+const maxDecodeScans = 256
+
+var errScanLimit = errors.New("scan limit reached")
 
 // Verify inspects r and returns *MetadataRemainsError unless it is clean under p.
 // With decode it also decodes the image with the standard library's
 // image/jpeg, reading r only once: the decoder is fed only after the frame
 // header has passed the pixel limit, so a decompression bomb never reaches it.
 // Where image/jpeg cannot decode the coding process (arithmetic, lossless,
-// 12-bit, DNL), Inspection.Decode says "skipped: <why>"; a failed decode of a
-// supported process is *DecodeError.
+// 12-bit, DNL) or the file has more than 256 scans, Inspection.Decode says
+// "skipped: <why>"; a failed decode of a supported process is *DecodeError.
 func Verify(r io.Reader, p Policy, decode bool) (*Inspection, error) {
 	if !decode {
 		ins, err := Inspect(r, p)
@@ -34,6 +44,12 @@ func Verify(r io.Reader, p Policy, decode bool) (*Inspection, error) {
 			}()
 			return g.open(pw)
 		}
+		w.onScan = func() {
+			if w.st.Scans > maxDecodeScans && g.pw != nil && g.skip == "" {
+				g.skip = fmt.Sprintf("skipped: more than %d scans", maxDecodeScans)
+				g.pw.CloseWithError(errScanLimit)
+			}
+		}
 		return io.TeeReader(in, g)
 	})
 	var decErr error
@@ -49,7 +65,7 @@ func Verify(r io.Reader, p Policy, decode bool) (*Inspection, error) {
 			ins.Decode = "ok"
 		}
 	}
-	if err == nil && decErr != nil {
+	if err == nil && decErr != nil && g.skip == "" {
 		if ok, why := ins.Structure.StdlibDecodable(); !ok {
 			ins.Decode = "skipped: " + why // DNL is only known after the first scan
 		} else {

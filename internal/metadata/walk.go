@@ -1,12 +1,7 @@
 package metadata
 
 import (
-	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
-	"hash"
-	"hash/maphash"
 	"io"
 	"sort"
 
@@ -77,11 +72,12 @@ const maxSegments = 4096
 // is set, writes what the policy keeps.
 type walker struct {
 	p         Policy
-	out       *jpeg.Writer  // nil when only inspecting
-	sha       hash.Hash     // sha256 over image data
-	mh        *maphash.Hash // Strip's self-check digest over the same bytes; may be nil
-	keepSegs  bool          // collect SegmentInfo
-	onFrame   func() error  // called once the frame header has passed the limits
+	out       *jpeg.Writer // nil when only inspecting
+	sha       *imageDigest // sha256 over image data
+	mh        *blockHash   // Strip's self-check digest over the same bytes; may be nil
+	keepSegs  bool         // collect SegmentInfo
+	onFrame   func() error // called once the frame header has passed the limits
+	onScan    func()       // called after each scan header
 	maxPixels int64
 
 	afterScan   bool
@@ -103,7 +99,7 @@ type walker struct {
 
 	trailer     int64
 	extraImages int
-	tail        []byte // last bytes of the previous trailer chunk
+	trailerScan *trailerScanner
 
 	hdr     [4]byte
 	scratch [jfifLen]byte
@@ -111,7 +107,7 @@ type walker struct {
 
 func newWalker(p Policy) *walker {
 	return &walker{
-		p: p, sha: sha256.New(), adobe: -1, orientAct: OrientationNone,
+		p: p, sha: newImageDigest(), adobe: -1, orientAct: OrientationNone,
 		tags: map[string]bool{}, maxPixels: p.Limits.maxPixels(),
 	}
 }
@@ -381,6 +377,9 @@ func (w *walker) imageSegment(part jpeg.Part) error {
 		}
 		w.afterScan = true
 		w.st.Scans++
+		if w.onScan != nil {
+			w.onScan()
+		}
 	case m == jpeg.DNL:
 		if len(b) != 2 {
 			return bad("DNL segment length is not 4")
@@ -411,20 +410,13 @@ func (w *walker) checkPixels() error {
 	return nil
 }
 
-var sigSOI = []byte{0xFF, 0xD8, 0xFF}
-
-// trailerChunk counts trailer bytes and the JPEG starts (FF D8 FF) among them,
-// including one split across chunks.
+// trailerChunk counts trailer bytes and looks for JPEGs among them.
 func (w *walker) trailerChunk(b []byte) {
 	w.trailer += int64(len(b))
-	if len(w.tail) > 0 {
-		join := append(w.tail, b[:min(len(b), 2)]...)
-		if bytes.Contains(join, sigSOI) {
-			w.extraImages++
-		}
+	if w.trailerScan == nil {
+		w.trailerScan = newTrailerScanner(w.tags, &w.extraImages)
 	}
-	w.extraImages += bytes.Count(b, sigSOI)
-	w.tail = append(w.tail[:0], b[max(0, len(b)-2):]...)
+	w.trailerScan.feed(b)
 }
 
 // finish checks the end of the image and settles the removal list.
@@ -479,4 +471,4 @@ func (w *walker) sortedTags() []string {
 	return tags
 }
 
-func (w *walker) digest() string { return hex.EncodeToString(w.sha.Sum(nil)) }
+func (w *walker) digest() string { return w.sha.hex() }

@@ -60,12 +60,16 @@ type Validation struct {
 
 // Stripped is what Strip removed and produced.
 type Stripped struct {
-	PolicyVersion     string          `json:"policyVersion"`
-	BytesIn           int64           `json:"bytesIn"`
-	BytesOut          int64           `json:"bytesOut"`
-	SHA256In          string          `json:"sha256In"`
-	SHA256Out         string          `json:"sha256Out"`
+	PolicyVersion string `json:"policyVersion"`
+	BytesIn       int64  `json:"bytesIn"`
+	BytesOut      int64  `json:"bytesOut"`
+	SHA256In      string `json:"sha256In"`
+	SHA256Out     string `json:"sha256Out"`
+	// ImageDigest is the output's image digest: the source's (SourceImageDigest),
+	// except for an image the transform mode rotated, whose coefficients Strip
+	// proved equal to the rotated source's.
 	ImageDigest       string          `json:"imageDigest"`
+	SourceImageDigest string          `json:"sourceImageDigest"`
 	Removed           []audit.Removal `json:"removed,omitempty"`
 	SensitiveTags     []string        `json:"sensitiveTags,omitempty"`
 	Orientation       int             `json:"orientation,omitempty"`
@@ -118,7 +122,7 @@ type Verified struct {
 type Unpublish struct {
 	Outcome string `json:"outcome"` // "deleted" or "skipped"
 	Reason  string `json:"reason,omitempty"`
-	// Removed names the output object version deleted (or the delete marker's target).
+	// Removed names the output object deleted (when there was one).
 	Removed *ObjectRef `json:"removed,omitempty"`
 }
 

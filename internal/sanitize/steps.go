@@ -32,8 +32,8 @@ func (s *Service) Validate(ctx context.Context, at Attempt, job Job) (Job, error
 			}
 			job.Source.VersionID, job.Source.ETag, job.Source.Size = info.VersionID, info.ETag, info.Size
 		}
-		if job.Source.Size > s.limit() {
-			return "", &metadata.TooLargeError{Limit: s.limit(), Size: job.Source.Size}
+		if l := s.limit(); l > 0 && job.Source.Size > l {
+			return "", &metadata.TooLargeError{Limit: l, Size: job.Source.Size}
 		}
 		b, info, err := s.readAll(ctx, job.Source.Ref(), s.limit())
 		if err != nil {
@@ -92,6 +92,16 @@ func (s *Service) Strip(ctx context.Context, at Attempt, job Job) (Job, error) {
 		if err != nil {
 			return "", err
 		}
+		if rep.SourceImageDigest != job.Validation.ImageDigest {
+			return "", &metadata.ImageMismatchError{Want: job.Validation.ImageDigest, Got: rep.SourceImageDigest}
+		}
+		if rep.OrientationAction == metadata.OrientationTransformed {
+			// Rotated in the DCT domain: the image digest changes, so prove the
+			// output is exactly the rotated source, coefficient by coefficient.
+			if err := metadata.CheckTransform(b, out.Bytes(), s.Config.Policy); err != nil {
+				return "", err
+			}
+		}
 		sum := digest(out.Bytes())
 		staged := ObjectRef{Bucket: s.Config.StagingBucket, Key: stagingKey(at.Execution, job.Source.Key)}
 		info, err := s.Store.Put(ctx, PutRequest{
@@ -110,13 +120,15 @@ func (s *Service) Strip(ctx context.Context, at Attempt, job Job) (Job, error) {
 		tags := boundNames(rep.SensitiveTags)
 		job.Stripped = &Stripped{
 			PolicyVersion: rep.PolicyVersion, BytesIn: int64(len(b)), BytesOut: int64(out.Len()),
-			SHA256In: in, SHA256Out: sum, ImageDigest: rep.ImageDigest, Removed: removed, SensitiveTags: tags,
+			SHA256In: in, SHA256Out: sum, ImageDigest: rep.ImageDigest, SourceImageDigest: rep.SourceImageDigest,
+			Removed: removed, SensitiveTags: tags,
 			Orientation: rep.Orientation, OrientationAction: rep.OrientationAction,
 		}
 		job.Staged = &Staged{Bucket: staged.Bucket, Key: staged.Key, VersionID: info.VersionID, ETag: info.ETag, Size: int64(out.Len()), SHA256: sum}
 		rec.Output = &audit.Object{Bucket: staged.Bucket, Key: staged.Key, VersionID: info.VersionID, ETag: info.ETag, Size: int64(out.Len())}
 		rec.SHA256In, rec.SHA256Out, rec.BytesIn, rec.BytesOut = in, sum, int64(len(b)), int64(out.Len())
 		rec.ImageDigest, rec.Removed, rec.SensitiveTags, rec.PolicyVersion = rep.ImageDigest, removed, tags, rep.PolicyVersion
+		rec.Orientation, rec.OrientationAction, rec.OrientationReason = rep.Orientation, rep.OrientationAction, rep.OrientationReason
 		return audit.Succeeded, nil
 	})
 	return job, err
@@ -215,15 +227,21 @@ func decide(src Source, sha string, cur ObjectInfo) (string, string) {
 	case src.ETag != "" && meta[MetaSourceETag] != "":
 		same = NormalizeETag(src.ETag) == meta[MetaSourceETag]
 	}
-	if same {
-		if meta[MetaSHA256] == sha {
-			return Unchanged, "the output already holds this upload's sanitized bytes (duplicate delivery)"
-		}
-		return Written, "same upload, different output (policy change): replaced"
-	}
 	theirs := meta[MetaSourceSequencer]
+	newer := src.Sequencer != "" && theirs != "" && CompareSequencers(src.Sequencer, theirs) > 0
+	if same {
+		switch {
+		case meta[MetaSHA256] != sha:
+			return Written, "same upload, different output (policy change): replaced"
+		case newer:
+			// The same bytes uploaded again (an unversioned bucket's ETag matches):
+			// record the newer sequencer, or a late event in between could win.
+			return Written, "same bytes from a newer upload (sequencer " + src.Sequencer + "): rewritten"
+		}
+		return Unchanged, "the output already holds this upload's sanitized bytes (duplicate delivery)"
+	}
 	if src.Sequencer != "" && theirs != "" {
-		if CompareSequencers(src.Sequencer, theirs) > 0 {
+		if newer {
 			return Written, "replaced the output of an older upload (sequencer " + theirs + ")"
 		}
 		return Skipped, fmt.Sprintf("stale event: the output is from a newer upload (sequencer %s, this event %s)", theirs, src.Sequencer)
@@ -242,13 +260,14 @@ func decide(src Source, sha string, cur ObjectInfo) (string, string) {
 }
 
 // Verify reads the published object back and proves it: parseable, clean under the
-// policy, and the same image data as the source Validate read. If not, it removes the
-// published version and fails. If the output was replaced or removed meanwhile, the
-// newer execution owns it and Verify skips.
+// policy, and the image data Strip produced from the source Validate read (the
+// source's own, or for an image the transform mode rotated, the one Strip proved to
+// be the rotated source). If not, it removes the published version and fails. If the
+// output was replaced or removed meanwhile, the newer execution owns it and Verify skips.
 func (s *Service) Verify(ctx context.Context, at Attempt, job Job) (Job, error) {
 	err := s.step(ctx, at, audit.StepVerify, job.Source, func(rec *audit.Record) (audit.Outcome, error) {
 		p := job.Published
-		if p == nil || job.Validation == nil {
+		if p == nil || job.Validation == nil || job.Stripped == nil {
 			return "", &InvalidInputError{Msg: "verify: the job has no published object"}
 		}
 		rec.Output = &audit.Object{Bucket: p.Bucket, Key: p.Key, VersionID: p.VersionID, ETag: p.ETag, Size: p.Size}
@@ -269,7 +288,20 @@ func (s *Service) Verify(ctx context.Context, at Attempt, job Job) (Job, error) 
 		rec.SHA256In, rec.BytesIn = job.Validation.SHA256, job.Validation.Bytes
 		rec.SHA256Out, rec.BytesOut = digest(b), int64(len(b))
 		rec.PolicyVersion = s.policyVersion()
-		got, verr := s.check(b, job.Validation.ImageDigest)
+		// A transformed image (the policy's transform mode rotated it in the DCT
+		// domain) has new entropy-coded data: Strip proved it coefficient for
+		// coefficient equal to the transformed source (CheckTransform) before
+		// staging it, so the published object must hold exactly the image Strip
+		// produced, from the source Validate read.
+		st := job.Stripped
+		if st.SourceImageDigest != job.Validation.ImageDigest {
+			return "", &InvalidInputError{Msg: "verify: the job's strip result is not of the validated source"}
+		}
+		want := job.Validation.ImageDigest
+		if st.OrientationAction == metadata.OrientationTransformed {
+			want = st.ImageDigest
+		}
+		got, verr := s.check(b, want)
 		rec.ImageDigest = got
 		if verr == nil {
 			job.Verified = &Verified{SHA256: rec.SHA256Out, ImageDigest: got, Clean: true}
@@ -330,45 +362,33 @@ func (s *Service) rollback(ctx context.Context, p *Published) (string, error) {
 
 // Unpublish handles an Object Deleted event: it removes the key's output so a withdrawn
 // photo stops being served, but never while the key exists in the input bucket (a
-// re-upload after the delete), and never an output made from a later upload.
+// re-upload after the delete). It does not read the output bucket (the function may
+// only delete there): when the key is gone from the input bucket, every output of it
+// is stale, whichever upload it came from.
 func (s *Service) Unpublish(ctx context.Context, at Attempt, job Job) (Job, error) {
 	err := s.step(ctx, at, audit.StepUnpublish, job.Source, func(rec *audit.Record) (audit.Outcome, error) {
 		if err := s.checkSource(job.Source); err != nil {
 			return "", err
 		}
-		skip := func(reason string) (audit.Outcome, error) {
+		_, err := s.Store.Head(ctx, ObjectRef{Bucket: job.Source.Bucket, Key: job.Source.Key})
+		if err == nil {
+			reason := "the key exists in the input bucket"
 			job.Unpublish = &Unpublish{Outcome: Skipped, Reason: reason}
 			rec.Reason = reason
 			return audit.Skipped, nil
 		}
-		_, err := s.Store.Head(ctx, ObjectRef{Bucket: job.Source.Bucket, Key: job.Source.Key})
-		if err == nil {
-			return skip("the key exists in the input bucket")
-		}
 		if !errors.Is(err, ErrNotFound) {
 			return "", err
 		}
-		out := ObjectRef{Bucket: s.Config.OutputBucket, Key: job.Source.Key}
-		cur, err := s.Store.Head(ctx, out)
-		if errors.Is(err, ErrNotFound) {
-			return skip("the output bucket has no object for the key")
-		}
-		if err != nil {
-			return "", err
-		}
-		if theirs := cur.Metadata[MetaSourceSequencer]; theirs != "" && job.Source.Sequencer != "" &&
-			CompareSequencers(theirs, job.Source.Sequencer) > 0 {
-			return skip("the output is from an upload after this delete (sequencer " + theirs + ")")
-		}
 		// Without a version: in a versioned bucket this adds a delete marker, so no
-		// older output becomes current and starts being served again.
+		// older output becomes current and starts being served again. Deleting a key
+		// that is not there succeeds, so a duplicate delete event is harmless.
+		out := ObjectRef{Bucket: s.Config.OutputBucket, Key: job.Source.Key}
 		if err := s.Store.Delete(ctx, out); err != nil {
 			return "", err
 		}
-		removed := ObjectRef{Bucket: out.Bucket, Key: out.Key, VersionID: cur.VersionID, ETag: cur.ETag}
-		job.Unpublish = &Unpublish{Outcome: "deleted", Removed: &removed}
-		rec.Output = &audit.Object{Bucket: out.Bucket, Key: out.Key, VersionID: cur.VersionID, ETag: cur.ETag,
-			Sequencer: cur.Metadata[MetaSourceSequencer], Size: cur.Size}
+		job.Unpublish = &Unpublish{Outcome: "deleted", Removed: &out}
+		rec.Output = &audit.Object{Bucket: out.Bucket, Key: out.Key}
 		return audit.Succeeded, nil
 	})
 	return job, err

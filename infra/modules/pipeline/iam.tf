@@ -45,6 +45,9 @@ locals {
   }
 }
 
+# The trust AWS documents for execution roles. Unlike Step Functions and EventBridge (see their roles), Lambda
+# does not document aws:SourceAccount/aws:SourceArn on this call, and a condition on an absent key would keep
+# every function from starting. Attaching these roles needs iam:PassRole, which no user or role here holds.
 data "aws_iam_policy_document" "lambda_assume" {
   statement {
     actions = ["sts:AssumeRole"]
@@ -52,12 +55,6 @@ data "aws_iam_policy_document" "lambda_assume" {
     principals {
       type        = "Service"
       identifiers = ["lambda.amazonaws.com"]
-    }
-
-    condition {
-      test     = "StringEquals"
-      variable = "aws:SourceAccount"
-      values   = [local.account_id]
     }
   }
 }

@@ -81,9 +81,9 @@ variable "functions" {
 }
 
 variable "policy_orientation" {
-  description = "Orientation policy of the sanitizer (POLICY_ORIENTATION): keep, drop or transform."
+  description = "Orientation policy of the sanitizer (POLICY_ORIENTATION): transform (rotate losslessly, no Exif; keep where impossible), keep or drop."
   type        = string
-  default     = "keep"
+  default     = "transform"
 
   validation {
     condition     = contains(["keep", "drop", "transform"], var.policy_orientation)

@@ -88,7 +88,11 @@
         for (const r of rows) {
           const tr = el("tr");
           const ex = el("td");
-          if (r.execLink) ex.append(link(r.execLink, r.execution));
+          if (r.execLink) {
+            const a = link(r.execLink, r.execName);
+            a.title = r.execution;
+            ex.append(a);
+          }
           tr.append(el("td", r.received), el("td", r.subject), el("td", r.key, "key"), el("td", r.step), el("td", r.error, "err"), ex);
           const msg = el("tr", null, "message");
           const td = el("td");

@@ -1,12 +1,10 @@
-// Package s3test starts an S3 server for tests: gofakes3 (in memory) behind an
-// httptest server, with a real aws-sdk-go-v2 client pointed at it and a fault
-// injector in front of it that can answer 503 SlowDown to chosen requests.
 package s3test
 
 import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -31,9 +29,11 @@ type Server struct {
 	URL    string
 	Client *s3.Client
 
-	mu     sync.Mutex
-	faults []fault
-	served int
+	mu      sync.Mutex
+	faults  []fault
+	served  int
+	rewrite func(*http.Request, []byte) []byte
+	seen    []http.Request
 }
 
 type fault struct {
@@ -50,10 +50,23 @@ func Start(t testing.TB, maxAttempts int, buckets ...Bucket) *Server {
 	faker := gofakes3.New(s3mem.New(), gofakes3.WithTimeSkewLimit(0))
 	s := &Server{}
 	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.record(r)
 		if s.injected(r) {
 			w.Header().Set("Content-Type", "application/xml")
 			w.WriteHeader(http.StatusServiceUnavailable)
 			_, _ = w.Write([]byte(`<?xml version="1.0" encoding="UTF-8"?><Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>`))
+			return
+		}
+		if rw := s.rewriter(); rw != nil && r.Method == http.MethodGet {
+			rec := httptest.NewRecorder()
+			faker.Server().ServeHTTP(rec, r)
+			body := rw(r, rec.Body.Bytes())
+			for k, v := range rec.Header() {
+				w.Header()[k] = v
+			}
+			w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+			w.WriteHeader(rec.Code)
+			_, _ = w.Write(body)
 			return
 		}
 		faker.Server().ServeHTTP(w, r)
@@ -108,6 +121,33 @@ func (s *Server) FailNext(n int, match func(*http.Request) bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.faults = append(s.faults, fault{remaining: n, match: match})
+}
+
+// RewriteGets makes every GET's response body pass through fn (nil: stop), as a
+// corrupted object or a misbehaving proxy would; headers (ETag included) are kept.
+func (s *Server) RewriteGets(fn func(r *http.Request, body []byte) []byte) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.rewrite = fn
+}
+
+func (s *Server) rewriter() func(*http.Request, []byte) []byte {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.rewrite
+}
+
+func (s *Server) record(r *http.Request) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.seen = append(s.seen, http.Request{Method: r.Method, URL: r.URL, Header: r.Header.Clone()})
+}
+
+// Requests returns the method, URL and headers of every request served so far.
+func (s *Server) Requests() []http.Request {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]http.Request(nil), s.seen...)
 }
 
 // Injected reports how many requests were answered with an injected 503.

@@ -1,0 +1,80 @@
+package metadata_test
+
+import (
+	"bytes"
+	"io"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/s3-image-sanitizer/s3-image-sanitizer/internal/jpegfixture"
+	"github.com/s3-image-sanitizer/s3-image-sanitizer/internal/metadata"
+)
+
+// loadCorpusFiles reads every corpus file into memory.
+func loadCorpusFiles(b *testing.B) (files [][]byte, total int64) {
+	names, _ := filepath.Glob(filepath.Join(corpusDir, "files", "*"))
+	if len(names) == 0 {
+		b.Skip("../shared/corpus not found")
+	}
+	for _, n := range names {
+		data, err := os.ReadFile(n)
+		if err != nil {
+			b.Fatal(err)
+		}
+		files = append(files, data)
+		total += int64(len(data))
+	}
+	return files, total
+}
+
+// BenchmarkStripCorpus strips the whole corpus in memory per iteration
+// (rejected files included, as a batch would meet them) in the keep mode,
+// the pure segment strip; MB/s is input bytes.
+func BenchmarkStripCorpus(b *testing.B) { benchStripCorpus(b, metadata.OrientationKeep) }
+
+// BenchmarkStripCorpusTransform is the same in the default orientation mode,
+// which rotates oriented photos in the DCT domain.
+func BenchmarkStripCorpusTransform(b *testing.B) { benchStripCorpus(b, metadata.OrientationTransform) }
+
+func benchStripCorpus(b *testing.B, mode metadata.OrientationMode) {
+	files, total := loadCorpusFiles(b)
+	p := metadata.DefaultPolicy()
+	p.Orientation = mode
+	var out bytes.Buffer
+	b.SetBytes(total)
+	b.ReportAllocs()
+	for b.Loop() {
+		for _, f := range files {
+			out.Reset()
+			metadata.Strip(&out, bytes.NewReader(f), p)
+		}
+	}
+}
+
+// BenchmarkInspectCorpus inspects the whole corpus per iteration.
+func BenchmarkInspectCorpus(b *testing.B) {
+	files, total := loadCorpusFiles(b)
+	p := metadata.DefaultPolicy()
+	b.SetBytes(total)
+	b.ReportAllocs()
+	for b.Loop() {
+		for _, f := range files {
+			metadata.Inspect(bytes.NewReader(f), p)
+		}
+	}
+}
+
+// BenchmarkStripLarge strips one generated 24 MB photo-sized image to io.Discard.
+func BenchmarkStripLarge(b *testing.B) {
+	img := jpegfixture.New(jpegfixture.Blocks(6000, 4000, 1, jpegfixture.Coding{Noise: true, RestartInterval: 64})).
+		Add(jpegfixture.Exif(jpegfixture.ExifSpec{Make: "Canon", GPS: true, Orientation: 1})).Bytes()
+	p := metadata.DefaultPolicy()
+	b.SetBytes(int64(len(img)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := metadata.Strip(io.Discard, bytes.NewReader(img), p); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -1,0 +1,265 @@
+package metadata
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+
+	"github.com/s3-image-sanitizer/s3-image-sanitizer/internal/jpeg"
+	"github.com/s3-image-sanitizer/s3-image-sanitizer/internal/jpeg/dct"
+)
+
+// OrientationTransform rotates or mirrors the image losslessly, in the DCT
+// domain, when its Exif Orientation is 2–8, so the output needs no Exif at
+// all. Where that is impossible without changing a pixel (the image is not
+// whole MCUs along a mirrored axis, or is arithmetic-coded, 12-bit or
+// lossless) it falls back to the minimal Orientation-only Exif of
+// OrientationKeep, and the Report says so.
+const OrientationTransform OrientationMode = "transform"
+
+// Report.OrientationAction values of the transform mode.
+const (
+	// OrientationTransformed: the image was rotated or mirrored as its
+	// Orientation said; the output holds no Exif.
+	OrientationTransformed = "transformed"
+	// OrientationKeptFallback: the transform was not possible; a minimal Exif
+	// holding Orientation alone was written, as in the keep mode.
+	// Report.OrientationReason says why.
+	OrientationKeptFallback = "kept-fallback"
+)
+
+// stripTransform is Strip in the transform mode. It strips as the keep mode
+// does, holding the output back until the first scan header: by then the
+// orientation is known, and an image that needs no transform streams on to
+// dst in bounded memory. An image that keeps a minimal Orientation is staged
+// whole and replaced with the transformed image; memory is then bounded by
+// the output size and the coefficients of two frames (Limits).
+func stripTransform(dst io.Writer, src io.Reader, p Policy) (*Report, error) {
+	kp := p
+	kp.Orientation = OrientationKeep
+	staging := &stagingWriter{dst: dst}
+	rep, err := strip(staging, src, kp, func(action string) {
+		if action != OrientationKept {
+			staging.release()
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	if staging.through {
+		rep.OrientationMode = string(OrientationTransform)
+		rep.SourceImageDigest = rep.ImageDigest
+		return rep, nil
+	}
+	staged := &staging.buf
+	rep.OrientationMode = string(OrientationTransform)
+	rep.SourceImageDigest = rep.ImageDigest
+	if rep.OrientationAction == OrientationKept {
+		out, ins, err := transformImage(staged.Bytes(), rep.Orientation, p)
+		var nt *notTransformable
+		switch {
+		case errors.As(err, &nt):
+			rep.OrientationAction = OrientationKeptFallback
+			rep.OrientationReason = nt.why
+		case err != nil:
+			return nil, err
+		default:
+			if _, err := dst.Write(out); err != nil {
+				return nil, err
+			}
+			rep.OrientationAction = OrientationTransformed
+			rep.BytesOut = int64(len(out))
+			rep.Width, rep.Height = ins.Structure.Width, ins.Structure.Height
+			rep.Structure = ins.Structure
+			rep.ImageDigest = ins.ImageDigest
+			return rep, nil
+		}
+	}
+	if _, err := staged.WriteTo(dst); err != nil {
+		return nil, err
+	}
+	return rep, nil
+}
+
+// notTransformable says why an image keeps its Orientation tag instead.
+type notTransformable struct{ why string }
+
+func (e *notTransformable) Error() string { return "orientation not transformed: " + e.why }
+
+func dctLimits(p Policy) dct.Limits {
+	n := p.Limits.maxPixels()
+	if n < 0 {
+		n = math.MaxInt64
+	}
+	return dct.Limits{MaxPixels: n}
+}
+
+// transformImage applies Orientation o to a stripped JPEG (the keep mode's
+// output) and checks the result: it must be clean with no Exif at all, and its
+// coefficients must be exactly the transformed source's. It returns
+// *notTransformable when the image cannot be transformed losslessly.
+func transformImage(stripped []byte, o int, p Policy) ([]byte, *Inspection, error) {
+	t, ok := dct.FromOrientation(o)
+	if !ok || t == dct.Identity {
+		return nil, nil, &notTransformable{fmt.Sprintf("orientation %d", o)}
+	}
+	lim := dctLimits(p)
+	img, err := dct.Decode(stripped, lim)
+	if err != nil {
+		return nil, nil, &notTransformable{reason(err)}
+	}
+	want, err := img.Transform(t)
+	if err != nil {
+		return nil, nil, &notTransformable{reason(err)}
+	}
+	segs, err := headerSegments(stripped)
+	if err != nil {
+		return nil, nil, err
+	}
+	out, err := dct.AppendEncode(make([]byte, 0, len(stripped)+len(stripped)/8), want, segs...)
+	if err != nil {
+		return nil, nil, &notTransformable{reason(err)}
+	}
+	ins, err := Inspect(bytes.NewReader(out), p)
+	switch {
+	case err != nil:
+		return nil, nil, fmt.Errorf("transform: own output does not parse: %w", err)
+	case !ins.Clean:
+		return nil, nil, &MetadataRemainsError{Problems: ins.Problems}
+	case ins.Orientation != 0:
+		return nil, nil, &MetadataRemainsError{Problems: []string{"output: Exif Orientation after the transform"}}
+	}
+	got, err := dct.Decode(out, lim)
+	if err != nil {
+		return nil, nil, fmt.Errorf("transform: own output does not decode: %w", err)
+	}
+	if err := dct.Equal(want, got); err != nil {
+		return nil, nil, &TransformMismatchError{Transform: t.String(), Err: err}
+	}
+	return out, ins, nil
+}
+
+// reason words a dct error for Report.OrientationReason.
+func reason(err error) string {
+	var np *dct.NotPerfectError
+	var ue *dct.UnsupportedError
+	var fe *dct.FormatError
+	var le *dct.LimitError
+	switch {
+	case errors.As(err, &np):
+		return fmt.Sprintf("not perfect: %s of %dx%d needs whole %dx%d-pixel MCUs along the mirrored axis",
+			np.Transform, np.Width, np.Height, np.MCUWidth, np.MCUHeight)
+	case errors.As(err, &ue):
+		return "unsupported: " + ue.Msg
+	case errors.As(err, &fe):
+		return "entropy-coded data not decodable: " + fe.Msg
+	case errors.As(err, &le):
+		return "limit: " + le.Msg
+	}
+	return err.Error()
+}
+
+// headerSegments returns the segments of a stripped file other than image
+// data and Exif, whole (marker and length included), in file order: JFIF,
+// ICC and Adobe segments, which tell decoders the colour space.
+func headerSegments(stripped []byte) ([][]byte, error) {
+	var segs [][]byte
+	rd := jpeg.NewReader(bytes.NewReader(stripped))
+	for {
+		part, err := rd.Next()
+		if err != nil {
+			return nil, err
+		}
+		if part.Kind == jpeg.KindMarker && part.Marker != jpeg.SOI || part.Kind == jpeg.KindECS {
+			return segs, nil
+		}
+		if part.Kind != jpeg.KindSegment || part.Marker == jpeg.SOS {
+			continue
+		}
+		if k := classify(part.Marker, part.Data); k == KindImage || k == KindExif {
+			continue
+		}
+		seg := make([]byte, 4+len(part.Data))
+		jpeg.SegmentHeader((*[4]byte)(seg), part.Marker, len(part.Data))
+		copy(seg[4:], part.Data)
+		segs = append(segs, seg)
+	}
+}
+
+// TransformMismatchError reports a transformed image whose DCT coefficients
+// are not exactly the transformed source's.
+type TransformMismatchError struct {
+	Transform string
+	Err       error
+}
+
+func (e *TransformMismatchError) Error() string {
+	return fmt.Sprintf("image is not the %s of the source: %v", e.Transform, e.Err)
+}
+
+func (e *TransformMismatchError) Unwrap() error { return e.Err }
+
+// CheckTransform proves that out is src with src's Exif Orientation applied
+// losslessly, as Strip's transform mode writes it: it decodes both to DCT
+// coefficients and compares out with the transformed source exactly. Use it
+// where a published output's Report said OrientationTransformed and its image
+// digest therefore differs from the source's. It returns
+// *TransformMismatchError when they differ.
+func CheckTransform(src, out []byte, p Policy) error {
+	// Strip first, as Strip did before transforming: the source may hold
+	// junk between segments that only the segment walk skips.
+	kp := p
+	kp.Orientation = OrientationKeep
+	var staged bytes.Buffer
+	rep, err := Strip(&staged, bytes.NewReader(src), kp)
+	if err != nil {
+		return fmt.Errorf("check transform: source: %w", err)
+	}
+	t, ok := dct.FromOrientation(rep.Orientation)
+	if !ok || t == dct.Identity {
+		return &TransformMismatchError{Transform: "none", Err: fmt.Errorf("source orientation %d needs no transform", rep.Orientation)}
+	}
+	lim := dctLimits(p)
+	img, err := dct.Decode(staged.Bytes(), lim)
+	if err != nil {
+		return fmt.Errorf("check transform: source: %w", err)
+	}
+	want, err := img.Transform(t)
+	if err != nil {
+		return fmt.Errorf("check transform: %w", err)
+	}
+	got, err := dct.Decode(out, lim)
+	if err != nil {
+		return &TransformMismatchError{Transform: t.String(), Err: err}
+	}
+	if err := dct.Equal(want, got); err != nil {
+		return &TransformMismatchError{Transform: t.String(), Err: err}
+	}
+	return nil
+}
+
+// stagingWriter holds the output in memory until release, then writes through.
+type stagingWriter struct {
+	dst     io.Writer
+	buf     bytes.Buffer
+	through bool
+	err     error
+}
+
+func (s *stagingWriter) Write(b []byte) (int, error) {
+	switch {
+	case s.err != nil:
+		return 0, s.err
+	case s.through:
+		return s.dst.Write(b)
+	}
+	return s.buf.Write(b)
+}
+
+// release writes what is held and lets later writes through.
+func (s *stagingWriter) release() {
+	s.through = true
+	_, s.err = s.buf.WriteTo(s.dst)
+}
