@@ -147,7 +147,7 @@ func (m *Main) Run(ctx context.Context) error {
 		StepFunctions: sfn.NewFromConfig(cfg),
 		Objects:       s3c,
 		Events:        eventbridge.NewFromConfig(cfg),
-		Audit:         consoleAudit{auditReader(m)},
+		Audit:         auditReader(m),
 		Notifications: consoleNotifications{st.SNS},
 		OutputBucket:  m.OutputBucket, InputBucket: m.InputBucket,
 		Base: "/_console/", Listen: m.URL[len("http://"):], Token: m.ConsoleToken,
@@ -246,37 +246,6 @@ func (c consoleNotifications) Notifications(context.Context) ([]console.Notifica
 		out = append(out, console.Notification{MessageID: m.MessageID, TopicARN: m.TopicArn, Subject: m.Subject, Message: m.Message, Received: m.Time})
 	}
 	return out, err
-}
-
-// consoleAudit adapts the pipeline's audit reader to the console's view.
-type consoleAudit struct{ r *audit.Reader }
-
-func (c consoleAudit) ByExecution(ctx context.Context, arn string) ([]console.AuditRecord, error) {
-	recs, err := c.r.ByExecution(ctx, arn)
-	return toConsole(recs), err
-}
-
-func (c consoleAudit) ByKey(ctx context.Context, key string) ([]console.AuditRecord, error) {
-	recs, err := c.r.ByKey(ctx, key)
-	return toConsole(recs), err
-}
-
-func toConsole(recs []audit.Record) []console.AuditRecord {
-	out := make([]console.AuditRecord, 0, len(recs))
-	for _, r := range recs {
-		raw, _ := r.Marshal()
-		c := console.AuditRecord{ExecutionARN: r.Execution, Step: r.Step, Attempt: r.Attempt, Outcome: string(r.Outcome),
-			Time: r.StartedAt, Bucket: r.Source.Bucket, Key: r.Source.Key, VersionID: r.Source.VersionID,
-			BytesIn: r.BytesIn, BytesOut: r.BytesOut, SensitiveTags: r.SensitiveTags, Raw: raw}
-		for _, rm := range r.Removed {
-			c.Removed = append(c.Removed, console.Removal{Kind: rm.Kind, Bytes: rm.Bytes, Count: rm.Count})
-		}
-		if r.Error != nil {
-			c.Error = r.Error.Name + ": " + r.Error.Message
-		}
-		out = append(out, c)
-	}
-	return out
 }
 
 func runRun(ctx context.Context, args []string, s stdio) error {

@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -83,19 +82,18 @@ func TestRunFailureNotifiesAndAudits(t *testing.T) {
 	if !strings.Contains(msgs[0].Message, "not really.jpg") {
 		t.Errorf("notification does not name the key: %s", msgs[0].Message)
 	}
-	recs, err := consoleAudit{auditReader(m)}.ByExecution(ctx, aws.ToString(failed.ExecutionArn))
+	recs, err := auditReader(m).ByExecution(ctx, aws.ToString(failed.ExecutionArn))
 	if err != nil || len(recs) == 0 {
 		t.Fatalf("audit: %v %v", recs, err)
 	}
 	var steps []string
 	for _, r := range recs {
-		steps = append(steps, r.Step+":"+r.Outcome)
+		steps = append(steps, r.Step+":"+string(r.Outcome))
 	}
 	if !strings.Contains(strings.Join(steps, ","), "validate:failed") {
 		t.Errorf("audit steps %v", steps)
 	}
-	var raw map[string]any
-	if err := json.Unmarshal(recs[0].Raw, &raw); err != nil {
-		t.Errorf("raw audit record: %v", err)
+	if recs[0].Source.Key != "not really.jpg" || recs[0].Error == nil {
+		t.Errorf("validate record: %+v", recs[0])
 	}
 }
