@@ -73,6 +73,11 @@ func (t *teeWriter) Write(b []byte) (int, error) {
 // writing it: the output must parse, hold only what p allows, end at EOI, and
 // carry image data identical to the input's. On error dst may hold a prefix of
 // the output: write to a staging place and publish only when Strip succeeds.
+//
+// In the transform mode Strip holds the output in memory until it knows
+// whether to transform it, and a transformed image's coefficients twice
+// (bounded by Limits.MaxPixels); its image data is then new, and checked
+// coefficient by coefficient against the transformed input instead.
 func Strip(dst io.Writer, src io.Reader, p Policy) (*Report, error) {
 	if p.Orientation == OrientationTransform {
 		return stripTransform(dst, src, p)
@@ -140,7 +145,7 @@ func strip(dst io.Writer, src io.Reader, p Policy, atFirstScan func(orientAction
 		OrientationMode:   string(mode),
 		BytesIn:           lr.n,
 		BytesOut:          w.out.Written(),
-		Removed:           w.removed,
+		Removed:           append([]Removal{}, w.removed...), // [] rather than null in JSON
 		SensitiveTags:     w.sortedTags(),
 		Orientation:       w.orientation,
 		OrientationAction: w.orientAct,

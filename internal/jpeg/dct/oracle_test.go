@@ -3,6 +3,8 @@ package dct
 import (
 	"bytes"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -80,6 +82,15 @@ func (f fixture) build(t testing.TB) []byte {
 	jpg := run(t, testPPM(f.w, f.h, uint32(f.w*f.h)), "cjpeg", args...)
 	if f.progressive {
 		targs := []string{"-progressive"}
+		if f.sample != "gray" {
+			// A script of our own: interleaved and single-component DC
+			// scans, split spectral bands, two refinement levels.
+			script := filepath.Join(t.TempDir(), "scans.txt")
+			if err := os.WriteFile(script, []byte(scanScript), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			targs = []string{"-scans", script}
+		}
 		if f.restart {
 			targs = append(targs, "-restart", "2B")
 		}
@@ -87,6 +98,22 @@ func (f fixture) build(t testing.TB) []byte {
 	}
 	return jpg
 }
+
+// scanScript is a jpegtran -scans progression for three components.
+const scanScript = `0: 0-0, 0, 2;
+1,2: 0-0, 0, 1;
+0: 1-5, 0, 2;
+0: 6-63, 0, 2;
+1: 1-63, 0, 1;
+2: 1-63, 0, 1;
+0: 0-0, 2, 1;
+0: 0-0, 1, 0;
+1,2: 0-0, 1, 0;
+0: 1-63, 2, 1;
+0: 1-63, 1, 0;
+1: 1-63, 1, 0;
+2: 1-63, 1, 0;
+`
 
 var samplings = []string{"1x1", "2x1", "2x2", "1x2", "gray", "4x1", "2x2,1x2,2x1"}
 
