@@ -450,3 +450,10 @@ func TestResumeFirstState(t *testing.T) {
 		t.Fatalf("resumed history %s", got)
 	}
 }
+
+func TestDefinitionKept(t *testing.T) {
+	def := single(`{"Type":"Pass","End":true}`)
+	if got := string(mustParse(t, def).Definition()); got != def {
+		t.Fatalf("Definition() %s", got)
+	}
+}

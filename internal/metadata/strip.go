@@ -145,7 +145,7 @@ func strip(dst io.Writer, src io.Reader, p Policy, atFirstScan func(orientAction
 		OrientationMode:   string(mode),
 		BytesIn:           lr.n,
 		BytesOut:          w.out.Written(),
-		Removed:           w.removed,
+		Removed:           append([]Removal{}, w.removed...), // [] rather than null in JSON
 		SensitiveTags:     w.sortedTags(),
 		Orientation:       w.orientation,
 		OrientationAction: w.orientAct,

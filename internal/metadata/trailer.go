@@ -75,9 +75,7 @@ func (ts *trailerScanner) part(p jpeg.Part) error {
 		case KindPhotoshop:
 			tags = photoshopTags(p.Data)
 		}
-		for _, t := range tags {
-			ts.tags["ExtraImage:"+t] = true
-		}
+		addTags(ts.tags, "ExtraImage:", tags)
 	case jpeg.KindTrailer:
 		if ts.next == nil {
 			ts.next = newTrailerScanner(ts.tags, ts.images)

@@ -207,9 +207,18 @@ func (w *walker) seg(part jpeg.Part, kind, action string) {
 	w.segs = append(w.segs, SegmentInfo{Offset: part.Offset, Marker: jpeg.MarkerName(part.Marker), Bytes: part.Size(), Kind: kind, Action: action})
 }
 
-func (w *walker) addTags(tags []string) {
+func (w *walker) addTags(tags []string) { addTags(w.tags, "", tags) }
+
+// maxTags bounds the set of tag names: crafted XMP could otherwise invent
+// names (any prefix with a sensitive local name) without end.
+const maxTags = 1024
+
+func addTags(set map[string]bool, prefix string, tags []string) {
 	for _, t := range tags {
-		w.tags[t] = true
+		if len(set) >= maxTags {
+			return
+		}
+		set[prefix+t] = true
 	}
 }
 

@@ -1,0 +1,318 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/sfn"
+
+	"github.com/s3-image-sanitizer/s3-image-sanitizer/events"
+	"github.com/s3-image-sanitizer/s3-image-sanitizer/internal/asl"
+	"github.com/s3-image-sanitizer/s3-image-sanitizer/internal/audit"
+	"github.com/s3-image-sanitizer/s3-image-sanitizer/internal/console"
+	"github.com/s3-image-sanitizer/s3-image-sanitizer/internal/lambdafn"
+	"github.com/s3-image-sanitizer/s3-image-sanitizer/internal/local"
+	"github.com/s3-image-sanitizer/s3-image-sanitizer/internal/s3store"
+	"github.com/s3-image-sanitizer/s3-image-sanitizer/statemachine"
+)
+
+func init() {
+	register(command{name: "run", summary: "run the whole pipeline on this machine behind the AWS APIs (S3, EventBridge, Step Functions, SNS)", run: runRun})
+}
+
+// Names of the resources the local stack installs, as Terraform names them on AWS.
+const (
+	localAccount     = "000000000000"
+	localRegion      = "us-east-1"
+	stateMachineName = "sanitizer"
+	ruleName         = "sanitizer-uploads"
+	failureTopic     = "sanitizer-failures"
+)
+
+// Main is `sanitizer run`: the production wiring of the local stack. Tests start
+// it exactly as the command does, on a temp dir and port 0.
+type Main struct {
+	Addr          string // listen address; 127.0.0.1:0 picks a port
+	DataDir       string
+	InputBucket   string
+	OutputBucket  string
+	StagingBucket string
+	AuditBucket   string
+	ConsoleToken  string // required by the console when Addr is not loopback
+	// MaxConcurrentTasks bounds Lambda invocations running at once (0: the stack's default).
+	MaxConcurrentTasks int
+	Logger             *slog.Logger
+
+	// Fault-injection and test hooks (off when nil).
+	WrapS3    func(http.Handler) http.Handler
+	WrapTasks func(asl.TaskRunner) asl.TaskRunner
+
+	// Set by Run.
+	URL             string
+	Stack           *local.Stack
+	StateMachineArn string
+	TopicArn        string
+	Started         local.StartReport
+	StartupTime     time.Duration
+
+	ln  net.Listener
+	srv *http.Server
+}
+
+// NewMain returns a Main with the defaults of `sanitizer run`.
+func NewMain() *Main {
+	return &Main{Addr: "127.0.0.1:4566", DataDir: ".data", InputBucket: "uploads", OutputBucket: "sanitized",
+		StagingBucket: "sanitizer-staging", AuditBucket: "sanitizer-audit"}
+}
+
+// AWSConfig is an SDK configuration pointed at the running stack.
+func (m *Main) AWSConfig() aws.Config {
+	return aws.Config{
+		Region:       localRegion,
+		Credentials:  credentials.NewStaticCredentialsProvider("local", "local", ""),
+		BaseEndpoint: aws.String(m.URL),
+		HTTPClient:   &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64, IdleConnTimeout: 30 * time.Second}},
+	}
+}
+
+func functionARN(name string) string {
+	return fmt.Sprintf("arn:aws:lambda:%s:%s:function:sanitizer-%s", localRegion, localAccount, name)
+}
+
+// Run opens the stack, serves it, installs the pipeline (topic, state machine,
+// rule) and starts it: running executions resume and the input bucket is
+// reconciled. It returns once the stack is serving; Close stops it.
+func (m *Main) Run(ctx context.Context) error {
+	began := time.Now()
+	if m.Logger == nil {
+		m.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	ln, err := net.Listen("tcp", m.Addr)
+	if err != nil {
+		return err
+	}
+	m.ln = ln
+	m.URL = "http://" + ln.Addr().String()
+	cfg := m.AWSConfig()
+	s3c := s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true })
+
+	env := map[string]string{"INPUT_BUCKET": m.InputBucket, "OUTPUT_BUCKET": m.OutputBucket,
+		"STAGING_BUCKET": m.StagingBucket, "AUDIT_BUCKET": m.AuditBucket, "SSE": "AES256"}
+	pcfg, err := lambdafn.ConfigFromEnv(func(k string) string {
+		if v, ok := os.LookupEnv(k); ok && (k == "POLICY_ORIENTATION" || k == "MAX_BYTES" || k == "MAX_PIXELS") {
+			return v
+		}
+		return env[k]
+	})
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	handlers := lambdafn.Handlers(lambdafn.NewService(pcfg, s3c, time.Now), m.Logger)
+	functions := map[string]lambda.Handler{}
+	values := map[string]string{}
+	for _, name := range lambdafn.Functions {
+		functions[functionARN(name)] = handlers[name]
+		values[strings.ReplaceAll(name, "-", "_")+"_function_arn"] = functionARN(name)
+	}
+	var tasks asl.TaskRunner = &asl.LambdaTasks{Functions: functions, SNS: snsPublisher{m}}
+	if m.WrapTasks != nil {
+		tasks = m.WrapTasks(tasks)
+	}
+	buckets := []string{m.InputBucket, m.OutputBucket, m.StagingBucket, m.AuditBucket}
+	st, err := local.Open(local.Options{Dir: m.DataDir, Endpoint: m.URL, Account: localAccount, Region: localRegion,
+		InputBucket: m.InputBucket, Buckets: buckets, Versioned: buckets, Logger: m.Logger,
+		WrapS3: m.WrapS3, Tasks: tasks, MaxConcurrentTasks: m.MaxConcurrentTasks})
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	m.Stack = st
+
+	con, err := console.New(console.Options{
+		StepFunctions: sfn.NewFromConfig(cfg),
+		Objects:       s3c,
+		Events:        eventbridge.NewFromConfig(cfg),
+		Audit:         auditReader(m),
+		Notifications: consoleNotifications{st.SNS},
+		OutputBucket:  m.OutputBucket, InputBucket: m.InputBucket,
+		Base: "/_console/", Listen: m.URL[len("http://"):], Token: m.ConsoleToken,
+	})
+	if err != nil {
+		m.Close()
+		return err
+	}
+	st.Mount("/_console/", con)
+
+	m.srv = &http.Server{Handler: st, ReadHeaderTimeout: 10 * time.Second}
+	go m.srv.Serve(ln)
+
+	if err := m.install(values); err != nil {
+		m.Close()
+		return err
+	}
+	if m.Started, err = st.Start(); err != nil {
+		m.Close()
+		return err
+	}
+	m.StartupTime = time.Since(began)
+	return nil
+}
+
+// install creates the failure topic, the state machine from the repository's
+// definition and the rule from events/rule-pattern.json, as Terraform does on AWS.
+func (m *Main) install(values map[string]string) error {
+	topic, err := m.Stack.SNS.CreateTopic(failureTopic)
+	if err != nil {
+		return err
+	}
+	m.TopicArn = topic
+	values[statemachine.FailureTopicARN] = topic
+	def, err := statemachine.Render(values)
+	if err != nil {
+		return err
+	}
+	if m.StateMachineArn, err = m.Stack.SFN.EnsureStateMachine(stateMachineName, def); err != nil {
+		return fmt.Errorf("state machine: %w", err)
+	}
+	pattern, err := events.RulePattern(m.InputBucket)
+	if err != nil {
+		return err
+	}
+	if _, err := m.Stack.Events.PutRule(ruleName, pattern, "uploads to "+m.InputBucket+" → "+stateMachineName); err != nil {
+		return fmt.Errorf("rule: %w", err)
+	}
+	return m.Stack.Events.PutTargets(ruleName, local.Target{ID: stateMachineName, Arn: m.StateMachineArn})
+}
+
+// Close stops serving and closes the stack; running executions stay RUNNING on
+// disk and resume at the next Run.
+func (m *Main) Close() error {
+	var errs []error
+	if m.srv != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		m.srv.Shutdown(ctx)
+		cancel()
+	} else if m.ln != nil {
+		m.ln.Close()
+	}
+	if m.Stack != nil {
+		errs = append(errs, m.Stack.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// snsPublisher serves arn:aws:states:::sns:publish from the stack's SNS.
+type snsPublisher struct{ m *Main }
+
+func (p snsPublisher) Publish(_ context.Context, in asl.SNSPublishInput) (string, error) {
+	attrs := map[string]string{}
+	for k, v := range in.MessageAttributes {
+		attrs[k] = v.StringValue
+	}
+	return p.m.Stack.SNS.Publish(firstOf(in.TopicArn, in.TargetArn), in.Subject, in.Message, attrs)
+}
+
+func firstOf(s ...string) string {
+	for _, v := range s {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+// consoleNotifications shows the SNS delivery log in the console.
+type consoleNotifications struct{ sns *local.Notifications }
+
+func (c consoleNotifications) Notifications(context.Context) ([]console.Notification, error) {
+	msgs, err := c.sns.Messages()
+	out := make([]console.Notification, 0, len(msgs))
+	for _, m := range msgs {
+		out = append(out, console.Notification{MessageID: m.MessageID, TopicARN: m.TopicArn, Subject: m.Subject, Message: m.Message, Received: m.Time})
+	}
+	return out, err
+}
+
+func runRun(ctx context.Context, args []string, s stdio) error {
+	m := NewMain()
+	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	fs.SetOutput(s.err)
+	fs.StringVar(&m.Addr, "addr", m.Addr, "listen address (loopback by default; another address needs --console-token)")
+	fs.StringVar(&m.DataDir, "data", m.DataDir, "directory for all durable state (objects, executions, history)")
+	fs.StringVar(&m.InputBucket, "input-bucket", m.InputBucket, "bucket uploads go to (bucket A)")
+	fs.StringVar(&m.OutputBucket, "output-bucket", m.OutputBucket, "bucket sanitized copies go to (bucket B)")
+	fs.StringVar(&m.ConsoleToken, "console-token", "", "token the web console requires (needed off loopback)")
+	fs.IntVar(&m.MaxConcurrentTasks, "concurrency", 0, "Lambda invocations running at once (default 16)")
+	samples := fs.Bool("samples", false, "upload a few generated photos carrying GPS, serials and thumbnails, and show what was removed")
+	verbose := fs.Bool("v", false, "log background errors to stderr")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	level := slog.LevelError
+	if *verbose {
+		level = slog.LevelInfo
+	}
+	m.Logger = slog.New(slog.NewTextHandler(s.err, &slog.HandlerOptions{Level: level}))
+	if err := m.Run(ctx); err != nil {
+		return err
+	}
+	defer m.Close()
+	fmt.Fprintf(s.out, "sanitizer: local stack on %s (data in %s), ready in %s; resumed %d executions, reconciled %d uploads\n",
+		m.URL, m.DataDir, m.StartupTime.Round(time.Millisecond), m.Started.Resumed, m.Started.Reconciled)
+	if *samples {
+		if err := uploadSamples(ctx, m, s.out); err != nil {
+			fmt.Fprintf(s.err, "sanitizer: samples: %v\n", err)
+		}
+	}
+	printHelp(m, s.out)
+	<-ctx.Done()
+	fmt.Fprintln(s.out, "\nsanitizer: stopping; running executions resume at the next start")
+	return nil
+}
+
+func printHelp(m *Main, w io.Writer) {
+	console := m.URL + "/_console/"
+	if m.ConsoleToken != "" {
+		console += "?token=" + m.ConsoleToken
+	}
+	fmt.Fprintf(w, `
+console:   %s
+state machine: %s
+failure topic: %s
+
+try (any AWS CLI; credentials can be anything):
+  export AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local AWS_DEFAULT_REGION=%s
+  aws --endpoint-url %s s3 cp photo.jpg s3://%s/photo.jpg
+  aws --endpoint-url %s s3 ls s3://%s/
+  aws --endpoint-url %s stepfunctions list-executions --state-machine-arn %s
+  aws --endpoint-url %s sns list-topics
+  sanitizer executions --endpoint-url %s
+  sanitizer audit --endpoint-url %s --key photo.jpg
+
+Ctrl-C stops the stack.
+`, console, m.StateMachineArn, m.TopicArn, localRegion, m.URL, m.InputBucket, m.URL, m.OutputBucket,
+		m.URL, m.StateMachineArn, m.URL, m.URL, m.URL)
+}
+
+func auditReader(m *Main) *audit.Reader {
+	s3c := s3.NewFromConfig(m.AWSConfig(), func(o *s3.Options) { o.UsePathStyle = true })
+	return &audit.Reader{Objects: s3store.New(s3c), Bucket: m.AuditBucket}
+}

@@ -1,0 +1,144 @@
+package local
+
+import (
+	"bufio"
+	"crypto/sha1"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"hash"
+	"hash/crc32"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+)
+
+// unchunk decodes aws-chunked request bodies (SigV4 streaming, with or without
+// signed chunks and trailing checksums, as current SDKs and the CLI send them)
+// into plain bodies before gofakes3 sees them, checking a trailing checksum.
+func unchunk(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		sha := r.Header.Get("X-Amz-Content-Sha256")
+		if !strings.HasPrefix(sha, "STREAMING-") && !strings.Contains(r.Header.Get("Content-Encoding"), "aws-chunked") {
+			next.ServeHTTP(w, r)
+			return
+		}
+		size, err := strconv.ParseInt(r.Header.Get("X-Amz-Decoded-Content-Length"), 10, 64)
+		if err != nil || size < 0 {
+			writeS3Error(w, http.StatusBadRequest, "MissingContentLength", "You must provide the x-amz-decoded-content-length header for aws-chunked uploads.")
+			return
+		}
+		r.Body = &chunkReader{r: bufio.NewReader(r.Body), body: r.Body, trailer: r.Header.Get("X-Amz-Trailer")}
+		r.ContentLength = size
+		r.Header.Set("Content-Length", strconv.FormatInt(size, 10))
+		r.Header.Set("X-Amz-Content-Sha256", "UNSIGNED-PAYLOAD")
+		r.Header.Del("X-Amz-Decoded-Content-Length")
+		enc := strings.TrimPrefix(strings.TrimPrefix(r.Header.Get("Content-Encoding"), "aws-chunked"), ",")
+		if enc == "" {
+			r.Header.Del("Content-Encoding")
+		} else {
+			r.Header.Set("Content-Encoding", enc)
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func writeS3Error(w http.ResponseWriter, status int, code, msg string) {
+	w.Header().Set("Content-Type", "application/xml")
+	w.WriteHeader(status)
+	fmt.Fprintf(w, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>%s</Code><Message>%s</Message><RequestId>%s</RequestId></Error>`, code, msg, newRequestID())
+}
+
+var errBadChunk = errors.New("malformed aws-chunked body")
+
+type chunkReader struct {
+	r       *bufio.Reader
+	body    io.Closer
+	left    int64 // bytes left in the current chunk
+	done    bool
+	trailer string // the checksum header named in X-Amz-Trailer
+	sum     hash.Hash
+}
+
+func (c *chunkReader) Close() error { return c.body.Close() }
+
+func (c *chunkReader) Read(p []byte) (int, error) {
+	if c.sum == nil && c.trailer != "" {
+		c.sum = checksumFor(c.trailer)
+	}
+	for c.left == 0 {
+		if c.done {
+			return 0, io.EOF
+		}
+		line, err := c.r.ReadString('\n')
+		if err != nil {
+			return 0, errBadChunk
+		}
+		line = strings.TrimRight(line, "\r\n")
+		if line == "" { // the CRLF that ends a chunk's data
+			continue
+		}
+		hexSize, _, _ := strings.Cut(line, ";")
+		n, err := strconv.ParseInt(hexSize, 16, 64)
+		if err != nil || n < 0 {
+			return 0, errBadChunk
+		}
+		if n == 0 {
+			c.done = true
+			if err := c.readTrailers(); err != nil {
+				return 0, err
+			}
+			return 0, io.EOF
+		}
+		c.left = n
+	}
+	if int64(len(p)) > c.left {
+		p = p[:c.left]
+	}
+	n, err := c.r.Read(p)
+	c.left -= int64(n)
+	if c.sum != nil {
+		c.sum.Write(p[:n])
+	}
+	if err == io.EOF {
+		err = io.ErrUnexpectedEOF
+	}
+	return n, err
+}
+
+// readTrailers reads "name:value" lines up to the blank line and checks the
+// checksum trailer when we know its algorithm.
+func (c *chunkReader) readTrailers() error {
+	for {
+		line, err := c.r.ReadString('\n')
+		line = strings.TrimRight(line, "\r\n")
+		if line == "" {
+			return nil
+		}
+		name, value, ok := strings.Cut(line, ":")
+		if ok && strings.EqualFold(strings.TrimSpace(name), c.trailer) && c.sum != nil {
+			if base64.StdEncoding.EncodeToString(c.sum.Sum(nil)) != strings.TrimSpace(value) {
+				return fmt.Errorf("BadDigest: the %s you specified did not match the calculated checksum", name)
+			}
+		}
+		if err != nil {
+			return nil
+		}
+	}
+}
+
+func checksumFor(header string) hash.Hash {
+	switch strings.ToLower(header) {
+	case "x-amz-checksum-crc32":
+		return crc32.NewIEEE()
+	case "x-amz-checksum-crc32c":
+		return crc32.New(crc32.MakeTable(crc32.Castagnoli))
+	case "x-amz-checksum-sha1":
+		return sha1.New()
+	case "x-amz-checksum-sha256":
+		return sha256.New()
+	}
+	return nil
+}

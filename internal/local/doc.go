@@ -1,0 +1,16 @@
+// Package local is the whole AWS side of the pipeline on one machine, behind the
+// real AWS wire protocols on one loopback port: S3 (REST, through gofakes3 over a
+// durable versioned store), EventBridge (AWSEvents JSON 1.1), Step Functions
+// (AWSStepFunctions JSON 1.0, over internal/asl) and SNS (query protocol).
+// Requests are dispatched by their shape, as AWS endpoints would see them, so
+// aws-sdk-go-v2, boto3 and the AWS CLI work unchanged with an endpoint URL.
+//
+// Durability: object bytes live in synced files and their metadata in bbolt;
+// rules, topics, state machines, executions, checkpoints and history live in a
+// second bbolt file. After a crash, Start resumes running executions from their
+// last checkpoint and reconciles the input bucket: every object whose latest
+// version has no execution gets one, so nothing uploaded is left unprocessed.
+//
+// The package knows nothing of JPEG: the Lambda handlers arrive as an
+// asl.TaskRunner from the main that wires the stack.
+package local

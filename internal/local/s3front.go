@@ -1,0 +1,197 @@
+package local
+
+import (
+	"encoding/json"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+)
+
+// s3Front sits in front of gofakes3: it notes which request is writing which
+// key (so the event a committed write produces carries the request's reason,
+// request ID and source IP, as S3's do) and turns committed changes to the
+// input bucket into EventBridge "Object Created" / "Object Deleted" events.
+type s3Front struct {
+	next        http.Handler
+	inputBucket string
+	bus         *EventBus
+	account     string
+
+	mu       sync.Mutex
+	inflight map[string][]*s3Request // "bucket/key", or "bucket/" for form POSTs
+}
+
+type s3Request struct {
+	reason   string
+	header   http.Header // the response header, where gofakes3 puts x-amz-request-id
+	sourceIP string
+}
+
+func newS3Front(next http.Handler, inputBucket string, bus *EventBus, account string) *s3Front {
+	return &s3Front{next: next, inputBucket: inputBucket, bus: bus, account: account, inflight: map[string][]*s3Request{}}
+}
+
+// reasonFor names the S3 API a write request is, in the words events use.
+func reasonFor(r *http.Request, key string) string {
+	q := r.URL.Query()
+	switch r.Method {
+	case http.MethodPut:
+		if q.Has("uploadId") || q.Has("versioning") || q.Has("tagging") || q.Has("acl") || key == "" {
+			return ""
+		}
+		if r.Header.Get("X-Amz-Copy-Source") != "" {
+			return "CopyObject"
+		}
+		return "PutObject"
+	case http.MethodPost:
+		if q.Has("uploadId") && key != "" {
+			return "CompleteMultipartUpload"
+		}
+		if key == "" && !q.Has("delete") {
+			return "POST Object"
+		}
+		if q.Has("delete") {
+			return "DeleteObject"
+		}
+	case http.MethodDelete:
+		if key != "" && !q.Has("uploadId") {
+			return "DeleteObject"
+		}
+	}
+	return ""
+}
+
+func (f *s3Front) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	path := strings.TrimPrefix(r.URL.Path, "/")
+	bucket, key, _ := strings.Cut(path, "/")
+	if bucket != f.inputBucket {
+		f.next.ServeHTTP(w, r)
+		return
+	}
+	reason := reasonFor(r, key)
+	if reason == "" {
+		f.next.ServeHTTP(w, r)
+		return
+	}
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	req := &s3Request{reason: reason, header: w.Header(), sourceIP: host}
+	slot := bucket + "/" + key
+	if reason == "POST Object" || (reason == "DeleteObject" && r.Method == http.MethodPost) {
+		slot = bucket + "/"
+	}
+	f.mu.Lock()
+	f.inflight[slot] = append(f.inflight[slot], req)
+	f.mu.Unlock()
+	defer func() {
+		f.mu.Lock()
+		list := f.inflight[slot]
+		for i, x := range list {
+			if x == req {
+				list = append(list[:i], list[i+1:]...)
+				break
+			}
+		}
+		if len(list) == 0 {
+			delete(f.inflight, slot)
+		} else {
+			f.inflight[slot] = list
+		}
+		f.mu.Unlock()
+	}()
+	f.next.ServeHTTP(w, r)
+}
+
+// request finds the in-flight request that made a change.
+func (f *s3Front) request(c Change) *s3Request {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	want := func(reason string) bool {
+		switch c.Kind {
+		case ChangeCopy:
+			return reason == "CopyObject"
+		case ChangePut:
+			return reason == "PutObject" || reason == "POST Object" || reason == "CompleteMultipartUpload"
+		default:
+			return reason == "DeleteObject"
+		}
+	}
+	for _, slot := range []string{c.Bucket + "/" + c.Key, c.Bucket + "/"} {
+		for _, r := range f.inflight[slot] {
+			if want(r.reason) {
+				return r
+			}
+		}
+	}
+	return nil
+}
+
+// onChange is the ObjectStore hook: committed changes to the input bucket
+// become events on the bus.
+func (f *s3Front) onChange(c Change) {
+	if c.Bucket != f.inputBucket {
+		return
+	}
+	req := f.request(c)
+	reason, requestID, sourceIP := "", newRequestID(), ""
+	if req != nil {
+		reason, sourceIP = req.reason, req.sourceIP
+		if id := req.header.Get("x-amz-request-id"); id != "" {
+			requestID = id
+		}
+	}
+	f.bus.Emit(f.event(c, reason, requestID, sourceIP))
+}
+
+func newRequestID() string { return strings.ToUpper(randomHex(8)) }
+
+// s3Object is detail.object; field order follows AWS's examples.
+type s3Object struct {
+	Key       string `json:"key"`
+	Size      *int64 `json:"size,omitempty"`
+	ETag      string `json:"etag"`
+	VersionID string `json:"version-id,omitempty"`
+	Sequencer string `json:"sequencer"`
+}
+
+type s3Detail struct {
+	Version string `json:"version"`
+	Bucket  struct {
+		Name string `json:"name"`
+	} `json:"bucket"`
+	Object       s3Object `json:"object"`
+	RequestID    string   `json:"request-id"`
+	Requester    string   `json:"requester"`
+	SourceIP     string   `json:"source-ip-address,omitempty"`
+	Reason       string   `json:"reason"`
+	DeletionType string   `json:"deletion-type,omitempty"`
+}
+
+// event builds the EventBridge event S3 sends for a change (aws-facts 1.1, 1.2).
+func (f *s3Front) event(c Change, reason, requestID, sourceIP string) []byte {
+	d := s3Detail{Version: "0", RequestID: requestID, Requester: f.account, SourceIP: sourceIP}
+	d.Bucket.Name = c.Bucket
+	d.Object = s3Object{Key: c.Key, ETag: c.ETag, VersionID: c.VersionID, Sequencer: c.Sequencer}
+	detailType := "Object Created"
+	switch c.Kind {
+	case ChangePut, ChangeCopy:
+		size := c.Size
+		d.Object.Size = &size
+		if reason == "" {
+			reason = "PutObject"
+		}
+		if c.Kind == ChangeCopy {
+			reason = "CopyObject"
+		}
+	case ChangeDeleteMarker:
+		detailType, reason, d.DeletionType = "Object Deleted", "DeleteObject", "Delete Marker Created"
+	case ChangeDeleted:
+		detailType, reason, d.DeletionType = "Object Deleted", "DeleteObject", "Permanently Deleted"
+	}
+	d.Reason = reason
+	raw, _ := json.Marshal(d)
+	return f.bus.Envelope("aws.s3", detailType, []string{"arn:aws:s3:::" + c.Bucket}, raw, c.Time)
+}

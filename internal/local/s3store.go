@@ -1,0 +1,888 @@
+package local
+
+import (
+	"bytes"
+	"crypto/md5"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/johannesboyne/gofakes3"
+	bolt "go.etcd.io/bbolt"
+)
+
+// ObjectStore is a gofakes3 backend keeping object bytes in files and their
+// metadata (versions, delete markers, sequencers) in bbolt, so the local S3
+// survives kill -9: a blob is written and synced before the metadata that
+// names it is committed, and the commit is the point at which a write happened.
+//
+// Every committed change is reported to OnChange (after the commit), which the
+// stack turns into EventBridge events for the input bucket.
+type ObjectStore struct {
+	db       *bolt.DB
+	blobDir  string
+	now      func() time.Time
+	onChange func(Change)
+}
+
+var (
+	_ gofakes3.Backend          = (*ObjectStore)(nil)
+	_ gofakes3.VersionedBackend = (*ObjectStore)(nil)
+)
+
+// ChangeKind says what a committed write did.
+type ChangeKind int
+
+const (
+	ChangePut          ChangeKind = iota // PutObject, POST, CompleteMultipartUpload
+	ChangeCopy                           // CopyObject
+	ChangeDeleteMarker                   // a delete on a versioned bucket
+	ChangeDeleted                        // a version (or an unversioned object) removed for good
+)
+
+// Change is one committed write to a bucket.
+type Change struct {
+	Kind      ChangeKind
+	Bucket    string
+	Key       string
+	VersionID string // empty on an unversioned bucket
+	ETag      string // hex MD5, no quotes
+	Size      int64
+	Sequencer string
+	Time      time.Time
+}
+
+var bucketsKey = []byte("_buckets") // underscore: no S3 bucket can have this name
+
+type bucketMeta struct {
+	Created    time.Time `json:"created"`
+	Versioning string    `json:"versioning,omitempty"` // "", "Enabled", "Suspended"
+}
+
+// objectRecord holds every version of one key, newest first.
+type objectRecord struct {
+	Versions []version `json:"v"`
+}
+
+type version struct {
+	ID           string            `json:"id"` // "null" for unversioned writes
+	Blob         string            `json:"blob,omitempty"`
+	Size         int64             `json:"size"`
+	MD5          string            `json:"md5,omitempty"`
+	Meta         map[string]string `json:"meta,omitempty"`
+	Modified     time.Time         `json:"mod"`
+	DeleteMarker bool              `json:"dm,omitempty"`
+	Seq          uint64            `json:"seq"`
+}
+
+func (v version) sequencer() string { return fmt.Sprintf("%016x", v.Seq) }
+
+// OpenObjectStore opens (creating when needed) the store under dir.
+func OpenObjectStore(dir string, now func() time.Time) (*ObjectStore, error) {
+	blobs := filepath.Join(dir, "blobs")
+	if err := os.MkdirAll(blobs, 0o755); err != nil {
+		return nil, err
+	}
+	db, err := bolt.Open(filepath.Join(dir, "s3.db"), 0o600, &bolt.Options{Timeout: 2 * time.Second, NoFreelistSync: true})
+	if err != nil {
+		return nil, fmt.Errorf("open s3 metadata: %w", err)
+	}
+	if err := db.Update(func(tx *bolt.Tx) error {
+		_, err := tx.CreateBucketIfNotExists(bucketsKey)
+		return err
+	}); err != nil {
+		db.Close()
+		return nil, err
+	}
+	if now == nil {
+		now = time.Now
+	}
+	s := &ObjectStore{db: db, blobDir: blobs, now: now}
+	s.removeTempBlobs()
+	return s, nil
+}
+
+// Close closes the metadata database.
+func (s *ObjectStore) Close() error { return s.db.Close() }
+
+// removeTempBlobs deletes blobs a crash left half written.
+func (s *ObjectStore) removeTempBlobs() {
+	matches, _ := filepath.Glob(filepath.Join(s.blobDir, "*", "*.tmp"))
+	for _, m := range matches {
+		os.Remove(m)
+	}
+}
+
+func objectsBucket(name string) []byte { return []byte("o:" + name) }
+
+func (s *ObjectStore) notify(changes ...Change) {
+	if s.onChange == nil {
+		return
+	}
+	for _, c := range changes {
+		s.onChange(c)
+	}
+}
+
+// EnsureBucket creates a bucket if missing and sets its versioning.
+func (s *ObjectStore) EnsureBucket(name string, versioned bool) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketsKey)
+		var m bucketMeta
+		if raw := b.Get([]byte(name)); raw != nil {
+			if err := json.Unmarshal(raw, &m); err != nil {
+				return err
+			}
+		} else {
+			m.Created = s.now().UTC()
+		}
+		if versioned {
+			m.Versioning = string(gofakes3.VersioningEnabled)
+		}
+		raw, _ := json.Marshal(m)
+		if err := b.Put([]byte(name), raw); err != nil {
+			return err
+		}
+		_, err := tx.CreateBucketIfNotExists(objectsBucket(name))
+		return err
+	})
+}
+
+func (s *ObjectStore) ListBuckets() ([]gofakes3.BucketInfo, error) {
+	var out []gofakes3.BucketInfo
+	err := s.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketsKey).ForEach(func(k, v []byte) error {
+			var m bucketMeta
+			if err := json.Unmarshal(v, &m); err != nil {
+				return err
+			}
+			out = append(out, gofakes3.BucketInfo{Name: string(k), CreationDate: gofakes3.NewContentTime(m.Created)})
+			return nil
+		})
+	})
+	return out, err
+}
+
+func (s *ObjectStore) bucketMeta(tx *bolt.Tx, name string) (*bucketMeta, *bolt.Bucket, error) {
+	raw := tx.Bucket(bucketsKey).Get([]byte(name))
+	if raw == nil {
+		return nil, nil, gofakes3.BucketNotFound(name)
+	}
+	var m bucketMeta
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return nil, nil, err
+	}
+	return &m, tx.Bucket(objectsBucket(name)), nil
+}
+
+func (s *ObjectStore) CreateBucket(name string) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketsKey)
+		if b.Get([]byte(name)) != nil {
+			return gofakes3.ResourceError(gofakes3.ErrBucketAlreadyExists, name)
+		}
+		raw, _ := json.Marshal(bucketMeta{Created: s.now().UTC()})
+		if err := b.Put([]byte(name), raw); err != nil {
+			return err
+		}
+		_, err := tx.CreateBucketIfNotExists(objectsBucket(name))
+		return err
+	})
+}
+
+func (s *ObjectStore) BucketExists(name string) (bool, error) {
+	var ok bool
+	err := s.db.View(func(tx *bolt.Tx) error {
+		ok = tx.Bucket(bucketsKey).Get([]byte(name)) != nil
+		return nil
+	})
+	return ok, err
+}
+
+func (s *ObjectStore) DeleteBucket(name string) error { return s.deleteBucket(name, false) }
+
+func (s *ObjectStore) ForceDeleteBucket(name string) error { return s.deleteBucket(name, true) }
+
+func (s *ObjectStore) deleteBucket(name string, force bool) error {
+	var blobs []string
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		_, ob, err := s.bucketMeta(tx, name)
+		if err != nil {
+			return err
+		}
+		if k, _ := ob.Cursor().First(); k != nil && !force {
+			return gofakes3.ResourceError(gofakes3.ErrBucketNotEmpty, name)
+		}
+		ob.ForEach(func(_, v []byte) error {
+			var rec objectRecord
+			if json.Unmarshal(v, &rec) == nil {
+				for _, ver := range rec.Versions {
+					blobs = append(blobs, ver.Blob)
+				}
+			}
+			return nil
+		})
+		if err := tx.DeleteBucket(objectsBucket(name)); err != nil {
+			return err
+		}
+		return tx.Bucket(bucketsKey).Delete([]byte(name))
+	})
+	if err == nil {
+		s.removeBlobs(blobs...)
+	}
+	return err
+}
+
+func getRecord(ob *bolt.Bucket, key string) (*objectRecord, error) {
+	raw := ob.Get([]byte(key))
+	if raw == nil {
+		return &objectRecord{}, nil
+	}
+	var rec objectRecord
+	if err := json.Unmarshal(raw, &rec); err != nil {
+		return nil, err
+	}
+	return &rec, nil
+}
+
+func putRecord(ob *bolt.Bucket, key string, rec *objectRecord) error {
+	if len(rec.Versions) == 0 {
+		return ob.Delete([]byte(key))
+	}
+	raw, err := json.Marshal(rec)
+	if err != nil {
+		return err
+	}
+	return ob.Put([]byte(key), raw)
+}
+
+func (s *ObjectStore) blobPath(name string) string {
+	return filepath.Join(s.blobDir, name[:2], name)
+}
+
+func (s *ObjectStore) removeBlobs(names ...string) {
+	for _, n := range names {
+		if n != "" {
+			os.Remove(s.blobPath(n))
+		}
+	}
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// newVersionID makes a 32-character URL-safe ID like S3's; seq makes it unique
+// even if the random source repeated.
+func newVersionID(seq uint64) string {
+	b := make([]byte, 24)
+	rand.Read(b[:16])
+	binary.BigEndian.PutUint64(b[16:], seq)
+	return base64.RawURLEncoding.EncodeToString(b)[:32]
+}
+
+// writeBlob streams r to a new synced file and returns its name, size and MD5.
+func (s *ObjectStore) writeBlob(r io.Reader, size int64) (string, int64, []byte, error) {
+	name := randomHex(16)
+	dir := filepath.Join(s.blobDir, name[:2])
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", 0, nil, err
+	}
+	tmp := filepath.Join(dir, name+".tmp")
+	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o644)
+	if err != nil {
+		return "", 0, nil, err
+	}
+	h := md5.New()
+	n, err := io.Copy(io.MultiWriter(f, h), r)
+	if err == nil && size >= 0 && n != size {
+		err = gofakes3.ErrIncompleteBody
+	}
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, s.blobPath(name))
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return "", 0, nil, err
+	}
+	return name, n, h.Sum(nil), nil
+}
+
+// storedMeta keeps what S3 keeps of request headers: content headers, user
+// metadata and server-side-encryption settings; signing and transfer headers go.
+func storedMeta(in map[string]string) map[string]string {
+	out := make(map[string]string, len(in))
+	for k, v := range in {
+		switch {
+		case k == "Content-Type", k == "Content-Disposition", k == "Content-Language",
+			k == "Cache-Control", k == "Expires", k == "Last-Modified":
+			out[k] = v
+		case k == "Content-Encoding":
+			if v = strings.TrimPrefix(strings.TrimPrefix(v, "aws-chunked"), ","); v != "" {
+				out[k] = v
+			}
+		case strings.HasPrefix(k, "X-Amz-Meta-"), strings.HasPrefix(k, "X-Amz-Server-Side-Encryption"),
+			k == "X-Amz-Storage-Class", k == "X-Amz-Website-Redirect-Location", k == "X-Amz-Tagging":
+			out[k] = v
+		}
+	}
+	return out
+}
+
+func latest(rec *objectRecord) *version {
+	if len(rec.Versions) == 0 {
+		return nil
+	}
+	return &rec.Versions[0]
+}
+
+// addVersion inserts v as the newest version; on an unversioned (or suspended)
+// bucket it replaces the "null" version and returns the blob it displaced.
+func addVersion(m *bucketMeta, rec *objectRecord, v version) (displaced []string) {
+	if m.Versioning == string(gofakes3.VersioningEnabled) {
+		rec.Versions = append([]version{v}, rec.Versions...)
+		return nil
+	}
+	v.ID = "null"
+	kept := rec.Versions[:0]
+	for _, old := range rec.Versions {
+		if old.ID == "null" {
+			displaced = append(displaced, old.Blob)
+			continue
+		}
+		kept = append(kept, old)
+	}
+	rec.Versions = append([]version{v}, kept...)
+	return displaced
+}
+
+func (m *bucketMeta) externalID(id string) gofakes3.VersionID {
+	if m.Versioning == "" {
+		return ""
+	}
+	return gofakes3.VersionID(id)
+}
+
+func (s *ObjectStore) PutObject(bucket, key string, meta map[string]string, input io.Reader, size int64, cond *gofakes3.PutConditions) (gofakes3.PutObjectResult, error) {
+	if ok, err := s.BucketExists(bucket); err != nil || !ok {
+		if err == nil {
+			err = gofakes3.BucketNotFound(bucket)
+		}
+		return gofakes3.PutObjectResult{}, err
+	}
+	blob, n, sum, err := s.writeBlob(input, size)
+	if err != nil {
+		return gofakes3.PutObjectResult{}, err
+	}
+	ch, id, err := s.commitVersion(bucket, key, ChangePut, version{Blob: blob, Size: n, MD5: hex.EncodeToString(sum), Meta: storedMeta(meta)}, cond)
+	if err != nil {
+		s.removeBlobs(blob)
+		return gofakes3.PutObjectResult{}, err
+	}
+	s.notify(ch)
+	return gofakes3.PutObjectResult{VersionID: id}, nil
+}
+
+func (s *ObjectStore) commitVersion(bucket, key string, kind ChangeKind, v version, cond *gofakes3.PutConditions) (Change, gofakes3.VersionID, error) {
+	var displaced []string
+	var ext gofakes3.VersionID
+	err := s.db.Batch(func(tx *bolt.Tx) error {
+		displaced = nil
+		m, ob, err := s.bucketMeta(tx, bucket)
+		if err != nil {
+			return err
+		}
+		rec, err := getRecord(ob, key)
+		if err != nil {
+			return err
+		}
+		if cond != nil {
+			info := &gofakes3.ConditionalObjectInfo{}
+			if cur := latest(rec); cur != nil && !cur.DeleteMarker {
+				info.Exists = true
+				info.Hash, _ = hex.DecodeString(cur.MD5)
+			}
+			if err := gofakes3.CheckPutConditions(cond, info); err != nil {
+				return err
+			}
+		}
+		seq, err := tx.Bucket(bucketsKey).NextSequence()
+		if err != nil {
+			return err
+		}
+		v.Seq = seq
+		v.ID = newVersionID(seq)
+		v.Modified = s.now().UTC()
+		if v.Meta == nil {
+			v.Meta = map[string]string{}
+		}
+		v.Meta["Last-Modified"] = v.Modified.Format(http1123)
+		displaced = addVersion(m, rec, v)
+		v = rec.Versions[0]
+		ext = m.externalID(v.ID)
+		return putRecord(ob, key, rec)
+	})
+	if err != nil {
+		return Change{}, "", err
+	}
+	s.removeBlobs(displaced...)
+	return Change{Kind: kind, Bucket: bucket, Key: key, VersionID: string(ext), ETag: v.MD5, Size: v.Size, Sequencer: v.sequencer(), Time: v.Modified}, ext, nil
+}
+
+const http1123 = "Mon, 02 Jan 2006 15:04:05 GMT"
+
+func (s *ObjectStore) find(bucket, key string, id gofakes3.VersionID) (*version, *bucketMeta, error) {
+	var out *version
+	var meta *bucketMeta
+	err := s.db.View(func(tx *bolt.Tx) error {
+		m, ob, err := s.bucketMeta(tx, bucket)
+		if err != nil {
+			return err
+		}
+		meta = m
+		rec, err := getRecord(ob, key)
+		if err != nil {
+			return err
+		}
+		if id == "" {
+			if cur := latest(rec); cur != nil {
+				out = cur
+			}
+			if out == nil || out.DeleteMarker {
+				return gofakes3.KeyNotFound(key)
+			}
+			return nil
+		}
+		for i := range rec.Versions {
+			if rec.Versions[i].ID == string(id) {
+				out = &rec.Versions[i]
+				return nil
+			}
+		}
+		return gofakes3.ResourceError(gofakes3.ErrNoSuchVersion, key)
+	})
+	return out, meta, err
+}
+
+type nopCloser struct{ io.Reader }
+
+func (nopCloser) Close() error { return nil }
+
+func (s *ObjectStore) open(key string, v *version, m *bucketMeta, rng *gofakes3.ObjectRangeRequest, body bool) (*gofakes3.Object, error) {
+	sum, _ := hex.DecodeString(v.MD5)
+	obj := &gofakes3.Object{
+		Name: key, Metadata: copyMeta(v.Meta), Size: v.Size, Hash: sum,
+		VersionID: m.externalID(v.ID), IsDeleteMarker: v.DeleteMarker,
+		Contents: nopCloser{bytes.NewReader(nil)},
+	}
+	if v.DeleteMarker || !body {
+		return obj, nil
+	}
+	r, err := rng.Range(v.Size)
+	if err != nil {
+		return nil, err
+	}
+	f, err := os.Open(s.blobPath(v.Blob))
+	if err != nil {
+		return nil, fmt.Errorf("object %s: %w", key, err)
+	}
+	obj.Range = r
+	if r != nil {
+		if _, err := f.Seek(r.Start, io.SeekStart); err != nil {
+			f.Close()
+			return nil, err
+		}
+		obj.Contents = struct {
+			io.Reader
+			io.Closer
+		}{io.LimitReader(f, r.Length), f}
+	} else {
+		obj.Contents = f
+	}
+	return obj, nil
+}
+
+func copyMeta(m map[string]string) map[string]string {
+	out := make(map[string]string, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}
+
+func (s *ObjectStore) GetObject(bucket, key string, rng *gofakes3.ObjectRangeRequest) (*gofakes3.Object, error) {
+	return s.GetObjectVersion(bucket, key, "", rng)
+}
+
+func (s *ObjectStore) HeadObject(bucket, key string) (*gofakes3.Object, error) {
+	return s.HeadObjectVersion(bucket, key, "")
+}
+
+func (s *ObjectStore) GetObjectVersion(bucket, key string, id gofakes3.VersionID, rng *gofakes3.ObjectRangeRequest) (*gofakes3.Object, error) {
+	v, m, err := s.find(bucket, key, id)
+	if err != nil {
+		return nil, err
+	}
+	return s.open(key, v, m, rng, true)
+}
+
+func (s *ObjectStore) HeadObjectVersion(bucket, key string, id gofakes3.VersionID) (*gofakes3.Object, error) {
+	v, m, err := s.find(bucket, key, id)
+	if err != nil {
+		return nil, err
+	}
+	return s.open(key, v, m, nil, false)
+}
+
+func (s *ObjectStore) CopyObject(srcBucket, srcKey, dstBucket, dstKey string, meta map[string]string) (gofakes3.CopyObjectResult, error) {
+	src, err := s.GetObject(srcBucket, srcKey, nil)
+	if err != nil {
+		return gofakes3.CopyObjectResult{}, err
+	}
+	defer src.Contents.Close()
+	if meta["X-Amz-Metadata-Directive"] != "REPLACE" {
+		for k, v := range src.Metadata {
+			if _, set := meta[k]; !set {
+				meta[k] = v
+			}
+		}
+	}
+	blob, n, sum, err := s.writeBlob(src.Contents, src.Size)
+	if err != nil {
+		return gofakes3.CopyObjectResult{}, err
+	}
+	ch, _, err := s.commitVersion(dstBucket, dstKey, ChangeCopy, version{Blob: blob, Size: n, MD5: hex.EncodeToString(sum), Meta: storedMeta(meta)}, nil)
+	if err != nil {
+		s.removeBlobs(blob)
+		return gofakes3.CopyObjectResult{}, err
+	}
+	s.notify(ch)
+	return gofakes3.CopyObjectResult{ETag: `"` + ch.ETag + `"`, LastModified: gofakes3.NewContentTime(ch.Time)}, nil
+}
+
+func (s *ObjectStore) DeleteObject(bucket, key string) (gofakes3.ObjectDeleteResult, error) {
+	var res gofakes3.ObjectDeleteResult
+	var changes []Change
+	var blobs []string
+	err := s.db.Batch(func(tx *bolt.Tx) error {
+		res, changes, blobs = gofakes3.ObjectDeleteResult{}, nil, nil
+		m, ob, err := s.bucketMeta(tx, bucket)
+		if err != nil {
+			return err
+		}
+		rec, err := getRecord(ob, key)
+		if err != nil {
+			return err
+		}
+		if m.Versioning == "" {
+			// Unversioned: the object goes for good (no error if absent).
+			for _, v := range rec.Versions {
+				blobs = append(blobs, v.Blob)
+				changes = append(changes, Change{Kind: ChangeDeleted, Bucket: bucket, Key: key, ETag: v.MD5, Sequencer: v.sequencer(), Time: s.now().UTC()})
+			}
+			return ob.Delete([]byte(key))
+		}
+		seq, err := tx.Bucket(bucketsKey).NextSequence()
+		if err != nil {
+			return err
+		}
+		dm := version{ID: newVersionID(seq), DeleteMarker: true, Seq: seq, Modified: s.now().UTC()}
+		blobs = addVersion(m, rec, dm)
+		dm = rec.Versions[0]
+		res = gofakes3.ObjectDeleteResult{IsDeleteMarker: true, VersionID: m.externalID(dm.ID)}
+		changes = append(changes, Change{Kind: ChangeDeleteMarker, Bucket: bucket, Key: key, VersionID: string(res.VersionID), ETag: emptyMD5, Sequencer: dm.sequencer(), Time: dm.Modified})
+		return putRecord(ob, key, rec)
+	})
+	if err != nil {
+		return res, err
+	}
+	s.removeBlobs(blobs...)
+	s.notify(changes...)
+	return res, nil
+}
+
+// emptyMD5 is the ETag S3 reports for delete markers (the MD5 of nothing).
+const emptyMD5 = "d41d8cd98f00b204e9800998ecf8427e"
+
+func (s *ObjectStore) DeleteObjectVersion(bucket, key string, id gofakes3.VersionID) (gofakes3.ObjectDeleteResult, error) {
+	if id == "" {
+		return s.DeleteObject(bucket, key)
+	}
+	var res gofakes3.ObjectDeleteResult
+	var removed *version
+	err := s.db.Batch(func(tx *bolt.Tx) error {
+		res, removed = gofakes3.ObjectDeleteResult{}, nil
+		_, ob, err := s.bucketMeta(tx, bucket)
+		if err != nil {
+			return err
+		}
+		rec, err := getRecord(ob, key)
+		if err != nil {
+			return err
+		}
+		for i, v := range rec.Versions {
+			if v.ID == string(id) {
+				removed = &v
+				rec.Versions = append(rec.Versions[:i], rec.Versions[i+1:]...)
+				res = gofakes3.ObjectDeleteResult{IsDeleteMarker: v.DeleteMarker, VersionID: id}
+				return putRecord(ob, key, rec)
+			}
+		}
+		return nil
+	})
+	if err != nil || removed == nil {
+		return res, err
+	}
+	s.removeBlobs(removed.Blob)
+	etag := removed.MD5
+	if removed.DeleteMarker {
+		etag = emptyMD5
+	}
+	s.notify(Change{Kind: ChangeDeleted, Bucket: bucket, Key: key, VersionID: string(id), ETag: etag, Sequencer: removed.sequencer(), Time: s.now().UTC()})
+	return res, nil
+}
+
+func (s *ObjectStore) DeleteMulti(bucket string, keys ...string) (gofakes3.MultiDeleteResult, error) {
+	ids := make([]gofakes3.ObjectID, len(keys))
+	for i, k := range keys {
+		ids[i] = gofakes3.ObjectID{Key: k}
+	}
+	return s.DeleteMultiVersions(bucket, ids...)
+}
+
+func (s *ObjectStore) DeleteMultiVersions(bucket string, objects ...gofakes3.ObjectID) (gofakes3.MultiDeleteResult, error) {
+	var out gofakes3.MultiDeleteResult
+	if ok, err := s.BucketExists(bucket); err != nil || !ok {
+		if err == nil {
+			err = gofakes3.BucketNotFound(bucket)
+		}
+		return out, err
+	}
+	for _, o := range objects {
+		if _, err := s.DeleteObjectVersion(bucket, o.Key, gofakes3.VersionID(o.VersionID)); err != nil {
+			out.Error = append(out.Error, gofakes3.ErrorResultFromError(err))
+			continue
+		}
+		out.Deleted = append(out.Deleted, o)
+	}
+	return out, nil
+}
+
+func (s *ObjectStore) VersioningConfiguration(bucket string) (gofakes3.VersioningConfiguration, error) {
+	var out gofakes3.VersioningConfiguration
+	err := s.db.View(func(tx *bolt.Tx) error {
+		m, _, err := s.bucketMeta(tx, bucket)
+		if err == nil {
+			out.Status = gofakes3.VersioningStatus(m.Versioning)
+		}
+		return err
+	})
+	return out, err
+}
+
+func (s *ObjectStore) SetVersioningConfiguration(bucket string, v gofakes3.VersioningConfiguration) error {
+	if v.MFADelete.Enabled() {
+		return gofakes3.ErrNotImplemented
+	}
+	return s.db.Update(func(tx *bolt.Tx) error {
+		m, _, err := s.bucketMeta(tx, bucket)
+		if err != nil {
+			return err
+		}
+		switch {
+		case v.Status == gofakes3.VersioningEnabled:
+			m.Versioning = string(gofakes3.VersioningEnabled)
+		case m.Versioning != "":
+			m.Versioning = string(gofakes3.VersioningSuspended)
+		}
+		raw, _ := json.Marshal(m)
+		return tx.Bucket(bucketsKey).Put([]byte(bucket), raw)
+	})
+}
+
+func (s *ObjectStore) ListBucket(bucket string, prefix *gofakes3.Prefix, page gofakes3.ListBucketPage) (*gofakes3.ObjectList, error) {
+	if prefix == nil {
+		prefix = &gofakes3.Prefix{}
+	}
+	out := gofakes3.NewObjectList()
+	err := s.db.View(func(tx *bolt.Tx) error {
+		_, ob, err := s.bucketMeta(tx, bucket)
+		if err != nil {
+			return err
+		}
+		c := ob.Cursor()
+		var k, v []byte
+		if page.HasMarker {
+			k, v = c.Seek([]byte(page.Marker))
+			if k != nil && string(k) == page.Marker {
+				k, v = c.Next()
+			}
+		} else if prefix.HasPrefix {
+			k, v = c.Seek([]byte(prefix.Prefix))
+		} else {
+			k, v = c.First()
+		}
+		var match gofakes3.PrefixMatch
+		var count int64
+		lastPrefix := ""
+		for ; k != nil; k, v = c.Next() {
+			key := string(k)
+			if prefix.HasPrefix && !strings.HasPrefix(key, prefix.Prefix) {
+				break
+			}
+			if !prefix.Match(key, &match) {
+				continue
+			}
+			var rec objectRecord
+			if err := json.Unmarshal(v, &rec); err != nil {
+				return err
+			}
+			cur := latest(&rec)
+			if cur == nil || cur.DeleteMarker {
+				continue
+			}
+			if page.MaxKeys > 0 && count >= page.MaxKeys {
+				out.IsTruncated = true
+				break
+			}
+			if match.CommonPrefix {
+				if match.MatchedPart == lastPrefix {
+					continue
+				}
+				lastPrefix = match.MatchedPart
+				out.AddPrefix(match.MatchedPart)
+			} else {
+				out.Add(&gofakes3.Content{
+					Key: key, LastModified: gofakes3.NewContentTime(cur.Modified),
+					ETag: `"` + cur.MD5 + `"`, Size: cur.Size, StorageClass: "STANDARD",
+				})
+			}
+			out.NextMarker = key
+			count++
+		}
+		if !out.IsTruncated {
+			out.NextMarker = ""
+		}
+		return nil
+	})
+	return out, err
+}
+
+func (s *ObjectStore) ListBucketVersions(bucket string, prefix *gofakes3.Prefix, page *gofakes3.ListBucketVersionsPage) (*gofakes3.ListBucketVersionsResult, error) {
+	if prefix == nil {
+		prefix = &gofakes3.Prefix{}
+	}
+	if page == nil {
+		page = &gofakes3.ListBucketVersionsPage{}
+	}
+	result := gofakes3.NewListBucketVersionsResult(bucket, prefix, page)
+	err := s.db.View(func(tx *bolt.Tx) error {
+		m, ob, err := s.bucketMeta(tx, bucket)
+		if err != nil {
+			return err
+		}
+		c := ob.Cursor()
+		var k, v []byte
+		if page.HasKeyMarker {
+			k, v = c.Seek([]byte(page.KeyMarker))
+		} else {
+			k, v = c.First()
+		}
+		var match gofakes3.PrefixMatch
+		var count int64
+		skipping := page.HasVersionIDMarker
+		for ; k != nil; k, v = c.Next() {
+			key := string(k)
+			if !prefix.Match(key, &match) {
+				continue
+			}
+			if match.CommonPrefix {
+				result.AddPrefix(match.MatchedPart)
+				continue
+			}
+			var rec objectRecord
+			if err := json.Unmarshal(v, &rec); err != nil {
+				return err
+			}
+			for i, ver := range rec.Versions {
+				if page.HasKeyMarker && key == page.KeyMarker {
+					if !page.HasVersionIDMarker {
+						break // the key marker itself is exclusive
+					}
+					if skipping {
+						if ver.ID == string(page.VersionIDMarker) {
+							skipping = false
+						}
+						continue
+					}
+				}
+				if page.MaxKeys > 0 && count >= page.MaxKeys {
+					result.IsTruncated = true
+					return nil
+				}
+				id := m.externalID(ver.ID)
+				if id == "" {
+					id = "null"
+				}
+				if ver.DeleteMarker {
+					result.Versions = append(result.Versions, &gofakes3.DeleteMarker{Key: key, VersionID: id, IsLatest: i == 0, LastModified: gofakes3.NewContentTime(ver.Modified)})
+				} else {
+					result.Versions = append(result.Versions, &gofakes3.Version{Key: key, VersionID: id, IsLatest: i == 0, LastModified: gofakes3.NewContentTime(ver.Modified), Size: ver.Size, ETag: `"` + ver.MD5 + `"`, StorageClass: "STANDARD"})
+				}
+				result.NextKeyMarker, result.NextVersionIDMarker = key, id
+				count++
+			}
+		}
+		return nil
+	})
+	if !result.IsTruncated {
+		result.NextKeyMarker, result.NextVersionIDMarker = "", ""
+	}
+	return result, err
+}
+
+// Latest describes the newest version of each key in a bucket, delete markers
+// included, in key order; fn returning false stops the walk.
+func (s *ObjectStore) Latest(bucket string, fn func(Change) bool) error {
+	return s.db.View(func(tx *bolt.Tx) error {
+		m, ob, err := s.bucketMeta(tx, bucket)
+		if err != nil {
+			return err
+		}
+		c := ob.Cursor()
+		for k, v := c.First(); k != nil; k, v = c.Next() {
+			var rec objectRecord
+			if err := json.Unmarshal(v, &rec); err != nil {
+				return err
+			}
+			cur := latest(&rec)
+			if cur == nil {
+				continue
+			}
+			kind := ChangePut
+			if cur.DeleteMarker {
+				kind = ChangeDeleteMarker
+			}
+			if !fn(Change{Kind: kind, Bucket: bucket, Key: string(k), VersionID: string(m.externalID(cur.ID)), ETag: cur.MD5, Size: cur.Size, Sequencer: cur.sequencer(), Time: cur.Modified}) {
+				return nil
+			}
+		}
+		return nil
+	})
+}

@@ -1,0 +1,539 @@
+package local
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math"
+	"net/http"
+	"regexp"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/s3-image-sanitizer/s3-image-sanitizer/internal/asl"
+	bolt "go.etcd.io/bbolt"
+)
+
+// StepFunctions serves the AWSStepFunctions JSON 1.0 API over the asl engine.
+// Executions are durable: each is recorded before StartExecution answers, its
+// history and checkpoint are committed at every top-level state transition,
+// and its final status when it ends; Resume continues RUNNING ones after a
+// restart from their last checkpoint.
+type StepFunctions struct {
+	db      *stateDB
+	account string
+	region  string
+	log     *slog.Logger
+	ctx     context.Context
+	engine  *asl.Engine
+	now     func() time.Time
+
+	mu       sync.Mutex
+	machines map[string]*machine       // by ARN
+	live     map[string]*asl.Execution // running executions by ARN
+	starting map[string]bool           // ARNs being created
+	objects  map[string]bool           // object identities with a start in flight
+	wg       sync.WaitGroup
+
+	// trackMu guards track. The observer runs under an execution's lock, so it
+	// must never wait for mu (held by code that calls into executions).
+	trackMu sync.Mutex
+	track   map[string]*tracking // observer state by execution ARN
+}
+
+type machine struct {
+	rec smRecord
+	sm  *asl.StateMachine
+}
+
+type smRecord struct {
+	Name         string    `json:"name"`
+	Arn          string    `json:"arn"`
+	Definition   string    `json:"definition"`
+	RoleArn      string    `json:"roleArn"`
+	CreationDate time.Time `json:"creationDate"`
+	UpdateDate   time.Time `json:"updateDate,omitzero"`
+}
+
+// execRecord is an execution as persisted.
+type execRecord struct {
+	Arn          string          `json:"arn"`
+	MachineArn   string          `json:"machineArn"`
+	Name         string          `json:"name"`
+	Status       string          `json:"status"`
+	StartDate    time.Time       `json:"startDate"`
+	StopDate     time.Time       `json:"stopDate,omitzero"`
+	Input        string          `json:"input"`
+	Output       *string         `json:"output,omitempty"`
+	Error        *string         `json:"error,omitempty"`
+	Cause        *string         `json:"cause,omitempty"`
+	RedriveCount int64           `json:"redriveCount"`
+	RedriveDate  time.Time       `json:"redriveDate,omitzero"`
+	Definition   string          `json:"definition"` // sha256 of the definition it runs
+	Checkpoint   *asl.Checkpoint `json:"checkpoint,omitempty"`
+	Events       int64           `json:"events"` // history events committed
+}
+
+// tracking buffers an execution's events between checkpoints.
+type tracking struct {
+	mu         sync.Mutex
+	registered bool
+	pending    []asl.HistoryEvent
+	cp         *asl.Checkpoint
+	flushed    int64 // events committed
+}
+
+const (
+	machinesBucket    = "sfn:machines"
+	definitionsBucket = "sfn:definitions"
+	executionsBucket  = "sfn:executions"
+	historyBucket     = "sfn:history"
+	listBucket        = "sfn:list"     // machine ARN → (inverted start time + ARN) → summary
+	objectIndex       = "sfn:byobject" // bucket \x00 key \x00 version → execution ARN
+)
+
+func newStepFunctions(ctx context.Context, db *stateDB, account, region string, tasks asl.TaskRunner, log *slog.Logger) (*StepFunctions, error) {
+	s := &StepFunctions{db: db, account: account, region: region, log: log, ctx: ctx, now: time.Now,
+		machines: map[string]*machine{}, live: map[string]*asl.Execution{}, starting: map[string]bool{},
+		objects: map[string]bool{}, track: map[string]*tracking{}}
+	s.engine = asl.New(asl.Options{Tasks: tasks, Observer: s, Region: region, Account: account})
+	err := db.db.View(func(tx *bolt.Tx) error {
+		return forEachJSON(tx, func(_, v []byte) error {
+			var rec smRecord
+			if err := json.Unmarshal(v, &rec); err != nil {
+				return err
+			}
+			sm, err := asl.Parse([]byte(rec.Definition))
+			if err != nil {
+				return fmt.Errorf("stored state machine %s: %w", rec.Name, err)
+			}
+			s.machines[rec.Arn] = &machine{rec: rec, sm: sm.WithARN(rec.Arn)}
+			return nil
+		}, machinesBucket)
+	})
+	return s, err
+}
+
+// ServeHTTP answers the AWSStepFunctions JSON 1.0 protocol.
+func (s *StepFunctions) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	serveJSON(w, r, "AWSStepFunctions", "1.0", map[string]jsonOp{
+		"CreateStateMachine":   s.createStateMachine,
+		"UpdateStateMachine":   s.updateStateMachine,
+		"DescribeStateMachine": s.describeStateMachine,
+		"ListStateMachines":    s.listStateMachines,
+		"StartExecution":       s.startExecution,
+		"DescribeExecution":    s.describeExecution,
+		"ListExecutions":       s.listExecutions,
+		"GetExecutionHistory":  s.getExecutionHistory,
+		"StopExecution":        s.stopExecution,
+		"RedriveExecution":     s.redriveExecution,
+	})
+}
+
+// ---- observer: persistence of history and checkpoints ----
+
+func (s *StepFunctions) tracking(arn string) *tracking {
+	s.trackMu.Lock()
+	defer s.trackMu.Unlock()
+	t := s.track[arn]
+	if t == nil {
+		t = &tracking{}
+		s.track[arn] = t
+	}
+	return t
+}
+
+// Event buffers a history event; it is committed with the next checkpoint or
+// when the execution ends (events after the last checkpoint are replayed by a
+// resume anyway).
+func (s *StepFunctions) Event(x *asl.Execution, ev asl.HistoryEvent) {
+	t := s.tracking(x.ARN())
+	t.mu.Lock()
+	t.pending = append(t.pending, ev)
+	t.mu.Unlock()
+}
+
+// Checkpoint commits the buffered events and the checkpoint together.
+func (s *StepFunctions) Checkpoint(x *asl.Execution, cp asl.Checkpoint) {
+	t := s.tracking(x.ARN())
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.cp = &cp
+	if !t.registered {
+		return // StartExecution commits the first record, then flushes
+	}
+	if err := s.flush(x.ARN(), t, nil); err != nil {
+		s.log.Error("stepfunctions: persist checkpoint", "execution", x.ARN(), "err", err)
+	}
+}
+
+// flush commits pending events (up to the checkpoint's last event) and the
+// checkpoint; final, when set, is the execution's end, committed with all events.
+func (s *StepFunctions) flush(arn string, t *tracking, final func(*execRecord)) error {
+	var commit []asl.HistoryEvent
+	for _, ev := range t.pending {
+		if final != nil || (t.cp != nil && ev.ID <= t.cp.LastEventID) {
+			commit = append(commit, ev)
+		}
+	}
+	err := s.db.db.Batch(func(tx *bolt.Tx) error {
+		var rec execRecord
+		found, err := getJSON(tx, arn, &rec, executionsBucket)
+		if err != nil {
+			return err
+		}
+		if !found {
+			return fmt.Errorf("execution %s is not recorded", arn)
+		}
+		hb, err := bucketPath(tx, true, historyBucket, arn)
+		if err != nil {
+			return err
+		}
+		for _, ev := range commit {
+			raw, err := json.Marshal(ev)
+			if err != nil {
+				return err
+			}
+			if err := hb.Put(eventKey(ev.ID), raw); err != nil {
+				return err
+			}
+			rec.Events = max(rec.Events, ev.ID)
+		}
+		if t.cp != nil {
+			rec.Checkpoint = t.cp
+		}
+		if final != nil {
+			final(&rec)
+		}
+		if err := putJSON(tx, arn, rec, executionsBucket); err != nil {
+			return err
+		}
+		return putSummary(tx, &rec)
+	})
+	if err != nil {
+		return err
+	}
+	kept := t.pending[:0]
+	for _, ev := range t.pending {
+		if final == nil && (t.cp == nil || ev.ID > t.cp.LastEventID) {
+			kept = append(kept, ev)
+		}
+	}
+	t.pending = kept
+	return nil
+}
+
+func eventKey(id int64) []byte {
+	b := make([]byte, 8)
+	binary.BigEndian.PutUint64(b, uint64(id))
+	return b
+}
+
+type execSummary struct {
+	ExecutionArn    string `json:"executionArn"`
+	StateMachineArn string `json:"stateMachineArn"`
+	Name            string `json:"name"`
+	Status          string `json:"status"`
+	StartDate       epoch  `json:"startDate"`
+	StopDate        *epoch `json:"stopDate,omitempty"`
+	RedriveCount    *int64 `json:"redriveCount,omitempty"`
+	RedriveDate     *epoch `json:"redriveDate,omitempty"`
+}
+
+// listKey orders executions newest first within their state machine.
+func listKey(rec *execRecord) []byte {
+	b := make([]byte, 8, 8+len(rec.Arn))
+	binary.BigEndian.PutUint64(b, math.MaxUint64-uint64(rec.StartDate.UnixNano()))
+	return append(b, rec.Arn...)
+}
+
+func putSummary(tx *bolt.Tx, rec *execRecord) error {
+	b, err := bucketPath(tx, true, listBucket, rec.MachineArn)
+	if err != nil {
+		return err
+	}
+	raw, _ := json.Marshal(summary(rec))
+	return b.Put(listKey(rec), raw)
+}
+
+func summary(rec *execRecord) execSummary {
+	out := execSummary{ExecutionArn: rec.Arn, StateMachineArn: rec.MachineArn, Name: rec.Name, Status: rec.Status, StartDate: epoch(rec.StartDate)}
+	if !rec.StopDate.IsZero() {
+		e := epoch(rec.StopDate)
+		out.StopDate = &e
+	}
+	if rec.RedriveCount > 0 {
+		n, e := rec.RedriveCount, epoch(rec.RedriveDate)
+		out.RedriveCount, out.RedriveDate = &n, &e
+	}
+	return out
+}
+
+// epoch is a timestamp as the JSON protocols carry it: seconds since 1970.
+type epoch time.Time
+
+func (e epoch) MarshalJSON() ([]byte, error) {
+	return []byte(fmt.Sprintf("%.3f", float64(time.Time(e).UnixNano())/1e9)), nil
+}
+
+func (e *epoch) UnmarshalJSON(b []byte) error {
+	var f float64
+	if err := json.Unmarshal(b, &f); err != nil {
+		return err
+	}
+	*e = epoch(time.Unix(0, int64(f*1e9)))
+	return nil
+}
+
+// watch waits for an execution's run to end and commits the outcome.
+func (s *StepFunctions) watch(x *asl.Execution) {
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		<-x.Done()
+		d := x.Describe()
+		arn := x.ARN()
+		if d.Status == asl.StatusRunning {
+			// The host is shutting down: the execution stays RUNNING on disk.
+			s.mu.Lock()
+			delete(s.live, arn)
+			s.mu.Unlock()
+			s.forget(arn)
+			return
+		}
+		t := s.tracking(arn)
+		t.mu.Lock()
+		err := s.flush(arn, t, func(rec *execRecord) {
+			rec.Status = d.Status
+			rec.StopDate = d.StopDate
+			rec.RedriveCount, rec.RedriveDate = d.RedriveCount, d.RedriveDate
+			rec.Output, rec.Error, rec.Cause = nil, d.Error, d.Cause
+			if d.Output != nil {
+				o := d.Output.String()
+				rec.Output = &o
+			}
+		})
+		t.mu.Unlock()
+		if err != nil {
+			s.log.Error("stepfunctions: persist execution end", "execution", arn, "err", err)
+		}
+		s.mu.Lock()
+		evict := s.live[arn] == x
+		if evict {
+			delete(s.live, arn)
+		}
+		s.mu.Unlock()
+		if evict {
+			s.forget(arn)
+		}
+	}()
+}
+
+func (s *StepFunctions) forget(arn string) {
+	s.trackMu.Lock()
+	delete(s.track, arn)
+	s.trackMu.Unlock()
+}
+
+// ---- state machines ----
+
+var nameChars = regexp.MustCompile(`^[^\s<>{}\[\]?*"#%\\^|~` + "`" + `$&,;:/\x00-\x1f\x7f-\x9f]{1,80}$`)
+
+func validName(n string) bool { return utf8.ValidString(n) && nameChars.MatchString(n) }
+
+func (s *StepFunctions) machineArn(name string) string {
+	return fmt.Sprintf("arn:aws:states:%s:%s:stateMachine:%s", s.region, s.account, name)
+}
+
+// EnsureStateMachine creates or updates a state machine from a definition.
+func (s *StepFunctions) EnsureStateMachine(name string, definition []byte) (string, error) {
+	arn := s.machineArn(name)
+	s.mu.Lock()
+	_, exists := s.machines[arn]
+	s.mu.Unlock()
+	var err error
+	if exists {
+		body, _ := json.Marshal(map[string]string{"stateMachineArn": arn, "definition": string(definition)})
+		_, err = s.updateStateMachine(nil, body)
+	} else {
+		body, _ := json.Marshal(map[string]string{"name": name, "definition": string(definition), "roleArn": "arn:aws:iam::" + s.account + ":role/sanitizer-sfn"})
+		_, err = s.createStateMachine(nil, body)
+	}
+	return arn, err
+}
+
+func invalidDefinition(err error) error {
+	var ve *asl.ValidationError
+	if errors.As(err, &ve) {
+		msgs := make([]string, 0, len(ve.Diagnostics))
+		for _, d := range ve.Diagnostics {
+			msgs = append(msgs, d.String())
+		}
+		return apiErr(http.StatusBadRequest, "InvalidDefinition", "Invalid State Machine Definition: '%s'", strings.Join(msgs, ", "))
+	}
+	return apiErr(http.StatusBadRequest, "InvalidDefinition", "Invalid State Machine Definition: '%v'", err)
+}
+
+func definitionID(def string) string {
+	h := sha256.Sum256([]byte(def))
+	return hex.EncodeToString(h[:])
+}
+
+func (s *StepFunctions) createStateMachine(_ *http.Request, body []byte) (any, error) {
+	var in struct {
+		Name, Definition, RoleArn, Type string
+	}
+	if err := decodeInput(body, &in); err != nil {
+		return nil, err
+	}
+	if !validName(in.Name) {
+		return nil, apiErr(http.StatusBadRequest, "InvalidName", "Invalid Name: '%s'", in.Name)
+	}
+	if in.Type != "" && in.Type != "STANDARD" {
+		return nil, validationErr("The local stack runs STANDARD state machines only, not %s", in.Type)
+	}
+	if in.RoleArn == "" {
+		return nil, validationErr("1 validation error detected: Value null at 'roleArn' failed to satisfy constraint: Member must not be null")
+	}
+	sm, err := asl.Parse([]byte(in.Definition))
+	if err != nil {
+		return nil, invalidDefinition(err)
+	}
+	arn := s.machineArn(in.Name)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if old := s.machines[arn]; old != nil {
+		if old.rec.Definition == in.Definition && old.rec.RoleArn == in.RoleArn {
+			return map[string]any{"stateMachineArn": arn, "creationDate": epoch(old.rec.CreationDate)}, nil
+		}
+		return nil, apiErr(http.StatusBadRequest, "StateMachineAlreadyExists", "State Machine Already Exists: '%s'", arn)
+	}
+	rec := smRecord{Name: in.Name, Arn: arn, Definition: in.Definition, RoleArn: in.RoleArn, CreationDate: s.now().UTC()}
+	if err := s.saveMachine(rec); err != nil {
+		return nil, err
+	}
+	s.machines[arn] = &machine{rec: rec, sm: sm.WithARN(arn)}
+	return map[string]any{"stateMachineArn": arn, "creationDate": epoch(rec.CreationDate)}, nil
+}
+
+func (s *StepFunctions) saveMachine(rec smRecord) error {
+	return s.db.db.Update(func(tx *bolt.Tx) error {
+		if err := putJSON(tx, rec.Arn, rec, machinesBucket); err != nil {
+			return err
+		}
+		b, err := bucketPath(tx, true, definitionsBucket)
+		if err != nil {
+			return err
+		}
+		return b.Put([]byte(definitionID(rec.Definition)), []byte(rec.Definition))
+	})
+}
+
+func (s *StepFunctions) machine(arn string) (*machine, error) {
+	if !strings.HasPrefix(arn, "arn:aws:states:") || !strings.Contains(arn, ":stateMachine:") {
+		return nil, apiErr(http.StatusBadRequest, "InvalidArn", "Invalid Arn: 'Resource type not valid in this context: %s'", arn)
+	}
+	m := s.machines[arn]
+	if m == nil {
+		return nil, apiErr(http.StatusBadRequest, "StateMachineDoesNotExist", "State Machine Does Not Exist: '%s'", arn)
+	}
+	return m, nil
+}
+
+func (s *StepFunctions) updateStateMachine(_ *http.Request, body []byte) (any, error) {
+	var in struct{ StateMachineArn, Definition, RoleArn string }
+	if err := decodeInput(body, &in); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m, err := s.machine(in.StateMachineArn)
+	if err != nil {
+		return nil, err
+	}
+	rec := m.rec
+	sm := m.sm
+	if in.Definition != "" {
+		parsed, err := asl.Parse([]byte(in.Definition))
+		if err != nil {
+			return nil, invalidDefinition(err)
+		}
+		rec.Definition, sm = in.Definition, parsed.WithARN(rec.Arn)
+	}
+	if in.RoleArn != "" {
+		rec.RoleArn = in.RoleArn
+	}
+	rec.UpdateDate = s.now().UTC()
+	if err := s.saveMachine(rec); err != nil {
+		return nil, err
+	}
+	s.machines[rec.Arn] = &machine{rec: rec, sm: sm}
+	return map[string]any{"updateDate": epoch(rec.UpdateDate)}, nil
+}
+
+func (s *StepFunctions) describeStateMachine(_ *http.Request, body []byte) (any, error) {
+	var in struct{ StateMachineArn string }
+	if err := decodeInput(body, &in); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m, err := s.machine(in.StateMachineArn)
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{"stateMachineArn": m.rec.Arn, "name": m.rec.Name, "status": "ACTIVE",
+		"definition": m.rec.Definition, "roleArn": m.rec.RoleArn, "type": "STANDARD",
+		"creationDate": epoch(m.rec.CreationDate)}, nil
+}
+
+func (s *StepFunctions) listStateMachines(_ *http.Request, body []byte) (any, error) {
+	var in struct {
+		MaxResults int
+		NextToken  string
+	}
+	if err := decodeInput(body, &in); err != nil {
+		return nil, err
+	}
+	if in.MaxResults < 0 || in.MaxResults > 1000 {
+		return nil, validationErr("1 validation error detected: Value '%d' at 'maxResults' failed to satisfy constraint: Member must have value less than or equal to 1000", in.MaxResults)
+	}
+	if in.MaxResults == 0 {
+		in.MaxResults = 100
+	}
+	s.mu.Lock()
+	var arns []string
+	for arn := range s.machines {
+		if arn > in.NextToken {
+			arns = append(arns, arn)
+		}
+	}
+	sortStrings(arns)
+	type item struct {
+		StateMachineArn string `json:"stateMachineArn"`
+		Name            string `json:"name"`
+		Type            string `json:"type"`
+		CreationDate    epoch  `json:"creationDate"`
+	}
+	out := struct {
+		StateMachines []item `json:"stateMachines"`
+		NextToken     string `json:"nextToken,omitempty"`
+	}{StateMachines: []item{}}
+	for _, arn := range arns {
+		if len(out.StateMachines) == in.MaxResults {
+			out.NextToken = out.StateMachines[len(out.StateMachines)-1].StateMachineArn
+			break
+		}
+		m := s.machines[arn]
+		out.StateMachines = append(out.StateMachines, item{arn, m.rec.Name, "STANDARD", epoch(m.rec.CreationDate)})
+	}
+	s.mu.Unlock()
+	return out, nil
+}

@@ -1,0 +1,746 @@
+package local
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/s3-image-sanitizer/s3-image-sanitizer/internal/asl"
+	bolt "go.etcd.io/bbolt"
+)
+
+func sortStrings(s []string) { sort.Strings(s) }
+
+// maxPayload is Step Functions' input/output limit (256 KB of UTF-8).
+const maxPayload = 262144
+
+func (s *StepFunctions) executionArn(machineArn, name string) string {
+	return strings.Replace(machineArn, ":stateMachine:", ":execution:", 1) + ":" + name
+}
+
+// objectIdentity names the S3 object version an execution input is about
+// (an S3 EventBridge event or a reprocess event), or "".
+func objectIdentity(input []byte) string {
+	var ev struct {
+		Detail struct {
+			Bucket struct {
+				Name string `json:"name"`
+			} `json:"bucket"`
+			Object struct {
+				Key       string `json:"key"`
+				VersionID string `json:"version-id"`
+			} `json:"object"`
+		} `json:"detail"`
+	}
+	if json.Unmarshal(input, &ev) != nil || ev.Detail.Bucket.Name == "" || ev.Detail.Object.Key == "" {
+		return ""
+	}
+	return ev.Detail.Bucket.Name + "\x00" + ev.Detail.Object.Key + "\x00" + ev.Detail.Object.VersionID
+}
+
+func objectKey(bucket, key, version string) string { return bucket + "\x00" + key + "\x00" + version }
+
+// StartResult is what StartExecution answers.
+type StartResult struct {
+	ExecutionArn string `json:"executionArn"`
+	StartDate    epoch  `json:"startDate"`
+}
+
+// Start starts an execution (StartExecution). An empty name gets a UUID.
+func (s *StepFunctions) Start(machineArn, name string, input []byte) (StartResult, error) {
+	return s.start(machineArn, name, input, false)
+}
+
+// StartUnlessProcessed starts an execution for an object version only when no
+// execution for that version exists or is being started (reconcile).
+func (s *StepFunctions) StartUnlessProcessed(machineArn string, input []byte) (bool, error) {
+	_, err := s.start(machineArn, "", input, true)
+	if errors.Is(err, errAlreadyProcessed) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+var errAlreadyProcessed = errors.New("object version already has an execution")
+
+func (s *StepFunctions) start(machineArn, name string, input []byte, onlyNew bool) (StartResult, error) {
+	if len(bytes.TrimSpace(input)) == 0 {
+		input = []byte("{}")
+	}
+	if len(input) > maxPayload {
+		return StartResult{}, apiErr(http.StatusBadRequest, "InvalidExecutionInput", "Input size exceeds the maximum of %d bytes", maxPayload)
+	}
+	var probe any
+	if err := json.Unmarshal(input, &probe); err != nil {
+		return StartResult{}, apiErr(http.StatusBadRequest, "InvalidExecutionInput", "Invalid State Machine Execution Input: '%v'", err)
+	}
+	generated := name == ""
+	if generated {
+		name = newUUID()
+	}
+	if !validName(name) {
+		return StartResult{}, apiErr(http.StatusBadRequest, "InvalidName", "Invalid Name: '%s'", name)
+	}
+	obj := objectIdentity(input)
+
+	s.mu.Lock()
+	m, err := s.machine(machineArn)
+	if err != nil {
+		s.mu.Unlock()
+		return StartResult{}, err
+	}
+	arn := s.executionArn(machineArn, name)
+	if s.starting[arn] {
+		s.mu.Unlock()
+		return StartResult{}, apiErr(http.StatusBadRequest, "ExecutionAlreadyExists", "Execution Already Exists: '%s'", arn)
+	}
+	var existing execRecord
+	var found, processed bool
+	err = s.db.db.View(func(tx *bolt.Tx) error {
+		var err error
+		if found, err = getJSON(tx, arn, &existing, executionsBucket); err != nil {
+			return err
+		}
+		if onlyNew && obj != "" {
+			b, _ := bucketPath(tx, false, objectIndex)
+			processed = b != nil && b.Get([]byte(obj)) != nil
+		}
+		return nil
+	})
+	if err != nil {
+		s.mu.Unlock()
+		return StartResult{}, err
+	}
+	if onlyNew && (processed || s.objects[obj]) {
+		s.mu.Unlock()
+		return StartResult{}, errAlreadyProcessed
+	}
+	if found {
+		x := s.live[arn]
+		s.mu.Unlock()
+		if x != nil {
+			existing.Status = x.Describe().Status
+		}
+		// Idempotent for a RUNNING execution started with the same input (Standard).
+		if existing.Status == asl.StatusRunning && jsonEqualBytes([]byte(existing.Input), input) {
+			return StartResult{ExecutionArn: arn, StartDate: epoch(existing.StartDate)}, nil
+		}
+		return StartResult{}, apiErr(http.StatusBadRequest, "ExecutionAlreadyExists", "Execution Already Exists: '%s'", arn)
+	}
+	s.starting[arn] = true
+	if obj != "" {
+		s.objects[obj] = true
+	}
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		delete(s.starting, arn)
+		delete(s.objects, obj)
+		s.mu.Unlock()
+	}()
+
+	// Record the execution before it runs, so a crash cannot lose it.
+	rec := execRecord{Arn: arn, MachineArn: machineArn, Name: name, Status: asl.StatusRunning,
+		StartDate: s.now().UTC(), Input: string(input), Definition: definitionID(m.rec.Definition)}
+	if err := s.db.db.Batch(func(tx *bolt.Tx) error {
+		if err := putJSON(tx, arn, rec, executionsBucket); err != nil {
+			return err
+		}
+		if obj != "" {
+			b, err := bucketPath(tx, true, objectIndex)
+			if err != nil {
+				return err
+			}
+			if err := b.Put([]byte(obj), []byte(arn)); err != nil {
+				return err
+			}
+		}
+		return putSummary(tx, &rec)
+	}); err != nil {
+		return StartResult{}, err
+	}
+	t := s.tracking(arn)
+	x, err := s.engine.Start(s.ctx, m.sm, name, input)
+	if err != nil {
+		return StartResult{}, apiErr(http.StatusBadRequest, "InvalidExecutionInput", "%v", err)
+	}
+	s.mu.Lock()
+	s.live[arn] = x
+	s.mu.Unlock()
+	s.register(x, t, rec.StartDate)
+	s.watch(x)
+	return StartResult{ExecutionArn: arn, StartDate: epoch(rec.StartDate)}, nil
+}
+
+// register commits the execution's first checkpoint and marks it so later
+// checkpoints are committed as they come.
+func (s *StepFunctions) register(x *asl.Execution, t *tracking, start time.Time) {
+	cp := x.Checkpoint()
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.cp == nil || t.cp.LastEventID < cp.LastEventID {
+		t.cp = &cp
+	}
+	t.registered = true
+	if err := s.flush(x.ARN(), t, nil); err != nil {
+		s.log.Error("stepfunctions: persist start", "execution", x.ARN(), "err", err)
+	}
+}
+
+func jsonEqualBytes(a, b []byte) bool {
+	var x, y any
+	if json.Unmarshal(a, &x) != nil || json.Unmarshal(b, &y) != nil {
+		return false
+	}
+	ja, _ := json.Marshal(x)
+	jb, _ := json.Marshal(y)
+	return bytes.Equal(ja, jb)
+}
+
+func (s *StepFunctions) startExecution(_ *http.Request, body []byte) (any, error) {
+	var in struct {
+		StateMachineArn, Name, Input, TraceHeader string
+	}
+	if err := decodeInput(body, &in); err != nil {
+		return nil, err
+	}
+	return s.Start(in.StateMachineArn, in.Name, []byte(in.Input))
+}
+
+func checkExecutionArn(arn string) error {
+	if !strings.HasPrefix(arn, "arn:aws:states:") || !strings.Contains(arn, ":execution:") {
+		return apiErr(http.StatusBadRequest, "InvalidArn", "Invalid Arn: 'Resource type not valid in this context: %s'", arn)
+	}
+	return nil
+}
+
+// record reads an execution as currently known: live state first, then disk.
+func (s *StepFunctions) record(arn string) (*execRecord, *asl.Execution, error) {
+	if err := checkExecutionArn(arn); err != nil {
+		return nil, nil, err
+	}
+	var rec execRecord
+	var found bool
+	err := s.db.db.View(func(tx *bolt.Tx) (err error) {
+		found, err = getJSON(tx, arn, &rec, executionsBucket)
+		return err
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	if !found {
+		return nil, nil, apiErr(http.StatusBadRequest, "ExecutionDoesNotExist", "Execution Does Not Exist: '%s'", arn)
+	}
+	s.mu.Lock()
+	x := s.live[arn]
+	s.mu.Unlock()
+	if x != nil {
+		d := x.Describe()
+		rec.Status, rec.StopDate, rec.Error, rec.Cause = d.Status, d.StopDate, d.Error, d.Cause
+		rec.RedriveCount, rec.RedriveDate = d.RedriveCount, d.RedriveDate
+		rec.Output = nil
+		if d.Output != nil {
+			o := d.Output.String()
+			rec.Output = &o
+		}
+	}
+	return &rec, x, nil
+}
+
+func (s *StepFunctions) describeExecution(_ *http.Request, body []byte) (any, error) {
+	var in struct{ ExecutionArn string }
+	if err := decodeInput(body, &in); err != nil {
+		return nil, err
+	}
+	rec, _, err := s.record(in.ExecutionArn)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]any{
+		"executionArn": rec.Arn, "stateMachineArn": rec.MachineArn, "name": rec.Name, "status": rec.Status,
+		"startDate": epoch(rec.StartDate), "input": rec.Input, "inputDetails": map[string]bool{"included": true},
+		"redriveCount": rec.RedriveCount,
+	}
+	if !rec.StopDate.IsZero() {
+		out["stopDate"] = epoch(rec.StopDate)
+	}
+	if rec.Output != nil {
+		out["output"] = *rec.Output
+		out["outputDetails"] = map[string]bool{"included": true}
+	}
+	if rec.Error != nil {
+		out["error"] = *rec.Error
+	}
+	if rec.Cause != nil {
+		out["cause"] = *rec.Cause
+	}
+	if !rec.RedriveDate.IsZero() {
+		out["redriveDate"] = epoch(rec.RedriveDate)
+	}
+	switch rec.Status {
+	case asl.StatusFailed, asl.StatusAborted, asl.StatusTimedOut:
+		out["redriveStatus"] = "REDRIVABLE"
+	case asl.StatusSucceeded:
+		out["redriveStatus"] = "NOT_REDRIVABLE"
+		out["redriveStatusReason"] = "Execution is SUCCEEDED and cannot be redriven"
+	default:
+		out["redriveStatus"] = "NOT_REDRIVABLE"
+		out["redriveStatusReason"] = "Execution is RUNNING and cannot be redriven"
+	}
+	return out, nil
+}
+
+var validStatus = map[string]bool{"RUNNING": true, "SUCCEEDED": true, "FAILED": true, "TIMED_OUT": true, "ABORTED": true, "PENDING_REDRIVE": true}
+
+func (s *StepFunctions) listExecutions(_ *http.Request, body []byte) (any, error) {
+	var in struct {
+		StateMachineArn, StatusFilter, NextToken, RedriveFilter string
+		MaxResults                                              int
+	}
+	if err := decodeInput(body, &in); err != nil {
+		return nil, err
+	}
+	if in.StatusFilter != "" && !validStatus[in.StatusFilter] {
+		return nil, validationErr("1 validation error detected: Value '%s' at 'statusFilter' failed to satisfy constraint: Member must satisfy enum value set: [SUCCEEDED, TIMED_OUT, PENDING_REDRIVE, ABORTED, FAILED, RUNNING]", in.StatusFilter)
+	}
+	if in.MaxResults < 0 || in.MaxResults > 1000 {
+		return nil, validationErr("1 validation error detected: Value '%d' at 'maxResults' failed to satisfy constraint: Member must have value less than or equal to 1000", in.MaxResults)
+	}
+	if in.MaxResults == 0 {
+		in.MaxResults = 100
+	}
+	s.mu.Lock()
+	_, err := s.machine(in.StateMachineArn)
+	s.mu.Unlock()
+	if err != nil {
+		return nil, err
+	}
+	out := struct {
+		Executions []execSummary `json:"executions"`
+		NextToken  string        `json:"nextToken,omitempty"`
+	}{Executions: []execSummary{}}
+	// Live executions may have moved on since their summary was committed.
+	// Read them before opening the transaction: an execution's lock can be held
+	// by a commit that waits for read transactions to end.
+	live := s.liveDescriptions()
+	err = s.db.db.View(func(tx *bolt.Tx) error {
+		b, _ := bucketPath(tx, false, listBucket, in.StateMachineArn)
+		if b == nil {
+			return nil
+		}
+		c := b.Cursor()
+		k, v := c.First()
+		if in.NextToken != "" {
+			k, v = c.Seek([]byte(in.NextToken))
+			if k != nil && string(k) == in.NextToken {
+				k, v = c.Next()
+			}
+		}
+		for ; k != nil; k, v = c.Next() {
+			var sum execSummary
+			if err := json.Unmarshal(v, &sum); err != nil {
+				return err
+			}
+			if d, ok := live[sum.ExecutionArn]; ok {
+				sum.Status = d.Status
+				if !d.StopDate.IsZero() {
+					e := epoch(d.StopDate)
+					sum.StopDate = &e
+				}
+			}
+			if in.StatusFilter != "" && sum.Status != in.StatusFilter {
+				continue
+			}
+			if len(out.Executions) == in.MaxResults {
+				out.NextToken = string(prevKey(c))
+				break
+			}
+			out.Executions = append(out.Executions, sum)
+		}
+		return nil
+	})
+	return out, err
+}
+
+func (s *StepFunctions) liveDescriptions() map[string]asl.Description {
+	s.mu.Lock()
+	xs := make([]*asl.Execution, 0, len(s.live))
+	for _, x := range s.live {
+		xs = append(xs, x)
+	}
+	s.mu.Unlock()
+	out := make(map[string]asl.Description, len(xs))
+	for _, x := range xs {
+		out[x.ARN()] = x.Describe()
+	}
+	return out
+}
+
+// prevKey steps the cursor back one and returns that key (the last one listed).
+func prevKey(c *bolt.Cursor) []byte {
+	k, _ := c.Prev()
+	return append([]byte(nil), k...)
+}
+
+func (s *StepFunctions) history(arn string, x *asl.Execution) ([]json.RawMessage, error) {
+	var out []json.RawMessage
+	if x != nil {
+		for _, ev := range x.History() {
+			raw, err := json.Marshal(ev)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, raw)
+		}
+		return out, nil
+	}
+	err := s.db.db.View(func(tx *bolt.Tx) error {
+		b, _ := bucketPath(tx, false, historyBucket, arn)
+		if b == nil {
+			return nil
+		}
+		return b.ForEach(func(_, v []byte) error {
+			out = append(out, append(json.RawMessage(nil), v...))
+			return nil
+		})
+	})
+	return out, err
+}
+
+func (s *StepFunctions) getExecutionHistory(_ *http.Request, body []byte) (any, error) {
+	var in struct {
+		ExecutionArn, NextToken string
+		MaxResults              int
+		ReverseOrder            bool
+		IncludeExecutionData    *bool
+	}
+	if err := decodeInput(body, &in); err != nil {
+		return nil, err
+	}
+	if in.MaxResults < 0 || in.MaxResults > 1000 {
+		return nil, validationErr("1 validation error detected: Value '%d' at 'maxResults' failed to satisfy constraint: Member must have value less than or equal to 1000", in.MaxResults)
+	}
+	if in.MaxResults == 0 {
+		in.MaxResults = 100
+	}
+	_, x, err := s.record(in.ExecutionArn)
+	if err != nil {
+		return nil, err
+	}
+	events, err := s.history(in.ExecutionArn, x)
+	if err != nil {
+		return nil, err
+	}
+	if in.ReverseOrder {
+		for i, j := 0, len(events)-1; i < j; i, j = i+1, j-1 {
+			events[i], events[j] = events[j], events[i]
+		}
+	}
+	start := 0
+	if in.NextToken != "" {
+		if _, err := fmt.Sscanf(in.NextToken, "%d", &start); err != nil || start < 0 || start > len(events) {
+			return nil, apiErr(http.StatusBadRequest, "InvalidToken", "Invalid Token: '%s'", in.NextToken)
+		}
+	}
+	end := min(start+in.MaxResults, len(events))
+	out := map[string]any{"events": events[start:end]}
+	if end < len(events) {
+		out["nextToken"] = fmt.Sprint(end)
+	}
+	if in.IncludeExecutionData != nil && !*in.IncludeExecutionData {
+		out["events"] = withoutData(events[start:end])
+	}
+	return out, nil
+}
+
+// withoutData drops inputs and outputs from events (includeExecutionData=false).
+func withoutData(events []json.RawMessage) []json.RawMessage {
+	out := make([]json.RawMessage, 0, len(events))
+	for _, raw := range events {
+		var ev map[string]any
+		if json.Unmarshal(raw, &ev) != nil {
+			out = append(out, raw)
+			continue
+		}
+		for k, v := range ev {
+			if d, ok := v.(map[string]any); ok && strings.HasSuffix(k, "EventDetails") {
+				for _, f := range []string{"input", "output", "parameters"} {
+					if _, has := d[f]; has {
+						delete(d, f)
+						d[f+"Details"] = map[string]bool{"included": false}
+					}
+				}
+			}
+		}
+		b, _ := json.Marshal(ev)
+		out = append(out, b)
+	}
+	return out
+}
+
+func (s *StepFunctions) stopExecution(_ *http.Request, body []byte) (any, error) {
+	var in struct{ ExecutionArn, Error, Cause string }
+	if err := decodeInput(body, &in); err != nil {
+		return nil, err
+	}
+	if len(in.Error) > 256 || len(in.Cause) > 32768 {
+		return nil, validationErr("error or cause too long")
+	}
+	rec, x, err := s.record(in.ExecutionArn)
+	if err != nil {
+		return nil, err
+	}
+	if x == nil || rec.Status != asl.StatusRunning {
+		return nil, validationErr("Execution is not running: '%s' is %s", in.ExecutionArn, rec.Status)
+	}
+	if err := x.Stop(in.Error, in.Cause); err != nil && !errors.Is(err, asl.ErrNotRunning) {
+		return nil, err
+	}
+	return map[string]any{"stopDate": epoch(x.Describe().StopDate)}, nil
+}
+
+func (s *StepFunctions) redriveExecution(_ *http.Request, body []byte) (any, error) {
+	var in struct{ ExecutionArn, ClientToken string }
+	if err := decodeInput(body, &in); err != nil {
+		return nil, err
+	}
+	date, err := s.Redrive(in.ExecutionArn)
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{"redriveDate": epoch(date)}, nil
+}
+
+// Redrive restarts a FAILED, ABORTED or TIMED_OUT execution from the state that
+// did not complete, with the definition it ran, keeping its ARN and history.
+func (s *StepFunctions) Redrive(arn string) (time.Time, error) {
+	rec, x, err := s.record(arn)
+	if err != nil {
+		return time.Time{}, err
+	}
+	switch rec.Status {
+	case asl.StatusFailed, asl.StatusAborted, asl.StatusTimedOut:
+	default:
+		return time.Time{}, apiErr(http.StatusBadRequest, "ExecutionNotRedrivable", "Execution is %s and cannot be redriven: '%s'", rec.Status, arn)
+	}
+	if x != nil {
+		// Wait for the end of the run to be committed before reopening it.
+		<-x.Done()
+		s.waitEvicted(arn)
+		if rec, _, err = s.record(arn); err != nil {
+			return time.Time{}, err
+		}
+	}
+	if rec.Checkpoint == nil {
+		return time.Time{}, apiErr(http.StatusBadRequest, "ExecutionNotRedrivable", "Execution has no state to redrive from: '%s'", arn)
+	}
+	sm, err := s.definitionFor(rec)
+	if err != nil {
+		return time.Time{}, err
+	}
+	history, err := s.storedHistory(arn)
+	if err != nil {
+		return time.Time{}, err
+	}
+	now := s.now().UTC()
+	cp := *rec.Checkpoint
+	cp.RedriveCount = rec.RedriveCount + 1
+	cp.RedriveTime = now
+	redriven := asl.HistoryEvent{Timestamp: now, Type: "ExecutionRedriven", ID: int64(len(history)) + 1,
+		PreviousEventID: int64(len(history)), Details: &asl.ExecutionRedrivenEventDetails{RedriveCount: cp.RedriveCount}}
+	history = append(history, redriven)
+	cp.LastEventID = redriven.ID
+	t := s.tracking(arn)
+	t.mu.Lock()
+	t.pending, t.cp, t.registered = nil, &cp, true
+	err = s.flushEvents(arn, []asl.HistoryEvent{redriven}, func(r *execRecord) {
+		r.Status, r.StopDate, r.Output, r.Error, r.Cause = asl.StatusRunning, time.Time{}, nil, nil, nil
+		r.RedriveCount, r.RedriveDate, r.Checkpoint = cp.RedriveCount, now, &cp
+	})
+	t.mu.Unlock()
+	if err != nil {
+		return time.Time{}, err
+	}
+	nx, err := s.engine.Resume(s.ctx, sm, cp, history)
+	if err != nil {
+		return time.Time{}, err
+	}
+	s.mu.Lock()
+	s.live[arn] = nx
+	s.mu.Unlock()
+	s.watch(nx)
+	return now, nil
+}
+
+func (s *StepFunctions) waitEvicted(arn string) {
+	for i := 0; i < 500; i++ {
+		s.mu.Lock()
+		_, live := s.live[arn]
+		s.mu.Unlock()
+		if !live {
+			return
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+}
+
+// flushEvents commits events and a record update in one transaction.
+func (s *StepFunctions) flushEvents(arn string, events []asl.HistoryEvent, update func(*execRecord)) error {
+	return s.db.db.Update(func(tx *bolt.Tx) error {
+		var rec execRecord
+		if _, err := getJSON(tx, arn, &rec, executionsBucket); err != nil {
+			return err
+		}
+		hb, err := bucketPath(tx, true, historyBucket, arn)
+		if err != nil {
+			return err
+		}
+		for _, ev := range events {
+			raw, err := json.Marshal(ev)
+			if err != nil {
+				return err
+			}
+			if err := hb.Put(eventKey(ev.ID), raw); err != nil {
+				return err
+			}
+			rec.Events = max(rec.Events, ev.ID)
+		}
+		update(&rec)
+		if err := putJSON(tx, arn, rec, executionsBucket); err != nil {
+			return err
+		}
+		return putSummary(tx, &rec)
+	})
+}
+
+func (s *StepFunctions) storedHistory(arn string) ([]asl.HistoryEvent, error) {
+	raws, err := s.history(arn, nil)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]asl.HistoryEvent, 0, len(raws))
+	for _, raw := range raws {
+		var ev asl.HistoryEvent
+		if err := json.Unmarshal(raw, &ev); err != nil {
+			return nil, fmt.Errorf("history of %s: %w", arn, err)
+		}
+		out = append(out, ev)
+	}
+	return out, nil
+}
+
+// definitionFor returns the definition an execution started with.
+func (s *StepFunctions) definitionFor(rec *execRecord) (*asl.StateMachine, error) {
+	var def []byte
+	err := s.db.db.View(func(tx *bolt.Tx) error {
+		b, _ := bucketPath(tx, false, definitionsBucket)
+		if b != nil {
+			def = append([]byte(nil), b.Get([]byte(rec.Definition))...)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if def == nil {
+		return nil, fmt.Errorf("definition of %s is missing", rec.Arn)
+	}
+	sm, err := asl.Parse(def)
+	if err != nil {
+		return nil, err
+	}
+	return sm.WithARN(rec.MachineArn), nil
+}
+
+// ResumeAll continues every execution that was RUNNING when the stack stopped.
+func (s *StepFunctions) ResumeAll() (int, error) {
+	var running []execRecord
+	err := s.db.db.View(func(tx *bolt.Tx) error {
+		return forEachJSON(tx, func(_, v []byte) error {
+			var rec execRecord
+			if err := json.Unmarshal(v, &rec); err != nil {
+				return err
+			}
+			if rec.Status == asl.StatusRunning {
+				running = append(running, rec)
+			}
+			return nil
+		}, executionsBucket)
+	})
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for i := range running {
+		rec := &running[i]
+		if err := s.resume(rec); err != nil {
+			s.log.Error("stepfunctions: resume failed", "execution", rec.Arn, "err", err)
+			msg, cause := "States.Runtime", "The local stack could not resume this execution: "+err.Error()
+			s.flushEvents(rec.Arn, nil, func(r *execRecord) {
+				r.Status, r.StopDate, r.Error, r.Cause = asl.StatusFailed, s.now().UTC(), &msg, &cause
+			})
+			continue
+		}
+		n++
+	}
+	return n, nil
+}
+
+func (s *StepFunctions) resume(rec *execRecord) error {
+	if rec.Checkpoint == nil {
+		return errors.New("no checkpoint")
+	}
+	sm, err := s.definitionFor(rec)
+	if err != nil {
+		return err
+	}
+	history, err := s.storedHistory(rec.Arn)
+	if err != nil {
+		return err
+	}
+	cp := *rec.Checkpoint
+	if int64(len(history)) < cp.LastEventID {
+		return fmt.Errorf("history has %d events, checkpoint needs %d", len(history), cp.LastEventID)
+	}
+	history = history[:cp.LastEventID]
+	t := s.tracking(rec.Arn)
+	t.mu.Lock()
+	t.pending, t.cp, t.registered = nil, &cp, true
+	t.mu.Unlock()
+	x, err := s.engine.Resume(s.ctx, sm, cp, history)
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	s.live[rec.Arn] = x
+	s.mu.Unlock()
+	s.watch(x)
+	return nil
+}
+
+// HasExecutionFor reports whether any execution exists for an object version.
+func (s *StepFunctions) HasExecutionFor(bucket, key, version string) (bool, error) {
+	var ok bool
+	err := s.db.db.View(func(tx *bolt.Tx) error {
+		b, _ := bucketPath(tx, false, objectIndex)
+		ok = b != nil && b.Get([]byte(objectKey(bucket, key, version))) != nil
+		return nil
+	})
+	return ok, err
+}
+
+// wait blocks until watchers finished committing (used by Close).
+func (s *StepFunctions) wait(ctx context.Context) {
+	done := make(chan struct{})
+	go func() { s.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-ctx.Done():
+	}
+}

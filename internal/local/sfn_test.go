@@ -1,0 +1,302 @@
+package local
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/sfn"
+	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
+	"github.com/aws/smithy-go"
+	"github.com/s3-image-sanitizer/s3-image-sanitizer/internal/asl"
+)
+
+// scriptTasks is a TaskRunner whose behaviour per resource a test sets.
+type scriptTasks struct {
+	mu    sync.Mutex
+	calls map[string]int
+	fn    func(ctx context.Context, resource string, call int, input json.RawMessage) (json.RawMessage, error)
+	ctxFn func(ctx context.Context) (json.RawMessage, error)
+}
+
+func (s *scriptTasks) RunTask(ctx context.Context, resource string, input json.RawMessage) (json.RawMessage, error) {
+	s.mu.Lock()
+	if s.calls == nil {
+		s.calls = map[string]int{}
+	}
+	s.calls[resource]++
+	n := s.calls[resource]
+	s.mu.Unlock()
+	if s.ctxFn != nil {
+		return s.ctxFn(ctx)
+	}
+	return s.fn(ctx, resource, n, input)
+}
+
+func (s *scriptTasks) count(resource string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.calls[resource]
+}
+
+const twoSteps = `{"StartAt":"A","States":{
+ "A":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:000000000000:function:a","Next":"B"},
+ "B":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:000000000000:function:b","End":true}}}`
+
+func startSFN(t *testing.T, dir string, tasks asl.TaskRunner) (*Stack, *sfn.Client, func()) {
+	t.Helper()
+	st, err := Open(Options{Dir: dir, InputBucket: "uploads", Buckets: []string{"uploads"}, Versioned: []string{"uploads"}, Tasks: tasks})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(st)
+	st.SetEndpoint(srv.URL)
+	if _, err := st.Start(); err != nil {
+		t.Fatal(err)
+	}
+	cfg := aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("test", "test", ""), BaseEndpoint: aws.String(srv.URL)}
+	stop := func() {
+		srv.Close()
+		st.Close()
+	}
+	t.Cleanup(stop)
+	return st, sfn.NewFromConfig(cfg), stop
+}
+
+func createMachine(t *testing.T, c *sfn.Client, def string) string {
+	t.Helper()
+	out, err := c.CreateStateMachine(context.Background(), &sfn.CreateStateMachineInput{Name: aws.String("m"), Definition: aws.String(def), RoleArn: aws.String("arn:aws:iam::000000000000:role/r")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return aws.ToString(out.StateMachineArn)
+}
+
+func waitStatus(t *testing.T, c *sfn.Client, arn string, want sfntypes.ExecutionStatus) *sfn.DescribeExecutionOutput {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		d, err := c.DescribeExecution(context.Background(), &sfn.DescribeExecutionInput{ExecutionArn: aws.String(arn)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.Status == want {
+			return d
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("execution %s is %s, want %s (error %v cause %v)", arn, d.Status, want, aws.ToString(d.Error), aws.ToString(d.Cause))
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func apiCode(err error) string {
+	var ae smithy.APIError
+	if errors.As(err, &ae) {
+		return ae.ErrorCode()
+	}
+	return ""
+}
+
+func TestStepFunctionsLifecycle(t *testing.T) {
+	tasks := &scriptTasks{fn: func(_ context.Context, res string, _ int, in json.RawMessage) (json.RawMessage, error) {
+		var v map[string]any
+		json.Unmarshal(in, &v)
+		v[res[strings.LastIndexByte(res, ':')+1:]] = true
+		return json.Marshal(v)
+	}}
+	_, c, _ := startSFN(t, t.TempDir(), tasks)
+	ctx := context.Background()
+	smArn := createMachine(t, c, twoSteps)
+	// Creating it again with the same definition is idempotent; another definition is refused.
+	if _, err := c.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{Name: aws.String("m"), Definition: aws.String(twoSteps), RoleArn: aws.String("arn:aws:iam::000000000000:role/r")}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := c.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{Name: aws.String("m"), Definition: aws.String(strings.Replace(twoSteps, `"A"`, `"A2"`, 1)), RoleArn: aws.String("r")})
+	if apiCode(err) != "StateMachineAlreadyExists" && apiCode(err) != "InvalidDefinition" {
+		t.Errorf("conflicting create: %v", err)
+	}
+	_, err = c.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{Name: aws.String("bad"), Definition: aws.String(`{"StartAt":"X","States":{}}`), RoleArn: aws.String("r")})
+	if apiCode(err) != "InvalidDefinition" {
+		t.Errorf("invalid definition: %v", err)
+	}
+
+	start, err := c.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: aws.String(smArn), Name: aws.String("run-1"), Input: aws.String(`{"x":1}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := waitStatus(t, c, aws.ToString(start.ExecutionArn), sfntypes.ExecutionStatusSucceeded)
+	var out map[string]any
+	json.Unmarshal([]byte(aws.ToString(d.Output)), &out)
+	if out["a"] != true || out["b"] != true || out["x"] != float64(1) {
+		t.Errorf("output %s", aws.ToString(d.Output))
+	}
+	// A closed execution's name cannot be reused.
+	_, err = c.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: aws.String(smArn), Name: aws.String("run-1"), Input: aws.String(`{"x":1}`)})
+	if apiCode(err) != "ExecutionAlreadyExists" {
+		t.Errorf("reused name: %v", err)
+	}
+	for _, bad := range []string{"has space", "a/b", strings.Repeat("n", 81)} {
+		_, err = c.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: aws.String(smArn), Name: aws.String(bad)})
+		if apiCode(err) != "InvalidName" {
+			t.Errorf("name %q: %v", bad, err)
+		}
+	}
+	_, err = c.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: aws.String(smArn), Input: aws.String(`{`)})
+	if apiCode(err) != "InvalidExecutionInput" {
+		t.Errorf("bad input: %v", err)
+	}
+	_, err = c.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: aws.String(smArn + "nope")})
+	if apiCode(err) != "StateMachineDoesNotExist" {
+		t.Errorf("missing machine: %v", err)
+	}
+	_, err = c.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: aws.String("not-an-arn")})
+	if apiCode(err) != "InvalidArn" {
+		t.Errorf("bad arn: %v", err)
+	}
+
+	h, err := c.GetExecutionHistory(ctx, &sfn.GetExecutionHistoryInput{ExecutionArn: start.ExecutionArn})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var types []string
+	for _, ev := range h.Events {
+		types = append(types, string(ev.Type))
+	}
+	if types[0] != "ExecutionStarted" || types[len(types)-1] != "ExecutionSucceeded" || !strings.Contains(strings.Join(types, ","), "TaskStateEntered") {
+		t.Errorf("history %v", types)
+	}
+	list, err := c.ListExecutions(ctx, &sfn.ListExecutionsInput{StateMachineArn: aws.String(smArn), StatusFilter: sfntypes.ExecutionStatusSucceeded})
+	if err != nil || len(list.Executions) != 1 || aws.ToString(list.Executions[0].Name) != "run-1" {
+		t.Fatalf("list: %+v %v", list, err)
+	}
+}
+
+func TestStepFunctionsIdempotentStartWhileRunning(t *testing.T) {
+	release := make(chan struct{})
+	tasks := &scriptTasks{}
+	tasks.ctxFn = func(ctx context.Context) (json.RawMessage, error) {
+		select {
+		case <-release:
+			return json.RawMessage(`{}`), nil
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+	_, c, _ := startSFN(t, t.TempDir(), tasks)
+	defer close(release)
+	ctx := context.Background()
+	smArn := createMachine(t, c, twoSteps)
+	in := &sfn.StartExecutionInput{StateMachineArn: aws.String(smArn), Name: aws.String("same"), Input: aws.String(`{"k":"v"}`)}
+	a, err := c.StartExecution(ctx, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := c.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: aws.String(smArn), Name: aws.String("same"), Input: aws.String(`{ "k" : "v" }`)})
+	if err != nil || aws.ToString(a.ExecutionArn) != aws.ToString(b.ExecutionArn) || !a.StartDate.Equal(*b.StartDate) {
+		t.Fatalf("same name, same input while running: %v %v %v", a, b, err)
+	}
+	_, err = c.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: aws.String(smArn), Name: aws.String("same"), Input: aws.String(`{"k":"other"}`)})
+	if apiCode(err) != "ExecutionAlreadyExists" {
+		t.Errorf("same name, other input: %v", err)
+	}
+	stop, err := c.StopExecution(ctx, &sfn.StopExecutionInput{ExecutionArn: a.ExecutionArn, Error: aws.String("Operator"), Cause: aws.String("testing")})
+	if err != nil || stop.StopDate == nil {
+		t.Fatalf("stop: %v", err)
+	}
+	d := waitStatus(t, c, aws.ToString(a.ExecutionArn), sfntypes.ExecutionStatusAborted)
+	if aws.ToString(d.Error) != "Operator" {
+		t.Errorf("aborted error %q", aws.ToString(d.Error))
+	}
+}
+
+func TestStepFunctionsRedrive(t *testing.T) {
+	var failB atomic.Bool
+	failB.Store(true)
+	tasks := &scriptTasks{fn: func(_ context.Context, res string, _ int, in json.RawMessage) (json.RawMessage, error) {
+		if strings.HasSuffix(res, ":b") && failB.Load() {
+			return nil, &asl.TaskError{Name: "Transient", Cause: "b is down"}
+		}
+		return in, nil
+	}}
+	_, c, _ := startSFN(t, t.TempDir(), tasks)
+	ctx := context.Background()
+	smArn := createMachine(t, c, twoSteps)
+	start, err := c.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: aws.String(smArn), Input: aws.String(`{}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	arn := aws.ToString(start.ExecutionArn)
+	d := waitStatus(t, c, arn, sfntypes.ExecutionStatusFailed)
+	if aws.ToString(d.Error) != "Transient" || d.RedriveStatus != sfntypes.ExecutionRedriveStatusRedrivable {
+		t.Fatalf("failed with %q, redrive %s", aws.ToString(d.Error), d.RedriveStatus)
+	}
+	failB.Store(false)
+	if _, err := c.RedriveExecution(ctx, &sfn.RedriveExecutionInput{ExecutionArn: aws.String(arn)}); err != nil {
+		t.Fatal(err)
+	}
+	d = waitStatus(t, c, arn, sfntypes.ExecutionStatusSucceeded)
+	if aws.ToInt32(d.RedriveCount) != 1 {
+		t.Errorf("redrive count %d", aws.ToInt32(d.RedriveCount))
+	}
+	if n := tasks.count("arn:aws:lambda:us-east-1:000000000000:function:a"); n != 1 {
+		t.Errorf("A ran %d times; redrive must not rerun succeeded states", n)
+	}
+	_, err = c.RedriveExecution(ctx, &sfn.RedriveExecutionInput{ExecutionArn: aws.String(arn)})
+	if apiCode(err) != "ExecutionNotRedrivable" {
+		t.Errorf("redrive of a succeeded execution: %v", err)
+	}
+}
+
+// An execution interrupted by a shutdown resumes from its last completed
+// state when the stack opens again; completed states are not run again.
+func TestStepFunctionsResumeAfterRestart(t *testing.T) {
+	dir := t.TempDir()
+	tasks := &scriptTasks{fn: func(ctx context.Context, res string, _ int, in json.RawMessage) (json.RawMessage, error) {
+		if strings.HasSuffix(res, ":b") {
+			<-ctx.Done() // the stack shuts down while B runs
+			return nil, ctx.Err()
+		}
+		return in, nil
+	}}
+	st, c, stop := startSFN(t, dir, tasks)
+	smArn := createMachine(t, c, twoSteps)
+	start, err := c.StartExecution(context.Background(), &sfn.StartExecutionInput{StateMachineArn: aws.String(smArn), Input: aws.String(`{"n":7}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for tasks.count("arn:aws:lambda:us-east-1:000000000000:function:b") == 0 {
+		time.Sleep(2 * time.Millisecond)
+	}
+	_ = st
+	stop()
+
+	tasks2 := &scriptTasks{fn: func(_ context.Context, res string, _ int, in json.RawMessage) (json.RawMessage, error) {
+		return in, nil
+	}}
+	_, c2, _ := startSFN(t, dir, tasks2)
+	d := waitStatus(t, c2, aws.ToString(start.ExecutionArn), sfntypes.ExecutionStatusSucceeded)
+	if aws.ToString(d.Output) != `{"n":7}` {
+		t.Errorf("output %s", aws.ToString(d.Output))
+	}
+	if tasks2.count("arn:aws:lambda:us-east-1:000000000000:function:a") != 0 || tasks2.count("arn:aws:lambda:us-east-1:000000000000:function:b") != 1 {
+		t.Errorf("after resume: a ran %d, b ran %d", tasks2.count("arn:aws:lambda:us-east-1:000000000000:function:a"), tasks2.count("arn:aws:lambda:us-east-1:000000000000:function:b"))
+	}
+	h, err := c2.GetExecutionHistory(context.Background(), &sfn.GetExecutionHistoryInput{ExecutionArn: start.ExecutionArn, MaxResults: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, ev := range h.Events {
+		if ev.Id != int64(i+1) {
+			t.Fatalf("event %d has id %d", i, ev.Id)
+		}
+	}
+}

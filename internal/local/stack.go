@@ -1,0 +1,350 @@
+package local
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/johannesboyne/gofakes3"
+	"github.com/s3-image-sanitizer/s3-image-sanitizer/internal/asl"
+)
+
+// Options configure a Stack.
+type Options struct {
+	// Dir holds all durable state (created when missing).
+	Dir string
+	// Endpoint is the stack's own base URL (http://127.0.0.1:4566), used in
+	// SNS SubscribeURL/UnsubscribeURL.
+	Endpoint string
+	// Account and Region appear in ARNs and events (defaults 000000000000, us-east-1).
+	Account, Region string
+	// InputBucket is the bucket whose writes emit EventBridge events.
+	InputBucket string
+	// Buckets are created at start; Versioned ones get versioning enabled.
+	Buckets   []string
+	Versioned []string
+	// Logger for background errors (default: discard).
+	Logger *slog.Logger
+	// WrapS3 wraps the S3 handler (fault injection); nil leaves it alone.
+	WrapS3 func(http.Handler) http.Handler
+	// Tasks runs Task states (the Lambda handlers); nil disables Step Functions.
+	Tasks asl.TaskRunner
+	// MaxConcurrentTasks bounds Task states running at once (default 16).
+	MaxConcurrentTasks int
+}
+
+// Stack is the running local AWS: its services and the HTTP handler over them.
+type Stack struct {
+	opt    Options
+	ctx    context.Context
+	cancel context.CancelFunc
+
+	Objects *ObjectStore
+	Events  *EventBus
+	SNS     *Notifications
+	SFN     *StepFunctions
+
+	state   *stateDB
+	s3      http.Handler
+	front   *s3Front
+	mu      sync.RWMutex
+	mounts  map[string]http.Handler
+	invoker *targets
+	closers []func() error
+}
+
+// Open opens (or creates) the stack's state under opt.Dir and creates the
+// configured buckets. Nothing runs in the background until Start.
+func Open(opt Options) (*Stack, error) {
+	if opt.Dir == "" {
+		return nil, errors.New("local: Options.Dir is required")
+	}
+	if opt.Account == "" {
+		opt.Account = "000000000000"
+	}
+	if opt.Region == "" {
+		opt.Region = "us-east-1"
+	}
+	if opt.Logger == nil {
+		opt.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if err := os.MkdirAll(opt.Dir, 0o755); err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	s := &Stack{opt: opt, ctx: ctx, cancel: cancel, mounts: map[string]http.Handler{}}
+	fail := func(err error) (*Stack, error) {
+		s.Close()
+		return nil, err
+	}
+	objects, err := OpenObjectStore(filepath.Join(opt.Dir, "s3"), nil)
+	if err != nil {
+		return fail(err)
+	}
+	s.Objects = objects
+	s.closers = append(s.closers, objects.Close)
+	state, err := openStateDB(opt.Dir)
+	if err != nil {
+		return fail(err)
+	}
+	s.state = state
+	s.closers = append(s.closers, state.Close)
+
+	versioned := map[string]bool{}
+	for _, b := range opt.Versioned {
+		versioned[b] = true
+	}
+	for _, b := range opt.Buckets {
+		if err := objects.EnsureBucket(b, versioned[b]); err != nil {
+			return fail(fmt.Errorf("create bucket %s: %w", b, err))
+		}
+	}
+	s.Events, err = newEventBus(ctx, state, opt.Account, opt.Region, opt.Logger)
+	if err != nil {
+		return fail(err)
+	}
+	s.SNS = newNotifications(ctx, state, opt.Account, opt.Region, func() string { return s.opt.Endpoint }, opt.Logger)
+	s.invoker = &targets{sns: s.SNS}
+	s.Events.invoker = s.invoker
+	if opt.Tasks != nil {
+		n := opt.MaxConcurrentTasks
+		if n <= 0 {
+			n = 16
+		}
+		s.SFN, err = newStepFunctions(ctx, state, opt.Account, opt.Region, &boundedTasks{next: opt.Tasks, sem: make(chan struct{}, n)}, opt.Logger)
+		if err != nil {
+			return fail(err)
+		}
+		s.invoker.start = func(_ context.Context, arn string, input []byte) error {
+			_, err := s.SFN.Start(arn, "", input)
+			return err
+		}
+	}
+
+	fake := gofakes3.New(objects, gofakes3.WithTimeSkewLimit(0), gofakes3.WithIntegrityCheck(true),
+		gofakes3.WithLogger(gofakes3.DiscardLog()))
+	s.front = newS3Front(fake.Server(), opt.InputBucket, s.Events, opt.Account)
+	objects.onChange = s.front.onChange
+	s.s3 = unchunk(s.front)
+	if opt.WrapS3 != nil {
+		s.s3 = opt.WrapS3(s.s3)
+	}
+	return s, nil
+}
+
+// Mount serves h under prefix (which must start with "/_", a path no bucket
+// can have), e.g. the console at /_console/.
+func (s *Stack) Mount(prefix string, h http.Handler) {
+	if !strings.HasPrefix(prefix, "/_") {
+		panic("local: mount prefix must start with /_")
+	}
+	s.mu.Lock()
+	s.mounts[prefix] = h
+	s.mu.Unlock()
+}
+
+// SetEndpoint records the stack's base URL once the listener is known.
+func (s *Stack) SetEndpoint(url string) { s.opt.Endpoint = url }
+
+// Start begins delivering events, resumes the executions that were running
+// when the stack last stopped, and reconciles the input bucket. Call it once
+// the HTTP server is accepting requests: resumed tasks call S3 through it.
+func (s *Stack) Start() (StartReport, error) {
+	s.Events.start(4)
+	var rep StartReport
+	if s.SFN == nil {
+		return rep, nil
+	}
+	var err error
+	if rep.Resumed, err = s.SFN.ResumeAll(); err != nil {
+		return rep, err
+	}
+	rep.Reconciled, err = s.Reconcile()
+	return rep, err
+}
+
+// StartReport says what Start found to do.
+type StartReport struct {
+	Resumed    int // executions resumed from their checkpoint
+	Reconciled int // input objects that had no execution and got one
+}
+
+// Reconcile starts an execution, through the rules that match its S3 event,
+// for every input object whose latest version has no execution yet (events
+// lost in a crash, uploads made while the rule was missing).
+func (s *Stack) Reconcile() (int, error) {
+	var missing []Change
+	err := s.Objects.Latest(s.opt.InputBucket, func(c Change) bool {
+		if c.Kind != ChangePut {
+			return true
+		}
+		if ok, err := s.SFN.HasExecutionFor(c.Bucket, c.Key, c.VersionID); err == nil && !ok {
+			missing = append(missing, c)
+		}
+		return true
+	})
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, c := range missing {
+		ev := s.front.event(c, "PutObject", newRequestID(), "")
+		for _, d := range s.Events.route(ev) {
+			if !strings.Contains(d.target.Arn, ":stateMachine:") {
+				continue
+			}
+			started, err := s.SFN.StartUnlessProcessed(d.target.Arn, d.input)
+			if err != nil {
+				return n, err
+			}
+			if started {
+				n++
+			}
+		}
+	}
+	return n, nil
+}
+
+// boundedTasks limits how many Task states run at once.
+type boundedTasks struct {
+	next asl.TaskRunner
+	sem  chan struct{}
+}
+
+func (b *boundedTasks) RunTask(ctx context.Context, resource string, input json.RawMessage) (json.RawMessage, error) {
+	select {
+	case b.sem <- struct{}{}:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	defer func() { <-b.sem }()
+	return b.next.RunTask(ctx, resource, input)
+}
+
+// Close stops background work and closes the stores. Running executions stay
+// RUNNING on disk and resume at the next Start.
+func (s *Stack) Close() error {
+	if s.cancel != nil {
+		s.cancel()
+	}
+	if s.Events != nil {
+		s.Events.close()
+	}
+	if s.SFN != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		s.SFN.wait(ctx)
+		cancel()
+	}
+	if s.SNS != nil {
+		s.SNS.wait()
+	}
+	var errs []error
+	for i := len(s.closers) - 1; i >= 0; i-- {
+		errs = append(errs, s.closers[i]())
+	}
+	s.closers = nil
+	return errors.Join(errs...)
+}
+
+// ServeHTTP dispatches by request shape, as the AWS endpoints would see it.
+func (s *Stack) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if strings.HasPrefix(r.URL.Path, "/_") {
+		s.mu.RLock()
+		var h http.Handler
+		best := ""
+		for p, m := range s.mounts {
+			if strings.HasPrefix(r.URL.Path, p) && len(p) > len(best) {
+				best, h = p, m
+			}
+		}
+		s.mu.RUnlock()
+		if h == nil {
+			http.NotFound(w, r)
+			return
+		}
+		h.ServeHTTP(w, r)
+		return
+	}
+	target := r.Header.Get("X-Amz-Target")
+	switch {
+	case strings.HasPrefix(target, "AWSStepFunctions."):
+		if s.SFN == nil {
+			writeJSONError(w, apiErr(http.StatusServiceUnavailable, "ServiceUnavailable", "Step Functions is not configured"))
+			return
+		}
+		s.SFN.ServeHTTP(w, r)
+	case strings.HasPrefix(target, "AWSEvents."):
+		s.Events.ServeHTTP(w, r)
+	case target != "":
+		writeJSONError(w, apiErr(http.StatusBadRequest, "UnknownOperationException", "Unknown operation %s", target))
+	case isQueryRequest(r):
+		s.SNS.ServeHTTP(w, r)
+	default:
+		s.s3.ServeHTTP(w, r)
+	}
+}
+
+// isQueryRequest recognises the AWS query protocol (SNS): a form POST or a GET
+// with Action to the root path, or a request signed for the sns service.
+func isQueryRequest(r *http.Request) bool {
+	if scope := signingService(r); scope != "" {
+		return scope == "sns"
+	}
+	if r.URL.Path != "/" {
+		return false
+	}
+	if r.Method == http.MethodGet {
+		return r.URL.Query().Has("Action")
+	}
+	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	return r.Method == http.MethodPost && mt == "application/x-www-form-urlencoded"
+}
+
+// signingService reads the service from a SigV4 credential scope
+// (Credential=AKID/date/region/service/aws4_request), header or query.
+func signingService(r *http.Request) string {
+	cred := r.URL.Query().Get("X-Amz-Credential")
+	if auth := r.Header.Get("Authorization"); auth != "" {
+		if i := strings.Index(auth, "Credential="); i >= 0 {
+			cred = auth[i+len("Credential="):]
+			if j := strings.IndexAny(cred, ", "); j >= 0 {
+				cred = cred[:j]
+			}
+		}
+	}
+	parts := strings.Split(cred, "/")
+	if len(parts) == 5 {
+		return parts[3]
+	}
+	return ""
+}
+
+// targets invokes rule targets by ARN.
+type targets struct {
+	sns   *Notifications
+	start func(ctx context.Context, smArn string, input []byte) error
+}
+
+func (t *targets) InvokeTarget(ctx context.Context, arn string, input []byte) error {
+	switch {
+	case strings.Contains(arn, ":states:") && strings.Contains(arn, ":stateMachine:"):
+		if t.start == nil {
+			return fmt.Errorf("no Step Functions for target %s", arn)
+		}
+		return t.start(ctx, arn, input)
+	case strings.HasPrefix(arn, "arn:aws:sns:"):
+		_, err := t.sns.Publish(arn, "", string(input), nil)
+		return err
+	}
+	return fmt.Errorf("unsupported target %s", arn)
+}

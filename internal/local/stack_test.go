@@ -1,0 +1,242 @@
+package local
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
+	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
+	"github.com/aws/smithy-go"
+)
+
+type testStack struct {
+	*Stack
+	url string
+	cfg aws.Config
+}
+
+func startStack(t *testing.T, dir string) *testStack {
+	t.Helper()
+	if dir == "" {
+		dir = t.TempDir()
+	}
+	st, err := Open(Options{Dir: dir, InputBucket: "uploads", Buckets: []string{"uploads", "sanitized", "staging"}, Versioned: []string{"uploads", "sanitized"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(st)
+	st.SetEndpoint(srv.URL)
+	if _, err := st.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		srv.Close()
+		st.Close()
+	})
+	cfg := aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("test", "test", ""), BaseEndpoint: aws.String(srv.URL)}
+	return &testStack{Stack: st, url: srv.URL, cfg: cfg}
+}
+
+func (ts *testStack) s3() *s3.Client {
+	return s3.NewFromConfig(ts.cfg, func(o *s3.Options) { o.UsePathStyle = true })
+}
+
+// captureEvents routes every event matching pattern to an SNS topic and
+// returns a function reading what arrived there.
+func (ts *testStack) captureEvents(t *testing.T, pattern string) func(n int) []map[string]any {
+	t.Helper()
+	ctx := context.Background()
+	topic, err := sns.NewFromConfig(ts.cfg).CreateTopic(ctx, &sns.CreateTopicInput{Name: aws.String("capture")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	eb := eventbridge.NewFromConfig(ts.cfg)
+	if _, err := eb.PutRule(ctx, &eventbridge.PutRuleInput{Name: aws.String("capture"), EventPattern: aws.String(pattern)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := eb.PutTargets(ctx, &eventbridge.PutTargetsInput{Rule: aws.String("capture"), Targets: []ebtypes.Target{{Id: aws.String("t"), Arn: topic.TopicArn}}}); err != nil {
+		t.Fatal(err)
+	}
+	return func(n int) []map[string]any {
+		t.Helper()
+		deadline := time.Now().Add(5 * time.Second)
+		for {
+			msgs, err := ts.SNS.Messages()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(msgs) >= n || time.Now().After(deadline) {
+				var out []map[string]any
+				for i := len(msgs) - 1; i >= 0; i-- {
+					var ev map[string]any
+					if err := json.Unmarshal([]byte(msgs[i].Message), &ev); err != nil {
+						t.Fatal(err)
+					}
+					out = append(out, ev)
+				}
+				if len(out) < n {
+					t.Fatalf("got %d events, want %d", len(out), n)
+				}
+				return out
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+}
+
+func TestS3PutEmitsObjectCreated(t *testing.T) {
+	ts := startStack(t, "")
+	events := ts.captureEvents(t, `{"source":["aws.s3"]}`)
+	ctx := context.Background()
+	c := ts.s3()
+	keys := []string{"a b+c%20.jpg", "dir/ünïcødé 写真.JPG", "plain.jpg"}
+	versions := map[string]string{}
+	for _, k := range keys {
+		out, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("uploads"), Key: aws.String(k), Body: strings.NewReader("data:" + k), ContentType: aws.String("image/jpeg")})
+		if err != nil {
+			t.Fatalf("put %q: %v", k, err)
+		}
+		if aws.ToString(out.VersionId) == "" {
+			t.Fatalf("put %q: no version id on a versioned bucket", k)
+		}
+		versions[k] = aws.ToString(out.VersionId)
+	}
+	got := events(len(keys))
+	for _, ev := range got {
+		if ev["detail-type"] != "Object Created" || ev["source"] != "aws.s3" || ev["version"] != "0" {
+			t.Errorf("envelope: %v", ev)
+		}
+		d := ev["detail"].(map[string]any)
+		obj := d["object"].(map[string]any)
+		key := obj["key"].(string)
+		if versions[key] == "" || obj["version-id"] != versions[key] {
+			t.Errorf("event for key %q version %v, want one of the uploads", key, obj["version-id"])
+		}
+		if d["reason"] != "PutObject" || d["bucket"].(map[string]any)["name"] != "uploads" || obj["size"].(float64) != float64(len("data:"+key)) {
+			t.Errorf("detail: %v", d)
+		}
+		if d["source-ip-address"] != "127.0.0.1" || d["request-id"] == "" || len(obj["sequencer"].(string)) != 16 {
+			t.Errorf("detail: %v", d)
+		}
+		// The key round-trips: GetObject with the event's key and version returns the bytes.
+		g, err := c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String("uploads"), Key: aws.String(key), VersionId: aws.String(obj["version-id"].(string))})
+		if err != nil {
+			t.Fatalf("get %q: %v", key, err)
+		}
+		b, _ := io.ReadAll(g.Body)
+		if string(b) != "data:"+key || aws.ToString(g.ContentType) != "image/jpeg" {
+			t.Errorf("get %q: %q %q", key, b, aws.ToString(g.ContentType))
+		}
+	}
+}
+
+func TestS3SequencerIncreasesPerKeyAndDeletes(t *testing.T) {
+	ts := startStack(t, "")
+	events := ts.captureEvents(t, `{"source":["aws.s3"]}`)
+	ctx := context.Background()
+	c := ts.s3()
+	for i := 0; i < 3; i++ {
+		if _, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("uploads"), Key: aws.String("k.jpg"), Body: bytes.NewReader([]byte{byte(i)})}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := c.CopyObject(ctx, &s3.CopyObjectInput{Bucket: aws.String("uploads"), Key: aws.String("copy.jpg"), CopySource: aws.String("uploads/k.jpg")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String("uploads"), Key: aws.String("k.jpg")}); err != nil {
+		t.Fatal(err)
+	}
+	got := events(5)
+	last := ""
+	var reasons []string
+	for _, ev := range got {
+		d := ev["detail"].(map[string]any)
+		obj := d["object"].(map[string]any)
+		reasons = append(reasons, d["reason"].(string))
+		if obj["key"] != "k.jpg" {
+			continue
+		}
+		seq := obj["sequencer"].(string)
+		if seq <= last {
+			t.Errorf("sequencer %s not after %s", seq, last)
+		}
+		last = seq
+	}
+	del := got[4]
+	if del["detail-type"] != "Object Deleted" || del["detail"].(map[string]any)["deletion-type"] != "Delete Marker Created" {
+		t.Errorf("delete event: %v", del)
+	}
+	if _, hasSize := del["detail"].(map[string]any)["object"].(map[string]any)["size"]; hasSize {
+		t.Error("Object Deleted carries no size")
+	}
+	if strings.Join(reasons, ",") != "PutObject,PutObject,PutObject,CopyObject,DeleteObject" {
+		t.Errorf("reasons %v", reasons)
+	}
+	// The latest version is a delete marker: GET is NoSuchKey; listing versions shows 3 + marker.
+	_, err := c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String("uploads"), Key: aws.String("k.jpg")})
+	var ae smithy.APIError
+	if !errors.As(err, &ae) || ae.ErrorCode() != "NoSuchKey" {
+		t.Errorf("get deleted: %v", err)
+	}
+	vs, err := c.ListObjectVersions(ctx, &s3.ListObjectVersionsInput{Bucket: aws.String("uploads"), Prefix: aws.String("k.jpg")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(vs.Versions) != 3 || len(vs.DeleteMarkers) != 1 {
+		t.Errorf("versions %d markers %d", len(vs.Versions), len(vs.DeleteMarkers))
+	}
+}
+
+func TestS3ConditionalPutAndOtherBuckets(t *testing.T) {
+	ts := startStack(t, "")
+	ctx := context.Background()
+	c := ts.s3()
+	put := func() error {
+		_, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("staging"), Key: aws.String("once"), Body: strings.NewReader("x"), IfNoneMatch: aws.String("*")})
+		return err
+	}
+	if err := put(); err != nil {
+		t.Fatal(err)
+	}
+	var ae smithy.APIError
+	if err := put(); !errors.As(err, &ae) || ae.ErrorCode() != "PreconditionFailed" {
+		t.Fatalf("second If-None-Match put: %v", err)
+	}
+	list, err := c.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String("staging")})
+	if err != nil || len(list.Contents) != 1 {
+		t.Fatalf("list: %v %v", list, err)
+	}
+	if msgs, _ := ts.SNS.Messages(); len(msgs) != 0 {
+		t.Errorf("writes outside the input bucket emitted events: %v", msgs)
+	}
+}
+
+func TestS3SurvivesReopen(t *testing.T) {
+	dir := t.TempDir()
+	ts := startStack(t, dir)
+	ctx := context.Background()
+	if _, err := ts.s3().PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("sanitized"), Key: aws.String("x.jpg"), Body: strings.NewReader("kept")}); err != nil {
+		t.Fatal(err)
+	}
+	ts.Close()
+	ts2 := startStack(t, dir)
+	g, err := ts2.s3().GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String("sanitized"), Key: aws.String("x.jpg"), Range: aws.String("bytes=1-2")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(g.Body)
+	if string(b) != "ep" {
+		t.Errorf("range read after reopen: %q", b)
+	}
+}
