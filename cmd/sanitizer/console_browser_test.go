@@ -70,6 +70,7 @@ func TestConsoleEndToEndInBrowser(t *testing.T) {
 	// and GPS among what was removed.
 	browsertest.Eval[bool](t, ctx, `(() => { `+row+`.querySelector("a").click(); return true })()`)
 	browsertest.Within(t, ctx, 20*time.Second, "open the execution", chromedp.WaitVisible("#graph"))
+	photoExecURL := browsertest.Eval[string](t, ctx, `location.href`)
 	status := browsertest.Eval[map[string]string](t, ctx, `Object.fromEntries([...document.querySelectorAll("#graph g.node")].map(g => [g.dataset.state, g.dataset.status]))`)
 	for _, st := range []string{"Validate", "Strip", "Write", "Verify"} {
 		if status[st] != "succeeded" {
@@ -100,6 +101,17 @@ func TestConsoleEndToEndInBrowser(t *testing.T) {
 		t.Errorf("object page: image data %q", same)
 	}
 	browsertest.Screenshot(t, ctx, "e2e-object")
+
+	// Reprocess the key from its execution's page: the event goes through the real rule
+	// and a second execution for the key appears in the list, searched by key.
+	browsertest.Within(t, ctx, 20*time.Second, "back to the execution", chromedp.Navigate(photoExecURL), chromedp.WaitVisible("#reprocess"))
+	browsertest.Within(t, ctx, 10*time.Second, "reprocess", chromedp.Click("#reprocess"), chromedp.WaitVisible("#confirm-ok"), chromedp.Click("#confirm-ok"))
+	browsertest.WaitFor(t, ctx, 20*time.Second, "reprocess confirmed", `document.getElementById("action-result").textContent.includes("Reprocess event sent")`)
+	browsertest.Within(t, ctx, 20*time.Second, "search the key", chromedp.Navigate(base+"?q="+url.QueryEscape("beach <b>")))
+	browsertest.WaitFor(t, ctx, 60*time.Second, "two executions of the key, both ended well", `(() => {
+		const rows = [...document.querySelectorAll("#executions tbody tr")];
+		return rows.length === 2 && rows.every(r => r.textContent.includes("SUCCEEDED")) })()`)
+	browsertest.Screenshot(t, ctx, "e2e-reprocessed")
 
 	// A PNG named .jpg: rejected, notified; the notification leads to the execution,
 	// and a replay from there starts a new one.
