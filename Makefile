@@ -64,6 +64,7 @@ fuzz:
 
 bench: build
 	$(GO) test -run='^$$' -bench=. -benchmem ./...
+	tests/bench/strip_side_by_side.sh
 
 ## run: the whole system on this machine, with sample uploads processed.
 run: build

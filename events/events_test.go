@@ -24,6 +24,7 @@ var want = map[string]struct {
 	"object-created-png.json":          {false, lambdafn.ObjectCreated, "logo.png"},
 	"object-created-other-bucket.json": {false, lambdafn.ObjectCreated, "photo.jpg"},
 	"object-deleted.json":              {true, lambdafn.ObjectDeleted, "photo.jpg"},
+	"object-deleted-lifecycle.json":    {true, lambdafn.ObjectDeleted, "users/42/albums/2026/summer/IMG_0001.jpg"},
 	"reprocess.json":                   {true, lambdafn.ObjectCreated, "users/42/albums/2026/summer/IMG_0001.jpg"},
 }
 
@@ -75,6 +76,9 @@ func TestSampleShapes(t *testing.T) {
 		},
 		"object-deleted.json": func(e lambdafn.Event) bool {
 			return e.Detail.DeletionType == "Delete Marker Created" && e.Detail.Object.Size == 0 && e.Detail.Object.Sequencer != ""
+		},
+		"object-deleted-lifecycle.json": func(e lambdafn.Event) bool {
+			return e.Detail.Reason == "Lifecycle Expiration" && e.Detail.Requester == "s3.amazonaws.com" && e.Detail.SourceIPAddress == ""
 		},
 		"reprocess.json": func(e lambdafn.Event) bool {
 			return e.Source == events.ReprocessSource && e.Detail.Object.VersionID == "" && e.Detail.Object.ETag == ""

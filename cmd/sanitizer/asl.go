@@ -48,6 +48,7 @@ type aslRequest struct {
 func aslRun(ctx context.Context, args []string, s stdio) error {
 	fs := flag.NewFlagSet("asl run", flag.ContinueOnError)
 	fs.SetOutput(s.err)
+	history := fs.Bool("history", false, "also write the execution history to stderr, as GetExecutionHistory returns it")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -94,6 +95,11 @@ func aslRun(ctx context.Context, args []string, s stdio) error {
 	d, err := x.Wait(ctx)
 	if err != nil {
 		return err
+	}
+	if *history {
+		if err := writeJSON(s.err, map[string]any{"events": x.History()}); err != nil {
+			return err
+		}
 	}
 	res := map[string]any{"status": d.Status}
 	switch d.Status {

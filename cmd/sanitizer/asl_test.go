@@ -46,6 +46,21 @@ func TestASLRun(t *testing.T) {
 			t.Fatalf("result %+v", res)
 		}
 	})
+	t.Run("history", func(t *testing.T) {
+		code, out, errs := runCLI(t, `{"name":"n","definition":{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}},"input":{"a":1}}`, "asl", "run", "-history")
+		var h struct {
+			Events []struct {
+				Type string
+				ID   int64
+			}
+		}
+		if err := json.Unmarshal([]byte(errs), &h); err != nil || code != 0 || !strings.Contains(out, "SUCCEEDED") {
+			t.Fatalf("exit %d out %s err %s: %v", code, out, errs, err)
+		}
+		if len(h.Events) != 4 || h.Events[3].Type != "ExecutionSucceeded" || h.Events[3].ID != 4 {
+			t.Fatalf("history %+v", h.Events)
+		}
+	})
 	t.Run("bad request is an engine error", func(t *testing.T) {
 		if code, _, _ := runCLI(t, `not json`, "asl", "run"); code == 0 {
 			t.Fatal("exit 0 for a malformed request")

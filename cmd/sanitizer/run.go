@@ -111,6 +111,14 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	m.ln = ln
 	m.URL = "http://" + ln.Addr().String()
+	// Off loopback the console requires a token: the one given, or a fresh one that
+	// printHelp shows in the console URL.
+	if m.ConsoleToken == "" && !console.IsLoopback(ln.Addr().String()) {
+		if m.ConsoleToken, err = console.NewToken(); err != nil {
+			ln.Close()
+			return err
+		}
+	}
 	cfg := m.AWSConfig()
 	s3c := s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true })
 
@@ -154,9 +162,9 @@ func (m *Main) Run(ctx context.Context) error {
 		StepFunctions: sfn.NewFromConfig(cfg),
 		Objects:       s3c,
 		Events:        eventbridge.NewFromConfig(cfg),
-		Audit:         &audit.Reader{Objects: s3store.New(s3c), Bucket: m.AuditBucket},
+		Audit:         auditReader(m),
 		Notifications: consoleNotifications{st.SNS},
-		OutputBucket:  m.OutputBucket, InputBucket: m.InputBucket,
+		OutputBucket:  m.OutputBucket, InputBucket: m.InputBucket, Policy: pcfg.Policy,
 		Base: "/_console/", Listen: m.URL[len("http://"):], Token: m.ConsoleToken,
 	})
 	if err != nil {
@@ -328,4 +336,9 @@ try (any AWS CLI; credentials can be anything):
 Ctrl-C stops the stack.
 `, console, m.StateMachineArn, m.TopicArn, localRegion, m.URL, m.InputBucket, m.URL, m.OutputBucket,
 		m.URL, m.StateMachineArn, m.URL, m.URL, m.URL)
+}
+
+func auditReader(m *Main) *audit.Reader {
+	s3c := s3.NewFromConfig(m.AWSConfig(), func(o *s3.Options) { o.UsePathStyle = true })
+	return &audit.Reader{Objects: s3store.New(s3c), Bucket: m.AuditBucket}
 }

@@ -10,6 +10,9 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
+	"sync"
+	"sync/atomic"
 
 	"github.com/s3-image-sanitizer/s3-image-sanitizer/internal/metadata"
 )
@@ -25,6 +28,7 @@ Removes Exif, GPS, XMP, IPTC, thumbnails, comments, MPF side images and trailers
 without touching the image data. Every output is verified before it appears:
 it is written to a temporary file and renamed into place only on success.
 A rejected file gets a one-line reason on stderr and the exit status is 1.
+The batch form strips -j files at once and reports in the order given.
 `
 
 func runStrip(ctx context.Context, args []string, s stdio) error {
@@ -35,6 +39,7 @@ func runStrip(ctx context.Context, args []string, s stdio) error {
 	pf.register(fs)
 	outDir := fs.String("o", "", "batch mode: write each FILE to DIR under its base name")
 	report := fs.Bool("report", false, "print each file's report as one JSON line on stdout")
+	jobs := fs.Int("j", runtime.GOMAXPROCS(0), "batch mode: files stripped at once")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -42,17 +47,18 @@ func runStrip(ctx context.Context, args []string, s stdio) error {
 	if err != nil {
 		return err
 	}
-	st := &stripper{p: p, s: s}
+	var reports *json.Encoder
 	if *report {
-		st.reports = json.NewEncoder(s.out)
+		reports = json.NewEncoder(s.out)
 	}
 	if *outDir != "" {
 		if fs.NArg() == 0 {
 			fs.Usage()
 			return exitError{2}
 		}
-		return st.batch(ctx, *outDir, fs.Args())
+		return batch(ctx, p, s, reports, *outDir, fs.Args(), max(*jobs, 1))
 	}
+	st := &stripper{p: p, s: s}
 	if fs.NArg() != 2 {
 		fs.Usage()
 		return exitError{2}
@@ -61,40 +67,88 @@ func runStrip(ctx context.Context, args []string, s stdio) error {
 	if out == "-" && *report {
 		return errors.New("-report needs stdout: not with OUT -")
 	}
-	if err := st.one(in, out); err != nil {
+	rep, err := st.one(in, out)
+	if err != nil {
 		fmt.Fprintf(s.err, "sanitizer strip: %s: %v\n", displayName(in), err)
 		return exitError{1}
+	}
+	if reports != nil {
+		return reports.Encode(fileReport{in, out, rep})
 	}
 	return nil
 }
 
-type stripper struct {
-	p       metadata.Policy
-	s       stdio
-	reports *json.Encoder
+// fileReport is one line of -report output.
+type fileReport struct {
+	File string `json:"file"`
+	Out  string `json:"out"`
+	*metadata.Report
 }
 
-// batch strips every file into dir, going on after a rejection.
-func (st *stripper) batch(ctx context.Context, dir string, files []string) error {
+type stripper struct {
+	p metadata.Policy
+	s stdio
+	// Reused across files: a batch of small photos would otherwise allocate
+	// and page in fresh buffers for every file.
+	br *bufio.Reader
+	bw *bufio.Writer
+}
+
+// batch strips every file into dir with jobs workers, going on after a
+// rejection; messages and reports come out in the order of files.
+func batch(ctx context.Context, p metadata.Policy, s stdio, reports *json.Encoder, dir string, files []string, jobs int) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	failed := 0
+	type result struct {
+		out string
+		rep *metadata.Report
+		err error
+	}
+	results := make([]result, len(files))
 	seen := map[string]string{}
-	for _, in := range files {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
+	for i, in := range files {
 		name := filepath.Base(in)
 		if prev, dup := seen[name]; dup {
-			fmt.Fprintf(st.s.err, "sanitizer strip: %s: output name %s already used by %s\n", in, name, prev)
-			failed++
+			results[i].err = fmt.Errorf("output name %s already used by %s", name, prev)
 			continue
 		}
 		seen[name] = in
-		if err := st.one(in, filepath.Join(dir, name)); err != nil {
-			fmt.Fprintf(st.s.err, "sanitizer strip: %s: %v\n", in, err)
+		results[i].out = filepath.Join(dir, name)
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(jobs, len(files)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			st := &stripper{p: p, s: s}
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= len(files) || ctx.Err() != nil {
+					return
+				}
+				if r := &results[i]; r.err == nil {
+					r.rep, r.err = st.one(files[i], r.out)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	failed := 0
+	for i, r := range results {
+		if r.err != nil {
+			fmt.Fprintf(s.err, "sanitizer strip: %s: %v\n", files[i], r.err)
 			failed++
+			continue
+		}
+		if reports != nil {
+			if err := reports.Encode(fileReport{files[i], r.out, r.rep}); err != nil {
+				return err
+			}
 		}
 	}
 	if failed > 0 {
@@ -104,10 +158,10 @@ func (st *stripper) batch(ctx context.Context, dir string, files []string) error
 }
 
 // one strips in to out through a temporary file: out appears only when verified.
-func (st *stripper) one(in, out string) error {
+func (st *stripper) one(in, out string) (*metadata.Report, error) {
 	src, closeIn, err := openInput(in, st.s)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer closeIn()
 
@@ -117,45 +171,46 @@ func (st *stripper) one(in, out string) error {
 	}
 	tmp, err := os.CreateTemp(dir, ".sanitizer-*.tmp")
 	if err != nil {
-		return err
+		return nil, err
 	}
-	defer os.Remove(tmp.Name()) // no-op after a successful rename
-	bw := bufio.NewWriterSize(tmp, 256<<10)
-	rep, err := metadata.Strip(bw, bufio.NewReaderSize(src, 256<<10), st.p)
+	published := false
+	defer func() {
+		if !published {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+	if st.br == nil {
+		st.br = bufio.NewReaderSize(src, 128<<10)
+		st.bw = bufio.NewWriterSize(tmp, 128<<10)
+	}
+	st.br.Reset(src)
+	st.bw.Reset(tmp)
+	rep, err := metadata.Strip(st.bw, st.br, st.p)
 	if err == nil {
-		err = bw.Flush()
+		err = st.bw.Flush()
 	}
 	if err != nil {
-		tmp.Close()
-		return err
+		return nil, err
 	}
 	if out == "-" {
 		if _, err := tmp.Seek(0, io.SeekStart); err != nil {
-			tmp.Close()
-			return err
+			return nil, err
 		}
 		_, err = io.Copy(st.s.out, tmp)
-		tmp.Close()
-		return err
+		return rep, err
 	}
 	if err := tmp.Chmod(0o644); err != nil {
-		tmp.Close()
-		return err
+		return nil, err
 	}
 	if err := tmp.Close(); err != nil {
-		return err
+		return nil, err
 	}
 	if err := os.Rename(tmp.Name(), out); err != nil {
-		return err
+		return nil, err
 	}
-	if st.reports != nil {
-		return st.reports.Encode(struct {
-			File string `json:"file"`
-			Out  string `json:"out"`
-			*metadata.Report
-		}{in, out, rep})
-	}
-	return nil
+	published = true
+	return rep, nil
 }
 
 // openInput opens a file, or standard input for "-".

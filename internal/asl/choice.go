@@ -241,20 +241,20 @@ func (r *choiceRule) eval(e *evalEnv) (bool, *Failure) {
 	case "IsPresent":
 		return found == r.operand.(bool), nil
 	case "IsNull", "IsNumeric", "IsString", "IsBoolean", "IsTimestamp":
-		if !found {
-			return false, nil
-		}
+		// A missing value is of no type: IsString false matches it (as
+		// LocalStack, snapshot-tested against AWS, does).
 		var is bool
-		switch r.op {
-		case "IsNull":
+		switch {
+		case !found:
+		case r.op == "IsNull":
 			is = v == nil
-		case "IsNumeric":
+		case r.op == "IsNumeric":
 			_, is = number(v)
-		case "IsString":
+		case r.op == "IsString":
 			_, is = v.(string)
-		case "IsBoolean":
+		case r.op == "IsBoolean":
 			_, is = v.(bool)
-		case "IsTimestamp":
+		case r.op == "IsTimestamp":
 			s, ok := v.(string)
 			_, is = parseTimestamp(s)
 			is = is && ok

@@ -22,8 +22,8 @@ type StateMachine struct {
 // Definition returns the definition text the machine was parsed from.
 func (sm *StateMachine) Definition() []byte { return sm.source }
 
-// StateNames lists the top-level state names in definition order (sorted).
-func (sm *StateMachine) StateNames() []string { return sm.top.names }
+// StateNames lists the top-level state names, sorted.
+func (sm *StateMachine) StateNames() []string { return append([]string(nil), sm.top.names...) }
 
 // machine is a set of states with a start: the top level, a Parallel branch
 // or a Map's ItemProcessor.

@@ -255,7 +255,8 @@ func (e *Engine) Start(ctx context.Context, sm *StateMachine, name string, input
 	}
 	x := e.newExecution(sm, name, in, e.o.Now())
 	id := x.record(nil, "ExecutionStarted", &ExecutionStartedEventDetails{Input: Payload{in}, RoleArn: x.roleArn()})
-	x.cp = checkpoint{state: sm.top.start, input: in, vars: &varScope{}, lastID: id}
+	// The first checkpoint: a crash during the first state resumes there.
+	x.checkpoint(sm.top.start, in, &varScope{}, id)
 	x.launch(ctx)
 	return x, nil
 }
@@ -550,6 +551,9 @@ func (x *Execution) Redrive(ctx context.Context) error {
 	}
 	id := x.recordLocked(x.lastEventID(), "ExecutionRedriven", &ExecutionRedrivenEventDetails{RedriveCount: x.redriveCount})
 	x.cp.lastID = id
+	if o := x.eng.o.Observer; o != nil {
+		o.Checkpoint(x, x.checkpointLocked())
+	}
 	x.mu.Unlock()
 	x.launch(ctx)
 	return nil

@@ -121,6 +121,12 @@ type (
 		Output        Payload        `json:"output"`
 		OutputDetails PayloadDetails `json:"outputDetails"`
 	}
+	EvaluationFailedEventDetails struct {
+		Error    *string `json:"error,omitempty"`
+		Cause    *string `json:"cause,omitempty"`
+		Location string  `json:"location,omitempty"`
+		State    string  `json:"state"`
+	}
 	MapStateStartedEventDetails struct {
 		Length int64 `json:"length"`
 	}
@@ -248,6 +254,8 @@ func (e *HistoryEvent) UnmarshalJSON(b []byte) error {
 		target = &LambdaFunctionScheduledEventDetails{}
 	case "lambdaFunctionSucceededEventDetails":
 		target = &LambdaFunctionSucceededEventDetails{}
+	case "evaluationFailedEventDetails":
+		target = &EvaluationFailedEventDetails{}
 	case "mapStateStartedEventDetails":
 		target = &MapStateStartedEventDetails{}
 	default:

@@ -302,11 +302,7 @@ func fnFormat(_ *evalEnv, in *intrinsic, args []any) (any, *Failure) {
 			if n >= len(vals) {
 				return nil, intrinsicFail(in, "the template has more placeholders than arguments")
 			}
-			if s, ok := vals[n].(string); ok {
-				b.WriteString(s)
-			} else {
-				b.Write(appendJSON(nil, vals[n]))
-			}
+			b.WriteString(formatValue(vals[n]))
 			n++
 			i++
 		default:
@@ -317,6 +313,29 @@ func fnFormat(_ *evalEnv, in *intrinsic, args []any) (any, *Failure) {
 		return nil, intrinsicFail(in, "the template has %d placeholders but %d arguments were given", n, len(vals))
 	}
 	return b.String(), nil
+}
+
+// formatValue renders a States.Format argument as Step Functions (Java)
+// does: strings bare, arrays as [a, b], objects as {k=v}, other values as JSON.
+func formatValue(v any) string {
+	switch t := v.(type) {
+	case string:
+		return t
+	case []any:
+		parts := make([]string, len(t))
+		for i, e := range t {
+			parts[i] = formatValue(e)
+		}
+		return "[" + strings.Join(parts, ", ") + "]"
+	case map[string]any:
+		keys := sortedKeys(t)
+		parts := make([]string, len(keys))
+		for i, k := range keys {
+			parts[i] = k + "=" + formatValue(t[k])
+		}
+		return "{" + strings.Join(parts, ", ") + "}"
+	}
+	return toJSON(v)
 }
 
 func fnStringToJSON(_ *evalEnv, in *intrinsic, args []any) (any, *Failure) {
@@ -365,7 +384,7 @@ func fnArrayPartition(_ *evalEnv, in *intrinsic, args []any) (any, *Failure) {
 	if f != nil {
 		return nil, f
 	}
-	size, f := intArg(in, args[1], "chunk size")
+	size, f := roundedArg(in, args[1], "chunk size")
 	if f != nil {
 		return nil, f
 	}
@@ -399,15 +418,15 @@ func fnArrayContains(_ *evalEnv, in *intrinsic, args []any) (any, *Failure) {
 const maxArrayRange = 1000
 
 func fnArrayRange(_ *evalEnv, in *intrinsic, args []any) (any, *Failure) {
-	first, f := intArg(in, args[0], "first argument")
+	first, f := roundedArg(in, args[0], "first argument")
 	if f != nil {
 		return nil, f
 	}
-	last, f := intArg(in, args[1], "second argument")
+	last, f := roundedArg(in, args[1], "second argument")
 	if f != nil {
 		return nil, f
 	}
-	stepv, f := intArg(in, args[2], "step")
+	stepv, f := roundedArg(in, args[2], "step")
 	if f != nil {
 		return nil, f
 	}
@@ -422,6 +441,16 @@ func fnArrayRange(_ *evalEnv, in *intrinsic, args []any) (any, *Failure) {
 		out = append(out, i)
 	}
 	return out, nil
+}
+
+// roundedArg is a numeric argument rounded to the nearest integer, as AWS
+// does for ArrayRange and MathRandom.
+func roundedArg(in *intrinsic, v any, what string) (int64, *Failure) {
+	n, ok := number(v)
+	if !ok {
+		return 0, intrinsicFail(in, "the %s must be a number, got %s", what, typeName(v))
+	}
+	return javaRound(n), nil
 }
 
 func fnArrayGetItem(_ *evalEnv, in *intrinsic, args []any) (any, *Failure) {
@@ -503,9 +532,9 @@ func fnBase64Decode(_ *evalEnv, in *intrinsic, args []any) (any, *Failure) {
 }
 
 func fnHash(_ *evalEnv, in *intrinsic, args []any) (any, *Failure) {
-	data, ok := args[0].(string)
-	if !ok {
-		data = toJSON(args[0])
+	data, f := stringArg(in, args[0], "data")
+	if f != nil {
+		return nil, f
 	}
 	if utf8.RuneCountInString(data) > maxEncodeChars {
 		return nil, intrinsicFail(in, "the input is longer than %d characters", maxEncodeChars)
@@ -557,17 +586,19 @@ func fnJSONMerge(_ *evalEnv, in *intrinsic, args []any) (any, *Failure) {
 	return out, nil
 }
 
+// fnMathRandom returns an integer from start to end, both included
+// (non-integers rounded), as AWS does.
 func fnMathRandom(e *evalEnv, in *intrinsic, args []any) (any, *Failure) {
-	start, f := intArg(in, args[0], "start")
+	start, f := roundedArg(in, args[0], "start")
 	if f != nil {
 		return nil, f
 	}
-	end, f := intArg(in, args[1], "end")
+	end, f := roundedArg(in, args[1], "end")
 	if f != nil {
 		return nil, f
 	}
-	if end <= start {
-		return nil, intrinsicFail(in, "the end (%d) must be greater than the start (%d)", end, start)
+	if end < start {
+		return nil, intrinsicFail(in, "the end (%d) must not be less than the start (%d)", end, start)
 	}
 	var r float64
 	if len(args) == 3 {
@@ -579,7 +610,7 @@ func fnMathRandom(e *evalEnv, in *intrinsic, args []any) (any, *Failure) {
 	} else {
 		r = e.random()
 	}
-	return start + int64(r*float64(end-start)), nil
+	return start + int64(r*float64(end-start+1)), nil
 }
 
 // seededFloat is a deterministic value in [0,1) for a seed (splitmix64).

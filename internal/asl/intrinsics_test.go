@@ -9,7 +9,7 @@ func TestIntrinsics(t *testing.T) {
 	tests := []struct {
 		expr, input, want string
 	}{
-		{`States.Format('{} is {} and {}', $.s, $.n, $.o)`, `{"s":"x","n":1.5,"o":{"a":[1]}}`, `"x is 1.5 and {\"a\":[1]}"`},
+		{`States.Format('{} is {} and {}', $.s, $.n, $.o)`, `{"s":"x","n":1.5,"o":{"a":[1,"s",null],"b":{"c":true}}}`, `"x is 1.5 and {a=[1, s, null], b={c=true}}"`},
 		{`States.Format('it\'s {}', $.s)`, `{"s":"ok"}`, `"it's ok"`},
 		{`States.Format($.t, 'v')`, `{"t":"<{}>"}`, `"<v>"`},
 		{`States.StringToJson('[1, {"a": true}]')`, `{}`, `[1,{"a":true}]`},
@@ -28,6 +28,8 @@ func TestIntrinsics(t *testing.T) {
 		{`States.Hash('', 'SHA-256')`, `{}`, `"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"`},
 		{`States.JsonMerge($.a, $.b, false)`, `{"a":{"x":1,"y":{"z":1}},"b":{"y":{"w":2}}}`, `{"x":1,"y":{"w":2}}`},
 		{`States.MathRandom(10, 20)`, `{}`, `15`},
+		{`States.MathRandom(7, 7)`, `{}`, `7`},
+		{`States.ArrayRange(0.6, 3.4, 1)`, `{}`, `[1,2,3]`},
 		{`States.MathAdd(2147483647, -1)`, `{}`, `2147483646`},
 		{`States.MathAdd($.a, 2.5)`, `{"a":-2.5}`, `1`},
 		{`States.StringSplit('a,,b', ',')`, `{}`, `["a","b"]`},
@@ -62,7 +64,8 @@ func TestIntrinsicFailures(t *testing.T) {
 		`States.ArrayLength($.s)`,
 		`States.Base64Decode('%%%')`,
 		`States.JsonMerge($.a, $.a, true)`,
-		`States.MathRandom(5, 5)`,
+		`States.MathRandom(5, 4)`,
+		`States.Hash($.a, 'MD5')`,
 		`States.MathAdd(2147483648, 0)`,
 		`States.StringToJson($.a)`,
 	} {

@@ -417,3 +417,43 @@ func TestExitEvents(t *testing.T) {
 		t.Fatalf("exit event %s", b)
 	}
 }
+
+// A crash during the first state resumes from the checkpoint Start wrote.
+func TestResumeFirstState(t *testing.T) {
+	g := newGate()
+	st := &store{}
+	opts, _ := testOptions(g)
+	opts.Observer = st
+	sm := mustParse(t, twoTasks)
+	hostCtx, crash := context.WithCancel(context.Background())
+	x, _ := New(opts).Start(hostCtx, sm, "first", []byte(`{"k":2}`))
+	<-g.entered
+	crash()
+	<-x.Done()
+	st.mu.Lock()
+	cp, history := st.cp, append([]HistoryEvent(nil), st.events...)
+	st.mu.Unlock()
+	if cp.State != "A" || cp.LastEventID != 1 {
+		t.Fatalf("checkpoint %+v, want state A after event 1", cp)
+	}
+	y, err := New(opts).Resume(context.Background(), sm, cp, history)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		<-g.entered
+		g.release <- nil
+	}
+	d, _ := y.Wait(context.Background())
+	expectSucceeded(t, d, `{"k":2,"a":{"k":2},"b":{"rc":0}}`)
+	if got := eventTypes(y); !strings.HasPrefix(got, "ExecutionStarted TaskStateEntered LambdaFunctionScheduled LambdaFunctionStarted LambdaFunctionSucceeded") {
+		t.Fatalf("resumed history %s", got)
+	}
+}
+
+func TestDefinitionKept(t *testing.T) {
+	def := single(`{"Type":"Pass","End":true}`)
+	if got := string(mustParse(t, def).Definition()); got != def {
+		t.Fatalf("Definition() %s", got)
+	}
+}

@@ -24,6 +24,7 @@ func TestParseRejects(t *testing.T) {
 		{"result path wildcard", `{"StartAt":"P","States":{"P":{"Type":"Pass","ResultPath":"$.a[*]","End":true}}}`, CodeSchema, "/States/P/ResultPath"},
 		{"parameters path not string", `{"StartAt":"P","States":{"P":{"Type":"Pass","Parameters":{"a.$":["$.x"]},"End":true}}}`, CodeSchema, "/States/P/Parameters/a.$"},
 		{"parameters bad path", `{"StartAt":"P","States":{"P":{"Type":"Pass","Parameters":{"a.$":"x"},"End":true}}}`, CodeSchema, "/States/P/Parameters/a.$"},
+		{"field given twice", `{"StartAt":"P","States":{"P":{"Type":"Pass","Parameters":{"a":1,"a.$":"$.x"},"End":true}}}`, CodeSchema, "/States/P/Parameters/a.$"},
 		{"unknown intrinsic", `{"StartAt":"P","States":{"P":{"Type":"Pass","Parameters":{"a.$":"States.Nope(1)"},"End":true}}}`, CodeSchema, "/States/P/Parameters/a.$"},
 		{"intrinsic arity", `{"StartAt":"P","States":{"P":{"Type":"Pass","Parameters":{"a.$":"States.ArrayLength(1, 2)"},"End":true}}}`, CodeSchema, "/States/P/Parameters/a.$"},
 		{"unreachable", `{"StartAt":"P","States":{` + pass + `,"Q":{"Type":"Pass","End":true}}}`, CodeMissingTarget, "/States/Q"},

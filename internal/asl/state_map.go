@@ -25,7 +25,12 @@ func (fr *frame) mapState(ctx context.Context, env *evalEnv, st *State, raw, eff
 	}
 	arr, ok := items.([]any)
 	if !ok {
-		return nil, env.fail(ErrRuntime, "Map items must be a JSON array, got %s", typeName(items))
+		// As AWS (per LocalStack's recorded snapshots): a catchable
+		// States.QueryEvaluationError, with an EvaluationFailed event.
+		f := fail(ErrQueryEvaluationError, "Map state input must be an array but was: %s", typeName(items))
+		ed := errorDetails(f)
+		fr.rec("EvaluationFailed", &EvaluationFailedEventDetails{Error: ed.Error, Cause: ed.Cause, State: st.Name})
+		return nil, f
 	}
 	intAt := func(p *path, what string) (int64, *Failure) {
 		v, found, f := p.get(env)

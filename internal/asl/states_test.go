@@ -77,7 +77,8 @@ func TestChoice(t *testing.T) {
 		{"is timestamp false", `{"Variable":"$.a","IsTimestamp":true,"Next":"T"}`, `{"a":"2024-01-01"}`, "F"},
 		{"timestamp less than", `{"Variable":"$.a","TimestampLessThan":"2024-01-01T00:00:00Z","Next":"T"}`, `{"a":"2023-12-31T23:59:59.5Z"}`, "T"},
 		{"context variable", `{"Variable":"$$.State.Name","StringEquals":"C","Next":"T"}`, `{}`, "T"},
-		{"is null false on missing", `{"Variable":"$.nope","IsNull":false,"Next":"T"}`, `{}`, "F"},
+		{"is null false matches missing", `{"Variable":"$.nope","IsNull":false,"Next":"T"}`, `{}`, "T"},
+		{"is string true does not match missing", `{"Variable":"$.nope","IsString":true,"Next":"T"}`, `{}`, "F"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -253,4 +254,15 @@ func TestJSONSizeLimit(t *testing.T) {
 	d, _ := run(t, opts, single(`{"Type":"Pass","Parameters":{"a.$":"States.ArrayRange(1, 1000, 1)","b.$":"States.Format('{}{}{}{}', $.s, $.s, $.s, $.s)"},"End":true}`),
 		`{"s":"`+strings.Repeat("y", MaxPayloadBytes/4)+`"}`)
 	expectFailed(t, d, ErrDataLimitExceeded)
+}
+
+func TestMapItemsNotArray(t *testing.T) {
+	opts, _ := testOptions(nil)
+	def := `{"StartAt":"M","States":{"M":{"Type":"Map","ItemsPath":"$.a","ItemProcessor":{"StartAt":"I","States":{"I":{"Type":"Pass","End":true}}},
+		"Catch":[{"ErrorEquals":["States.ALL"],"Next":"H"}],"End":true},"H":{"Type":"Pass","End":true}}}`
+	d, x := run(t, opts, def, `{"a":{"k":1}}`)
+	expectSucceeded(t, d, `{"Error":"States.QueryEvaluationError","Cause":"Map state input must be an array but was: object"}`)
+	if !strings.Contains(eventTypes(x), "MapStateEntered EvaluationFailed MapStateExited PassStateEntered") {
+		t.Fatalf("history %s", eventTypes(x))
+	}
 }

@@ -91,6 +91,9 @@ func compileNode(v any, loc string, d *diagnostics) (tnode, bool) {
 			if strings.HasSuffix(k, ".$") {
 				literal = false
 				name := strings.TrimSuffix(k, ".$")
+				if _, dup := t[name]; dup {
+					d.add(CodeSchema, kloc, "The field '%s' is given twice, as '%s' and '%s'", name, name, k)
+				}
 				s, ok := val.(string)
 				if !ok {
 					d.add(CodeSchema, kloc, "The value for the field '%s' must be a STRING that contains a JSONPath but was an %s", k, strings.ToUpper(typeName(val)))

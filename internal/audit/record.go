@@ -80,6 +80,12 @@ type Record struct {
 	Removed       []Removal `json:"removed,omitempty"`
 	SensitiveTags []string  `json:"sensitiveTags,omitempty"`
 	PolicyVersion string    `json:"policyVersion,omitempty"`
+	// Orientation is the source's Exif Orientation and what Strip did with it:
+	// none, kept, dropped, invalid, transformed (rotated losslessly, no Exif
+	// left) or kept-fallback (not transformable, OrientationReason says why).
+	Orientation       int    `json:"orientation,omitempty"`
+	OrientationAction string `json:"orientationAction,omitempty"`
+	OrientationReason string `json:"orientationReason,omitempty"`
 
 	StartedAt      time.Time `json:"startedAt"`
 	FinishedAt     time.Time `json:"finishedAt"`

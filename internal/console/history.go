@@ -44,7 +44,19 @@ type timelineEvent struct {
 // top-level state's latest status for the graph, and timeline rows.
 func readHistory(events []types.HistoryEvent) (steps []*step, status map[string]string, timeline []timelineEvent) {
 	status = map[string]string{}
-	var cur *step
+	// open holds the states entered and not yet left, innermost last: a Parallel or
+	// Map state stays open while its branches' states come and go.
+	var open []*step
+	top := func() *step {
+		if len(open) == 0 {
+			return nil
+		}
+		return open[len(open)-1]
+	}
+	set := func(s *step, st string) {
+		s.Status = st
+		status[s.Name] = st
+	}
 	var start time.Time
 	for _, ev := range events {
 		t := string(ev.Type)
@@ -58,66 +70,79 @@ func readHistory(events []types.HistoryEvent) (steps []*step, status map[string]
 		switch {
 		case ev.StateEnteredEventDetails != nil:
 			d := ev.StateEnteredEventDetails
-			if cur != nil && cur.Exited.IsZero() && cur.Status == "failed" {
-				// The failed state did not exit, yet the execution moved on: a Catch
-				// took it (histories need not hold a StateExited event for it).
-				cur.Status, cur.Exited, cur.Duration = "caught", ts, duration(ts.Sub(cur.Entered))
-				status[cur.Name] = "caught"
+			// Failed states that never exited, yet the execution moves on: a Catch took
+			// the outermost of them (histories need not hold a StateExited for it).
+			var caught *step
+			for s := top(); s != nil && s.Status == "failed"; s = top() {
+				s.Exited, s.Duration = ts, duration(ts.Sub(s.Entered))
+				open, caught = open[:len(open)-1], s
 			}
-			cur = &step{Name: aws.ToString(d.Name), Type: strings.TrimSuffix(t, "StateEntered"), Status: "running", Entered: ts, Input: prettyJSON(aws.ToString(d.Input))}
-			steps = append(steps, cur)
-			status[cur.Name] = "running"
-			if cur.Type == "Fail" {
-				cur.Status = "failed"
-				status[cur.Name] = "failed"
+			if caught != nil {
+				set(caught, "caught")
+			}
+			s := &step{Name: aws.ToString(d.Name), Type: strings.TrimSuffix(t, "StateEntered"), Entered: ts, Input: prettyJSON(aws.ToString(d.Input))}
+			steps, open = append(steps, s), append(open, s)
+			set(s, "running")
+			if s.Type == "Fail" {
+				set(s, "failed")
 			}
 		case ev.StateExitedEventDetails != nil:
-			d := ev.StateExitedEventDetails
-			name := aws.ToString(d.Name)
-			if cur != nil && cur.Name == name {
-				cur.Exited = ts
-				cur.Duration = duration(ts.Sub(cur.Entered))
-				cur.Output = prettyJSON(aws.ToString(d.Output))
-				if cur.Status == "failed" {
-					cur.Status = "caught" // it failed, and a Catch moved on
-				} else {
-					cur.Status = "succeeded"
+			name := aws.ToString(ev.StateExitedEventDetails.Name)
+			for i := len(open) - 1; i >= 0; i-- {
+				s := open[i]
+				if s.Name != name {
+					continue
 				}
-				status[name] = cur.Status
+				s.Exited, s.Duration = ts, duration(ts.Sub(s.Entered))
+				s.Output = prettyJSON(aws.ToString(ev.StateExitedEventDetails.Output))
+				if s.Status == "failed" {
+					set(s, "caught") // it failed, and a Catch moved on
+				} else {
+					set(s, "succeeded")
+				}
+				open = append(open[:i:i], open[i+1:]...)
+				break
 			}
 		case isScheduled(t):
-			if cur != nil {
-				cur.Attempts++
-				if cur.Status == "failed" {
-					cur.Status = "running" // a retry
-					status[cur.Name] = "running"
+			if s := top(); s != nil {
+				s.Attempts++
+				if s.Status == "failed" {
+					set(s, "running") // a retry
+				}
+			}
+		case t == "ParallelStateFailed" || t == "MapStateFailed":
+			// The branch or iteration that failed is already marked; mark the state.
+			kind := strings.TrimSuffix(t, "StateFailed")
+			for i := len(open) - 1; i >= 0; i-- {
+				if open[i].Type == kind {
+					set(open[i], "failed")
+					break
 				}
 			}
 		}
 		if errName, cause, ok := failureOf(ev); ok {
 			row.Failure = true
-			if cur != nil && cur.Exited.IsZero() {
+			if s := top(); s != nil {
 				execLevel := strings.HasPrefix(t, "Execution")
 				// A state's own failure names its error; the execution's ending only fills
 				// in a state that was still running (aborted, timed out) or has none.
-				if !execLevel || cur.Error == "" {
-					cur.Error, cur.Cause = errName, cause
+				if !execLevel || s.Error == "" {
+					s.Error, s.Cause = errName, cause
 				}
 				switch {
-				case t == "ExecutionAborted" && cur.Status == "running":
-					cur.Status = "aborted"
-				case !execLevel || cur.Status == "running":
-					cur.Status = "failed"
+				case t == "ExecutionAborted" && s.Status == "running":
+					set(s, "aborted")
+				case !execLevel || s.Status == "running":
+					set(s, "failed")
 				}
-				status[cur.Name] = cur.Status
 			}
 		}
-		if row.State = stateOf(ev); row.State == "" && cur != nil && cur.Exited.IsZero() {
-			row.State = cur.Name
+		if row.State = stateOf(ev); row.State == "" && top() != nil {
+			row.State = top().Name
 		}
 		timeline = append(timeline, row)
 		if strings.HasPrefix(t, "Execution") && row.Failure {
-			cur = nil // the execution ended here; a redrive enters the state anew
+			open = nil // the execution ended here; a redrive enters the state anew
 		}
 	}
 	return steps, status, timeline

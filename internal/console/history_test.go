@@ -100,3 +100,38 @@ func TestReadHistoryCaughtWithoutExit(t *testing.T) {
 		t.Errorf("status %v, step %+v", status, steps[0])
 	}
 }
+
+func TestReadHistoryParallel(t *testing.T) {
+	enter := func(h *historyBuilder, typ types.HistoryEventType, name string) {
+		h.add(typ, func(e *types.HistoryEvent) {
+			e.StateEnteredEventDetails = &types.StateEnteredEventDetails{Name: aws.String(name), Input: aws.String("{}")}
+		})
+	}
+	exit := func(h *historyBuilder, typ types.HistoryEventType, name string) {
+		h.add(typ, func(e *types.HistoryEvent) {
+			e.StateExitedEventDetails = &types.StateExitedEventDetails{Name: aws.String(name), Output: aws.String("{}")}
+		})
+	}
+	h := &historyBuilder{t: time.Unix(0, 0)}
+	enter(h, types.HistoryEventTypeParallelStateEntered, "Both")
+	h.task("Left", `{}`, `{}`, 0, "", "", true)
+	exit(h, types.HistoryEventTypeParallelStateExited, "Both")
+	_, status, _ := readHistory(h.events)
+	if status["Both"] != "succeeded" || status["Left"] != "succeeded" {
+		t.Errorf("parallel that succeeded: %v", status)
+	}
+
+	h = &historyBuilder{t: time.Unix(0, 0)}
+	enter(h, types.HistoryEventTypeParallelStateEntered, "Both")
+	h.task("Left", `{}`, ``, 1, "Boom", "it broke", false)
+	h.events = h.events[:len(h.events)-1] // Left never exits
+	h.add(types.HistoryEventTypeParallelStateFailed, nil)
+	enter(h, types.HistoryEventTypePassStateEntered, "Handler")
+	steps, status, _ := readHistory(h.events)
+	if status["Both"] != "caught" || status["Left"] != "failed" || status["Handler"] != "running" {
+		t.Errorf("parallel caught: %v", status)
+	}
+	if steps[1].Error != "Boom" {
+		t.Errorf("Left's error: %+v", steps[1])
+	}
+}

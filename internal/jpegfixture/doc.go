@@ -17,6 +17,14 @@
 //		Trailer(jpegfixture.ZipArchive("a.txt", "hello"))
 //	data := f.Bytes()
 //
+// Images: Baseline and Gray (image/jpeg), Blocks/Progressive/Encode (this
+// package's encoder: progressive, restart markers, CMYK, noise; Encode streams
+// images of any size). Segments: JFIF, JFXX, Exif (ExifSpec: both byte orders,
+// GPS IFD, IFD1 thumbnail, Make/Model/serial/owner/MakerNote, any Orientation),
+// OrientationOnly, XMP, ExtendedXMP, ICC (multi-chunk), Photoshop (IPTC,
+// thumbnail), MPF, FlashPix, Ducky, Adobe, Comment, App. Whole files: MPO (a
+// primary and a second image with exact MPF offsets). Trailers: ZipArchive.
+//
 // Segments passed to Add go right after SOI, in order, before the encoder's own
 // tables. AfterFirstScan puts segments between the first scan and what follows
 // it (use it with Progressive images to hide APPn between scans). Trailer bytes

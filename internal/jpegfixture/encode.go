@@ -41,7 +41,7 @@ func Progressive(w, h int, seed uint32) []byte {
 }
 
 // Encode streams a w×h JPEG coded as c to out, using a few kilobytes of
-// memory whatever the size: with Noise, a 12000×8000 image is about 200 MB.
+// memory whatever the size: with Noise, a 12000×8000 colour image is about 200 MB.
 // Dimensions must be 1–65535.
 func Encode(out io.Writer, w, h int, seed uint32, c Coding) error {
 	nc := c.Components
@@ -95,12 +95,12 @@ func allComponents(n int) []int {
 }
 
 // Huffman tables: the T.81 K.3 luminance DC table, and a small AC table with
-// EOB and run 0 sizes 1–2, all 3-bit codes.
+// EOB and run 0 sizes 1–3, all 3-bit codes.
 var (
 	dcBits = [16]byte{0, 1, 5, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0}
 	dcVals = []byte{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11}
-	acBits = [16]byte{0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}
-	acVals = []byte{0x00, 0x01, 0x02}
+	acBits = [16]byte{0, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}
+	acVals = []byte{0x00, 0x01, 0x02, 0x03}
 )
 
 type code struct {
@@ -175,7 +175,7 @@ func (e *encoder) scan(comps []int, ss, se byte) {
 	e.flush()
 }
 
-// ac codes coefficients k0..63: random ±1..3 values with Noise, else one EOB.
+// ac codes coefficients k0..63: random ±1..7 values with Noise, else one EOB.
 func (e *encoder) ac(k0, k1 int) {
 	if !e.c.Noise {
 		e.put(acCodes[0x00])
@@ -185,7 +185,7 @@ func (e *encoder) ac(k0, k1 int) {
 		e.rnd ^= e.rnd << 13
 		e.rnd ^= e.rnd >> 17
 		e.rnd ^= e.rnd << 5
-		v := int(e.rnd%3) + 1
+		v := int(e.rnd%7) + 1
 		if e.rnd&0x100 != 0 {
 			v = -v
 		}

@@ -2,6 +2,7 @@ package jpegfixture_test
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/binary"
 	"encoding/json"
 	"image/jpeg"
@@ -116,5 +117,32 @@ func TestAfterFirstScanAndTrailer(t *testing.T) {
 	got := strings.Join(seq, " ")
 	if !strings.Contains(got, "SOS:segment COM:segment SOS:segment") || !strings.HasSuffix(got, "trailer") {
 		t.Fatalf("structure: %s", got)
+	}
+}
+
+// TestMPOReadByExiftool: exiftool finds the second image where the MPF index says.
+func TestMPOReadByExiftool(t *testing.T) {
+	if _, err := exec.LookPath("exiftool"); err != nil {
+		t.Skip("exiftool not installed (make tools)")
+	}
+	second := jpegfixture.New(jpegfixture.Baseline(16, 16, 2)).Add(jpegfixture.Exif(jpegfixture.ExifSpec{Make: "Fuji", SerialNumber: "S1"})).Bytes()
+	name := filepath.Join(t.TempDir(), "mpo.jpg")
+	os.WriteFile(name, jpegfixture.MPO(jpegfixture.Baseline(32, 32, 1), second), 0o644)
+	out, err := exec.Command("exiftool", "-j", "-a", "-G1", "-n", "-b", "-MPImage2", "-NumberOfImages", "-Warning", name).Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var docs []map[string]any
+	if err := json.Unmarshal(out, &docs); err != nil {
+		t.Fatal(err)
+	}
+	d := docs[0]
+	if d["MPF0:NumberOfImages"] != 2.0 || d["ExifTool:Warning"] != nil {
+		t.Fatalf("exiftool: %v", d)
+	}
+	img, _ := d["MPImage2:MPImage2"].(string)
+	got, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(img, "base64:"))
+	if err != nil || !bytes.Equal(got, second) {
+		t.Fatalf("MPImage2 is not the second image (%d bytes, %v)", len(got), err)
 	}
 }

@@ -188,3 +188,17 @@ func ZipArchive(name, content string) []byte {
 	}
 	return buf.Bytes()
 }
+
+// MPO returns a multi-picture file (CIPA DC-007) as cameras and phones write
+// it: primary with an MPF APP2 segment right after SOI indexing itself and
+// second, then second after the primary's EOI. The offsets are exact, so
+// exiftool lists second as MPImage2.
+func MPO(primary, second []byte) []byte {
+	// The MPF segment's size does not depend on the offsets it holds.
+	mpfSize := len(MPF(0, 0, 0).Bytes())
+	primarySize := len(primary) + mpfSize
+	// Offsets count from the MPF TIFF header: SOI, marker, length, "MPF\0".
+	const header = 2 + 4 + 4
+	seg := MPF(uint32(primarySize), uint32(len(second)), uint32(primarySize-header))
+	return New(primary).Add(seg).Trailer(second).Bytes()
+}

@@ -160,6 +160,32 @@ func TestKeysRoundTrip(t *testing.T) {
 			t.Errorf("%q: %d audit records by key, %v", key, len(recs), err)
 		}
 	}
+	// What went over the wire: exact-version reads of the input, encrypted
+	// create-only writes of outputs and audit records.
+	var versionReads, outputPuts, auditPuts int
+	for _, r := range p.s3.Requests() {
+		switch {
+		case r.Method == http.MethodGet && strings.HasPrefix(r.URL.Path, "/uploads/"):
+			if r.URL.Query().Get("versionId") == "" {
+				t.Errorf("input read without a version: %s", r.URL)
+			}
+			versionReads++
+		case r.Method == http.MethodPut && strings.HasPrefix(r.URL.Path, "/sanitized/"):
+			if r.Header.Get("X-Amz-Server-Side-Encryption") != "AES256" || r.Header.Get("If-None-Match") != "*" ||
+				r.Header.Get("Content-Type") != "image/jpeg" || r.Header.Get("X-Amz-Meta-Source-Sequencer") == "" {
+				t.Errorf("output write %s: %v", r.URL, r.Header)
+			}
+			outputPuts++
+		case r.Method == http.MethodPut && strings.HasPrefix(r.URL.Path, "/audit/"):
+			if r.Header.Get("If-None-Match") != "*" {
+				t.Errorf("audit write without If-None-Match: %s", r.URL)
+			}
+			auditPuts++
+		}
+	}
+	if versionReads != 7*2 || outputPuts != 7 || auditPuts != 7*4*2 {
+		t.Errorf("%d version reads, %d output writes, %d audit writes", versionReads, outputPuts, auditPuts)
+	}
 }
 
 func TestDomainErrorIsNotRetriedAndNotifiedOnce(t *testing.T) {

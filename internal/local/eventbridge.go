@@ -55,13 +55,13 @@ type Target struct {
 }
 
 type ebRule struct {
-	Name         string     `json:"Name"`
-	Arn          string     `json:"Arn"`
-	EventPattern string     `json:"EventPattern,omitempty"`
-	State        string     `json:"State"`
-	Description  string     `json:"Description,omitempty"`
-	RoleArn      string     `json:"RoleArn,omitempty"`
-	EventBusName string     `json:"EventBusName"`
+	Name         string   `json:"Name"`
+	Arn          string   `json:"Arn"`
+	EventPattern string   `json:"EventPattern,omitempty"`
+	State        string   `json:"State"`
+	Description  string   `json:"Description,omitempty"`
+	RoleArn      string   `json:"RoleArn,omitempty"`
+	EventBusName string   `json:"EventBusName"`
 	Targets      []Target `json:"Targets,omitempty"`
 
 	pattern *eventpattern.Pattern

@@ -40,8 +40,12 @@ type StepFunctions struct {
 	live     map[string]*asl.Execution // running executions by ARN
 	starting map[string]bool           // ARNs being created
 	objects  map[string]bool           // object identities with a start in flight
-	track    map[string]*tracking      // observer state by execution ARN
 	wg       sync.WaitGroup
+
+	// trackMu guards track. The observer runs under an execution's lock, so it
+	// must never wait for mu (held by code that calls into executions).
+	trackMu sync.Mutex
+	track   map[string]*tracking // observer state by execution ARN
 }
 
 type machine struct {
@@ -136,8 +140,8 @@ func (s *StepFunctions) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // ---- observer: persistence of history and checkpoints ----
 
 func (s *StepFunctions) tracking(arn string) *tracking {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.trackMu.Lock()
+	defer s.trackMu.Unlock()
 	t := s.track[arn]
 	if t == nil {
 		t = &tracking{}
@@ -300,8 +304,8 @@ func (s *StepFunctions) watch(x *asl.Execution) {
 			// The host is shutting down: the execution stays RUNNING on disk.
 			s.mu.Lock()
 			delete(s.live, arn)
-			delete(s.track, arn)
 			s.mu.Unlock()
+			s.forget(arn)
 			return
 		}
 		t := s.tracking(arn)
@@ -321,12 +325,21 @@ func (s *StepFunctions) watch(x *asl.Execution) {
 			s.log.Error("stepfunctions: persist execution end", "execution", arn, "err", err)
 		}
 		s.mu.Lock()
-		if s.live[arn] == x {
+		evict := s.live[arn] == x
+		if evict {
 			delete(s.live, arn)
-			delete(s.track, arn)
 		}
 		s.mu.Unlock()
+		if evict {
+			s.forget(arn)
+		}
 	}()
+}
+
+func (s *StepFunctions) forget(arn string) {
+	s.trackMu.Lock()
+	delete(s.track, arn)
+	s.trackMu.Unlock()
 }
 
 // ---- state machines ----

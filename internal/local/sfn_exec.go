@@ -121,11 +121,12 @@ func (s *StepFunctions) start(machineArn, name string, input []byte, onlyNew boo
 		s.mu.Unlock()
 		return StartResult{}, errAlreadyProcessed
 	}
-	if x := s.live[arn]; found && x != nil {
-		existing.Status = x.Describe().Status
-	}
 	if found {
+		x := s.live[arn]
 		s.mu.Unlock()
+		if x != nil {
+			existing.Status = x.Describe().Status
+		}
 		// Idempotent for a RUNNING execution started with the same input (Standard).
 		if existing.Status == asl.StatusRunning && jsonEqualBytes([]byte(existing.Input), input) {
 			return StartResult{ExecutionArn: arn, StartDate: epoch(existing.StartDate)}, nil
@@ -324,6 +325,10 @@ func (s *StepFunctions) listExecutions(_ *http.Request, body []byte) (any, error
 		Executions []execSummary `json:"executions"`
 		NextToken  string        `json:"nextToken,omitempty"`
 	}{Executions: []execSummary{}}
+	// Live executions may have moved on since their summary was committed.
+	// Read them before opening the transaction: an execution's lock can be held
+	// by a commit that waits for read transactions to end.
+	live := s.liveDescriptions()
 	err = s.db.db.View(func(tx *bolt.Tx) error {
 		b, _ := bucketPath(tx, false, listBucket, in.StateMachineArn)
 		if b == nil {
@@ -342,12 +347,7 @@ func (s *StepFunctions) listExecutions(_ *http.Request, body []byte) (any, error
 			if err := json.Unmarshal(v, &sum); err != nil {
 				return err
 			}
-			s.mu.Lock()
-			x := s.live[sum.ExecutionArn]
-			s.mu.Unlock()
-			if x != nil {
-				// A live execution may have moved on since its summary was committed.
-				d := x.Describe()
+			if d, ok := live[sum.ExecutionArn]; ok {
 				sum.Status = d.Status
 				if !d.StopDate.IsZero() {
 					e := epoch(d.StopDate)
@@ -366,6 +366,20 @@ func (s *StepFunctions) listExecutions(_ *http.Request, body []byte) (any, error
 		return nil
 	})
 	return out, err
+}
+
+func (s *StepFunctions) liveDescriptions() map[string]asl.Description {
+	s.mu.Lock()
+	xs := make([]*asl.Execution, 0, len(s.live))
+	for _, x := range s.live {
+		xs = append(xs, x)
+	}
+	s.mu.Unlock()
+	out := make(map[string]asl.Description, len(xs))
+	for _, x := range xs {
+		out[x.ARN()] = x.Describe()
+	}
+	return out
 }
 
 // prevKey steps the cursor back one and returns that key (the last one listed).

@@ -29,10 +29,18 @@ func loadCorpusFiles(b *testing.B) (files [][]byte, total int64) {
 }
 
 // BenchmarkStripCorpus strips the whole corpus in memory per iteration
-// (rejected files included, as a batch would meet them); MB/s is input bytes.
-func BenchmarkStripCorpus(b *testing.B) {
+// (rejected files included, as a batch would meet them) in the keep mode,
+// the pure segment strip; MB/s is input bytes.
+func BenchmarkStripCorpus(b *testing.B) { benchStripCorpus(b, metadata.OrientationKeep) }
+
+// BenchmarkStripCorpusTransform is the same in the default orientation mode,
+// which rotates oriented photos in the DCT domain.
+func BenchmarkStripCorpusTransform(b *testing.B) { benchStripCorpus(b, metadata.OrientationTransform) }
+
+func benchStripCorpus(b *testing.B, mode metadata.OrientationMode) {
 	files, total := loadCorpusFiles(b)
 	p := metadata.DefaultPolicy()
+	p.Orientation = mode
 	var out bytes.Buffer
 	b.SetBytes(total)
 	b.ReportAllocs()
@@ -60,7 +68,7 @@ func BenchmarkInspectCorpus(b *testing.B) {
 // BenchmarkStripLarge strips one generated 24 MB photo-sized image to io.Discard.
 func BenchmarkStripLarge(b *testing.B) {
 	img := jpegfixture.New(jpegfixture.Blocks(6000, 4000, 1, jpegfixture.Coding{Noise: true, RestartInterval: 64})).
-		Add(jpegfixture.Exif(jpegfixture.ExifSpec{Make: "Canon", GPS: true, Orientation: 6})).Bytes()
+		Add(jpegfixture.Exif(jpegfixture.ExifSpec{Make: "Canon", GPS: true, Orientation: 1})).Bytes()
 	p := metadata.DefaultPolicy()
 	b.SetBytes(int64(len(img)))
 	b.ReportAllocs()

@@ -2,6 +2,7 @@ package metadata
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"hash/maphash"
 	"io"
@@ -65,7 +66,21 @@ func (t *teeWriter) Write(b []byte) (int, error) {
 	if n, err := t.dst.Write(b); err != nil {
 		return n, err
 	}
-	return t.sink.Write(b)
+	n, err := t.sink.Write(b)
+	if err != nil {
+		return n, outputError(err)
+	}
+	return n, nil
+}
+
+// outputError words a self-check failure as *MetadataRemainsError, so that a
+// jpeg error about Strip's own output is never taken for one about the input.
+func outputError(err error) error {
+	var mr *MetadataRemainsError
+	if errors.As(err, &mr) {
+		return err
+	}
+	return &MetadataRemainsError{Problems: []string{"output does not parse: " + err.Error()}}
 }
 
 // Strip copies the JPEG image in src to dst without the metadata p removes.
@@ -73,10 +88,22 @@ func (t *teeWriter) Write(b []byte) (int, error) {
 // writing it: the output must parse, hold only what p allows, end at EOI, and
 // carry image data identical to the input's. On error dst may hold a prefix of
 // the output: write to a staging place and publish only when Strip succeeds.
+//
+// In the transform mode Strip holds the output in memory until it knows
+// whether to transform it, and a transformed image's coefficients twice
+// (bounded by Limits.MaxPixels); its image data is then new, and checked
+// coefficient by coefficient against the transformed input instead.
 func Strip(dst io.Writer, src io.Reader, p Policy) (*Report, error) {
 	if p.Orientation == OrientationTransform {
 		return stripTransform(dst, src, p)
 	}
+	return strip(dst, src, p, nil)
+}
+
+// strip is Strip in the keep and drop modes. atFirstScan, when set, learns the
+// orientation action at the first scan header, before any entropy-coded data
+// is written: everything that decides it comes before.
+func strip(dst io.Writer, src io.Reader, p Policy, atFirstScan func(orientAction string)) (*Report, error) {
 	lr, in, err := open(src, p)
 	if err != nil {
 		return nil, err
@@ -101,6 +128,13 @@ func Strip(dst io.Writer, src io.Reader, p Policy) (*Report, error) {
 	defer w.sha.finish()
 	w.mh = &st.in
 	w.out = jpeg.NewWriter(st.bw)
+	if atFirstScan != nil {
+		w.onScan = func() {
+			if w.st.Scans == 1 {
+				atFirstScan(w.orientAct)
+			}
+		}
+	}
 	st.rd.Reset(in)
 	if err := w.run(st.rd); err != nil {
 		return nil, err
@@ -109,7 +143,7 @@ func Strip(dst io.Writer, src io.Reader, p Policy) (*Report, error) {
 		return nil, err
 	}
 	if err := st.sink.Close(); err != nil {
-		return nil, fmt.Errorf("strip: own output does not parse: %w", err)
+		return nil, outputError(err)
 	}
 	if !chk.eoi {
 		return nil, &MetadataRemainsError{Problems: []string{"output: no EOI"}}
@@ -126,7 +160,7 @@ func Strip(dst io.Writer, src io.Reader, p Policy) (*Report, error) {
 		OrientationMode:   string(mode),
 		BytesIn:           lr.n,
 		BytesOut:          w.out.Written(),
-		Removed:           w.removed,
+		Removed:           append([]Removal{}, w.removed...), // [] rather than null in JSON
 		SensitiveTags:     w.sortedTags(),
 		Orientation:       w.orientation,
 		OrientationAction: w.orientAct,

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -29,7 +30,7 @@ func loaded(order binary.AppendByteOrder, orientation int) []byte {
 		Add(jpegfixture.ICC(jpegfixture.ICCProfile(150000), 0)...).
 		Add(jpegfixture.MPF(1000, 2000, 3000), jpegfixture.FlashPix(), jpegfixture.Ducky()).
 		Add(jpegfixture.Adobe(1), jpegfixture.Comment("secret comment"), jpegfixture.App(5, []byte("vendor"))).
-		Trailer(jpegfixture.New(jpegfixture.Baseline(32, 32, 9)).Add(jpegfixture.Exif(jpegfixture.ExifSpec{Make: "Canon"})).Bytes()).
+		Trailer(jpegfixture.New(jpegfixture.Baseline(32, 32, 9)).Add(jpegfixture.Exif(jpegfixture.ExifSpec{Make: "Canon", Thumbnail: jpegfixture.Baseline(8, 8, 1)})).Bytes()).
 		Trailer(jpegfixture.ZipArchive("a.txt", "hello")).
 		Bytes()
 }
@@ -48,7 +49,8 @@ func TestStripRemovesEverything(t *testing.T) {
 		}
 		for _, tag := range []string{"GPSLatitude", "Make", "Model", "Software", "Artist", "DateTimeOriginal",
 			"SerialNumber", "OwnerName", "ImageUniqueID", "MakerNote", "ThumbnailImage", "exif:GPSLatitude",
-			"tiff:Make", "GImage:Data", "IPTC:By-line", "IPTC:City", "PhotoshopThumbnail", "JFIFThumbnail"} {
+			"tiff:Make", "GImage:Data", "IPTC:By-line", "IPTC:City", "PhotoshopThumbnail", "JFIFThumbnail",
+			"ExtraImage:Make"} {
 			if !slices.Contains(rep.SensitiveTags, tag) {
 				t.Errorf("report lacks %s: %v", tag, rep.SensitiveTags)
 			}
@@ -188,5 +190,30 @@ func TestVerifyScanLimit(t *testing.T) {
 	ins, err = Verify(bytes.NewReader(img), DefaultPolicy(), true)
 	if err != nil || ins.Decode != "ok" {
 		t.Fatalf("plain progressive: %v, decode %q", err, ins.Decode)
+	}
+}
+
+// TestStripMPO: the MPF index and the side image go; the report names the
+// side image's own camera tags.
+func TestStripMPO(t *testing.T) {
+	second := jpegfixture.New(jpegfixture.Baseline(16, 16, 2)).
+		Add(jpegfixture.Exif(jpegfixture.ExifSpec{Make: "Fuji", SerialNumber: "S1", Thumbnail: jpegfixture.Baseline(8, 8, 3)})).Bytes()
+	in := jpegfixture.MPO(jpegfixture.Baseline(32, 32, 1), second)
+	var out bytes.Buffer
+	rep, err := Strip(&out, bytes.NewReader(in), DefaultPolicy())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Removal{{KindMPF, int64(len(jpegfixture.MPF(0, 0, 0).Bytes())), 1}, {KindExtraImages, int64(len(second)), 1}}
+	if fmt.Sprint(rep.Removed) != fmt.Sprint(want) {
+		t.Errorf("removed %v, want %v", rep.Removed, want)
+	}
+	for _, tag := range []string{"MPFImages", "ExtraImage:Make", "ExtraImage:SerialNumber", "ExtraImage:ThumbnailImage"} {
+		if !slices.Contains(rep.SensitiveTags, tag) {
+			t.Errorf("report lacks %s: %v", tag, rep.SensitiveTags)
+		}
+	}
+	if bytes.Contains(out.Bytes(), []byte("Fuji")) || int64(out.Len()) != rep.BytesOut {
+		t.Error("side image survived")
 	}
 }

@@ -31,17 +31,29 @@ const (
 )
 
 // stripTransform is Strip in the transform mode. It strips as the keep mode
-// does into memory and, when that kept a minimal Orientation, replaces the
-// result with the transformed image. Memory is bounded by the output size
-// and, for oriented images, by the coefficients of two frames (Limits).
+// does, holding the output back until the first scan header: by then the
+// orientation is known, and an image that needs no transform streams on to
+// dst in bounded memory. An image that keeps a minimal Orientation is staged
+// whole and replaced with the transformed image; memory is then bounded by
+// the output size and the coefficients of two frames (Limits).
 func stripTransform(dst io.Writer, src io.Reader, p Policy) (*Report, error) {
 	kp := p
 	kp.Orientation = OrientationKeep
-	var staged bytes.Buffer
-	rep, err := Strip(&staged, src, kp)
+	staging := &stagingWriter{dst: dst}
+	rep, err := strip(staging, src, kp, func(action string) {
+		if action != OrientationKept {
+			staging.release()
+		}
+	})
 	if err != nil {
 		return nil, err
 	}
+	if staging.through {
+		rep.OrientationMode = string(OrientationTransform)
+		rep.SourceImageDigest = rep.ImageDigest
+		return rep, nil
+	}
+	staged := &staging.buf
 	rep.OrientationMode = string(OrientationTransform)
 	rep.SourceImageDigest = rep.ImageDigest
 	if rep.OrientationAction == OrientationKept {
@@ -102,7 +114,7 @@ func transformImage(stripped []byte, o int, p Policy) ([]byte, *Inspection, erro
 	if err != nil {
 		return nil, nil, &notTransformable{reason(err)}
 	}
-	segs, err := headerSegments(stripped)
+	segs, err := headerSegments(stripped, t.Transposes())
 	if err != nil {
 		return nil, nil, err
 	}
@@ -151,8 +163,10 @@ func reason(err error) string {
 
 // headerSegments returns the segments of a stripped file other than image
 // data and Exif, whole (marker and length included), in file order: JFIF,
-// ICC and Adobe segments, which tell decoders the colour space.
-func headerSegments(stripped []byte) ([][]byte, error) {
+// ICC and Adobe segments, which tell decoders the colour space. With
+// transpose, the JFIF pixel densities swap with the axes, so non-square
+// pixels keep their shape (jpegtran leaves them as they were).
+func headerSegments(stripped []byte, transpose bool) ([][]byte, error) {
 	var segs [][]byte
 	rd := jpeg.NewReader(bytes.NewReader(stripped))
 	for {
@@ -166,12 +180,18 @@ func headerSegments(stripped []byte) ([][]byte, error) {
 		if part.Kind != jpeg.KindSegment || part.Marker == jpeg.SOS {
 			continue
 		}
-		if k := classify(part.Marker, part.Data); k == KindImage || k == KindExif {
+		k := classify(part.Marker, part.Data)
+		if k == KindImage || k == KindExif {
 			continue
 		}
 		seg := make([]byte, 4+len(part.Data))
 		jpeg.SegmentHeader((*[4]byte)(seg), part.Marker, len(part.Data))
 		copy(seg[4:], part.Data)
+		if transpose && k == KindJFIF && len(part.Data) >= jfifLen {
+			// JFIF: "JFIF\0", version (2), units, Xdensity (2), Ydensity (2), ...
+			d := seg[4+8 : 4+12]
+			d[0], d[1], d[2], d[3] = d[2], d[3], d[0], d[1]
+		}
 		segs = append(segs, seg)
 	}
 }
@@ -226,4 +246,28 @@ func CheckTransform(src, out []byte, p Policy) error {
 		return &TransformMismatchError{Transform: t.String(), Err: err}
 	}
 	return nil
+}
+
+// stagingWriter holds the output in memory until release, then writes through.
+type stagingWriter struct {
+	dst     io.Writer
+	buf     bytes.Buffer
+	through bool
+	err     error
+}
+
+func (s *stagingWriter) Write(b []byte) (int, error) {
+	switch {
+	case s.err != nil:
+		return 0, s.err
+	case s.through:
+		return s.dst.Write(b)
+	}
+	return s.buf.Write(b)
+}
+
+// release writes what is held and lets later writes through.
+func (s *stagingWriter) release() {
+	s.through = true
+	_, s.err = s.buf.WriteTo(s.dst)
 }

@@ -1,7 +1,6 @@
 package metadata
 
 import (
-	"bytes"
 	"fmt"
 	"io"
 	"sort"
@@ -100,7 +99,7 @@ type walker struct {
 
 	trailer     int64
 	extraImages int
-	tail        []byte // last bytes of the previous trailer chunk
+	trailerScan *trailerScanner
 
 	hdr     [4]byte
 	scratch [jfifLen]byte
@@ -208,9 +207,18 @@ func (w *walker) seg(part jpeg.Part, kind, action string) {
 	w.segs = append(w.segs, SegmentInfo{Offset: part.Offset, Marker: jpeg.MarkerName(part.Marker), Bytes: part.Size(), Kind: kind, Action: action})
 }
 
-func (w *walker) addTags(tags []string) {
+func (w *walker) addTags(tags []string) { addTags(w.tags, "", tags) }
+
+// maxTags bounds the set of tag names: crafted XMP could otherwise invent
+// names (any prefix with a sensitive local name) without end.
+const maxTags = 1024
+
+func addTags(set map[string]bool, prefix string, tags []string) {
 	for _, t := range tags {
-		w.tags[t] = true
+		if len(set) >= maxTags {
+			return
+		}
+		set[prefix+t] = true
 	}
 }
 
@@ -411,20 +419,13 @@ func (w *walker) checkPixels() error {
 	return nil
 }
 
-var sigSOI = []byte{0xFF, 0xD8, 0xFF}
-
-// trailerChunk counts trailer bytes and the JPEG starts (FF D8 FF) among them,
-// including one split across chunks.
+// trailerChunk counts trailer bytes and looks for JPEGs among them.
 func (w *walker) trailerChunk(b []byte) {
 	w.trailer += int64(len(b))
-	if len(w.tail) > 0 {
-		join := append(w.tail, b[:min(len(b), 2)]...)
-		if bytes.Contains(join, sigSOI) {
-			w.extraImages++
-		}
+	if w.trailerScan == nil {
+		w.trailerScan = newTrailerScanner(w.tags, &w.extraImages)
 	}
-	w.extraImages += bytes.Count(b, sigSOI)
-	w.tail = append(w.tail[:0], b[max(0, len(b)-2):]...)
+	w.trailerScan.feed(b)
 }
 
 // finish checks the end of the image and settles the removal list.

@@ -131,12 +131,16 @@ func sourceError(src Source, err error) error {
 	return err
 }
 
+// limit is the policy's byte limit; 0 means none (the policy's negative value).
 func (s *Service) limit() int64 {
-	l := s.Config.Policy.Limits.MaxBytes
-	if l == 0 {
+	switch l := s.Config.Policy.Limits.MaxBytes; {
+	case l == 0:
 		return metadata.DefaultMaxBytes
+	case l < 0:
+		return 0
+	default:
+		return l
 	}
-	return l
 }
 
 func digest(b []byte) string {

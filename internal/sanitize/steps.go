@@ -32,8 +32,8 @@ func (s *Service) Validate(ctx context.Context, at Attempt, job Job) (Job, error
 			}
 			job.Source.VersionID, job.Source.ETag, job.Source.Size = info.VersionID, info.ETag, info.Size
 		}
-		if job.Source.Size > s.limit() {
-			return "", &metadata.TooLargeError{Limit: s.limit(), Size: job.Source.Size}
+		if l := s.limit(); l > 0 && job.Source.Size > l {
+			return "", &metadata.TooLargeError{Limit: l, Size: job.Source.Size}
 		}
 		b, info, err := s.readAll(ctx, job.Source.Ref(), s.limit())
 		if err != nil {
@@ -128,6 +128,7 @@ func (s *Service) Strip(ctx context.Context, at Attempt, job Job) (Job, error) {
 		rec.Output = &audit.Object{Bucket: staged.Bucket, Key: staged.Key, VersionID: info.VersionID, ETag: info.ETag, Size: int64(out.Len())}
 		rec.SHA256In, rec.SHA256Out, rec.BytesIn, rec.BytesOut = in, sum, int64(len(b)), int64(out.Len())
 		rec.ImageDigest, rec.Removed, rec.SensitiveTags, rec.PolicyVersion = rep.ImageDigest, removed, tags, rep.PolicyVersion
+		rec.Orientation, rec.OrientationAction, rec.OrientationReason = rep.Orientation, rep.OrientationAction, rep.OrientationReason
 		return audit.Succeeded, nil
 	})
 	return job, err
@@ -226,15 +227,21 @@ func decide(src Source, sha string, cur ObjectInfo) (string, string) {
 	case src.ETag != "" && meta[MetaSourceETag] != "":
 		same = NormalizeETag(src.ETag) == meta[MetaSourceETag]
 	}
-	if same {
-		if meta[MetaSHA256] == sha {
-			return Unchanged, "the output already holds this upload's sanitized bytes (duplicate delivery)"
-		}
-		return Written, "same upload, different output (policy change): replaced"
-	}
 	theirs := meta[MetaSourceSequencer]
+	newer := src.Sequencer != "" && theirs != "" && CompareSequencers(src.Sequencer, theirs) > 0
+	if same {
+		switch {
+		case meta[MetaSHA256] != sha:
+			return Written, "same upload, different output (policy change): replaced"
+		case newer:
+			// The same bytes uploaded again (an unversioned bucket's ETag matches):
+			// record the newer sequencer, or a late event in between could win.
+			return Written, "same bytes from a newer upload (sequencer " + src.Sequencer + "): rewritten"
+		}
+		return Unchanged, "the output already holds this upload's sanitized bytes (duplicate delivery)"
+	}
 	if src.Sequencer != "" && theirs != "" {
-		if CompareSequencers(src.Sequencer, theirs) > 0 {
+		if newer {
 			return Written, "replaced the output of an older upload (sequencer " + theirs + ")"
 		}
 		return Skipped, fmt.Sprintf("stale event: the output is from a newer upload (sequencer %s, this event %s)", theirs, src.Sequencer)

@@ -105,6 +105,10 @@ func TestLimits(t *testing.T) {
 	if !errors.As(err, &tooLarge) {
 		t.Fatalf("max bytes: %v", err)
 	}
+	e.svc.Config.Policy.Limits = metadata.Limits{MaxBytes: -1} // no limit
+	if _, err := e.run(t, "unlimited", e.upload(t, "unlimited.jpg", photo(t, 1), "01")); err != nil {
+		t.Fatalf("no byte limit: %v", err)
+	}
 	e.svc.Config.Policy.Limits = metadata.Limits{MaxPixels: 100} // 24×16 = 384
 	_, err = e.run(t, "wide", e.upload(t, "wide.jpg", photo(t, 1), "01"))
 	var tooMany *metadata.TooManyPixelsError
@@ -200,6 +204,39 @@ func TestOutOfOrderAndDuplicateEvents(t *testing.T) {
 				t.Errorf("duplicate rewrote the output: %+v -> %+v", info, again)
 			}
 		})
+	}
+}
+
+// Unversioned: the same bytes uploaded twice share an ETag. The second upload's
+// sequencer must reach the output, or a late event for an upload in between wins.
+func TestSameBytesReuploadedRecordsTheNewerSequencer(t *testing.T) {
+	e := newEnv(t, false)
+	a, b := photo(t, 1), photo(t, 2)
+	first := e.upload(t, "k.jpg", a, "01")
+	if _, err := e.run(t, "first", first); err != nil {
+		t.Fatal(err)
+	}
+	// An upload of other bytes (sequencer 02) is read, but its Write is delayed.
+	between := e.upload(t, "k.jpg", b, "02")
+	at := sanitize.Attempt{Execution: "between", Number: 1}
+	betweenJob, err := e.svc.Validate(ctx, at, between)
+	if err == nil {
+		betweenJob, err = e.svc.Strip(ctx, at, betweenJob)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	third := e.upload(t, "k.jpg", a, "03")
+	job, err := e.run(t, "third", third)
+	if err != nil || job.Published.Outcome != sanitize.Written {
+		t.Fatalf("third: %+v %v", job.Published, err)
+	}
+	betweenJob, err = e.svc.Write(ctx, at, betweenJob)
+	if err != nil || betweenJob.Published.Outcome != sanitize.Skipped {
+		t.Fatalf("late write: %+v %v", betweenJob.Published, err)
+	}
+	if _, info, _ := e.output(t, "k.jpg"); info.Metadata[sanitize.MetaSourceSequencer] != "03" {
+		t.Fatalf("output from sequencer %q", info.Metadata[sanitize.MetaSourceSequencer])
 	}
 }
 

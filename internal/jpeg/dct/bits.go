@@ -73,12 +73,16 @@ func (b *bitReader) receiveExtend(s uint) int32 {
 
 const lutBits = 10
 
+// fastEOB marks the end-of-block code in huffDecoder.fastAC (runs are 0-15).
+const fastEOB = 0xFF
+
 // huffDecoder decodes one Huffman table (T.81 F.2.2.3, with a lookup table
 // for codes up to lutBits long).
 type huffDecoder struct {
 	lut [1 << lutBits]uint16 // length<<8 | symbol; 0 when longer than lutBits
 	// fastAC decodes an AC code and its magnitude bits at once when both fit
-	// in lutBits: value<<16 | run<<8 | total length; 0 otherwise.
+	// in lutBits: value<<16 | run<<8 | total length, or fastEOB<<8 | length
+	// for the end-of-block code; 0 otherwise.
 	fastAC  [1 << lutBits]int32
 	maxcode [17]int32 // largest code of each length, -1 if none
 	valptr  [17]int32 // index in vals of the first code of each length
@@ -122,6 +126,10 @@ func newHuffDecoder(counts [16]byte, vals []byte, ac bool) (*huffDecoder, error)
 		for i, e := range h.lut {
 			l, rs := uint(e>>8), e&0xFF
 			r, t := uint(rs>>4), uint(rs&15)
+			if l != 0 && rs == 0 {
+				h.fastAC[i] = fastEOB<<8 | int32(l)
+				continue
+			}
 			if l == 0 || t == 0 || l+t > lutBits {
 				continue
 			}

@@ -75,7 +75,7 @@ func TestCorpus(t *testing.T) {
 			tr, _ := FromOrientation(o)
 			trs = append(trs, tr)
 		}
-		if int64(img.Width)*int64(img.Height) <= 300_000 {
+		if int64(img.Width)*int64(img.Height) <= 100_000 {
 			trs = []Transform{FlipH, FlipV, Transpose, Transverse, Rotate90, Rotate180, Rotate270}
 		}
 		for _, tr := range trs {

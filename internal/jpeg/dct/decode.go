@@ -79,6 +79,7 @@ func Decode(data []byte, lim Limits) (*Image, error) {
 			if d.img == nil || d.scans == 0 {
 				return nil, formatErr("no image data before EOI")
 			}
+			d.img.RestartInterval = d.restart
 			return d.img, nil
 		case m == 0x01 || m >= mRST0 && m <= mRST0+7 || m == 0x00:
 			// TEM and stray RSTn carry no length (B.1.1.3); libjpeg skips them.

@@ -263,11 +263,10 @@ func nonzero(blk []int16) uint64 {
 	return m
 }
 
+// magnitude returns the category of v: the bit length of |v| (T.81 F.1.2.1.1).
 func magnitude(v int32) uint {
-	if v < 0 {
-		v = -v
-	}
-	return uint(bits.Len32(uint32(v)))
+	m := v >> 31 // all ones when v is negative: branch-free abs
+	return uint(bits.Len32(uint32((v ^ m) - m)))
 }
 
 // bitWriter appends entropy-coded bits to buf, stuffing a zero byte after
@@ -282,15 +281,20 @@ func (w *bitWriter) put(code uint32, size uint) {
 	w.acc = w.acc<<size | uint64(code)
 	w.n += size
 	if w.n >= 32 {
-		w.n -= 32
-		v := uint32(w.acc >> w.n)
-		if x := ^v; (x-0x01010101)&^x&0x80808080 == 0 { // no 0xFF byte
-			w.buf = append(w.buf, byte(v>>24), byte(v>>16), byte(v>>8), byte(v))
-			return
-		}
-		w.n += 32
-		w.flush()
+		w.emit32()
 	}
+}
+
+// emit32 moves the oldest 32 pending bits to buf, four bytes at once unless
+// one of them is 0xFF and needs stuffing.
+func (w *bitWriter) emit32() {
+	v := uint32(w.acc >> (w.n - 32))
+	if x := ^v; (x-0x01010101)&^x&0x80808080 == 0 { // no 0xFF byte
+		w.buf = append(w.buf, byte(v>>24), byte(v>>16), byte(v>>8), byte(v))
+		w.n -= 32
+		return
+	}
+	w.flush()
 }
 
 // flush moves whole bytes from the accumulator to buf.
@@ -347,8 +351,5 @@ func (w *bitWriter) block(blk []int16, pred *int32, dc, ac *huffEncoder) {
 // extra returns the s low bits that code v: v itself if positive, v-1 if
 // negative (T.81 F.1.2.1.1).
 func extra(v int32, s uint) uint32 {
-	if v < 0 {
-		v--
-	}
-	return uint32(v) & (1<<s - 1)
+	return uint32(v+v>>31) & (1<<s - 1)
 }

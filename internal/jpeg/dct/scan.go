@@ -255,6 +255,9 @@ func (d *decoder) sequentialBlock(blk []int16, s *scanComp, pred *int32) error {
 			l := uint(e & 0xFF)
 			br.acc <<= l
 			br.n -= l
+			if e>>8&0xFF == fastEOB {
+				break
+			}
 			k += int(e >> 8 & 0xFF)
 			if k > 63 {
 				return formatErr("AC coefficient past the block")

@@ -36,6 +36,12 @@ func (t Transform) String() string {
 	return transformNames[t]
 }
 
+// Transposes reports whether t swaps the image's width and height.
+func (t Transform) Transposes() bool {
+	transpose, _, _ := t.geometry()
+	return transpose
+}
+
 // geometry splits a transform into: transpose the image, then mirror the
 // result horizontally (mx) and/or vertically (my). An output pixel (x, y)
 // therefore comes from the input pixel found by undoing the mirrors in output

@@ -33,6 +33,7 @@ type Server struct {
 	faults  []fault
 	served  int
 	rewrite func(*http.Request, []byte) []byte
+	seen    []http.Request
 }
 
 type fault struct {
@@ -49,6 +50,7 @@ func Start(t testing.TB, maxAttempts int, buckets ...Bucket) *Server {
 	faker := gofakes3.New(s3mem.New(), gofakes3.WithTimeSkewLimit(0))
 	s := &Server{}
 	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.record(r)
 		if s.injected(r) {
 			w.Header().Set("Content-Type", "application/xml")
 			w.WriteHeader(http.StatusServiceUnavailable)
@@ -133,6 +135,19 @@ func (s *Server) rewriter() func(*http.Request, []byte) []byte {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.rewrite
+}
+
+func (s *Server) record(r *http.Request) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.seen = append(s.seen, http.Request{Method: r.Method, URL: r.URL, Header: r.Header.Clone()})
+}
+
+// Requests returns the method, URL and headers of every request served so far.
+func (s *Server) Requests() []http.Request {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]http.Request(nil), s.seen...)
 }
 
 // Injected reports how many requests were answered with an injected 503.
