@@ -37,11 +37,11 @@ func TestLoadUnderFaultsAndACrash(t *testing.T) {
 	}
 	selfEnv = []string{"SANITIZER_TEST_MAIN=1"}
 	defer func() { selfEnv = nil }()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 	var out, errs bytes.Buffer
 	err := runLoad(ctx, []string{"--spawn", "-n", "200", "-c", "8", "--avg-kb", "60", "--min-kb", "50", "--max-kb", "160",
-		"--hostile", "0.05", "--storm", "0.03", "--exiftool", "30", "--settle", "90s",
+		"--hostile", "0.05", "--storm", "0.03", "--exiftool", "30", "--settle", "3m",
 		"--fault-s3-error-rate", "0.1", "--fault-lambda-panic-rate", "0.02", "--seed", "3",
 		"--kills", "1", "--kill-every", "2s", "--data", t.TempDir()}, stdio{out: &out, err: &errs})
 	t.Log(errs.String())
@@ -74,7 +74,7 @@ func TestLoadEventStorm(t *testing.T) {
 	}
 	selfEnv = []string{"SANITIZER_TEST_MAIN=1"}
 	defer func() { selfEnv = nil }()
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 6*time.Minute)
 	defer cancel()
 	var out, errs bytes.Buffer
 	err := runLoad(ctx, []string{"--spawn", "-n", "30", "-c", "8", "--avg-kb", "60", "--min-kb", "50", "--max-kb", "120",

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -134,17 +135,24 @@ func (m *Main) Run(ctx context.Context) error {
 		ln.Close()
 		return err
 	}
-	handlers := lambdafn.Handlers(lambdafn.NewService(pcfg, s3c, time.Now), m.Logger)
-	functions := map[string]lambda.Handler{}
+	svc := lambdafn.NewService(pcfg, s3c, time.Now)
 	values := map[string]string{}
 	for _, name := range lambdafn.Functions {
-		functions[functionARN(name)] = handlers[name]
-		if m.WrapHandler != nil {
-			functions[functionARN(name)] = m.WrapHandler(name, handlers[name])
-		}
 		values[strings.ReplaceAll(name, "-", "_")+"_function_arn"] = functionARN(name)
 	}
-	var tasks asl.TaskRunner = &asl.LambdaTasks{Functions: functions, SNS: snsPublisher{m}}
+	// One environment per concurrent task: each has its own handler values,
+	// since asl runs one invocation at a time per handler.
+	var tasks asl.TaskRunner = newEnvironments(cmp.Or(m.MaxConcurrentTasks, 16), func() asl.TaskRunner {
+		handlers := lambdafn.Handlers(svc, m.Logger)
+		functions := map[string]lambda.Handler{}
+		for _, name := range lambdafn.Functions {
+			functions[functionARN(name)] = handlers[name]
+			if m.WrapHandler != nil {
+				functions[functionARN(name)] = m.WrapHandler(name, handlers[name])
+			}
+		}
+		return &asl.LambdaTasks{Functions: functions, SNS: snsPublisher{m}}
+	})
 	if m.WrapTasks != nil {
 		tasks = m.WrapTasks(tasks)
 	}

@@ -246,6 +246,10 @@ func Run(ctx context.Context, cfg Config) (*Summary, error) {
 	if cfg.Stack != nil {
 		peak, samples := cfg.Stack.Memory()
 		sum.memory(peak, samples)
+		sum.StackCPUSeconds = cfg.Stack.CPU().Seconds()
+		if n := sum.Clean + sum.RejectedAndNotified; n > 0 {
+			sum.CPUMsPerImage = sum.StackCPUSeconds * 1000 / float64(n)
+		}
 	} else if cfg.StackPID != 0 {
 		if _, hwm, err := ProcessMemory(cfg.StackPID); err == nil {
 			sum.PeakRSSMB = float64(hwm) / (1 << 20)

@@ -35,7 +35,8 @@ type Supervisor struct {
 	mu      sync.Mutex
 	cmd     *exec.Cmd
 	done    chan struct{}
-	peak    int64 // bytes, over every incarnation
+	peak    int64                 // bytes, over every incarnation
+	cpu     map[int]time.Duration // latest CPU time read, per incarnation's pid
 	samples []RSSSample
 	kills   int
 	starts  []time.Duration
@@ -213,8 +214,15 @@ func (s *Supervisor) sampleProcess(pid int, at time.Duration) {
 	if err != nil {
 		return
 	}
+	cpu, cpuErr := ProcessCPU(pid)
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if cpuErr == nil {
+		if s.cpu == nil {
+			s.cpu = map[int]time.Duration{}
+		}
+		s.cpu[pid] = cpu
+	}
 	s.peak = max(s.peak, hwm, rss)
 	if at > 0 {
 		s.samples = append(s.samples, RSSSample{At: at, RSS: rss})
@@ -226,6 +234,18 @@ func (s *Supervisor) Memory() (peak int64, samples []RSSSample) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.peak, append([]RSSSample(nil), s.samples...)
+}
+
+// CPU is the CPU time (user and system) the stack used over every
+// incarnation, as last sampled.
+func (s *Supervisor) CPU() time.Duration {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var t time.Duration
+	for _, c := range s.cpu {
+		t += c
+	}
+	return t
 }
 
 // Kills is the number of SIGKILLs so far; Restarts the time each start took.
@@ -240,6 +260,30 @@ func (s *Supervisor) StartTimes() []time.Duration {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return append([]time.Duration(nil), s.starts...)
+}
+
+// ProcessCPU reads a process's user plus system CPU time from
+// /proc/<pid>/stat (fields 14 and 15, in clock ticks of 1/100 s).
+func ProcessCPU(pid int) (time.Duration, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, err
+	}
+	// The command name (field 2) is in parentheses and may hold spaces.
+	i := strings.LastIndexByte(string(b), ')')
+	if i < 0 {
+		return 0, fmt.Errorf("/proc/%d/stat: no command name", pid)
+	}
+	f := strings.Fields(string(b[i+1:]))
+	if len(f) < 13 {
+		return 0, fmt.Errorf("/proc/%d/stat: %d fields", pid, len(f))
+	}
+	ut, err1 := strconv.ParseInt(f[11], 10, 64)
+	st, err2 := strconv.ParseInt(f[12], 10, 64)
+	if err1 != nil || err2 != nil {
+		return 0, fmt.Errorf("/proc/%d/stat: bad times", pid)
+	}
+	return time.Duration(ut+st) * 10 * time.Millisecond, nil
 }
 
 // ProcessMemory reads a process's current and peak resident set size from

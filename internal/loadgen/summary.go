@@ -44,6 +44,12 @@ type Summary struct {
 		Max float64 `json:"max"`
 	} `json:"upload_to_clean_ms"`
 
+	// StackCPUSeconds is the CPU time the stack used; CPUMsPerImage divides it
+	// by the keys settled, a figure the other load on the machine disturbs
+	// less than images/s.
+	StackCPUSeconds float64 `json:"stack_cpu_s,omitempty"`
+	CPUMsPerImage   float64 `json:"stack_cpu_ms_per_image,omitempty"`
+
 	PeakRSSMB float64 `json:"peak_rss_mb"`
 	// RSS at the end of each fifth of the run, to show it stays bounded.
 	RSSByFifthMB []float64 `json:"rss_by_fifth_mb,omitempty"`
@@ -131,6 +137,7 @@ func (s *Summary) WriteTable(w io.Writer) error {
 		{"images/s", fmt.Sprintf("%.1f", s.ImagesPerSecond)}, {"MB/s", fmt.Sprintf("%.1f", s.MBPerSecond)},
 		{"average size", fmt.Sprintf("%.0f KB", s.AvgSizeKB)},
 		{"upload→clean p50 / p95 / p99 / max", fmt.Sprintf("%.0f / %.0f / %.0f / %.0f ms", s.LatencyMS.P50, s.LatencyMS.P95, s.LatencyMS.P99, s.LatencyMS.Max)},
+		{"stack CPU (total / per image)", fmt.Sprintf("%.1f s / %.1f ms", s.StackCPUSeconds, s.CPUMsPerImage)},
 		{"peak RSS of the stack", fmt.Sprintf("%.0f MB", s.PeakRSSMB)},
 		{"RSS by fifth of the run", joinMB(s.RSSByFifthMB)},
 		{"upload clients / upload retries", fmt.Sprintf("%d / %d", s.Concurrency, s.UploadRetries)},
