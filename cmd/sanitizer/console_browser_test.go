@@ -70,6 +70,7 @@ func TestConsoleEndToEndInBrowser(t *testing.T) {
 	// and GPS among what was removed.
 	browsertest.Eval[bool](t, ctx, `(() => { `+row+`.querySelector("a").click(); return true })()`)
 	browsertest.Within(t, ctx, 20*time.Second, "open the execution", chromedp.WaitVisible("#graph"))
+	photoExecURL := browsertest.Eval[string](t, ctx, `location.href`)
 	status := browsertest.Eval[map[string]string](t, ctx, `Object.fromEntries([...document.querySelectorAll("#graph g.node")].map(g => [g.dataset.state, g.dataset.status]))`)
 	for _, st := range []string{"Validate", "Strip", "Write", "Verify"} {
 		if status[st] != "succeeded" {
@@ -100,6 +101,17 @@ func TestConsoleEndToEndInBrowser(t *testing.T) {
 		t.Errorf("object page: image data %q", same)
 	}
 	browsertest.Screenshot(t, ctx, "e2e-object")
+
+	// Reprocess the key from its execution's page: the event goes through the real rule
+	// and a second execution for the key appears in the list, searched by key.
+	browsertest.Within(t, ctx, 20*time.Second, "back to the execution", chromedp.Navigate(photoExecURL), chromedp.WaitVisible("#reprocess"))
+	browsertest.Within(t, ctx, 10*time.Second, "reprocess", chromedp.Click("#reprocess"), chromedp.WaitVisible("#confirm-ok"), chromedp.Click("#confirm-ok"))
+	browsertest.WaitFor(t, ctx, 20*time.Second, "reprocess confirmed", `document.getElementById("action-result").textContent.includes("Reprocess event sent")`)
+	browsertest.Within(t, ctx, 20*time.Second, "search the key", chromedp.Navigate(base+"?q="+url.QueryEscape("beach <b>")))
+	browsertest.WaitFor(t, ctx, 60*time.Second, "two executions of the key, both ended well", `(() => {
+		const rows = [...document.querySelectorAll("#executions tbody tr")];
+		return rows.length === 2 && rows.every(r => r.textContent.includes("SUCCEEDED")) })()`)
+	browsertest.Screenshot(t, ctx, "e2e-reprocessed")
 
 	// A PNG named .jpg: rejected, notified; the notification leads to the execution,
 	// and a replay from there starts a new one.
@@ -153,6 +165,29 @@ func TestConsoleEndToEndInBrowser(t *testing.T) {
 	// The same PNG fails the same way; the page follows it to the end on its own.
 	browsertest.WaitFor(t, ctx, 60*time.Second, "the replay ends", `document.getElementById("execution") && document.getElementById("execution").dataset.status === "FAILED"`)
 	browsertest.Screenshot(t, ctx, "e2e-replay-failed")
+
+	// Redrive the original failed execution: it runs again from the state that failed.
+	browsertest.Within(t, ctx, 20*time.Second, "the failed execution again", chromedp.Navigate(failedURL), chromedp.WaitVisible("#redrive"))
+	browsertest.Within(t, ctx, 10*time.Second, "redrive", chromedp.Click("#redrive"), chromedp.WaitVisible("#confirm-ok"), chromedp.Click("#confirm-ok"))
+	browsertest.WaitFor(t, ctx, 20*time.Second, "redrive confirmed", `document.getElementById("action-result").textContent.includes("Redrive started")`)
+	for i := 0; ; i++ {
+		ex, err := sfc.DescribeExecution(dctx, &sfn.DescribeExecutionInput{ExecutionArn: aws.String(failedARN)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if aws.ToInt32(ex.RedriveCount) == 1 && ex.Status != "RUNNING" {
+			break
+		}
+		if i == 50 {
+			t.Fatalf("after redrive: status %s, redrive count %d", ex.Status, aws.ToInt32(ex.RedriveCount))
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	browsertest.Within(t, ctx, 20*time.Second, "the redriven execution", chromedp.Navigate(failedURL), chromedp.WaitVisible("#exec-status"))
+	if txt := browsertest.Eval[string](t, ctx, `document.querySelector("dl.facts").innerText`); !strings.Contains(txt, "Redriven") {
+		t.Errorf("the page does not show the redrive:\n%s", txt)
+	}
+	browsertest.Screenshot(t, ctx, "e2e-redriven")
 }
 
 func countExecutions(t *testing.T, c *sfn.Client, machine string) int {

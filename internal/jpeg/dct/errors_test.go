@@ -99,3 +99,29 @@ func TestFromOrientation(t *testing.T) {
 		}
 	}
 }
+
+// TestSixteenBitQuant: a quantisation table with entries above 255 is
+// written with 16-bit precision in an extended sequential (SOF1) frame,
+// which libjpeg decodes and Decode reads back unchanged.
+func TestSixteenBitQuant(t *testing.T) {
+	needTools(t)
+	img, err := Decode(fixture{"2x2", false, false, 32, 16}.build(t), Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	img.Components[0].Quant[63] = 300
+	out := encode(t, img)
+	if bytes.Index(out, []byte{0xFF, mSOF1}) < 0 || bytes.Index(out, []byte{0xFF, mSOF0}) >= 0 {
+		t.Error("want an SOF1 frame and no SOF0")
+	}
+	back, err := Decode(out, Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := Equal(img, back); err != nil {
+		t.Error(err)
+	}
+	if _, err := runErr(out, "djpeg", "-strict", "-pnm"); err != nil {
+		t.Error(err)
+	}
+}
