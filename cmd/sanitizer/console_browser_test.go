@@ -165,6 +165,29 @@ func TestConsoleEndToEndInBrowser(t *testing.T) {
 	// The same PNG fails the same way; the page follows it to the end on its own.
 	browsertest.WaitFor(t, ctx, 60*time.Second, "the replay ends", `document.getElementById("execution") && document.getElementById("execution").dataset.status === "FAILED"`)
 	browsertest.Screenshot(t, ctx, "e2e-replay-failed")
+
+	// Redrive the original failed execution: it runs again from the state that failed.
+	browsertest.Within(t, ctx, 20*time.Second, "the failed execution again", chromedp.Navigate(failedURL), chromedp.WaitVisible("#redrive"))
+	browsertest.Within(t, ctx, 10*time.Second, "redrive", chromedp.Click("#redrive"), chromedp.WaitVisible("#confirm-ok"), chromedp.Click("#confirm-ok"))
+	browsertest.WaitFor(t, ctx, 20*time.Second, "redrive confirmed", `document.getElementById("action-result").textContent.includes("Redrive started")`)
+	for i := 0; ; i++ {
+		ex, err := sfc.DescribeExecution(dctx, &sfn.DescribeExecutionInput{ExecutionArn: aws.String(failedARN)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if aws.ToInt32(ex.RedriveCount) == 1 && ex.Status != "RUNNING" {
+			break
+		}
+		if i == 50 {
+			t.Fatalf("after redrive: status %s, redrive count %d", ex.Status, aws.ToInt32(ex.RedriveCount))
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	browsertest.Within(t, ctx, 20*time.Second, "the redriven execution", chromedp.Navigate(failedURL), chromedp.WaitVisible("#exec-status"))
+	if txt := browsertest.Eval[string](t, ctx, `document.querySelector("dl.facts").innerText`); !strings.Contains(txt, "Redriven") {
+		t.Errorf("the page does not show the redrive:\n%s", txt)
+	}
+	browsertest.Screenshot(t, ctx, "e2e-redriven")
 }
 
 func countExecutions(t *testing.T, c *sfn.Client, machine string) int {
