@@ -10,7 +10,7 @@
 //	StepFunctions   ← *sfn.Client         (required)
 //	Objects         ← *s3.Client          (previews, inspection; optional)
 //	EventPublisher  ← *eventbridge.Client (reprocess; optional)
-//	AuditReader    ← *audit.Reader       (per-step audit; optional)
+//	AuditReader     ← *audit.Reader       (per-step audit; optional)
 //	NotificationLog ← the local SNS delivery log (optional)
 //
 // Wiring it under the local stack's port (`sanitizer run`):
