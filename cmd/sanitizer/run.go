@@ -107,6 +107,14 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	m.ln = ln
 	m.URL = "http://" + ln.Addr().String()
+	// Off loopback the console requires a token: the one given, or a fresh one that
+	// printHelp shows in the console URL.
+	if m.ConsoleToken == "" && !console.IsLoopback(ln.Addr().String()) {
+		if m.ConsoleToken, err = console.NewToken(); err != nil {
+			ln.Close()
+			return err
+		}
+	}
 	cfg := m.AWSConfig()
 	s3c := s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true })
 
@@ -149,7 +157,7 @@ func (m *Main) Run(ctx context.Context) error {
 		Events:        eventbridge.NewFromConfig(cfg),
 		Audit:         auditReader(m),
 		Notifications: consoleNotifications{st.SNS},
-		OutputBucket:  m.OutputBucket, InputBucket: m.InputBucket,
+		OutputBucket:  m.OutputBucket, InputBucket: m.InputBucket, Policy: pcfg.Policy,
 		Base: "/_console/", Listen: m.URL[len("http://"):], Token: m.ConsoleToken,
 	})
 	if err != nil {

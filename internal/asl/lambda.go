@@ -9,6 +9,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
@@ -69,6 +70,9 @@ type LambdaTasks struct {
 	Random func() float64
 	// Now dates the response headers (default time.Now).
 	Now func() time.Time
+
+	// envs holds one lock per handler: see invokeHandler.
+	envs sync.Map // lambda.Handler -> *sync.Mutex
 }
 
 var _ TaskRunner = (*LambdaTasks)(nil)
@@ -148,7 +152,7 @@ func (l *LambdaTasks) invoke(ctx context.Context, fn string, payload []byte) (ou
 		arn = "arn:aws:lambda:us-east-1:123456789012:function:" + arn
 	}
 	ctx = lambdacontext.NewContext(ctx, &lambdacontext.LambdaContext{AwsRequestID: requestID, InvokedFunctionArn: arn})
-	out, ierr := invokeHandler(ctx, h, payload)
+	out, ierr := invokeHandler(ctx, h, l.environment(h), payload)
 	if ierr != nil {
 		body, _ := json.Marshal(ierr)
 		return nil, requestID, &TaskError{Name: ierr.Type, Cause: string(body)}
@@ -159,20 +163,37 @@ func (l *LambdaTasks) invoke(ctx context.Context, fn string, payload []byte) (ou
 	return out, requestID, nil
 }
 
+// environment returns the lock that makes h behave as one Lambda execution
+// environment: one invocation at a time. aws-lambda-go's Handler.Invoke returns
+// the bytes of a pooled buffer that it has already put back in the pool, so
+// concurrent invocations of one handler would overwrite each other's results.
+// Hosts that want parallelism register several lambda.NewHandler values.
+func (l *LambdaTasks) environment(h lambda.Handler) sync.Locker {
+	if !reflect.TypeOf(h).Comparable() {
+		mu, _ := l.envs.LoadOrStore(struct{}{}, new(sync.Mutex))
+		return mu.(*sync.Mutex)
+	}
+	mu, _ := l.envs.LoadOrStore(h, new(sync.Mutex))
+	return mu.(*sync.Mutex)
+}
+
 // invokeHandler calls h as the aws-lambda-go runtime loop does
 // (callBytesHandlerFunc): a returned error becomes lambdaErrorResponse, a
 // panic lambdaPanicResponse. Handler.Invoke itself does not recover panics.
-func invokeHandler(ctx context.Context, h lambda.Handler, payload []byte) (out []byte, ierr *messages.InvokeResponse_Error) {
+// The result is copied while env is held (see environment).
+func invokeHandler(ctx context.Context, h lambda.Handler, env sync.Locker, payload []byte) (out []byte, ierr *messages.InvokeResponse_Error) {
+	env.Lock()
+	defer env.Unlock()
 	defer func() {
 		if r := recover(); r != nil {
 			ierr = lambdaPanicResponse(r)
 		}
 	}()
-	out, err := h.Invoke(ctx, payload)
+	res, err := h.Invoke(ctx, payload)
 	if err != nil {
 		return nil, lambdaErrorResponse(err)
 	}
-	return out, nil
+	return append([]byte(nil), res...), nil
 }
 
 // errorTypeName is aws-lambda-go's getErrorType: the dynamic type's name,

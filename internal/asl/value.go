@@ -3,6 +3,7 @@ package asl
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math"
 	"sort"
 	"strconv"
@@ -29,6 +30,17 @@ func parseJSON(b []byte) (any, error) {
 		}
 		return nil, errors.New("invalid JSON")
 	}
+	return ojParse(b)
+}
+
+// ojParse is oj.Parse turning any panic left in it into an error, so that no
+// document a user supplies can bring the engine down.
+func ojParse(b []byte) (v any, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			v, err = nil, fmt.Errorf("invalid JSON: %v", r)
+		}
+	}()
 	return oj.Parse(b, ojg.NumConvFloat64)
 }
 

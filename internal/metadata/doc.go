@@ -30,10 +30,18 @@
 // removes the tag.
 //
 // [Strip] streams one file to another with memory bounded independently of the
-// image size, and re-parses its own output while writing it: the output must
-// hold only allowed segments, nothing after EOI, and image data identical to the
-// input's. [Inspect] describes a file; [Verify] checks one is clean and, where the
-// standard library can, decodes it.
+// image size (about 1 MB of buffers; a transformed image is the exception), and
+// re-parses its own output while writing it: the output must hold only allowed
+// segments, nothing after EOI, and image data identical to the input's. Its
+// [Report] names what went: segment kinds with byte counts, and the names (never
+// the values) of sensitive tags found in Exif (GPS*, Make, Model, SerialNumber,
+// DateTimeOriginal, Software, Artist, OwnerName, ImageUniqueID, MakerNote,
+// ThumbnailImage, ...), XMP ("exif:GPSLatitude", "GImage:Data"), IPTC
+// ("IPTC:By-line") and the JPEGs after EOI ("ExtraImage:Make").
+//
+// [Inspect] describes a file; [Verify] checks one is clean and, where the
+// standard library can, decodes it. Both apply the same limits and return the
+// same errors as Strip.
 //
 // Errors are typed so callers can branch with errors.As: *NotJPEGError,
 // *TooLargeError, *TooManyPixelsError, *MetadataRemainsError, *ImageMismatchError,

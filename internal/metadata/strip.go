@@ -2,6 +2,7 @@ package metadata
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"hash/maphash"
 	"io"
@@ -65,7 +66,21 @@ func (t *teeWriter) Write(b []byte) (int, error) {
 	if n, err := t.dst.Write(b); err != nil {
 		return n, err
 	}
-	return t.sink.Write(b)
+	n, err := t.sink.Write(b)
+	if err != nil {
+		return n, outputError(err)
+	}
+	return n, nil
+}
+
+// outputError words a self-check failure as *MetadataRemainsError, so that a
+// jpeg error about Strip's own output is never taken for one about the input.
+func outputError(err error) error {
+	var mr *MetadataRemainsError
+	if errors.As(err, &mr) {
+		return err
+	}
+	return &MetadataRemainsError{Problems: []string{"output does not parse: " + err.Error()}}
 }
 
 // Strip copies the JPEG image in src to dst without the metadata p removes.
@@ -128,7 +143,7 @@ func strip(dst io.Writer, src io.Reader, p Policy, atFirstScan func(orientAction
 		return nil, err
 	}
 	if err := st.sink.Close(); err != nil {
-		return nil, fmt.Errorf("strip: own output does not parse: %w", err)
+		return nil, outputError(err)
 	}
 	if !chk.eoi {
 		return nil, &MetadataRemainsError{Problems: []string{"output: no EOI"}}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 
 	"github.com/s3-image-sanitizer/s3-image-sanitizer/internal/jpeg"
 	"github.com/s3-image-sanitizer/s3-image-sanitizer/internal/jpeg/dct"
@@ -88,10 +87,14 @@ type notTransformable struct{ why string }
 
 func (e *notTransformable) Error() string { return "orientation not transformed: " + e.why }
 
+// dctLimits bounds the coefficient memory of a transform by the policy's
+// pixel limit, and never beyond dct's default (100 MP): with no pixel limit a
+// small file declaring a huge frame would otherwise make Strip allocate
+// gigabytes. Larger images keep the minimal Orientation tag instead.
 func dctLimits(p Policy) dct.Limits {
-	n := p.Limits.maxPixels()
-	if n < 0 {
-		n = math.MaxInt64
+	n, most := p.Limits.maxPixels(), dct.DefaultLimits().MaxPixels
+	if n < 0 || n > most {
+		n = most
 	}
 	return dct.Limits{MaxPixels: n}
 }
@@ -114,7 +117,7 @@ func transformImage(stripped []byte, o int, p Policy) ([]byte, *Inspection, erro
 	if err != nil {
 		return nil, nil, &notTransformable{reason(err)}
 	}
-	segs, err := headerSegments(stripped)
+	segs, err := headerSegments(stripped, t.Transposes())
 	if err != nil {
 		return nil, nil, err
 	}
@@ -163,8 +166,10 @@ func reason(err error) string {
 
 // headerSegments returns the segments of a stripped file other than image
 // data and Exif, whole (marker and length included), in file order: JFIF,
-// ICC and Adobe segments, which tell decoders the colour space.
-func headerSegments(stripped []byte) ([][]byte, error) {
+// ICC and Adobe segments, which tell decoders the colour space. With
+// transpose, the JFIF pixel densities swap with the axes, so non-square
+// pixels keep their shape (jpegtran leaves them as they were).
+func headerSegments(stripped []byte, transpose bool) ([][]byte, error) {
 	var segs [][]byte
 	rd := jpeg.NewReader(bytes.NewReader(stripped))
 	for {
@@ -178,12 +183,18 @@ func headerSegments(stripped []byte) ([][]byte, error) {
 		if part.Kind != jpeg.KindSegment || part.Marker == jpeg.SOS {
 			continue
 		}
-		if k := classify(part.Marker, part.Data); k == KindImage || k == KindExif {
+		k := classify(part.Marker, part.Data)
+		if k == KindImage || k == KindExif {
 			continue
 		}
 		seg := make([]byte, 4+len(part.Data))
 		jpeg.SegmentHeader((*[4]byte)(seg), part.Marker, len(part.Data))
 		copy(seg[4:], part.Data)
+		if transpose && k == KindJFIF && len(part.Data) >= jfifLen {
+			// JFIF: "JFIF\0", version (2), units, Xdensity (2), Ydensity (2), ...
+			d := seg[4+8 : 4+12]
+			d[0], d[1], d[2], d[3] = d[2], d[3], d[0], d[1]
+		}
 		segs = append(segs, seg)
 	}
 }

@@ -264,3 +264,49 @@ func TestCheckTransformDetects(t *testing.T) {
 		t.Errorf("the real output: %v", err)
 	}
 }
+
+// TestTransformSwapsJFIFDensity: rotating by 90 degrees swaps the JFIF pixel
+// densities with the axes, so non-square pixels keep their shape.
+func TestTransformSwapsJFIFDensity(t *testing.T) {
+	needJPEGTools(t)
+	for o, swapped := range map[int]bool{6: true, 3: false} {
+		src := orientedJPEG(t, 48, 32, "2x2", false, false, o)
+		i := bytes.Index(src, []byte("JFIF\x00"))
+		copy(src[i+7:], []byte{1, 0, 72, 0, 144}) // dots per inch, 72 x 144
+		var out bytes.Buffer
+		rep, err := Strip(&out, bytes.NewReader(src), DefaultPolicy())
+		if err != nil || rep.OrientationAction != OrientationTransformed {
+			t.Fatalf("orientation %d: %v %+v", o, err, rep)
+		}
+		j := bytes.Index(out.Bytes(), []byte("JFIF\x00"))
+		want := []byte{1, 0, 72, 0, 144}
+		if swapped {
+			want = []byte{1, 0, 144, 0, 72}
+		}
+		if got := out.Bytes()[j+7 : j+12]; !bytes.Equal(got, want) {
+			t.Errorf("orientation %d: JFIF units and densities % x, want % x", o, got, want)
+		}
+	}
+}
+
+// TestTransformPixelCap: with no pixel limit in the policy, an oriented
+// frame beyond dct's 100 MP keeps its tag rather than allocating its
+// coefficients. The file declares 20000x6000 pixels and holds almost no
+// data; the keep-mode strip streams it as it is.
+func TestTransformPixelCap(t *testing.T) {
+	img := jpegfixture.Baseline(16, 16, 1)
+	sof := bytes.Index(img, []byte{0xFF, 0xC0})
+	binary.BigEndian.PutUint16(img[sof+5:], 6000)
+	binary.BigEndian.PutUint16(img[sof+7:], 20000)
+	src := jpegfixture.New(img).Add(jpegfixture.OrientationOnly(6, binary.BigEndian)).Bytes()
+	p := DefaultPolicy()
+	p.Limits.MaxPixels = -1
+	var out bytes.Buffer
+	rep, err := Strip(&out, bytes.NewReader(src), p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.OrientationAction != OrientationKeptFallback || !strings.HasPrefix(rep.OrientationReason, "limit") {
+		t.Errorf("action %s reason %q", rep.OrientationAction, rep.OrientationReason)
+	}
+}
