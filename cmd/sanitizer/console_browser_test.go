@@ -54,7 +54,20 @@ func TestConsoleEndToEndInBrowser(t *testing.T) {
 	browsertest.Within(t, ctx, 30*time.Second, "open the console", chromedp.Navigate(base))
 	browsertest.WaitFor(t, ctx, 30*time.Second, "live updates connected", `!document.getElementById("live").hidden`)
 
-	photoKey := "holiday/beach <b>day</b> 1.jpg"
+	// Keys are user input: this one is markup that would run if any page let it through.
+	photoKey := `holiday/beach <img src=x onerror="window.__xss=1"> day <script>window.__xss=2</script>.jpg`
+	// The key must read as typed (escaped, not parsed) and nothing in it may run; the
+	// Content-Security-Policy alone would stop the script, so the text is what proves
+	// the escaping.
+	noScript := func(page, keySelector string) {
+		t.Helper()
+		if ran := browsertest.Eval[bool](t, ctx, `window.__xss !== undefined`); ran {
+			t.Errorf("%s: markup from the key ran", page)
+		}
+		if got := browsertest.Eval[string](t, ctx, `document.querySelector(`+jsString(keySelector)+`).textContent`); got != photoKey {
+			t.Errorf("%s: key shown as %q", page, got)
+		}
+	}
 	photo := jpegfixture.New(jpegfixture.Baseline(320, 240, 7)).
 		Add(jpegfixture.Exif(jpegfixture.ExifSpec{Make: "Canon", Model: "EOS", SerialNumber: "SN-31337", GPS: true, Thumbnail: jpegfixture.Baseline(16, 12, 3)})).
 		Add(jpegfixture.XMP(`<exif:GPSLatitude>52,31.0N</exif:GPSLatitude>`)).
@@ -64,6 +77,7 @@ func TestConsoleEndToEndInBrowser(t *testing.T) {
 
 	row := `[...document.querySelectorAll("#executions tbody tr")].find(tr => tr.querySelector("td.key").textContent === ` + jsString(photoKey) + `)`
 	browsertest.WaitFor(t, ctx, 60*time.Second, "the photo's execution succeeds in the list", `(() => { const r = `+row+`; return r && r.textContent.includes("SUCCEEDED") })()`)
+	noScript("list", "#executions td.key")
 	browsertest.Screenshot(t, ctx, "e2e-list-succeeded")
 
 	// Its page: the graph with the four tasks succeeded, the audit of all four steps,
@@ -89,6 +103,7 @@ func TestConsoleEndToEndInBrowser(t *testing.T) {
 	if strings.Contains(stripAudit, "SN-31337") || strings.Contains(stripAudit, "shot at home") {
 		t.Error("a metadata value reached the page")
 	}
+	noScript("execution", "#exec-key a")
 	browsertest.Screenshot(t, ctx, "e2e-execution-succeeded")
 
 	browsertest.Within(t, ctx, 30*time.Second, "open before/after", chromedp.Click("#object-link"), chromedp.WaitVisible("#inspect"))
@@ -100,6 +115,7 @@ func TestConsoleEndToEndInBrowser(t *testing.T) {
 	if same := browsertest.Eval[string](t, ctx, `document.getElementById("same-image").innerText`); !strings.Contains(same, "identical") {
 		t.Errorf("object page: image data %q", same)
 	}
+	noScript("object", "#object-key")
 	browsertest.Screenshot(t, ctx, "e2e-object")
 
 	// Reprocess the key from its execution's page: the event goes through the real rule
@@ -107,7 +123,7 @@ func TestConsoleEndToEndInBrowser(t *testing.T) {
 	browsertest.Within(t, ctx, 30*time.Second, "back to the execution", chromedp.Navigate(photoExecURL), chromedp.WaitVisible("#reprocess"))
 	browsertest.Within(t, ctx, 30*time.Second, "reprocess", chromedp.Click("#reprocess"), chromedp.WaitVisible("#confirm-ok"), chromedp.Click("#confirm-ok"))
 	browsertest.WaitFor(t, ctx, 30*time.Second, "reprocess confirmed", `document.getElementById("action-result").textContent.includes("Reprocess event sent")`)
-	browsertest.Within(t, ctx, 30*time.Second, "search the key", chromedp.Navigate(base+"?q="+url.QueryEscape("beach <b>")))
+	browsertest.Within(t, ctx, 30*time.Second, "search the key", chromedp.Navigate(base+"?q="+url.QueryEscape("day <script>")))
 	browsertest.WaitFor(t, ctx, 60*time.Second, "two executions of the key, both ended well", `(() => {
 		const rows = [...document.querySelectorAll("#executions tbody tr")];
 		return rows.length === 2 && rows.every(r => r.textContent.includes("SUCCEEDED")) })()`)
