@@ -61,6 +61,12 @@ func TestDecodeRefuses(t *testing.T) {
 	if _, err := Decode(base, Limits{MaxPixels: 64*48 - 1}); !errors.As(err, new(*LimitError)) {
 		t.Fatalf("pixel limit: got %v", err)
 	}
+	// A frame that claims far more blocks than the file has bits is refused
+	// before its coefficients are allocated.
+	bomb := patched(func(b []byte) []byte { b[sof+5], b[sof+7] = 0x40, 0x40; return b }) // 16448 x 16448
+	if _, err := Decode(bomb, Limits{}); !errors.As(err, new(*LimitError)) {
+		t.Fatalf("bomb: got %v", err)
+	}
 }
 
 func TestNotPerfect(t *testing.T) {
