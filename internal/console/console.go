@@ -75,6 +75,7 @@ type Console struct {
 	errors      memo[string] // an ended execution's error, by ARN, status and redrive count
 	thumbs      memo[[]byte]
 	inspections memo[inspection]
+	decoding    chan struct{} // bounds thumbnails decoded at once
 }
 
 // ErrTokenRequired is returned by New when Listen is not a loopback address and no Token
@@ -127,6 +128,7 @@ func New(opt Options) (*Console, error) {
 		errors:      memo[string]{max: 100_000},
 		thumbs:      memo[[]byte]{max: 256},
 		inspections: memo[inspection]{max: 1024},
+		decoding:    make(chan struct{}, 2),
 	}
 	if c.pages, err = parsePages(); err != nil {
 		return nil, err
