@@ -66,6 +66,7 @@ type fakeExec struct {
 type fakeSFN struct {
 	mu         sync.Mutex
 	definition string // testDefinition when empty
+	pageSize   int    // ListExecutions page size; 2 when zero, so paging is exercised
 	t0         time.Time
 	execs      []*fakeExec
 	started    []sfn.StartExecutionInput
@@ -236,7 +237,11 @@ func (f *fakeSFN) ListExecutions(ctx context.Context, in *sfn.ListExecutionsInpu
 		fmt.Sscan(*in.NextToken, &from)
 	}
 	out := &sfn.ListExecutionsOutput{}
-	to := min(from+2, len(items))
+	size := f.pageSize
+	if size == 0 {
+		size = 2
+	}
+	to := min(from+size, len(items))
 	out.Executions = items[from:to]
 	if to < len(items) {
 		out.NextToken = aws.String(fmt.Sprint(to))
