@@ -90,6 +90,9 @@ func TestBrowser(t *testing.T) {
 			t.Errorf("failure box: %q", txt)
 		}
 		browsertest.Screenshot(t, ctx, "console-execution-failed")
+		// A state in the graph opens its step.
+		browsertest.Within(t, ctx, 30*time.Second, "click RecordFailure in the graph", chromedp.Click(`#graph g.node[data-state="RecordFailure"] rect`))
+		browsertest.WaitFor(t, ctx, 30*time.Second, "its step open", `document.querySelector('#steps li[data-state="RecordFailure"] details').open`)
 		before := len(f.sfn.started)
 		browsertest.Within(t, ctx, 30*time.Second, "click replay", chromedp.Click("#replay"), chromedp.WaitVisible("#confirm-ok"))
 		if open := browsertest.Eval[bool](t, ctx, `document.getElementById("confirm").open`); !open {

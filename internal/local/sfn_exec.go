@@ -693,12 +693,14 @@ func (s *StepFunctions) ResumeAll() (int, error) {
 }
 
 func (s *StepFunctions) resume(rec *execRecord) error {
-	if rec.Checkpoint == nil {
-		return errors.New("no checkpoint")
-	}
 	sm, err := s.definitionFor(rec)
 	if err != nil {
 		return err
+	}
+	if rec.Checkpoint == nil {
+		// The stack stopped between recording the execution and committing its
+		// first checkpoint: nothing ran that history shows, so run it from the start.
+		return s.restart(rec, sm)
 	}
 	history, err := s.storedHistory(rec.Arn)
 	if err != nil {
@@ -720,6 +722,29 @@ func (s *StepFunctions) resume(rec *execRecord) error {
 	s.mu.Lock()
 	s.live[rec.Arn] = x
 	s.mu.Unlock()
+	s.watch(x)
+	return nil
+}
+
+// restart runs a recorded execution from its first state under its own name.
+func (s *StepFunctions) restart(rec *execRecord, sm *asl.StateMachine) error {
+	if err := s.db.db.Update(func(tx *bolt.Tx) error {
+		if b, _ := bucketPath(tx, false, historyBucket); b != nil && b.Bucket([]byte(rec.Arn)) != nil {
+			return b.DeleteBucket([]byte(rec.Arn))
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
+	t := s.tracking(rec.Arn)
+	x, err := s.engine.Start(s.ctx, sm, rec.Name, []byte(rec.Input))
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	s.live[rec.Arn] = x
+	s.mu.Unlock()
+	s.register(x, t, rec.StartDate)
 	s.watch(x)
 	return nil
 }
