@@ -194,7 +194,7 @@ func TestConsoleEndToEndInBrowser(t *testing.T) {
 		if aws.ToInt32(ex.RedriveCount) == 1 && ex.Status != "RUNNING" {
 			break
 		}
-		if i == 50 {
+		if i == 300 { // 30 s
 			t.Fatalf("after redrive: status %s, redrive count %d", ex.Status, aws.ToInt32(ex.RedriveCount))
 		}
 		time.Sleep(100 * time.Millisecond)
