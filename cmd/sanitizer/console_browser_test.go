@@ -186,8 +186,10 @@ func TestConsoleEndToEndInBrowser(t *testing.T) {
 	browsertest.Within(t, ctx, 30*time.Second, "the failed execution again", chromedp.Navigate(failedURL), chromedp.WaitVisible("#redrive"))
 	browsertest.Within(t, ctx, 30*time.Second, "redrive", chromedp.Click("#redrive"), chromedp.WaitVisible("#confirm-ok"), chromedp.Click("#confirm-ok"))
 	browsertest.WaitFor(t, ctx, 30*time.Second, "redrive confirmed", `document.getElementById("action-result").textContent.includes("Redrive started")`)
+	rctx, rcancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer rcancel()
 	for i := 0; ; i++ {
-		ex, err := sfc.DescribeExecution(dctx, &sfn.DescribeExecutionInput{ExecutionArn: aws.String(failedARN)})
+		ex, err := sfc.DescribeExecution(rctx, &sfn.DescribeExecutionInput{ExecutionArn: aws.String(failedARN)})
 		if err != nil {
 			t.Fatal(err)
 		}
