@@ -147,7 +147,7 @@ func (d *decoder) parseSOF(m byte, seg []byte) error {
 	if w == 0 {
 		return formatErr("zero width")
 	}
-	if nc != 1 && nc != 3 && nc != 4 && nc != 2 {
+	if nc < 1 || nc > 4 { // T.81 allows 255; images have 1 (gray), 3 or 4
 		return unsupported("%d components", nc)
 	}
 	if len(seg) != 6+3*nc {
@@ -171,6 +171,8 @@ func (d *decoder) parseSOF(m byte, seg []byte) error {
 			}
 		}
 		if nc == 1 {
+			// One component is coded block by block whatever its factors
+			// (T.81 A.2.2), and its size is the frame's: 1x1 is equivalent.
 			c.H, c.V = 1, 1
 		}
 		img.Components = append(img.Components, c)

@@ -117,7 +117,7 @@ func TestSixteenBitQuant(t *testing.T) {
 	}
 	img.Components[0].Quant[63] = 300
 	out := encode(t, img)
-	if bytes.Index(out, []byte{0xFF, mSOF1}) < 0 || bytes.Index(out, []byte{0xFF, mSOF0}) >= 0 {
+	if !bytes.Contains(out, []byte{0xFF, mSOF1}) || bytes.Contains(out, []byte{0xFF, mSOF0}) {
 		t.Error("want an SOF1 frame and no SOF0")
 	}
 	back, err := Decode(out, Limits{})
