@@ -186,15 +186,17 @@ func TestConsoleEndToEndInBrowser(t *testing.T) {
 	browsertest.Within(t, ctx, 30*time.Second, "the failed execution again", chromedp.Navigate(failedURL), chromedp.WaitVisible("#redrive"))
 	browsertest.Within(t, ctx, 30*time.Second, "redrive", chromedp.Click("#redrive"), chromedp.WaitVisible("#confirm-ok"), chromedp.Click("#confirm-ok"))
 	browsertest.WaitFor(t, ctx, 30*time.Second, "redrive confirmed", `document.getElementById("action-result").textContent.includes("Redrive started")`)
+	rctx, rcancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer rcancel()
 	for i := 0; ; i++ {
-		ex, err := sfc.DescribeExecution(dctx, &sfn.DescribeExecutionInput{ExecutionArn: aws.String(failedARN)})
+		ex, err := sfc.DescribeExecution(rctx, &sfn.DescribeExecutionInput{ExecutionArn: aws.String(failedARN)})
 		if err != nil {
 			t.Fatal(err)
 		}
 		if aws.ToInt32(ex.RedriveCount) == 1 && ex.Status != "RUNNING" {
 			break
 		}
-		if i == 50 {
+		if i == 300 { // 30 s
 			t.Fatalf("after redrive: status %s, redrive count %d", ex.Status, aws.ToInt32(ex.RedriveCount))
 		}
 		time.Sleep(100 * time.Millisecond)
