@@ -548,27 +548,31 @@ func (s *StepFunctions) Redrive(arn string) (time.Time, error) {
 	if err != nil {
 		return time.Time{}, err
 	}
+	// Mark it running before the engine records ExecutionRedriven, so the end
+	// of the new run (committed by watch) is never overwritten by this update.
 	now := s.now().UTC()
-	cp := *rec.Checkpoint
-	cp.RedriveCount = rec.RedriveCount + 1
-	cp.RedriveTime = now
-	redriven := asl.HistoryEvent{Timestamp: now, Type: "ExecutionRedriven", ID: int64(len(history)) + 1,
-		PreviousEventID: int64(len(history)), Details: &asl.ExecutionRedrivenEventDetails{RedriveCount: cp.RedriveCount}}
-	history = append(history, redriven)
-	cp.LastEventID = redriven.ID
-	t := s.tracking(arn)
-	t.mu.Lock()
-	t.pending, t.cp, t.registered = nil, &cp, true
-	err = s.flushEvents(arn, []asl.HistoryEvent{redriven}, func(r *execRecord) {
+	prev := *rec
+	if err := s.flushEvents(arn, nil, func(r *execRecord) {
 		r.Status, r.StopDate, r.Output, r.Error, r.Cause = asl.StatusRunning, time.Time{}, nil, nil, nil
-		r.RedriveCount, r.RedriveDate, r.Checkpoint = cp.RedriveCount, now, &cp
-	})
-	t.mu.Unlock()
-	if err != nil {
+		r.RedriveCount, r.RedriveDate = rec.RedriveCount+1, now
+	}); err != nil {
 		return time.Time{}, err
 	}
-	nx, err := s.engine.Resume(s.ctx, sm, cp, history)
+	t := s.tracking(arn)
+	t.mu.Lock()
+	t.pending, t.cp, t.registered = nil, nil, true
+	t.mu.Unlock()
+	nx, err := s.engine.RedriveStored(s.ctx, sm, *rec.Checkpoint, history)
 	if err != nil {
+		s.flushEvents(arn, nil, func(r *execRecord) {
+			r.Status, r.StopDate, r.Output, r.Error, r.Cause = prev.Status, prev.StopDate, prev.Output, prev.Error, prev.Cause
+			r.RedriveCount, r.RedriveDate = prev.RedriveCount, prev.RedriveDate
+		})
+		s.forget(arn)
+		var re *asl.RedriveError
+		if errors.As(err, &re) {
+			return time.Time{}, apiErr(http.StatusBadRequest, "ExecutionNotRedrivable", "Execution cannot be redriven: %s", re.Reason)
+		}
 		return time.Time{}, err
 	}
 	s.mu.Lock()
