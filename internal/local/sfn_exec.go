@@ -641,6 +641,13 @@ func (s *StepFunctions) storedHistory(arn string) ([]asl.HistoryEvent, error) {
 
 // definitionFor returns the definition an execution started with.
 func (s *StepFunctions) definitionFor(rec *execRecord) (*asl.StateMachine, error) {
+	key := rec.Definition + "\x00" + rec.MachineArn
+	s.mu.Lock()
+	cached := s.parsed[key]
+	s.mu.Unlock()
+	if cached != nil {
+		return cached, nil
+	}
 	var def []byte
 	err := s.db.db.View(func(tx *bolt.Tx) error {
 		b, _ := bucketPath(tx, false, definitionsBucket)
@@ -659,23 +666,32 @@ func (s *StepFunctions) definitionFor(rec *execRecord) (*asl.StateMachine, error
 	if err != nil {
 		return nil, err
 	}
-	return sm.WithARN(rec.MachineArn), nil
+	sm = sm.WithARN(rec.MachineArn)
+	s.mu.Lock()
+	s.parsed[key] = sm
+	s.mu.Unlock()
+	return sm, nil
 }
 
 // ResumeAll continues every execution that was RUNNING when the stack stopped.
 func (s *StepFunctions) ResumeAll() (int, error) {
 	var running []execRecord
 	err := s.db.db.View(func(tx *bolt.Tx) error {
-		return forEachJSON(tx, func(_, v []byte) error {
+		idx, _ := bucketPath(tx, false, runningBucket)
+		if idx == nil {
+			return nil
+		}
+		return idx.ForEach(func(arn, _ []byte) error {
 			var rec execRecord
-			if err := json.Unmarshal(v, &rec); err != nil {
+			found, err := getJSON(tx, string(arn), &rec, executionsBucket)
+			if err != nil {
 				return err
 			}
-			if rec.Status == asl.StatusRunning {
+			if found && rec.Status == asl.StatusRunning {
 				running = append(running, rec)
 			}
 			return nil
-		}, executionsBucket)
+		})
 	})
 	if err != nil {
 		return 0, err
@@ -762,6 +778,21 @@ func (s *StepFunctions) HasExecutionFor(bucket, key, version string) (bool, erro
 		return nil
 	})
 	return ok, err
+}
+
+// withoutExecution keeps the object versions that no execution is for.
+func (s *StepFunctions) withoutExecution(cs []Change) ([]Change, error) {
+	var out []Change
+	err := s.db.db.View(func(tx *bolt.Tx) error {
+		b, _ := bucketPath(tx, false, objectIndex)
+		for _, c := range cs {
+			if b == nil || b.Get([]byte(objectKey(c.Bucket, c.Key, c.VersionID))) == nil {
+				out = append(out, c)
+			}
+		}
+		return nil
+	})
+	return out, err
 }
 
 // wait blocks until watchers finished committing (used by Close).
