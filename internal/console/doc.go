@@ -31,8 +31,9 @@
 //	mux.Handle("/_console/", con)
 //
 // Bucket names cannot contain "_", so "/_console/" never shadows an S3 path-style request.
-// cmd/sanitizer/run.go is the real wiring; cmd/sanitizer/console_browser_test.go drives it
-// in headless Chromium.
+// cmd/sanitizer/run.go is the real wiring; cmd/sanitizer/console.go serves the console
+// alone over a deployment's AWS APIs; cmd/sanitizer/console_browser_test.go drives it in
+// headless Chromium.
 //
 // Safety: with no Token, only loopback peers using a loopback Host header are served
 // (which also defeats DNS rebinding). With a Token, a request must carry it once as
