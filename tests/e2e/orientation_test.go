@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"bytes"
-
 	"testing"
 
 	"github.com/s3-image-sanitizer/s3-image-sanitizer/internal/jpegfixture"
