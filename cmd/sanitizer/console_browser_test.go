@@ -51,10 +51,23 @@ func TestConsoleEndToEndInBrowser(t *testing.T) {
 	}
 
 	// The list is open before anything is uploaded: the execution must arrive live.
-	browsertest.Within(t, ctx, 20*time.Second, "open the console", chromedp.Navigate(base))
-	browsertest.WaitFor(t, ctx, 10*time.Second, "live updates connected", `!document.getElementById("live").hidden`)
+	browsertest.Within(t, ctx, 30*time.Second, "open the console", chromedp.Navigate(base))
+	browsertest.WaitFor(t, ctx, 30*time.Second, "live updates connected", `!document.getElementById("live").hidden`)
 
-	photoKey := "holiday/beach <b>day</b> 1.jpg"
+	// Keys are user input: this one is markup that would run if any page let it through.
+	photoKey := `holiday/beach <img src=x onerror="window.__xss=1"> day <script>window.__xss=2</script>.jpg`
+	// The key must read as typed (escaped, not parsed) and nothing in it may run; the
+	// Content-Security-Policy alone would stop the script, so the text is what proves
+	// the escaping.
+	noScript := func(page, keySelector string) {
+		t.Helper()
+		if ran := browsertest.Eval[bool](t, ctx, `window.__xss !== undefined`); ran {
+			t.Errorf("%s: markup from the key ran", page)
+		}
+		if got := browsertest.Eval[string](t, ctx, `document.querySelector(`+jsString(keySelector)+`).textContent`); got != photoKey {
+			t.Errorf("%s: key shown as %q", page, got)
+		}
+	}
 	photo := jpegfixture.New(jpegfixture.Baseline(320, 240, 7)).
 		Add(jpegfixture.Exif(jpegfixture.ExifSpec{Make: "Canon", Model: "EOS", SerialNumber: "SN-31337", GPS: true, Thumbnail: jpegfixture.Baseline(16, 12, 3)})).
 		Add(jpegfixture.XMP(`<exif:GPSLatitude>52,31.0N</exif:GPSLatitude>`)).
@@ -64,12 +77,13 @@ func TestConsoleEndToEndInBrowser(t *testing.T) {
 
 	row := `[...document.querySelectorAll("#executions tbody tr")].find(tr => tr.querySelector("td.key").textContent === ` + jsString(photoKey) + `)`
 	browsertest.WaitFor(t, ctx, 60*time.Second, "the photo's execution succeeds in the list", `(() => { const r = `+row+`; return r && r.textContent.includes("SUCCEEDED") })()`)
+	noScript("list", "#executions td.key")
 	browsertest.Screenshot(t, ctx, "e2e-list-succeeded")
 
 	// Its page: the graph with the four tasks succeeded, the audit of all four steps,
 	// and GPS among what was removed.
 	browsertest.Eval[bool](t, ctx, `(() => { `+row+`.querySelector("a").click(); return true })()`)
-	browsertest.Within(t, ctx, 20*time.Second, "open the execution", chromedp.WaitVisible("#graph"))
+	browsertest.Within(t, ctx, 30*time.Second, "open the execution", chromedp.WaitVisible("#graph"))
 	photoExecURL := browsertest.Eval[string](t, ctx, `location.href`)
 	status := browsertest.Eval[map[string]string](t, ctx, `Object.fromEntries([...document.querySelectorAll("#graph g.node")].map(g => [g.dataset.state, g.dataset.status]))`)
 	for _, st := range []string{"Validate", "Strip", "Write", "Verify"} {
@@ -89,10 +103,11 @@ func TestConsoleEndToEndInBrowser(t *testing.T) {
 	if strings.Contains(stripAudit, "SN-31337") || strings.Contains(stripAudit, "shot at home") {
 		t.Error("a metadata value reached the page")
 	}
+	noScript("execution", "#exec-key a")
 	browsertest.Screenshot(t, ctx, "e2e-execution-succeeded")
 
-	browsertest.Within(t, ctx, 20*time.Second, "open before/after", chromedp.Click("#object-link"), chromedp.WaitVisible("#inspect"))
-	browsertest.WaitFor(t, ctx, 20*time.Second, "both previews", `["thumb-original", "thumb-sanitized"].every(id => { const i = document.getElementById(id); return i && i.complete && i.naturalWidth > 0 })`)
+	browsertest.Within(t, ctx, 30*time.Second, "open before/after", chromedp.Click("#object-link"), chromedp.WaitVisible("#inspect"))
+	browsertest.WaitFor(t, ctx, 30*time.Second, "both previews", `["thumb-original", "thumb-sanitized"].every(id => { const i = document.getElementById(id); return i && i.complete && i.naturalWidth > 0 })`)
 	removed := browsertest.Eval[string](t, ctx, `(document.getElementById("sensitive") || document.body).innerText`)
 	if !strings.Contains(removed, "GPS") {
 		t.Errorf("object page: GPS not among the removed tags:\n%s", removed)
@@ -100,14 +115,15 @@ func TestConsoleEndToEndInBrowser(t *testing.T) {
 	if same := browsertest.Eval[string](t, ctx, `document.getElementById("same-image").innerText`); !strings.Contains(same, "identical") {
 		t.Errorf("object page: image data %q", same)
 	}
+	noScript("object", "#object-key")
 	browsertest.Screenshot(t, ctx, "e2e-object")
 
 	// Reprocess the key from its execution's page: the event goes through the real rule
 	// and a second execution for the key appears in the list, searched by key.
-	browsertest.Within(t, ctx, 20*time.Second, "back to the execution", chromedp.Navigate(photoExecURL), chromedp.WaitVisible("#reprocess"))
-	browsertest.Within(t, ctx, 10*time.Second, "reprocess", chromedp.Click("#reprocess"), chromedp.WaitVisible("#confirm-ok"), chromedp.Click("#confirm-ok"))
-	browsertest.WaitFor(t, ctx, 20*time.Second, "reprocess confirmed", `document.getElementById("action-result").textContent.includes("Reprocess event sent")`)
-	browsertest.Within(t, ctx, 20*time.Second, "search the key", chromedp.Navigate(base+"?q="+url.QueryEscape("beach <b>")))
+	browsertest.Within(t, ctx, 30*time.Second, "back to the execution", chromedp.Navigate(photoExecURL), chromedp.WaitVisible("#reprocess"))
+	browsertest.Within(t, ctx, 30*time.Second, "reprocess", chromedp.Click("#reprocess"), chromedp.WaitVisible("#confirm-ok"), chromedp.Click("#confirm-ok"))
+	browsertest.WaitFor(t, ctx, 30*time.Second, "reprocess confirmed", `document.getElementById("action-result").textContent.includes("Reprocess event sent")`)
+	browsertest.Within(t, ctx, 30*time.Second, "search the key", chromedp.Navigate(base+"?q="+url.QueryEscape("day <script>")))
 	browsertest.WaitFor(t, ctx, 60*time.Second, "two executions of the key, both ended well", `(() => {
 		const rows = [...document.querySelectorAll("#executions tbody tr")];
 		return rows.length === 2 && rows.every(r => r.textContent.includes("SUCCEEDED")) })()`)
@@ -120,7 +136,7 @@ func TestConsoleEndToEndInBrowser(t *testing.T) {
 	png.Encode(&pb, image.NewRGBA(image.Rect(0, 0, 40, 30)))
 	put(fakeKey, pb.Bytes())
 
-	browsertest.Within(t, ctx, 20*time.Second, "open notifications", chromedp.Navigate(base+"notifications"))
+	browsertest.Within(t, ctx, 30*time.Second, "open notifications", chromedp.Navigate(base+"notifications"))
 	note := `[...document.querySelectorAll("#notifications tbody tr:not(.message)")].find(tr => tr.querySelector("td.key").textContent === ` + jsString(fakeKey) + `)`
 	browsertest.WaitFor(t, ctx, 60*time.Second, "the failure notification", `(() => { const r = `+note+`; return r && r.querySelector("a") })()`)
 	browsertest.Screenshot(t, ctx, "e2e-notifications")
@@ -128,7 +144,7 @@ func TestConsoleEndToEndInBrowser(t *testing.T) {
 		t.Errorf("notification row: %q", txt)
 	}
 	browsertest.Eval[bool](t, ctx, `(() => { `+note+`.querySelector("a").click(); return true })()`)
-	browsertest.Within(t, ctx, 20*time.Second, "the failed execution", chromedp.WaitVisible("#failure"))
+	browsertest.Within(t, ctx, 30*time.Second, "the failed execution", chromedp.WaitVisible("#failure"))
 	failedURL := browsertest.Eval[string](t, ctx, `location.href`)
 	u, err := url.Parse(failedURL)
 	if err != nil {
@@ -141,13 +157,13 @@ func TestConsoleEndToEndInBrowser(t *testing.T) {
 	browsertest.Screenshot(t, ctx, "e2e-execution-failed")
 
 	before := countExecutions(t, sfc, m.StateMachineArn)
-	browsertest.Within(t, ctx, 10*time.Second, "replay", chromedp.Click("#replay"), chromedp.WaitVisible("#confirm-ok"), chromedp.Click("#confirm-ok"))
-	browsertest.WaitFor(t, ctx, 20*time.Second, "replay confirmed", `document.getElementById("action-result").textContent.includes("Replay started")`)
+	browsertest.Within(t, ctx, 30*time.Second, "replay", chromedp.Click("#replay"), chromedp.WaitVisible("#confirm-ok"), chromedp.Click("#confirm-ok"))
+	browsertest.WaitFor(t, ctx, 30*time.Second, "replay confirmed", `document.getElementById("action-result").textContent.includes("Replay started")`)
 	browsertest.Screenshot(t, ctx, "e2e-replay-started")
 	if after := countExecutions(t, sfc, m.StateMachineArn); after != before+1 {
 		t.Errorf("executions %d → %d after replay", before, after)
 	}
-	browsertest.Within(t, ctx, 20*time.Second, "open the replay", chromedp.Click("#action-result a"), chromedp.WaitVisible("#exec-status"))
+	browsertest.Within(t, ctx, 30*time.Second, "open the replay", chromedp.Click("#action-result a"), chromedp.WaitVisible("#exec-status"))
 	replayARN := browsertest.Eval[string](t, ctx, `document.getElementById("execution").dataset.arn`)
 	if replayARN == failedARN || replayARN == "" {
 		t.Fatalf("replay page shows %q", replayARN)
@@ -165,6 +181,31 @@ func TestConsoleEndToEndInBrowser(t *testing.T) {
 	// The same PNG fails the same way; the page follows it to the end on its own.
 	browsertest.WaitFor(t, ctx, 60*time.Second, "the replay ends", `document.getElementById("execution") && document.getElementById("execution").dataset.status === "FAILED"`)
 	browsertest.Screenshot(t, ctx, "e2e-replay-failed")
+
+	// Redrive the original failed execution: it runs again from the state that failed.
+	browsertest.Within(t, ctx, 30*time.Second, "the failed execution again", chromedp.Navigate(failedURL), chromedp.WaitVisible("#redrive"))
+	browsertest.Within(t, ctx, 30*time.Second, "redrive", chromedp.Click("#redrive"), chromedp.WaitVisible("#confirm-ok"), chromedp.Click("#confirm-ok"))
+	browsertest.WaitFor(t, ctx, 30*time.Second, "redrive confirmed", `document.getElementById("action-result").textContent.includes("Redrive started")`)
+	rctx, rcancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer rcancel()
+	for i := 0; ; i++ {
+		ex, err := sfc.DescribeExecution(rctx, &sfn.DescribeExecutionInput{ExecutionArn: aws.String(failedARN)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if aws.ToInt32(ex.RedriveCount) == 1 && ex.Status != "RUNNING" {
+			break
+		}
+		if i == 300 { // 30 s
+			t.Fatalf("after redrive: status %s, redrive count %d", ex.Status, aws.ToInt32(ex.RedriveCount))
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	browsertest.Within(t, ctx, 30*time.Second, "the redriven execution", chromedp.Navigate(failedURL), chromedp.WaitVisible("#exec-status"))
+	if txt := browsertest.Eval[string](t, ctx, `document.querySelector("dl.facts").innerText`); !strings.Contains(txt, "Redriven") {
+		t.Errorf("the page does not show the redrive:\n%s", txt)
+	}
+	browsertest.Screenshot(t, ctx, "e2e-redriven")
 }
 
 func countExecutions(t *testing.T, c *sfn.Client, machine string) int {

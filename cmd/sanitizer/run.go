@@ -1,8 +1,8 @@
 package main
 
 import (
-	"cmp"
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"strings"
 	"time"
@@ -56,7 +57,9 @@ type Main struct {
 	ConsoleToken  string // required by the console when Addr is not loopback
 	// MaxConcurrentTasks bounds Lambda invocations running at once (0: the stack's default).
 	MaxConcurrentTasks int
-	Logger             *slog.Logger
+	// Profiling serves Go profiles under /_debug/pprof/.
+	Profiling bool
+	Logger    *slog.Logger
 
 	// Fault-injection and test hooks (off when nil).
 	WrapS3    func(http.Handler) http.Handler
@@ -135,14 +138,19 @@ func (m *Main) Run(ctx context.Context) error {
 		ln.Close()
 		return err
 	}
+	// Each Lambda execution environment runs one invocation at a time, as on
+	// AWS; concurrency comes from several environments per function.
+	envs := m.MaxConcurrentTasks
+	if envs <= 0 {
+		envs = defaultConcurrency
+	}
 	svc := lambdafn.NewService(pcfg, s3c, time.Now)
 	values := map[string]string{}
 	for _, name := range lambdafn.Functions {
 		values[strings.ReplaceAll(name, "-", "_")+"_function_arn"] = functionARN(name)
 	}
-	// One environment per concurrent task: each has its own handler values,
-	// since asl runs one invocation at a time per handler.
-	var tasks asl.TaskRunner = newEnvironments(cmp.Or(m.MaxConcurrentTasks, 16), func() asl.TaskRunner {
+	pool := &lambdaPool{free: make(chan asl.TaskRunner, envs)}
+	for range envs {
 		handlers := lambdafn.Handlers(svc, m.Logger)
 		functions := map[string]lambda.Handler{}
 		for _, name := range lambdafn.Functions {
@@ -151,15 +159,16 @@ func (m *Main) Run(ctx context.Context) error {
 				functions[functionARN(name)] = m.WrapHandler(name, handlers[name])
 			}
 		}
-		return &asl.LambdaTasks{Functions: functions, SNS: snsPublisher{m}}
-	})
+		pool.free <- &asl.LambdaTasks{Functions: functions, SNS: snsPublisher{m}}
+	}
+	var tasks asl.TaskRunner = pool
 	if m.WrapTasks != nil {
 		tasks = m.WrapTasks(tasks)
 	}
 	buckets := []string{m.InputBucket, m.OutputBucket, m.StagingBucket, m.AuditBucket}
 	st, err := local.Open(local.Options{Dir: m.DataDir, Endpoint: m.URL, Account: localAccount, Region: localRegion,
 		InputBucket: m.InputBucket, Buckets: buckets, Versioned: buckets, Logger: m.Logger,
-		WrapS3: m.WrapS3, WrapTargets: m.WrapTargets, Tasks: tasks, MaxConcurrentTasks: m.MaxConcurrentTasks})
+		WrapS3: m.WrapS3, WrapTargets: m.WrapTargets, Tasks: tasks, MaxConcurrentTasks: envs})
 	if err != nil {
 		ln.Close()
 		return err
@@ -180,6 +189,10 @@ func (m *Main) Run(ctx context.Context) error {
 		return err
 	}
 	st.Mount("/_console/", con)
+	if m.Profiling {
+		// Go profiles for load runs: go tool pprof URL/_debug/pprof/profile
+		st.Mount("/_debug/pprof/", http.HandlerFunc(pprofHandler))
+	}
 
 	m.srv = &http.Server{Handler: st, ReadHeaderTimeout: 10 * time.Second}
 	go m.srv.Serve(ln)
@@ -239,6 +252,35 @@ func (m *Main) Close() error {
 	return errors.Join(errs...)
 }
 
+func pprofHandler(w http.ResponseWriter, r *http.Request) {
+	switch name := strings.TrimPrefix(r.URL.Path, "/_debug/pprof/"); name {
+	case "profile":
+		pprof.Profile(w, r)
+	case "trace":
+		pprof.Trace(w, r)
+	default:
+		pprof.Handler(name).ServeHTTP(w, r)
+	}
+}
+
+// defaultConcurrency is how many invocations run at once by default.
+const defaultConcurrency = 16
+
+// lambdaPool runs each task in a free execution environment: a set of the
+// functions' handlers that serves one invocation at a time.
+type lambdaPool struct{ free chan asl.TaskRunner }
+
+func (p *lambdaPool) RunTask(ctx context.Context, resource string, input json.RawMessage) (json.RawMessage, error) {
+	var env asl.TaskRunner
+	select {
+	case env = <-p.free:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	defer func() { p.free <- env }()
+	return env.RunTask(ctx, resource, input)
+}
+
 // snsPublisher serves arn:aws:states:::sns:publish from the stack's SNS.
 type snsPublisher struct{ m *Main }
 
@@ -281,6 +323,7 @@ func runRun(ctx context.Context, args []string, s stdio) error {
 	fs.StringVar(&m.OutputBucket, "output-bucket", m.OutputBucket, "bucket sanitized copies go to (bucket B)")
 	fs.StringVar(&m.ConsoleToken, "console-token", "", "token the web console requires (needed off loopback)")
 	fs.IntVar(&m.MaxConcurrentTasks, "concurrency", 0, "Lambda invocations running at once (default 16)")
+	fs.BoolVar(&m.Profiling, "pprof", false, "serve Go profiles under /_debug/pprof/ (heap, goroutine, profile, trace)")
 	samples := fs.Bool("samples", false, "upload a few generated photos carrying GPS, serials and thumbnails, and show what was removed")
 	verbose := fs.Bool("v", false, "log background errors to stderr")
 	faultCfg := faultFlags(fs)
@@ -303,8 +346,9 @@ func runRun(ctx context.Context, args []string, s stdio) error {
 		return err
 	}
 	defer m.Close()
-	fmt.Fprintf(s.out, "sanitizer: local stack on %s (data in %s), ready in %s; resumed %d executions, reconciled %d uploads\n",
-		m.URL, m.DataDir, m.StartupTime.Round(time.Millisecond), m.Started.Resumed, m.Started.Reconciled)
+	fmt.Fprintf(s.out, "sanitizer: local stack on %s (data in %s), ready in %s; resumed %d executions (%s), reconciled %d uploads (%s)\n",
+		m.URL, m.DataDir, m.StartupTime.Round(time.Millisecond), m.Started.Resumed, m.Started.ResumeTime.Round(time.Millisecond),
+		m.Started.Reconciled, m.Started.ReconcileTime.Round(time.Millisecond))
 	if *samples {
 		if err := uploadSamples(ctx, m, s.out); err != nil {
 			fmt.Fprintf(s.err, "sanitizer: samples: %v\n", err)

@@ -166,3 +166,19 @@ func slicesContains(s []string, v string) bool {
 	}
 	return false
 }
+
+// TestStripInPlace: IN and OUT may be the same file; it is replaced only once
+// the stripped copy is complete.
+func TestStripInPlace(t *testing.T) {
+	name := filepath.Join(t.TempDir(), "photo.jpg")
+	os.WriteFile(name, withMetadata(), 0o644)
+	if code, _, stderr := runCLI(t, "", "strip", name, name); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	b, _ := os.ReadFile(name)
+	clean(t, b)
+	entries, _ := os.ReadDir(filepath.Dir(name))
+	if len(entries) != 1 {
+		t.Fatalf("%d files left, want 1", len(entries))
+	}
+}

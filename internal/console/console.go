@@ -69,12 +69,13 @@ type Console struct {
 	mux   *http.ServeMux
 	pages pages
 
-	// Caches. An execution's input never changes; thumbnails and inspections are keyed
+	// Caches. An execution's input never changes; previews and inspections are keyed
 	// by object identity (version and ETag).
-	inputs      memo[string]
+	objects     memo[object] // what each execution is about, by ARN
 	errors      memo[string] // an ended execution's error, by ARN, status and redrive count
 	thumbs      memo[[]byte]
 	inspections memo[inspection]
+	decoding    chan struct{} // bounds thumbnails decoded at once
 }
 
 // ErrTokenRequired is returned by New when Listen is not a loopback address and no Token
@@ -123,10 +124,11 @@ func New(opt Options) (*Console, error) {
 		base:        base,
 		csrf:        csrf,
 		mux:         http.NewServeMux(),
-		inputs:      memo[string]{max: 100_000},
+		objects:     memo[object]{max: 100_000},
 		errors:      memo[string]{max: 100_000},
 		thumbs:      memo[[]byte]{max: 256},
 		inspections: memo[inspection]{max: 1024},
+		decoding:    make(chan struct{}, 2),
 	}
 	if c.pages, err = parsePages(); err != nil {
 		return nil, err

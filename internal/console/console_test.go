@@ -267,6 +267,9 @@ func TestObjectPage(t *testing.T) {
 	if !strings.Contains(body, "not a JPEG") {
 		t.Error("rejected upload: the inspection does not say it is not a JPEG")
 	}
+	if !strings.Contains(body, `<p class="muted" id="sanitized-missing">not in s3://sanitized/images/fake.jpg (deleted, or never written)</p>`) || strings.Contains(body, `id="thumb-sanitized"`) {
+		t.Error("rejected upload: no plain word that nothing was published")
+	}
 }
 
 func TestThumbnailsAreReencodedAndOriented(t *testing.T) {

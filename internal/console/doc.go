@@ -7,11 +7,11 @@
 // satisfy the AWS-shaped ones directly, so the same console runs against the local stack
 // (clients pointed at its endpoint) and against AWS:
 //
-//	StepFunctions  ← *sfn.Client        (required)
-//	Objects        ← *s3.Client         (thumbnails; optional)
-//	EventPublisher ← *eventbridge.Client (reprocess; optional)
-//	AuditReader    ← *audit.Reader over the audit bucket      (optional)
-//	NotificationLog← the local SNS delivery log (optional)
+//	StepFunctions   ← *sfn.Client         (required)
+//	Objects         ← *s3.Client          (previews, inspection; optional)
+//	EventPublisher  ← *eventbridge.Client (reprocess; optional)
+//	AuditReader     ← *audit.Reader       (per-step audit; optional)
+//	NotificationLog ← the local SNS delivery log (optional)
 //
 // Wiring it under the local stack's port (`sanitizer run`):
 //
@@ -19,10 +19,11 @@
 //		StepFunctions: sfn.NewFromConfig(cfg, func(o *sfn.Options) { o.BaseEndpoint = aws.String(endpoint) }),
 //		Objects:       s3.NewFromConfig(cfg, func(o *s3.Options) { o.BaseEndpoint = aws.String(endpoint); o.UsePathStyle = true }),
 //		Events:        eventbridge.NewFromConfig(cfg, ...),
-//		Audit:         auditReader,
+//		Audit:         &audit.Reader{Objects: s3store.New(s3c), Bucket: "sanitizer-audit"},
 //		Notifications: snsLog,
 //		OutputBucket:  "sanitized",
 //		InputBucket:   "uploads",
+//		Policy:        pipelinePolicy, // what "clean" means on the object page
 //		Base:          "/_console/",
 //		Listen:        addr,  // New refuses a non-loopback address without Token
 //		Token:         token, // --console-token, or console.NewToken() printed at start
@@ -30,6 +31,9 @@
 //	mux.Handle("/_console/", con)
 //
 // Bucket names cannot contain "_", so "/_console/" never shadows an S3 path-style request.
+// cmd/sanitizer/run.go is the real wiring; cmd/sanitizer/console.go serves the console
+// alone over a deployment's AWS APIs; cmd/sanitizer/console_browser_test.go drives it in
+// headless Chromium.
 //
 // Safety: with no Token, only loopback peers using a loopback Host header are served
 // (which also defeats DNS rebinding). With a Token, a request must carry it once as

@@ -129,8 +129,8 @@ func (c *Console) row(ctx context.Context, e types.ExecutionListItem, now time.T
 		}
 		r.Duration = duration(end.Sub(*e.StartDate))
 	}
-	if in, err := c.input(ctx, arn); err == nil {
-		r.Bucket, r.Key, _ = objectOf(in)
+	if o, err := c.objectFor(ctx, arn); err == nil {
+		r.Bucket, r.Key = o.bucket, o.key
 	}
 	switch e.Status {
 	case types.ExecutionStatusFailed, types.ExecutionStatusTimedOut, types.ExecutionStatusAborted:
@@ -155,18 +155,23 @@ func (c *Console) failure(ctx context.Context, arn, status string, redrives int3
 	return e
 }
 
-// input returns an execution's input, cached: Step Functions never changes it.
-func (c *Console) input(ctx context.Context, arn string) (string, error) {
-	if in, ok := c.inputs.get(arn); ok {
-		return in, nil
+// object names the S3 object an execution is about.
+type object struct{ bucket, key, version string }
+
+// objectFor returns the object an execution's input names, cached: Step Functions never
+// changes an execution's input.
+func (c *Console) objectFor(ctx context.Context, arn string) (object, error) {
+	if o, ok := c.objects.get(arn); ok {
+		return o, nil
 	}
 	out, err := c.opt.StepFunctions.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: aws.String(arn)})
 	if err != nil {
-		return "", err
+		return object{}, err
 	}
-	in := aws.ToString(out.Input)
-	c.inputs.put(arn, in)
-	return in, nil
+	var o object
+	o.bucket, o.key, o.version = objectOf(aws.ToString(out.Input))
+	c.objects.put(arn, o)
+	return o, nil
 }
 
 // objectOf finds the object an execution is about in its input: the EventBridge S3 event

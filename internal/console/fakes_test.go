@@ -11,6 +11,7 @@ import (
 	"image/jpeg"
 	"image/png"
 	"io"
+	"net/http"
 	"sort"
 	"strings"
 	"sync"
@@ -20,8 +21,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	"github.com/aws/aws-sdk-go-v2/service/sfn/types"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"github.com/s3-image-sanitizer/s3-image-sanitizer/internal/audit"
 	"github.com/s3-image-sanitizer/s3-image-sanitizer/internal/jpegfixture"
@@ -63,6 +66,7 @@ type fakeExec struct {
 type fakeSFN struct {
 	mu         sync.Mutex
 	definition string // testDefinition when empty
+	pageSize   int    // ListExecutions page size; 2 when zero, so paging is exercised
 	t0         time.Time
 	execs      []*fakeExec
 	started    []sfn.StartExecutionInput
@@ -233,7 +237,11 @@ func (f *fakeSFN) ListExecutions(ctx context.Context, in *sfn.ListExecutionsInpu
 		fmt.Sscan(*in.NextToken, &from)
 	}
 	out := &sfn.ListExecutionsOutput{}
-	to := min(from+2, len(items))
+	size := f.pageSize
+	if size == 0 {
+		size = 2
+	}
+	to := min(from+size, len(items))
 	out.Executions = items[from:to]
 	if to < len(items) {
 		out.NextToken = aws.String(fmt.Sprint(to))
@@ -328,8 +336,8 @@ func (f *fakeObjects) GetObject(ctx context.Context, in *s3.GetObjectInput, _ ..
 	defer f.mu.Unlock()
 	f.gets = append(f.gets, aws.ToString(in.Bucket)+"/"+aws.ToString(in.Key)+"@"+aws.ToString(in.VersionId))
 	b, ok := f.objects[aws.ToString(in.Bucket)+"/"+aws.ToString(in.Key)]
-	if !ok {
-		return nil, fmt.Errorf("NoSuchKey: %s", aws.ToString(in.Key))
+	if !ok { // as the SDK reports it: a 404 response error wrapping NoSuchKey
+		return nil, &smithyhttp.ResponseError{Response: &smithyhttp.Response{Response: &http.Response{StatusCode: http.StatusNotFound}}, Err: &s3types.NoSuchKey{}}
 	}
 	etag := fmt.Sprintf("%q", fmt.Sprint(len(b)))
 	return &s3.GetObjectOutput{Body: io.NopCloser(bytes.NewReader(b)), ETag: aws.String(etag), VersionId: in.VersionId}, nil

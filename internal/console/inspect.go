@@ -13,6 +13,9 @@ import (
 type inspection struct {
 	Ins *metadata.Inspection
 	Err string
+	// Unreadable: the object could not be read at all (deleted, never published), so
+	// there is no preview either.
+	Unreadable bool
 }
 
 // inspect reads an object and describes it with metadata.Inspect. Results are cached by
@@ -33,7 +36,7 @@ func (c *Console) inspect(ctx context.Context, bucket, key, version string) insp
 		return nil
 	})
 	if err != nil {
-		return inspection{Err: err.Error()}
+		return inspection{Err: err.Error(), Unreadable: true}
 	}
 	return r
 }

@@ -2,8 +2,10 @@ package console
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -46,6 +48,14 @@ func (c *Console) withObject(ctx context.Context, bucket, key, version string, f
 	}
 	out, err := c.opt.Objects.GetObject(ctx, in)
 	if err != nil {
+		var status interface{ HTTPStatusCode() int }
+		if errors.As(err, &status) && status.HTTPStatusCode() == http.StatusNotFound {
+			where := "s3://" + bucket + "/" + key
+			if version != "" {
+				where += " version " + version
+			}
+			return fmt.Errorf("not in %s (deleted, or never written)", where)
+		}
 		return fmt.Errorf("get s3://%s/%s: %w", bucket, key, err)
 	}
 	defer out.Body.Close()

@@ -313,12 +313,12 @@ func (c *Console) objectPage(w http.ResponseWriter, r *http.Request) {
 
 func (c *Console) thumb(w http.ResponseWriter, r *http.Request) {
 	arn := r.URL.Query().Get("arn")
-	in, err := c.input(r.Context(), arn)
+	o, err := c.objectFor(r.Context(), arn)
 	if err != nil {
 		http.Error(w, "execution not found", http.StatusNotFound)
 		return
 	}
-	bucket, key, version := objectOf(in)
+	bucket, key, version := o.bucket, o.key, o.version
 	if r.URL.Query().Get("side") == "sanitized" {
 		// Only a version of this execution's key in the output bucket can be asked for.
 		bucket, version = c.opt.OutputBucket, r.URL.Query().Get("version")

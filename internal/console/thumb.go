@@ -38,7 +38,15 @@ func (c *Console) thumbnail(ctx context.Context, bucket, key, version string) ([
 		if len(data) > maxThumbBytes {
 			return fmt.Errorf("object larger than %d bytes", maxThumbBytes)
 		}
-		if t, err = renderThumbnail(data); err != nil {
+		// Decoding a large photo takes memory in proportion to its pixels: two at a time.
+		select {
+		case c.decoding <- struct{}{}:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		t, err = renderThumbnail(data)
+		<-c.decoding
+		if err != nil {
 			return err
 		}
 		c.thumbs.put(id, t)

@@ -161,8 +161,8 @@ func MPF(primarySize, secondSize, secondOffset uint32) Segment {
 	entry(0xB001, 4, 1, 2)           // NumberOfImages
 	entry(0xB002, 7, 32, 8+2+3*12+4) // MPEntry, right after this IFD
 	t = binary.BigEndian.AppendUint32(t, 0)
-	for i, e := range [][3]uint32{{0x20030000, primarySize, 0}, {0x00000000, secondSize, secondOffset}} {
-		_ = i
+	// MP entries: attribute (primary, baseline), size, offset, two dependent-image entries.
+	for _, e := range [][3]uint32{{0x20030000, primarySize, 0}, {0x00000000, secondSize, secondOffset}} {
 		t = binary.BigEndian.AppendUint32(t, e[0])
 		t = binary.BigEndian.AppendUint32(t, e[1])
 		t = binary.BigEndian.AppendUint32(t, e[2])

@@ -35,7 +35,7 @@ type EventBus struct {
 	mu    sync.RWMutex
 	rules map[string]*ebRule
 
-	queue   chan []byte
+	queue   chan delivery
 	wg      sync.WaitGroup
 	ctx     context.Context
 	stopped chan struct{}
@@ -71,7 +71,7 @@ const rulesBucket = "events:rules"
 
 func newEventBus(ctx context.Context, db *stateDB, account, region string, log *slog.Logger) (*EventBus, error) {
 	b := &EventBus{db: db, account: account, region: region, log: log, rules: map[string]*ebRule{},
-		queue: make(chan []byte, 1024), ctx: ctx, stopped: make(chan struct{}), Retries: 8}
+		queue: make(chan delivery, 1024), ctx: ctx, stopped: make(chan struct{}), Retries: 8}
 	err := db.db.View(func(tx *bolt.Tx) error {
 		return forEachJSON(tx, func(k, v []byte) error {
 			var r ebRule
@@ -98,8 +98,8 @@ func (b *EventBus) start(n int) {
 			defer b.wg.Done()
 			for {
 				select {
-				case ev := <-b.queue:
-					b.deliver(ev)
+				case d := <-b.queue:
+					b.invoke(d.rule, d.target, d.input)
 				case <-b.stopped:
 					return
 				}
@@ -113,18 +113,17 @@ func (b *EventBus) close() {
 	b.wg.Wait()
 }
 
-// Emit puts an event (a full EventBridge envelope) on the bus. It blocks when
-// the delivery queue is full, which slows the producer instead of losing events.
+// Emit puts an event (a full EventBridge envelope) on the bus: it is matched
+// against the rules as they are now, and each matching target's delivery is
+// queued. Emit blocks when the queue is full, which slows the producer instead
+// of losing events.
 func (b *EventBus) Emit(event []byte) {
-	select {
-	case b.queue <- event:
-	case <-b.stopped:
-	}
-}
-
-func (b *EventBus) deliver(event []byte) {
 	for _, d := range b.route(event) {
-		b.invoke(d.rule, d.target, d.input)
+		select {
+		case b.queue <- d:
+		case <-b.stopped:
+			return
+		}
 	}
 }
 

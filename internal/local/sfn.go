@@ -36,10 +36,11 @@ type StepFunctions struct {
 	now     func() time.Time
 
 	mu       sync.Mutex
-	machines map[string]*machine       // by ARN
-	live     map[string]*asl.Execution // running executions by ARN
-	starting map[string]bool           // ARNs being created
-	objects  map[string]bool           // object identities with a start in flight
+	machines map[string]*machine          // by ARN
+	live     map[string]*asl.Execution    // running executions by ARN
+	starting map[string]bool              // ARNs being created
+	objects  map[string]bool              // object identities with a start in flight
+	parsed   map[string]*asl.StateMachine // definitions executions run, by ID and machine
 	wg       sync.WaitGroup
 
 	// trackMu guards track. The observer runs under an execution's lock, so it
@@ -97,12 +98,13 @@ const (
 	historyBucket     = "sfn:history"
 	listBucket        = "sfn:list"     // machine ARN → (inverted start time + ARN) → summary
 	objectIndex       = "sfn:byobject" // bucket \x00 key \x00 version → execution ARN
+	runningBucket     = "sfn:running"  // ARNs of RUNNING executions
 )
 
 func newStepFunctions(ctx context.Context, db *stateDB, account, region string, tasks asl.TaskRunner, log *slog.Logger) (*StepFunctions, error) {
 	s := &StepFunctions{db: db, account: account, region: region, log: log, ctx: ctx, now: time.Now,
 		machines: map[string]*machine{}, live: map[string]*asl.Execution{}, starting: map[string]bool{},
-		objects: map[string]bool{}, track: map[string]*tracking{}}
+		objects: map[string]bool{}, track: map[string]*tracking{}, parsed: map[string]*asl.StateMachine{}}
 	s.engine = asl.New(asl.Options{Tasks: tasks, Observer: s, Region: region, Account: account})
 	err := db.db.View(func(tx *bolt.Tx) error {
 		return forEachJSON(tx, func(_, v []byte) error {
@@ -255,6 +257,20 @@ func listKey(rec *execRecord) []byte {
 }
 
 func putSummary(tx *bolt.Tx, rec *execRecord) error {
+	// The running index lets a restart find what to resume without reading
+	// every execution ever run.
+	running, err := bucketPath(tx, true, runningBucket)
+	if err != nil {
+		return err
+	}
+	if rec.Status == asl.StatusRunning {
+		err = running.Put([]byte(rec.Arn), nil)
+	} else {
+		err = running.Delete([]byte(rec.Arn))
+	}
+	if err != nil {
+		return err
+	}
 	b, err := bucketPath(tx, true, listBucket, rec.MachineArn)
 	if err != nil {
 		return err
@@ -356,8 +372,11 @@ func (s *StepFunctions) machineArn(name string) string {
 func (s *StepFunctions) EnsureStateMachine(name string, definition []byte) (string, error) {
 	arn := s.machineArn(name)
 	s.mu.Lock()
-	_, exists := s.machines[arn]
+	m, exists := s.machines[arn]
 	s.mu.Unlock()
+	if exists && m.rec.Definition == string(definition) {
+		return arn, nil
+	}
 	var err error
 	if exists {
 		body, _ := json.Marshal(map[string]string{"stateMachineArn": arn, "definition": string(definition)})

@@ -548,27 +548,31 @@ func (s *StepFunctions) Redrive(arn string) (time.Time, error) {
 	if err != nil {
 		return time.Time{}, err
 	}
+	// Mark it running before the engine records ExecutionRedriven, so the end
+	// of the new run (committed by watch) is never overwritten by this update.
 	now := s.now().UTC()
-	cp := *rec.Checkpoint
-	cp.RedriveCount = rec.RedriveCount + 1
-	cp.RedriveTime = now
-	redriven := asl.HistoryEvent{Timestamp: now, Type: "ExecutionRedriven", ID: int64(len(history)) + 1,
-		PreviousEventID: int64(len(history)), Details: &asl.ExecutionRedrivenEventDetails{RedriveCount: cp.RedriveCount}}
-	history = append(history, redriven)
-	cp.LastEventID = redriven.ID
-	t := s.tracking(arn)
-	t.mu.Lock()
-	t.pending, t.cp, t.registered = nil, &cp, true
-	err = s.flushEvents(arn, []asl.HistoryEvent{redriven}, func(r *execRecord) {
+	prev := *rec
+	if err := s.flushEvents(arn, nil, func(r *execRecord) {
 		r.Status, r.StopDate, r.Output, r.Error, r.Cause = asl.StatusRunning, time.Time{}, nil, nil, nil
-		r.RedriveCount, r.RedriveDate, r.Checkpoint = cp.RedriveCount, now, &cp
-	})
-	t.mu.Unlock()
-	if err != nil {
+		r.RedriveCount, r.RedriveDate = rec.RedriveCount+1, now
+	}); err != nil {
 		return time.Time{}, err
 	}
-	nx, err := s.engine.Resume(s.ctx, sm, cp, history)
+	t := s.tracking(arn)
+	t.mu.Lock()
+	t.pending, t.cp, t.registered = nil, nil, true
+	t.mu.Unlock()
+	nx, err := s.engine.RedriveStored(s.ctx, sm, *rec.Checkpoint, history)
 	if err != nil {
+		s.flushEvents(arn, nil, func(r *execRecord) {
+			r.Status, r.StopDate, r.Output, r.Error, r.Cause = prev.Status, prev.StopDate, prev.Output, prev.Error, prev.Cause
+			r.RedriveCount, r.RedriveDate = prev.RedriveCount, prev.RedriveDate
+		})
+		s.forget(arn)
+		var re *asl.RedriveError
+		if errors.As(err, &re) {
+			return time.Time{}, apiErr(http.StatusBadRequest, "ExecutionNotRedrivable", "Execution cannot be redriven: %s", re.Reason)
+		}
 		return time.Time{}, err
 	}
 	s.mu.Lock()
@@ -637,6 +641,13 @@ func (s *StepFunctions) storedHistory(arn string) ([]asl.HistoryEvent, error) {
 
 // definitionFor returns the definition an execution started with.
 func (s *StepFunctions) definitionFor(rec *execRecord) (*asl.StateMachine, error) {
+	key := rec.Definition + "\x00" + rec.MachineArn
+	s.mu.Lock()
+	cached := s.parsed[key]
+	s.mu.Unlock()
+	if cached != nil {
+		return cached, nil
+	}
 	var def []byte
 	err := s.db.db.View(func(tx *bolt.Tx) error {
 		b, _ := bucketPath(tx, false, definitionsBucket)
@@ -655,23 +666,32 @@ func (s *StepFunctions) definitionFor(rec *execRecord) (*asl.StateMachine, error
 	if err != nil {
 		return nil, err
 	}
-	return sm.WithARN(rec.MachineArn), nil
+	sm = sm.WithARN(rec.MachineArn)
+	s.mu.Lock()
+	s.parsed[key] = sm
+	s.mu.Unlock()
+	return sm, nil
 }
 
 // ResumeAll continues every execution that was RUNNING when the stack stopped.
 func (s *StepFunctions) ResumeAll() (int, error) {
 	var running []execRecord
 	err := s.db.db.View(func(tx *bolt.Tx) error {
-		return forEachJSON(tx, func(_, v []byte) error {
+		idx, _ := bucketPath(tx, false, runningBucket)
+		if idx == nil {
+			return nil
+		}
+		return idx.ForEach(func(arn, _ []byte) error {
 			var rec execRecord
-			if err := json.Unmarshal(v, &rec); err != nil {
+			found, err := getJSON(tx, string(arn), &rec, executionsBucket)
+			if err != nil {
 				return err
 			}
-			if rec.Status == asl.StatusRunning {
+			if found && rec.Status == asl.StatusRunning {
 				running = append(running, rec)
 			}
 			return nil
-		}, executionsBucket)
+		})
 	})
 	if err != nil {
 		return 0, err
@@ -703,12 +723,14 @@ func (s *StepFunctions) ResumeAll() (int, error) {
 }
 
 func (s *StepFunctions) resume(rec *execRecord) error {
-	if rec.Checkpoint == nil {
-		return errors.New("no checkpoint")
-	}
 	sm, err := s.definitionFor(rec)
 	if err != nil {
 		return err
+	}
+	if rec.Checkpoint == nil {
+		// The stack stopped between recording the execution and committing its
+		// first checkpoint: nothing ran that history shows, so run it from the start.
+		return s.restart(rec, sm)
 	}
 	history, err := s.storedHistory(rec.Arn)
 	if err != nil {
@@ -734,6 +756,29 @@ func (s *StepFunctions) resume(rec *execRecord) error {
 	return nil
 }
 
+// restart runs a recorded execution from its first state under its own name.
+func (s *StepFunctions) restart(rec *execRecord, sm *asl.StateMachine) error {
+	if err := s.db.db.Update(func(tx *bolt.Tx) error {
+		if b, _ := bucketPath(tx, false, historyBucket); b != nil && b.Bucket([]byte(rec.Arn)) != nil {
+			return b.DeleteBucket([]byte(rec.Arn))
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
+	t := s.tracking(rec.Arn)
+	x, err := s.engine.Start(s.ctx, sm, rec.Name, []byte(rec.Input))
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	s.live[rec.Arn] = x
+	s.mu.Unlock()
+	s.register(x, t, rec.StartDate)
+	s.watch(x)
+	return nil
+}
+
 // HasExecutionFor reports whether any execution exists for an object version.
 func (s *StepFunctions) HasExecutionFor(bucket, key, version string) (bool, error) {
 	var ok bool
@@ -743,6 +788,21 @@ func (s *StepFunctions) HasExecutionFor(bucket, key, version string) (bool, erro
 		return nil
 	})
 	return ok, err
+}
+
+// withoutExecution keeps the object versions that no execution is for.
+func (s *StepFunctions) withoutExecution(cs []Change) ([]Change, error) {
+	var out []Change
+	err := s.db.db.View(func(tx *bolt.Tx) error {
+		b, _ := bucketPath(tx, false, objectIndex)
+		for _, c := range cs {
+			if b == nil || b.Get([]byte(objectKey(c.Bucket, c.Key, c.VersionID))) == nil {
+				out = append(out, c)
+			}
+		}
+		return nil
+	})
+	return out, err
 }
 
 // wait blocks until watchers finished committing (used by Close).

@@ -254,6 +254,23 @@ func TestStepFunctionsRedrive(t *testing.T) {
 	if apiCode(err) != "ExecutionNotRedrivable" {
 		t.Errorf("redrive of a succeeded execution: %v", err)
 	}
+	h, err := c.GetExecutionHistory(ctx, &sfn.GetExecutionHistoryInput{ExecutionArn: aws.String(arn), MaxResults: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var seq []string
+	for i, ev := range h.Events {
+		if ev.Id != int64(i+1) {
+			t.Fatalf("event %d has id %d", i, ev.Id)
+		}
+		switch ev.Type {
+		case "ExecutionFailed", "ExecutionRedriven", "ExecutionSucceeded", "ExecutionStarted":
+			seq = append(seq, string(ev.Type))
+		}
+	}
+	if strings.Join(seq, ",") != "ExecutionStarted,ExecutionFailed,ExecutionRedriven,ExecutionSucceeded" {
+		t.Errorf("history %v", seq)
+	}
 }
 
 // An execution interrupted by a shutdown resumes from its last completed

@@ -172,10 +172,14 @@ func (s *Stack) Start() (StartReport, error) {
 		return rep, nil
 	}
 	var err error
+	began := time.Now()
 	if rep.Resumed, err = s.SFN.ResumeAll(); err != nil {
 		return rep, err
 	}
+	rep.ResumeTime = time.Since(began)
+	began = time.Now()
 	rep.Reconciled, err = s.Reconcile()
+	rep.ReconcileTime = time.Since(began)
 	return rep, err
 }
 
@@ -183,22 +187,25 @@ func (s *Stack) Start() (StartReport, error) {
 type StartReport struct {
 	Resumed    int // executions resumed from their checkpoint
 	Reconciled int // input objects that had no execution and got one
+
+	ResumeTime, ReconcileTime time.Duration
 }
 
 // Reconcile starts an execution, through the rules that match its S3 event,
 // for every input object whose latest version has no execution yet (events
 // lost in a crash, uploads made while the rule was missing).
 func (s *Stack) Reconcile() (int, error) {
-	var missing []Change
+	var latest []Change
 	err := s.Objects.Latest(s.opt.InputBucket, func(c Change) bool {
-		if c.Kind != ChangePut {
-			return true
-		}
-		if ok, err := s.SFN.HasExecutionFor(c.Bucket, c.Key, c.VersionID); err == nil && !ok {
-			missing = append(missing, c)
+		if c.Kind == ChangePut {
+			latest = append(latest, c)
 		}
 		return true
 	})
+	if err != nil {
+		return 0, err
+	}
+	missing, err := s.SFN.withoutExecution(latest)
 	if err != nil {
 		return 0, err
 	}

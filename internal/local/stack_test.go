@@ -240,3 +240,5 @@ func TestS3SurvivesReopen(t *testing.T) {
 		t.Errorf("range read after reopen: %q", b)
 	}
 }
+
+func asErr(err error, target any) bool { return errors.As(err, target) }

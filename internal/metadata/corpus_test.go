@@ -148,6 +148,44 @@ func testCorpus(t *testing.T, p metadata.Policy) {
 	t.Logf("%d of %d corpus files stripped, the rest rejected with typed errors", len(reports), len(entries))
 	checkExiftool(t, outDir, reports)
 	checkDjpeg(t, outDir, reports)
+	checkSerials(t, reports)
+}
+
+// serialGroups are the maker notes whose serial numbers Strip names.
+var serialGroups = map[string]bool{"Canon": true, "Nikon": true, "Olympus": true, "Panasonic": true, "FujiFilm": true, "Sigma": true, "Ricoh": true}
+
+// checkSerials: wherever exiftool finds a serial number in one of those maker
+// notes of an input, the report names it.
+func checkSerials(t *testing.T, reports map[string]*metadata.Report) {
+	if _, err := exec.LookPath("exiftool"); err != nil {
+		t.Skip("exiftool not installed (make tools)")
+	}
+	args := []string{"-j", "-a", "-G1", "-q", "-q", "-SerialNumber", "-InternalSerialNumber"}
+	for name := range reports {
+		args = append(args, filepath.Join(corpusDir, "files", name))
+	}
+	out, _ := exec.Command("exiftool", args...).Output()
+	var docs []map[string]any
+	if err := json.Unmarshal(out, &docs); err != nil {
+		t.Fatalf("exiftool JSON: %v", err)
+	}
+	found := 0
+	for _, d := range docs {
+		name := filepath.Base(d["SourceFile"].(string))
+		for key := range d {
+			group, tag, _ := strings.Cut(key, ":")
+			if !serialGroups[group] {
+				continue
+			}
+			found++
+			if !contains(reports[name].SensitiveTags, "MakerNote:"+tag) {
+				t.Errorf("%s: exiftool finds %s, the report does not name it: %v", name, key, reports[name].SensitiveTags)
+			}
+		}
+	}
+	if found == 0 {
+		t.Error("exiftool found no maker-note serial number in the corpus")
+	}
 }
 
 func hasSegment(ins *metadata.Inspection, kind string) bool {

@@ -36,7 +36,9 @@
 // [Report] names what went: segment kinds with byte counts, and the names (never
 // the values) of sensitive tags found in Exif (GPS*, Make, Model, SerialNumber,
 // DateTimeOriginal, Software, Artist, OwnerName, ImageUniqueID, MakerNote,
-// ThumbnailImage, ...), XMP ("exif:GPSLatitude", "GImage:Data"), IPTC
+// ThumbnailImage, and "MakerNote:SerialNumber" where a Canon, Nikon, Olympus,
+// Panasonic, FujiFilm, Sigma or Ricoh maker note holds one, ...), XMP
+// ("exif:GPSLatitude", "GImage:Data"), IPTC
 // ("IPTC:By-line") and the JPEGs after EOI ("ExtraImage:Make").
 //
 // [Inspect] describes a file; [Verify] checks one is clean and, where the

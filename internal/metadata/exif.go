@@ -1,6 +1,7 @@
 package metadata
 
 import (
+	"bytes"
 	"encoding/binary"
 	"fmt"
 )
@@ -95,6 +96,8 @@ func parseExif(payload []byte) exifInfo {
 	}
 	queue := []todo{{bo.Uint32(t[4:]), ifd0}}
 	seen := map[uint32]bool{}
+	var make string             // IFD0 Make, only to recognise a Canon maker note
+	var noteOff, noteLen uint32 // the maker note's place in t
 	for len(queue) > 0 && len(seen) < maxIFDs {
 		cur := queue[0]
 		queue = queue[1:]
@@ -121,6 +124,12 @@ func parseExif(payload []byte) exifInfo {
 				case 4: // LONG
 					info.orientation = int(min(bo.Uint32(e[8:]), 1<<16))
 				}
+			case cur.kind == ifd0 && tag == 0x010F && typ == 2 && count > 4 && count < 64:
+				if o := bo.Uint32(e[8:]); uint64(o)+uint64(count) <= uint64(len(t)) {
+					make = string(bytes.TrimRight(t[o:o+count], "\x00 "))
+				}
+			case cur.kind == ifdExif && tag == 0x927C && count > 4:
+				noteOff, noteLen = bo.Uint32(e[8:]), count
 			case (cur.kind == ifd0 || cur.kind == ifd1) && tag == tagExifIFD:
 				queue = append(queue, todo{bo.Uint32(e[8:]), ifdExif})
 			case (cur.kind == ifd0 || cur.kind == ifd1) && tag == tagGPSIFD:
@@ -136,6 +145,9 @@ func parseExif(payload []byte) exifInfo {
 				}
 			}
 		}
+	}
+	if noteLen > 0 {
+		info.tags = append(info.tags, makerNoteTags(t, noteOff, noteLen, bo, make)...)
 	}
 	return info
 }

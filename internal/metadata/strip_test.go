@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 	"testing"
@@ -215,5 +216,67 @@ func TestStripMPO(t *testing.T) {
 	}
 	if bytes.Contains(out.Bytes(), []byte("Fuji")) || int64(out.Len()) != rep.BytesOut {
 		t.Error("side image survived")
+	}
+}
+
+// withDNL rewrites a one-scan baseline image to declare 0 lines in its frame
+// header and define them in a DNL segment after the scan (T.81 B.2.5).
+func withDNL(t *testing.T, img []byte, lines int) []byte {
+	t.Helper()
+	sof := bytes.Index(img, []byte{0xFF, jpeg.SOF0})
+	eoi := len(img) - 2
+	if sof < 0 || img[eoi] != 0xFF || img[eoi+1] != jpeg.EOI {
+		t.Fatal("unexpected fixture layout")
+	}
+	out := bytes.Clone(img[:eoi])
+	out[sof+5], out[sof+6] = 0, 0 // Y = 0
+	out = append(out, 0xFF, jpeg.DNL, 0, 4, byte(lines>>8), byte(lines), 0xFF, jpeg.EOI)
+	return out
+}
+
+func TestStripDNL(t *testing.T) {
+	img := jpegfixture.Blocks(24, 16, 1, jpegfixture.Coding{Components: 1})
+	var out bytes.Buffer
+	rep, err := Strip(&out, bytes.NewReader(withDNL(t, img, 16)), DefaultPolicy())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Height != 16 || !rep.Structure.DNL {
+		t.Errorf("height %d dnl %v", rep.Height, rep.Structure.DNL)
+	}
+	ins, err := Verify(bytes.NewReader(out.Bytes()), DefaultPolicy(), true)
+	if err != nil || !strings.Contains(ins.Decode, "DNL") {
+		t.Errorf("verify: %v, decode %q", err, ins.Decode)
+	}
+	p := DefaultPolicy()
+	p.Limits.MaxPixels = 24*1000 - 1
+	if _, err := Strip(io.Discard, bytes.NewReader(withDNL(t, img, 1000)), p); !is[*TooManyPixelsError](err) {
+		t.Errorf("DNL beyond the pixel limit: %v", err)
+	}
+	noDNL := withDNL(t, img, 16)
+	noDNL = append(noDNL[:len(noDNL)-8], 0xFF, jpeg.EOI)
+	if _, err := Strip(io.Discard, bytes.NewReader(noDNL), DefaultPolicy()); !is[*jpeg.FormatError](err) {
+		t.Errorf("height 0 without DNL: %v", err)
+	}
+}
+
+// TestLimitsBoundaries: the limits are inclusive; negative means none.
+func TestLimitsBoundaries(t *testing.T) {
+	img := jpegfixture.Baseline(40, 30, 1)
+	for _, tt := range []struct {
+		bytes, pixels int64
+		ok            bool
+	}{
+		{int64(len(img)), 40 * 30, true},
+		{int64(len(img)) - 1, 40 * 30, false},
+		{-1, 40*30 - 1, false},
+		{-1, -1, true},
+	} {
+		p := DefaultPolicy()
+		p.Limits = Limits{MaxBytes: tt.bytes, MaxPixels: tt.pixels}
+		_, err := Strip(io.Discard, bytes.NewReader(img), p)
+		if (err == nil) != tt.ok {
+			t.Errorf("limits %d bytes %d pixels: %v", tt.bytes, tt.pixels, err)
+		}
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 
 	"github.com/s3-image-sanitizer/s3-image-sanitizer/internal/jpeg"
 	"github.com/s3-image-sanitizer/s3-image-sanitizer/internal/jpeg/dct"
@@ -88,10 +87,14 @@ type notTransformable struct{ why string }
 
 func (e *notTransformable) Error() string { return "orientation not transformed: " + e.why }
 
+// dctLimits bounds the coefficient memory of a transform by the policy's
+// pixel limit, and never beyond dct's default (100 MP): with no pixel limit a
+// small file declaring a huge frame would otherwise make Strip allocate
+// gigabytes. Larger images keep the minimal Orientation tag instead.
 func dctLimits(p Policy) dct.Limits {
-	n := p.Limits.maxPixels()
-	if n < 0 {
-		n = math.MaxInt64
+	n, most := p.Limits.maxPixels(), dct.DefaultLimits().MaxPixels
+	if n < 0 || n > most {
+		n = most
 	}
 	return dct.Limits{MaxPixels: n}
 }

@@ -288,3 +288,25 @@ func TestTransformSwapsJFIFDensity(t *testing.T) {
 		}
 	}
 }
+
+// TestTransformPixelCap: with no pixel limit in the policy, an oriented
+// frame beyond dct's 100 MP keeps its tag rather than allocating its
+// coefficients. The file declares 20000x6000 pixels and holds almost no
+// data; the keep-mode strip streams it as it is.
+func TestTransformPixelCap(t *testing.T) {
+	img := jpegfixture.Baseline(16, 16, 1)
+	sof := bytes.Index(img, []byte{0xFF, 0xC0})
+	binary.BigEndian.PutUint16(img[sof+5:], 6000)
+	binary.BigEndian.PutUint16(img[sof+7:], 20000)
+	src := jpegfixture.New(img).Add(jpegfixture.OrientationOnly(6, binary.BigEndian)).Bytes()
+	p := DefaultPolicy()
+	p.Limits.MaxPixels = -1
+	var out bytes.Buffer
+	rep, err := Strip(&out, bytes.NewReader(src), p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.OrientationAction != OrientationKeptFallback || !strings.HasPrefix(rep.OrientationReason, "limit") {
+		t.Errorf("action %s reason %q", rep.OrientationAction, rep.OrientationReason)
+	}
+}

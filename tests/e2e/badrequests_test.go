@@ -57,7 +57,7 @@ func TestBadRequestsGetAWSShapedErrors(t *testing.T) {
 	// SNS (query protocol): XML ErrorResponse.
 	for body, code := range map[string]string{
 		"Action=Publish&TopicArn=arn:aws:sns:us-east-1:000000000000:missing&Message=x": "NotFound",
-		"Action=CreateTopic&Name=bad%20name":                                          "InvalidParameter",
+		"Action=CreateTopic&Name=bad%20name":                                           "InvalidParameter",
 		"Action=Frobnicate":                                                            "InvalidAction",
 		"Action=Subscribe&TopicArn=arn:aws:sns:us-east-1:000000000000:sanitizer-failures&Protocol=email&Endpoint=a@b": "InvalidParameter",
 	} {

@@ -46,7 +46,7 @@ func TestMain(m *testing.M) {
 
 // stack is one `sanitizer run` process.
 type stack struct {
-	t    *testing.T
+	t    testing.TB
 	cmd  *exec.Cmd
 	url  string
 	dir  string
@@ -57,7 +57,7 @@ type stack struct {
 var readyLine = regexp.MustCompile(`local stack on (http://\S+) .* ready in (\S+);`)
 
 // start runs `sanitizer run` on dir and waits until it serves.
-func start(t *testing.T, dir string, extra ...string) *stack {
+func start(t testing.TB, dir string, extra ...string) *stack {
 	t.Helper()
 	args := append([]string{"run", "--addr", "127.0.0.1:0", "--data", dir}, extra...)
 	cmd := exec.Command(binary, args...)

@@ -109,10 +109,23 @@
     });
   }
 
-  // A running execution's page reloads when its status or history grows.
+  // A running execution's page reloads when its status or history grows. Clicking a
+  // state in the graph opens its (latest) step.
   function executionPage() {
     const root = document.getElementById("execution");
-    if (!root || root.dataset.status !== "RUNNING") return;
+    if (!root) return;
+    for (const g of document.querySelectorAll("#graph g.node")) {
+      g.addEventListener("click", () => {
+        const steps = [...document.querySelectorAll("#steps li.step")].filter((li) => li.dataset.state === g.dataset.state);
+        const li = steps[steps.length - 1];
+        if (!li) return;
+        li.querySelector("details").open = true;
+        li.scrollIntoView({ block: "start" });
+        li.classList.add("flash");
+        setTimeout(() => li.classList.remove("flash"), 1200);
+      });
+    }
+    if (root.dataset.status !== "RUNNING") return;
     live.hidden = false;
     let polls = 0;
     const poll = async () => {

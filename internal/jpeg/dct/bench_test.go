@@ -25,6 +25,14 @@ func BenchmarkRotate90(b *testing.B) {
 	benchRotate(b, [][]byte{src})
 }
 
+// BenchmarkRotate90Progressive is BenchmarkRotate90 on a progressive file
+// (cjpeg's default script, successive approximation included).
+func BenchmarkRotate90Progressive(b *testing.B) {
+	needTools(b)
+	src := run(b, testPPM(4032, 3024, 7), "cjpeg", "-quality", "90", "-sample", "2x2", "-progressive")
+	benchRotate(b, [][]byte{src})
+}
+
 // BenchmarkRotate90Corpus uses the corpus photos of more than 2 megapixels
 // that jpegtran -perfect can rotate.
 func BenchmarkRotate90Corpus(b *testing.B) {

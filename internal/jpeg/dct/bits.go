@@ -53,6 +53,12 @@ func (b *bitReader) bit() bool {
 	if b.n == 0 {
 		b.fill()
 	}
+	return b.take1()
+}
+
+// take1 reads one bit the caller has made sure is there (b.n > 0); unlike
+// bit it is small enough to be inlined in the refinement loops.
+func (b *bitReader) take1() bool {
 	v := b.acc>>63 != 0
 	b.acc <<= 1
 	b.n--

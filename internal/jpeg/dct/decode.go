@@ -1,6 +1,9 @@
 package dct
 
-import "encoding/binary"
+import (
+	"encoding/binary"
+	"fmt"
+)
 
 // JPEG markers (T.81 Table B.1).
 const (
@@ -29,6 +32,7 @@ type decoder struct {
 	scanned  []bool // component decoded by a sequential scan
 	restart  int
 	scans    int
+	size     int // bytes in the whole stream
 	br       bitReader
 	eobrun   int32
 	pred     [4]int32
@@ -53,7 +57,7 @@ func Decode(data []byte, lim Limits) (*Image, error) {
 	if lim.MaxScans <= 0 {
 		lim.MaxScans = def.MaxScans
 	}
-	d := &decoder{lim: lim}
+	d := &decoder{lim: lim, size: len(data)}
 	if len(data) < 2 || data[0] != 0xFF || data[1] != mSOI {
 		return nil, formatErr("missing SOI marker")
 	}
@@ -143,7 +147,7 @@ func (d *decoder) parseSOF(m byte, seg []byte) error {
 	if w == 0 {
 		return formatErr("zero width")
 	}
-	if nc != 1 && nc != 3 && nc != 4 && nc != 2 {
+	if nc < 1 || nc > 4 { // T.81 allows 255; images have 1 (gray), 3 or 4
 		return unsupported("%d components", nc)
 	}
 	if len(seg) != 6+3*nc {
@@ -167,10 +171,24 @@ func (d *decoder) parseSOF(m byte, seg []byte) error {
 			}
 		}
 		if nc == 1 {
+			// One component is coded block by block whatever its factors
+			// (T.81 A.2.2), and its size is the frame's: 1x1 is equivalent.
 			c.H, c.V = 1, 1
 		}
 		img.Components = append(img.Components, c)
 		d.tq = append(d.tq, int(seg[8+3*i]))
+	}
+	// Every block takes at least one bit of entropy-coded data (a DC code,
+	// T.81 F.1.2.1 and G.1.2.1), so a frame with more blocks than the file
+	// has bits cannot be complete: refuse it before allocating its
+	// coefficients, or a small file could claim 100 MP of memory.
+	img.grid()
+	var blocks int64
+	for _, c := range img.Components {
+		blocks += int64(c.BlocksW) * int64(c.BlocksH)
+	}
+	if blocks > 8*int64(d.size) {
+		return &LimitError{Msg: fmt.Sprintf("%d blocks cannot be coded in %d bytes", blocks, d.size)}
 	}
 	img.layout()
 	d.img = img

@@ -61,6 +61,12 @@ func TestDecodeRefuses(t *testing.T) {
 	if _, err := Decode(base, Limits{MaxPixels: 64*48 - 1}); !errors.As(err, new(*LimitError)) {
 		t.Fatalf("pixel limit: got %v", err)
 	}
+	// A frame that claims far more blocks than the file has bits is refused
+	// before its coefficients are allocated.
+	bomb := patched(func(b []byte) []byte { b[sof+5], b[sof+7] = 0x40, 0x40; return b }) // 16448 x 16448
+	if _, err := Decode(bomb, Limits{}); !errors.As(err, new(*LimitError)) {
+		t.Fatalf("bomb: got %v", err)
+	}
 }
 
 func TestNotPerfect(t *testing.T) {
@@ -111,7 +117,7 @@ func TestSixteenBitQuant(t *testing.T) {
 	}
 	img.Components[0].Quant[63] = 300
 	out := encode(t, img)
-	if bytes.Index(out, []byte{0xFF, mSOF1}) < 0 || bytes.Index(out, []byte{0xFF, mSOF0}) >= 0 {
+	if !bytes.Contains(out, []byte{0xFF, mSOF1}) || bytes.Contains(out, []byte{0xFF, mSOF0}) {
 		t.Error("want an SOF1 frame and no SOF0")
 	}
 	back, err := Decode(out, Limits{})

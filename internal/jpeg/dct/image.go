@@ -66,6 +66,15 @@ func (m *Image) maxSampling() (hmax, vmax int) {
 // layout sets each component's block grid from the frame size and sampling
 // factors (T.81 A.1.1) and allocates its coefficients.
 func (m *Image) layout() {
+	m.grid()
+	for i := range m.Components {
+		c := &m.Components[i]
+		c.Coef = make([]int16, c.Stride*c.Rows*64)
+	}
+}
+
+// grid is layout without the allocation.
+func (m *Image) grid() {
 	hmax, vmax := m.maxSampling()
 	mw, mh := m.mcuSize()
 	mcusX, mcusY := ceilDiv(m.Width, mw), ceilDiv(m.Height, mh)
@@ -78,7 +87,6 @@ func (m *Image) layout() {
 		} else {
 			c.Stride, c.Rows = mcusX*c.H, mcusY*c.V
 		}
-		c.Coef = make([]int16, c.Stride*c.Rows*64)
 	}
 }
 

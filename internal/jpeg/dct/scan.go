@@ -1,6 +1,9 @@
 package dct
 
-import "bytes"
+import (
+	"bytes"
+	"math/bits"
+)
 
 // scanComp is one component of a scan with its entropy tables.
 type scanComp struct {
@@ -314,8 +317,25 @@ func (d *decoder) acFirst(blk []int16, s *scanComp, ss, se, al int) error {
 		return nil
 	}
 	br := &d.br
+	ac := s.ac
 	for k := ss; k <= se; {
-		rs, err := br.decode(s.ac)
+		if br.n < 32 {
+			br.fill()
+		}
+		if e := ac.fastAC[br.acc>>(64-lutBits)]; e != 0 && e>>8&0xFF != fastEOB {
+			l := uint(e & 0xFF)
+			br.acc <<= l
+			br.n -= l
+			k += int(e >> 8 & 0xFF)
+			v := e >> 16 << al
+			if k > se || v < -32768 || v > 32767 {
+				return formatErr("AC coefficient past the band or out of range")
+			}
+			blk[k] = int16(v)
+			k++
+			continue
+		}
+		rs, err := br.decode(ac)
 		if err != nil {
 			return err
 		}
@@ -380,7 +400,10 @@ func (d *decoder) acRefine(blk []int16, s *scanComp, ss, se, al int) error {
 			for ; k <= se; k++ {
 				c := &blk[k]
 				if *c != 0 {
-					if br.bit() && *c&p1 == 0 {
+					if br.n == 0 {
+						br.fill()
+					}
+					if br.take1() && *c&p1 == 0 {
 						if *c >= 0 {
 							*c += p1
 						} else {
@@ -403,9 +426,15 @@ func (d *decoder) acRefine(blk []int16, s *scanComp, ss, se, al int) error {
 		}
 	}
 	if d.eobrun > 0 {
-		for ; k <= se; k++ {
-			c := &blk[k]
-			if *c != 0 && br.bit() && *c&p1 == 0 {
+		// Only the coefficients already non-zero take a correction bit: visit
+		// just those, in order.
+		band := (uint64(1)<<(se+1) - 1) &^ (uint64(1)<<k - 1)
+		for m := nonzero(blk) & band; m != 0; m &= m - 1 {
+			c := &blk[bits.TrailingZeros64(m)]
+			if br.n == 0 {
+				br.fill()
+			}
+			if br.take1() && *c&p1 == 0 {
 				if *c >= 0 {
 					*c += p1
 				} else {

@@ -136,25 +136,32 @@ func (m *Image) Transform(t Transform) (*Image, error) {
 			sign[k] = -1
 		}
 	}
+	// Tiles of 8x8 blocks keep both sides in cache when transposing, where
+	// one of them is read or written across rows.
+	const tile = 8
 	for i := range out.Components {
 		src, dst := &m.Components[i], &out.Components[i]
-		for by := 0; by < dst.BlocksH; by++ {
-			ty := by
-			if my {
-				ty = dst.BlocksH - 1 - by
-			}
-			for bx := 0; bx < dst.BlocksW; bx++ {
-				tx := bx
-				if mx {
-					tx = dst.BlocksW - 1 - bx
-				}
-				sx, sy := tx, ty
-				if transpose {
-					sx, sy = ty, tx
-				}
-				in, o := (*[64]int16)(src.Block(sx, sy)), (*[64]int16)(dst.Block(bx, by))
-				for k := range 64 {
-					o[k] = in[perm[k]] * sign[k]
+		for by0 := 0; by0 < dst.BlocksH; by0 += tile {
+			for bx0 := 0; bx0 < dst.BlocksW; bx0 += tile {
+				for by := by0; by < min(by0+tile, dst.BlocksH); by++ {
+					ty := by
+					if my {
+						ty = dst.BlocksH - 1 - by
+					}
+					for bx := bx0; bx < min(bx0+tile, dst.BlocksW); bx++ {
+						tx := bx
+						if mx {
+							tx = dst.BlocksW - 1 - bx
+						}
+						sx, sy := tx, ty
+						if transpose {
+							sx, sy = ty, tx
+						}
+						in, o := (*[64]int16)(src.Block(sx, sy)), (*[64]int16)(dst.Block(bx, by))
+						for k := range 64 {
+							o[k] = in[perm[k]&63] * sign[k] // &63: no bounds check
+						}
+					}
 				}
 			}
 		}

@@ -1,0 +1,129 @@
+package local
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
+	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
+)
+
+func TestEventBridgeRulesAPI(t *testing.T) {
+	ts := startStack(t, "")
+	ctx := context.Background()
+	eb := eventbridge.NewFromConfig(ts.cfg)
+	for _, n := range []string{"r-a", "r-b", "r-c", "other"} {
+		if _, err := eb.PutRule(ctx, &eventbridge.PutRuleInput{Name: aws.String(n), EventPattern: aws.String(`{"source":["my.app"]}`)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	page, err := eb.ListRules(ctx, &eventbridge.ListRulesInput{NamePrefix: aws.String("r-"), Limit: aws.Int32(2)})
+	if err != nil || len(page.Rules) != 2 || page.NextToken == nil {
+		t.Fatalf("first page: %+v %v", page, err)
+	}
+	rest, err := eb.ListRules(ctx, &eventbridge.ListRulesInput{NamePrefix: aws.String("r-"), Limit: aws.Int32(2), NextToken: page.NextToken})
+	if err != nil || len(rest.Rules) != 1 || aws.ToString(rest.Rules[0].Name) != "r-c" || rest.NextToken != nil {
+		t.Fatalf("second page: %+v %v", rest, err)
+	}
+	d, err := eb.DescribeRule(ctx, &eventbridge.DescribeRuleInput{Name: aws.String("r-a")})
+	if err != nil || d.State != ebtypes.RuleStateEnabled || aws.ToString(d.Arn) != "arn:aws:events:us-east-1:000000000000:rule/r-a" {
+		t.Fatalf("describe: %+v %v", d, err)
+	}
+	if _, err := eb.PutTargets(ctx, &eventbridge.PutTargetsInput{Rule: aws.String("r-a"), Targets: []ebtypes.Target{{Id: aws.String("t"), Arn: aws.String("arn:aws:sns:us-east-1:000000000000:x")}}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := eb.DeleteRule(ctx, &eventbridge.DeleteRuleInput{Name: aws.String("r-a")}); apiCode(err) != "ValidationException" {
+		t.Errorf("delete with targets: %v", err)
+	}
+	if _, err := eb.RemoveTargets(ctx, &eventbridge.RemoveTargetsInput{Rule: aws.String("r-a"), Ids: []string{"t"}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := eb.DeleteRule(ctx, &eventbridge.DeleteRuleInput{Name: aws.String("r-a")}); err != nil {
+		t.Errorf("delete: %v", err)
+	}
+	if _, err := eb.DescribeRule(ctx, &eventbridge.DescribeRuleInput{Name: aws.String("r-a")}); apiCode(err) != "ResourceNotFoundException" {
+		t.Errorf("describe deleted: %v", err)
+	}
+	if _, err := eb.PutRule(ctx, &eventbridge.PutRuleInput{Name: aws.String("bad"), EventPattern: aws.String(`{"a":[{"wildcard":"x**"}]}`)}); apiCode(err) != "InvalidEventPatternException" {
+		t.Errorf("bad pattern: %v", err)
+	}
+	if _, err := eb.PutRule(ctx, &eventbridge.PutRuleInput{Name: aws.String("x"), EventPattern: aws.String(`{}`), EventBusName: aws.String("custom")}); apiCode(err) != "ResourceNotFoundException" {
+		t.Errorf("custom bus: %v", err)
+	}
+}
+
+// A disabled rule delivers nothing; PutEvents events reach enabled rules'
+// targets with the envelope EventBridge adds.
+func TestPutEventsDeliveryAndDisabledRules(t *testing.T) {
+	ts := startStack(t, "")
+	events := ts.captureEvents(t, `{"source":["my.app"],"detail":{"n":[{"numeric":[">",1]}]}}`)
+	ctx := context.Background()
+	eb := eventbridge.NewFromConfig(ts.cfg)
+	out, err := eb.PutEvents(ctx, &eventbridge.PutEventsInput{Entries: []ebtypes.PutEventsRequestEntry{
+		{Source: aws.String("my.app"), DetailType: aws.String("Tick"), Detail: aws.String(`{"n":2}`), Resources: []string{"r1"}},
+		{Source: aws.String("my.app"), DetailType: aws.String("Tick"), Detail: aws.String(`{"n":1}`)},
+		{Source: aws.String("my.app"), DetailType: aws.String("Tick"), Detail: aws.String(`[1]`)},
+	}})
+	if err != nil || out.FailedEntryCount != 1 || aws.ToString(out.Entries[2].ErrorCode) != "MalformedDetail" {
+		t.Fatalf("put events: %+v %v", out, err)
+	}
+	got := events(1)
+	if got[0]["id"] != aws.ToString(out.Entries[0].EventId) || got[0]["detail-type"] != "Tick" || got[0]["account"] != "000000000000" ||
+		got[0]["resources"].([]any)[0] != "r1" {
+		t.Errorf("delivered: %v", got[0])
+	}
+	if _, err := eb.DisableRule(ctx, &eventbridge.DisableRuleInput{Name: aws.String("capture")}); err != nil {
+		t.Fatal(err)
+	}
+	eb.PutEvents(ctx, &eventbridge.PutEventsInput{Entries: []ebtypes.PutEventsRequestEntry{{Source: aws.String("my.app"), DetailType: aws.String("Tick"), Detail: aws.String(`{"n":5}`)}}})
+	if _, err := eb.EnableRule(ctx, &eventbridge.EnableRuleInput{Name: aws.String("capture")}); err != nil {
+		t.Fatal(err)
+	}
+	eb.PutEvents(ctx, &eventbridge.PutEventsInput{Entries: []ebtypes.PutEventsRequestEntry{{Source: aws.String("my.app"), DetailType: aws.String("Tock"), Detail: aws.String(`{"n":6}`)}}})
+	got = events(2)
+	if len(got) != 2 || got[1]["detail-type"] != "Tock" {
+		t.Errorf("after disable/enable: %v", got)
+	}
+}
+
+func TestMultipartUploadEmitsCompleteMultipartUpload(t *testing.T) {
+	ts := startStack(t, "")
+	events := ts.captureEvents(t, `{"source":["aws.s3"]}`)
+	ctx := context.Background()
+	c := ts.s3()
+	key := aws.String("big photo.jpg")
+	up, err := c.CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{Bucket: aws.String("uploads"), Key: key, ContentType: aws.String("image/jpeg")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	parts := [][]byte{bytes.Repeat([]byte("a"), 5<<20), []byte("tail")}
+	var done []s3types.CompletedPart
+	for i, p := range parts {
+		out, err := c.UploadPart(ctx, &s3.UploadPartInput{Bucket: aws.String("uploads"), Key: key, UploadId: up.UploadId, PartNumber: aws.Int32(int32(i + 1)), Body: bytes.NewReader(p)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		done = append(done, s3types.CompletedPart{ETag: out.ETag, PartNumber: aws.Int32(int32(i + 1))})
+	}
+	fin, err := c.CompleteMultipartUpload(ctx, &s3.CompleteMultipartUploadInput{Bucket: aws.String("uploads"), Key: key, UploadId: up.UploadId,
+		MultipartUpload: &s3types.CompletedMultipartUpload{Parts: done}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev := events(1)[0]
+	d := ev["detail"].(map[string]any)
+	obj := d["object"].(map[string]any)
+	if d["reason"] != "CompleteMultipartUpload" || obj["key"] != "big photo.jpg" || obj["size"].(float64) != float64(5<<20+4) ||
+		obj["version-id"] != aws.ToString(fin.VersionId) {
+		t.Errorf("event: %v", ev)
+	}
+	h, err := c.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String("uploads"), Key: key})
+	if err != nil || aws.ToInt64(h.ContentLength) != 5<<20+4 || !strings.HasPrefix(aws.ToString(h.ContentType), "image/jpeg") {
+		t.Errorf("head: %+v %v", h, err)
+	}
+}

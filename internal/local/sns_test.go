@@ -1,0 +1,106 @@
+package local
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
+	snstypes "github.com/aws/aws-sdk-go-v2/service/sns/types"
+	"github.com/aws/smithy-go"
+)
+
+// An HTTP subscriber gets SNS's SubscriptionConfirmation, confirms by GETting
+// the SubscribeURL, then receives each Publish as a Notification document.
+func TestSNSHTTPSubscription(t *testing.T) {
+	ts := startStack(t, "")
+	type received struct {
+		header http.Header
+		doc    map[string]any
+	}
+	got := make(chan received, 10)
+	sub := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var doc map[string]any
+		b, _ := io.ReadAll(r.Body)
+		json.Unmarshal(b, &doc)
+		got <- received{r.Header, doc}
+	}))
+	defer sub.Close()
+	ctx := context.Background()
+	c := sns.NewFromConfig(ts.cfg)
+	topic, err := c.CreateTopic(ctx, &sns.CreateTopicInput{Name: aws.String("alerts")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := c.CreateTopic(ctx, &sns.CreateTopicInput{Name: aws.String("alerts")})
+	if err != nil || aws.ToString(again.TopicArn) != aws.ToString(topic.TopicArn) {
+		t.Fatalf("CreateTopic is not idempotent: %v %v", again, err)
+	}
+	s, err := c.Subscribe(ctx, &sns.SubscribeInput{TopicArn: topic.TopicArn, Protocol: aws.String("http"), Endpoint: aws.String(sub.URL + "/hook")})
+	if err != nil || aws.ToString(s.SubscriptionArn) != "pending confirmation" {
+		t.Fatalf("subscribe: %v %v", s, err)
+	}
+	wait := func() received {
+		select {
+		case r := <-got:
+			return r
+		case <-time.After(5 * time.Second):
+			t.Fatal("no delivery")
+			return received{}
+		}
+	}
+	conf := wait()
+	if conf.header.Get("x-amz-sns-message-type") != "SubscriptionConfirmation" || conf.doc["Type"] != "SubscriptionConfirmation" || conf.doc["Token"] == "" {
+		t.Fatalf("confirmation: %v %v", conf.header, conf.doc)
+	}
+	// Publishing before confirmation delivers nothing.
+	if _, err := c.Publish(ctx, &sns.PublishInput{TopicArn: topic.TopicArn, Message: aws.String("early")}); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.Get(conf.doc["SubscribeURL"].(string))
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("confirm: %v %v", resp, err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(body), "<ConfirmSubscriptionResult><SubscriptionArn>"+aws.ToString(topic.TopicArn)+":") {
+		t.Errorf("confirm response: %s", body)
+	}
+	out, err := c.Publish(ctx, &sns.PublishInput{TopicArn: topic.TopicArn, Subject: aws.String("Failed: a.jpg"), Message: aws.String(`{"key":"a.jpg"}`),
+		MessageAttributes: map[string]snstypes.MessageAttributeValue{"step": {DataType: aws.String("String"), StringValue: aws.String("validate")}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := wait()
+	if n.doc["Type"] != "Notification" || n.doc["Message"] != `{"key":"a.jpg"}` || n.doc["Subject"] != "Failed: a.jpg" ||
+		n.doc["MessageId"] != aws.ToString(out.MessageId) || n.header.Get("x-amz-sns-subscription-arn") == "" {
+		t.Errorf("notification: %v %v", n.header, n.doc)
+	}
+	if attrs, _ := n.doc["MessageAttributes"].(map[string]any); attrs["step"] == nil {
+		t.Errorf("attributes: %v", n.doc["MessageAttributes"])
+	}
+	select {
+	case extra := <-got:
+		t.Errorf("unexpected delivery %v", extra.doc)
+	case <-time.After(100 * time.Millisecond):
+	}
+	msgs, _ := ts.SNS.Messages()
+	if len(msgs) != 2 || msgs[0].Message != `{"key":"a.jpg"}` {
+		t.Errorf("log: %+v", msgs)
+	}
+	subs, err := c.ListSubscriptionsByTopic(ctx, &sns.ListSubscriptionsByTopicInput{TopicArn: topic.TopicArn})
+	if err != nil || len(subs.Subscriptions) != 1 || aws.ToString(subs.Subscriptions[0].Endpoint) != sub.URL+"/hook" {
+		t.Errorf("subscriptions: %+v %v", subs, err)
+	}
+	_, err = c.Publish(ctx, &sns.PublishInput{TopicArn: aws.String("arn:aws:sns:us-east-1:000000000000:nope"), Message: aws.String("x")})
+	var ae smithy.APIError
+	if !asErr(err, &ae) || ae.ErrorCode() != "NotFound" {
+		t.Errorf("publish to a missing topic: %v", err)
+	}
+}
