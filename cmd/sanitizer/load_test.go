@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"strings"
 	"syscall"
 	"testing"
@@ -18,9 +19,18 @@ import (
 // stacks that load tests start as child processes (and SIGKILL).
 func TestMain(m *testing.M) {
 	if os.Getenv("SANITIZER_TEST_MAIN") == "1" {
+		// SANITIZER_CPUPROFILE profiles the stack while it runs (go test -c,
+		// then run the binary with SANITIZER_TEST_MAIN=1 and a load against it).
+		if path := os.Getenv("SANITIZER_CPUPROFILE"); path != "" {
+			if f, err := os.Create(path); err == nil {
+				pprof.StartCPUProfile(f)
+				defer f.Close()
+			}
+		}
 		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 		code := run(ctx, os.Args[1:], stdio{in: os.Stdin, out: os.Stdout, err: os.Stderr})
 		stop()
+		pprof.StopCPUProfile()
 		os.Exit(code)
 	}
 	os.Exit(m.Run())
