@@ -27,7 +27,7 @@ TF_ENVS       := $(wildcard infra/envs/*)
 IAMSIM_VERSION := 0.1.173
 IAMSIM_DIR     ?= $(HOME)/.cache/s3-image-sanitizer/iamsim-$(IAMSIM_VERSION)
 
-.PHONY: all build test vet tools fuzz bench run lint package deploy infra-check tfsec iamsim clean
+.PHONY: all build test vet tools fuzz bench run lint package deploy infra-check tfsec iamsim clean load crash-test
 
 all: build
 
@@ -69,6 +69,20 @@ bench: build
 ## run: the whole system on this machine, with sample uploads processed.
 run: build
 	./$(BIN) run --addr $(ADDR) --data $(DATA) --samples
+
+## load: LOAD_N uploads (1 MB average, 5% hostile, 2% raced versions) through a stack started for the run, every
+## output checked; the summary (JSON and a table with the machine and commit) goes to bench/results/.
+## LOAD_ARGS adds flags, e.g. LOAD_ARGS='--fault-s3-error-rate 0.1 --fault-lambda-panic-rate 0.02'.
+LOAD_N    ?= 10000
+LOAD_ARGS ?=
+load: build
+	./$(BIN) load --spawn -n $(LOAD_N) -c 32 --out bench/results $(LOAD_ARGS)
+
+## crash-test: a load run with S3 faults and panics during which the stack is SIGKILLed and restarted 5 times;
+## fails unless lost, leaked and duplicates are 0.
+crash-test: build
+	./$(BIN) load --spawn -n 2000 -c 16 --avg-kb 256 --kills 5 --kill-every 6s \
+	  --fault-s3-error-rate 0.05 --fault-lambda-panic-rate 0.01 --fault-event-duplicate-rate 0.05 --out bench/results $(LOAD_ARGS)
 
 lint: vet
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi

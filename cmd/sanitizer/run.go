@@ -64,6 +64,10 @@ type Main struct {
 	// Fault-injection and test hooks (off when nil).
 	WrapS3    func(http.Handler) http.Handler
 	WrapTasks func(asl.TaskRunner) asl.TaskRunner
+	// WrapHandler wraps each Lambda handler (name as in lambdafn.Functions).
+	WrapHandler func(name string, h lambda.Handler) lambda.Handler
+	// WrapTargets wraps EventBridge's delivery to rule targets.
+	WrapTargets func(local.TargetInvoker) local.TargetInvoker
 
 	// Set by Run.
 	URL             string
@@ -151,6 +155,9 @@ func (m *Main) Run(ctx context.Context) error {
 		functions := map[string]lambda.Handler{}
 		for _, name := range lambdafn.Functions {
 			functions[functionARN(name)] = handlers[name]
+			if m.WrapHandler != nil {
+				functions[functionARN(name)] = m.WrapHandler(name, handlers[name])
+			}
 		}
 		pool.free <- &asl.LambdaTasks{Functions: functions, SNS: snsPublisher{m}}
 	}
@@ -161,7 +168,7 @@ func (m *Main) Run(ctx context.Context) error {
 	buckets := []string{m.InputBucket, m.OutputBucket, m.StagingBucket, m.AuditBucket}
 	st, err := local.Open(local.Options{Dir: m.DataDir, Endpoint: m.URL, Account: localAccount, Region: localRegion,
 		InputBucket: m.InputBucket, Buckets: buckets, Versioned: buckets, Logger: m.Logger,
-		WrapS3: m.WrapS3, Tasks: tasks, MaxConcurrentTasks: envs})
+		WrapS3: m.WrapS3, WrapTargets: m.WrapTargets, Tasks: tasks, MaxConcurrentTasks: envs})
 	if err != nil {
 		ln.Close()
 		return err
@@ -319,6 +326,7 @@ func runRun(ctx context.Context, args []string, s stdio) error {
 	fs.BoolVar(&m.Profiling, "pprof", false, "serve Go profiles under /_debug/pprof/ (heap, goroutine, profile, trace)")
 	samples := fs.Bool("samples", false, "upload a few generated photos carrying GPS, serials and thumbnails, and show what was removed")
 	verbose := fs.Bool("v", false, "log background errors to stderr")
+	faultCfg := faultFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -330,6 +338,10 @@ func runRun(ctx context.Context, args []string, s stdio) error {
 		level = slog.LevelInfo
 	}
 	m.Logger = slog.New(slog.NewTextHandler(s.err, &slog.HandlerOptions{Level: level}))
+	inj, err := m.injectFaults(faultCfg)
+	if err != nil {
+		return err
+	}
 	if err := m.Run(ctx); err != nil {
 		return err
 	}
@@ -343,7 +355,13 @@ func runRun(ctx context.Context, args []string, s stdio) error {
 		}
 	}
 	printHelp(m, s.out)
+	if inj != nil {
+		fmt.Fprintf(s.out, "fault injection on: %s\n", inj.Config())
+	}
 	<-ctx.Done()
+	if inj != nil {
+		reportFaults(s.out, inj)
+	}
 	fmt.Fprintln(s.out, "\nsanitizer: stopping; running executions resume at the next start")
 	return nil
 }

@@ -705,6 +705,16 @@ func (s *StepFunctions) ResumeAll() (int, error) {
 			s.flushEvents(rec.Arn, nil, func(r *execRecord) {
 				r.Status, r.StopDate, r.Error, r.Cause = asl.StatusFailed, s.now().UTC(), &msg, &cause
 			})
+			// A crash before the first checkpoint leaves nothing to resume, but
+			// the event was accepted: run its input again in a new execution
+			// (the steps are idempotent), or the upload would be lost.
+			if rec.Checkpoint == nil {
+				if _, err := s.Start(rec.MachineArn, "", []byte(rec.Input)); err != nil {
+					s.log.Error("stepfunctions: restart failed", "execution", rec.Arn, "err", err)
+				} else {
+					n++
+				}
+			}
 			continue
 		}
 		n++

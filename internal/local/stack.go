@@ -37,6 +37,9 @@ type Options struct {
 	Logger *slog.Logger
 	// WrapS3 wraps the S3 handler (fault injection); nil leaves it alone.
 	WrapS3 func(http.Handler) http.Handler
+	// WrapTargets wraps EventBridge's delivery to rule targets (fault
+	// injection: duplicated, delayed deliveries); nil leaves it alone.
+	WrapTargets func(TargetInvoker) TargetInvoker
 	// Tasks runs Task states (the Lambda handlers); nil disables Step Functions.
 	Tasks asl.TaskRunner
 	// MaxConcurrentTasks bounds Task states running at once (default 16).
@@ -116,6 +119,9 @@ func Open(opt Options) (*Stack, error) {
 	s.SNS = newNotifications(ctx, state, opt.Account, opt.Region, func() string { return s.opt.Endpoint }, opt.Logger)
 	s.invoker = &targets{sns: s.SNS}
 	s.Events.invoker = s.invoker
+	if opt.WrapTargets != nil {
+		s.Events.invoker = opt.WrapTargets(s.invoker)
+	}
 	if opt.Tasks != nil {
 		n := opt.MaxConcurrentTasks
 		if n <= 0 {

@@ -1,0 +1,169 @@
+package loadgen
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Summary is the outcome of a load run. Lost, Leaked and Duplicates must be 0.
+type Summary struct {
+	Keys      int `json:"keys"`
+	Uploaded  int `json:"uploaded"` // keys whose upload(s) reached the input bucket
+	Photos    int `json:"photos"`
+	Hostile   int `json:"hostile"`
+	StormKeys int `json:"storm_keys"` // keys uploaded twice within milliseconds
+
+	Clean               int `json:"clean"`                 // verified clean output of the latest version
+	RejectedAndNotified int `json:"rejected_and_notified"` // failure notification for the latest version
+	Lost                int `json:"lost"`                  // neither
+	Leaked              int `json:"leaked"`                // an output with metadata, or an output of a hostile upload
+	Duplicates          int `json:"duplicates"`            // extra output versions of one upload
+	// PhotosRejected counts valid photos rejected (and notified), e.g. after an
+	// injected panic; they are not lost (the notification says how to replay).
+	PhotosRejected int `json:"photos_rejected"`
+	// WrongOutput counts outputs whose image data differs from a local Strip
+	// of the upload, or from the wrong version.
+	WrongOutput int      `json:"wrong_output"`
+	Problems    []string `json:"problems,omitempty"` // the first few, key and reason
+
+	ImagesPerSecond float64 `json:"images_per_s"` // settled keys per second of wall time
+	MBPerSecond     float64 `json:"mb_per_s"`
+	AvgSizeKB       float64 `json:"avg_size_kb"`
+	BytesUploaded   int64   `json:"bytes_uploaded"`
+	UploadRetries   int64   `json:"upload_retries"`
+	UploadSeconds   float64 `json:"upload_s"`
+	WallSeconds     float64 `json:"wall_s"`
+	LatencyMS       struct {
+		P50 float64 `json:"p50"`
+		P95 float64 `json:"p95"`
+		P99 float64 `json:"p99"`
+		Max float64 `json:"max"`
+	} `json:"upload_to_clean_ms"`
+
+	// StackCPUSeconds is the CPU time the stack used; CPUMsPerImage divides it
+	// by the keys settled, a figure the other load on the machine disturbs
+	// less than images/s.
+	StackCPUSeconds float64 `json:"stack_cpu_s,omitempty"`
+	CPUMsPerImage   float64 `json:"stack_cpu_ms_per_image,omitempty"`
+
+	PeakRSSMB float64 `json:"peak_rss_mb"`
+	// RSS at the end of each fifth of the run, to show it stays bounded.
+	RSSByFifthMB []float64 `json:"rss_by_fifth_mb,omitempty"`
+
+	ExiftoolChecked  int `json:"exiftool_checked"`
+	ExiftoolFindings int `json:"exiftool_findings"`
+
+	Kills        int       `json:"kills"`
+	StartSeconds []float64 `json:"stack_start_s,omitempty"`
+	Concurrency  int       `json:"concurrency"`
+	Faults       string    `json:"faults"`
+	Prefix       string    `json:"prefix"`
+
+	// Set by the caller for the record.
+	Machine string `json:"machine,omitempty"`
+	Commit  string `json:"commit,omitempty"`
+	When    string `json:"when,omitempty"`
+}
+
+// OK reports whether nothing was lost, leaked, duplicated or wrong.
+func (s *Summary) OK() bool {
+	return s.Lost == 0 && s.Leaked == 0 && s.Duplicates == 0 && s.WrongOutput == 0 && s.Uploaded == s.Keys
+}
+
+func (s *Summary) problem(key, format string, a ...any) {
+	if len(s.Problems) < 20 {
+		s.Problems = append(s.Problems, key+": "+fmt.Sprintf(format, a...))
+	}
+}
+
+// timing computes throughput and upload→clean latencies.
+func (s *Summary) timing(keys []*tracked, start time.Time) {
+	var lat []float64
+	last := start
+	settled := 0
+	for _, t := range keys {
+		if !t.settled {
+			continue
+		}
+		settled++
+		if t.settledAt.After(last) {
+			last = t.settledAt
+		}
+		if t.clean && !t.ended.IsZero() {
+			lat = append(lat, max(0, float64(t.settledAt.Sub(t.ended))/float64(time.Millisecond)))
+		}
+	}
+	if d := last.Sub(start).Seconds(); d > 0 {
+		s.ImagesPerSecond = float64(settled) / d
+		s.MBPerSecond = float64(s.BytesUploaded) / 1e6 / d
+	}
+	sort.Float64s(lat)
+	s.LatencyMS.P50, s.LatencyMS.P95, s.LatencyMS.P99 = percentile(lat, 50), percentile(lat, 95), percentile(lat, 99)
+	if len(lat) > 0 {
+		s.LatencyMS.Max = lat[len(lat)-1]
+	}
+}
+
+func (s *Summary) memory(peak int64, samples []RSSSample) {
+	s.PeakRSSMB = float64(peak) / (1 << 20)
+	if len(samples) < 5 {
+		return
+	}
+	for i := 1; i <= 5; i++ {
+		s.RSSByFifthMB = append(s.RSSByFifthMB, float64(samples[i*len(samples)/5-1].RSS)/(1<<20))
+	}
+}
+
+// WriteJSON writes the summary as indented JSON.
+func (s *Summary) WriteJSON(w io.Writer) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(s)
+}
+
+// WriteTable writes the summary as a Markdown table, for bench/results.
+func (s *Summary) WriteTable(w io.Writer) error {
+	rows := [][2]string{
+		{"when", s.When}, {"machine", s.Machine}, {"commit", s.Commit}, {"faults", s.Faults},
+		{"keys (photos / hostile / storm)", fmt.Sprintf("%d (%d / %d / %d)", s.Keys, s.Photos, s.Hostile, s.StormKeys)},
+		{"uploaded", fmt.Sprint(s.Uploaded)}, {"clean", fmt.Sprint(s.Clean)},
+		{"rejected and notified (of them photos)", fmt.Sprintf("%d (%d)", s.RejectedAndNotified, s.PhotosRejected)},
+		{"lost", fmt.Sprint(s.Lost)}, {"leaked", fmt.Sprint(s.Leaked)}, {"duplicates", fmt.Sprint(s.Duplicates)},
+		{"wrong output", fmt.Sprint(s.WrongOutput)},
+		{"images/s", fmt.Sprintf("%.1f", s.ImagesPerSecond)}, {"MB/s", fmt.Sprintf("%.1f", s.MBPerSecond)},
+		{"average size", fmt.Sprintf("%.0f KB", s.AvgSizeKB)},
+		{"upload→clean p50 / p95 / p99 / max", fmt.Sprintf("%.0f / %.0f / %.0f / %.0f ms", s.LatencyMS.P50, s.LatencyMS.P95, s.LatencyMS.P99, s.LatencyMS.Max)},
+		{"stack CPU (total / per image)", fmt.Sprintf("%.1f s / %.1f ms", s.StackCPUSeconds, s.CPUMsPerImage)},
+		{"peak RSS of the stack", fmt.Sprintf("%.0f MB", s.PeakRSSMB)},
+		{"RSS by fifth of the run", joinMB(s.RSSByFifthMB)},
+		{"upload clients / upload retries", fmt.Sprintf("%d / %d", s.Concurrency, s.UploadRetries)},
+		{"kills (SIGKILL + restart)", fmt.Sprint(s.Kills)},
+		{"exiftool checked / findings", fmt.Sprintf("%d / %d", s.ExiftoolChecked, s.ExiftoolFindings)},
+		{"wall time", fmt.Sprintf("%.1f s (uploads %.1f s)", s.WallSeconds, s.UploadSeconds)},
+	}
+	var b strings.Builder
+	b.WriteString("| measure | value |\n|---|---|\n")
+	for _, r := range rows {
+		fmt.Fprintf(&b, "| %s | %s |\n", r[0], strings.ReplaceAll(r[1], "|", "/"))
+	}
+	for _, p := range s.Problems {
+		fmt.Fprintf(&b, "\n- %s", p)
+	}
+	_, err := io.WriteString(w, b.String()+"\n")
+	return err
+}
+
+func joinMB(v []float64) string {
+	var parts []string
+	for _, x := range v {
+		parts = append(parts, fmt.Sprintf("%.0f", x))
+	}
+	if len(parts) == 0 {
+		return "-"
+	}
+	return strings.Join(parts, ", ") + " MB"
+}
