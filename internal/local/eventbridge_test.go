@@ -3,6 +3,8 @@ package local
 import (
 	"bytes"
 	"context"
+	"mime/multipart"
+	"net/http"
 	"strings"
 	"testing"
 
@@ -125,5 +127,32 @@ func TestMultipartUploadEmitsCompleteMultipartUpload(t *testing.T) {
 	h, err := c.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String("uploads"), Key: key})
 	if err != nil || aws.ToInt64(h.ContentLength) != 5<<20+4 || !strings.HasPrefix(aws.ToString(h.ContentType), "image/jpeg") {
 		t.Errorf("head: %+v %v", h, err)
+	}
+}
+
+// A browser form upload (POST Object) emits Object Created with its reason.
+func TestFormPostEmitsPostObject(t *testing.T) {
+	ts := startStack(t, "")
+	events := ts.captureEvents(t, `{"source":["aws.s3"]}`)
+	var body bytes.Buffer
+	w := multipart.NewWriter(&body)
+	w.WriteField("key", "form/upload 1.jpg")
+	w.WriteField("Content-Type", "image/jpeg")
+	f, _ := w.CreateFormFile("file", "upload 1.jpg")
+	f.Write([]byte("jpeg bytes"))
+	w.Close()
+	resp, err := http.Post(ts.url+"/uploads", w.FormDataContentType(), &body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode >= 300 {
+		t.Fatalf("form post: %d", resp.StatusCode)
+	}
+	ev := events(1)[0]
+	d := ev["detail"].(map[string]any)
+	obj := d["object"].(map[string]any)
+	if d["reason"] != "POST Object" || obj["key"] != "form/upload 1.jpg" || obj["size"].(float64) != 10 || obj["version-id"] == "" {
+		t.Errorf("event: %v", ev)
 	}
 }

@@ -88,7 +88,6 @@ type tracking struct {
 	registered bool
 	pending    []asl.HistoryEvent
 	cp         *asl.Checkpoint
-	flushed    int64 // events committed
 }
 
 const (

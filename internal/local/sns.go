@@ -34,7 +34,6 @@ type Notifications struct {
 	client   *http.Client
 	ctx      context.Context
 
-	mu sync.Mutex
 	wg sync.WaitGroup
 
 	// LogSize bounds the delivered-message log (oldest dropped first).

@@ -242,3 +242,27 @@ func TestS3SurvivesReopen(t *testing.T) {
 }
 
 func asErr(err error, target any) bool { return errors.As(err, target) }
+
+// A copy answers with the version it created, in any versioned bucket.
+func TestCopyReturnsTheNewVersion(t *testing.T) {
+	ts := startStack(t, "")
+	ctx := context.Background()
+	c := ts.s3()
+	src, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("sanitized"), Key: aws.String("src.jpg"), Body: strings.NewReader("x")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, bucket := range []string{"sanitized", "uploads"} {
+		out, err := c.CopyObject(ctx, &s3.CopyObjectInput{Bucket: aws.String(bucket), Key: aws.String("copy.jpg"), CopySource: aws.String("sanitized/src.jpg")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		h, err := c.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(bucket), Key: aws.String("copy.jpg")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v := aws.ToString(out.VersionId); v == "" || v == aws.ToString(src.VersionId) || v != aws.ToString(h.VersionId) {
+			t.Errorf("%s: copy answered version %q; source %q, stored %q", bucket, v, aws.ToString(src.VersionId), aws.ToString(h.VersionId))
+		}
+	}
+}

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -50,8 +51,26 @@ type stack struct {
 	cmd  *exec.Cmd
 	url  string
 	dir  string
-	out  *bytes.Buffer
+	out  *syncBuffer
 	done chan error
+}
+
+// syncBuffer collects the process's stdout while tests read it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) WriteString(v string) {
+	s.mu.Lock()
+	s.b.WriteString(v)
+	s.mu.Unlock()
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
 
 var readyLine = regexp.MustCompile(`local stack on (http://\S+) .* ready in (\S+);`)
@@ -70,7 +89,7 @@ func start(t testing.TB, dir string, extra ...string) *stack {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	s := &stack{t: t, cmd: cmd, dir: dir, out: &bytes.Buffer{}, done: make(chan error, 1)}
+	s := &stack{t: t, cmd: cmd, dir: dir, out: &syncBuffer{}, done: make(chan error, 1)}
 	lines := make(chan string, 1)
 	go func() {
 		sc := bufio.NewScanner(stdout)

@@ -116,3 +116,24 @@ func TestFailedUploadIsNotifiedAndAudited(t *testing.T) {
 		t.Errorf("console notifications: %d %.300s", status, body)
 	}
 }
+
+// Deleting an upload from A removes its sanitized copy from B (Object Deleted →
+// Unpublish), so B never serves a photo its owner took down.
+func TestDeleteUnpublishes(t *testing.T) {
+	s := start(t, t.TempDir())
+	c := s.s3()
+	put(t, c, "gone soon.jpg", photo(41))
+	output(t, c, "gone soon.jpg")
+	if _, err := c.DeleteObject(context.Background(), &s3.DeleteObjectInput{Bucket: aws.String(inputBucket), Key: aws.String("gone soon.jpg")}); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(25 * time.Millisecond) {
+		_, err := c.GetObject(context.Background(), &s3.GetObjectInput{Bucket: aws.String(outputBucket), Key: aws.String("gone soon.jpg")})
+		if err != nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the sanitized copy is still in B after the upload was deleted")
+		}
+	}
+}
