@@ -213,10 +213,10 @@ func (s *Stack) Reconcile() (int, error) {
 	for _, c := range missing {
 		ev := s.front.event(c, "PutObject", newRequestID(), "")
 		for _, d := range s.Events.route(ev) {
-			if !strings.Contains(d.target.Arn, ":stateMachine:") {
+			if !strings.Contains(d.Target.Arn, ":stateMachine:") {
 				continue
 			}
-			started, err := s.SFN.StartUnlessProcessed(d.target.Arn, d.input)
+			started, err := s.SFN.StartUnlessProcessed(d.Target.Arn, d.Input)
 			if err != nil {
 				return n, err
 			}
