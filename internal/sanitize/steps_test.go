@@ -411,6 +411,23 @@ func TestRecordFailure(t *testing.T) {
 	if len(recs) != 1 || recs[0].FailedStep != "Validate" || recs[0].Error.Name != "NotJPEG" {
 		t.Errorf("%+v", recs)
 	}
+	if strings.Contains(msg.Replay, "--endpoint-url") || strings.Contains(msg.ReplayAWSCLI, "--endpoint-url") {
+		t.Errorf("commands for AWS name an endpoint: %+v", msg)
+	}
+
+	// Off AWS (the local stack), the commands name the endpoint they must reach.
+	e.svc.Config.Endpoint = "http://127.0.0.1:4566"
+	n, err = e.svc.RecordFailure(ctx, sanitize.Attempt{Execution: exec, Number: 2}, sanitize.Failure{Step: "Validate", Error: "NotJPEG"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal([]byte(n.Message), &msg); err != nil {
+		t.Fatal(err)
+	}
+	if msg.Replay != "sanitizer replay --endpoint-url 'http://127.0.0.1:4566' '"+exec+"'" ||
+		strings.Count(msg.ReplayAWSCLI, "--endpoint-url 'http://127.0.0.1:4566' ") != 2 {
+		t.Errorf("replay commands %q, %q", msg.Replay, msg.ReplayAWSCLI)
+	}
 }
 
 func TestCompareSequencers(t *testing.T) {
