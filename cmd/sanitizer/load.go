@@ -36,6 +36,7 @@ func runLoad(ctx context.Context, args []string, s stdio) error {
 	maxKB := fs.Int("max-kb", 12<<10, "largest photo in KB")
 	hostile := fs.Float64("hostile", 0.05, "fraction of hostile uploads (PNG named .jpg, truncated, 80-MP bombs, garbage)")
 	storm := fs.Float64("storm", 0.02, "fraction of photo keys uploaded twice within milliseconds")
+	rate := fs.Float64("rate", 0, "upload this many keys per second (0: as fast as the clients go)")
 	settle := fs.Duration("settle", 2*time.Minute, "give up when no key settled for this long")
 	exif := fs.Int("exiftool", 200, "how many clean outputs exiftool re-checks (when installed)")
 	spawn := fs.Bool("spawn", false, "start the stack (sanitizer run) as a child process, on a free port")
@@ -64,10 +65,11 @@ func runLoad(ctx context.Context, args []string, s stdio) error {
 	}
 
 	cfg := loadgen.Config{Endpoint: *endpoint, Concurrency: *conc, Settle: *settle, ExiftoolSample: *exif,
-		Kills: *kills, KillEvery: *killEvery, StackPID: *pid, Progress: s.err,
+		Kills: *kills, KillEvery: *killEvery, Rate: *rate, StackPID: *pid, Progress: s.err,
 		Corpus: loadgen.CorpusConfig{N: *n, AvgSize: int64(*avgKB) << 10, MinSize: int64(*minKB) << 10, MaxSize: int64(*maxKB) << 10,
 			HostileRate: *hostile, StormRate: *storm, Seed: fc.Seed,
 			Prefix: fmt.Sprintf("load/%s-%d/", time.Now().UTC().Format("20060102T150405"), fc.Seed)}}
+	keepData := false
 	if *spawn {
 		dir := *data
 		if dir == "" {
@@ -75,7 +77,14 @@ func runLoad(ctx context.Context, args []string, s stdio) error {
 			if err != nil {
 				return err
 			}
-			defer os.RemoveAll(tmp)
+			// Kept when the run fails, for the operator to look at.
+			defer func() {
+				if keepData {
+					fmt.Fprintf(s.err, "load: the stack's data is kept in %s\n", tmp)
+					return
+				}
+				os.RemoveAll(tmp)
+			}()
 			dir = tmp
 		}
 		exe, err := os.Executable()
@@ -96,6 +105,7 @@ func runLoad(ctx context.Context, args []string, s stdio) error {
 	}
 	sum, err := loadgen.Run(ctx, cfg)
 	if err != nil {
+		keepData = true
 		return err
 	}
 	if cfg.Stack != nil {
@@ -114,6 +124,7 @@ func runLoad(ctx context.Context, args []string, s stdio) error {
 		}
 	}
 	if *strict && !sum.OK() {
+		keepData = true
 		fmt.Fprintf(s.err, "load: FAILED: lost %d, leaked %d, duplicates %d, wrong outputs %d, uploaded %d of %d\n",
 			sum.Lost, sum.Leaked, sum.Duplicates, sum.WrongOutput, sum.Uploaded, sum.Keys)
 		return exitError{1}

@@ -65,6 +65,7 @@ func check(ctx context.Context, cfg Config, c *s3.Client, co *Corpus, keys []*tr
 	// Every output version under the prefix.
 	var outs []outputVersion
 	versionsOf := map[string]int{}
+	listed := map[string]bool{}
 	p := s3.NewListObjectVersionsPaginator(c, &s3.ListObjectVersionsInput{Bucket: aws.String(cfg.OutputBucket), Prefix: aws.String(cfg.Corpus.Prefix)})
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
@@ -72,8 +73,15 @@ func check(ctx context.Context, cfg Config, c *s3.Client, co *Corpus, keys []*tr
 			return fmt.Errorf("list output versions: %w", err)
 		}
 		for _, v := range page.Versions {
-			k := aws.ToString(v.Key)
-			outs = append(outs, outputVersion{k, aws.ToString(v.VersionId), aws.ToBool(v.IsLatest)})
+			k, id := aws.ToString(v.Key), aws.ToString(v.VersionId)
+			if listed[k+"\x00"+id] {
+				// A listing that repeats a version is the store's fault, not
+				// a second publication: report it, check the version once.
+				sum.problem(k, "ListObjectVersions returned version %s twice", id)
+				continue
+			}
+			listed[k+"\x00"+id] = true
+			outs = append(outs, outputVersion{k, id, aws.ToBool(v.IsLatest)})
 			versionsOf[k]++
 		}
 	}

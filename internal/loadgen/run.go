@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
@@ -43,6 +44,10 @@ type Config struct {
 	KillEvery time.Duration
 	// StackPID is sampled for memory when the stack is not supervised.
 	StackPID int
+	// Rate paces uploads at this many keys per second (0: as fast as the
+	// clients go), to measure latency at a rate the stack sustains rather
+	// than the queueing of a burst.
+	Rate     float64
 	Progress io.Writer
 }
 
@@ -93,6 +98,12 @@ func Run(ctx context.Context, cfg Config) (*Summary, error) {
 		},
 	}
 	s3c := s3.NewFromConfig(awsCfg, func(o *s3.Options) { o.UsePathStyle = true })
+	// Uploads are signed with UNSIGNED-PAYLOAD, as the SDK does over HTTPS:
+	// hashing every body for SigV4 would take CPU from the stack under test.
+	uploader := s3.NewFromConfig(awsCfg, func(o *s3.Options) {
+		o.UsePathStyle = true
+		o.APIOptions = append(o.APIOptions, v4.SwapComputePayloadSHA256ForUnsignedPayloadMiddleware)
+	})
 
 	rcv, err := newReceiver()
 	if err != nil {
@@ -110,7 +121,7 @@ func Run(ctx context.Context, cfg Config) (*Summary, error) {
 	for i, it := range corpus.Items {
 		keys[i] = &tracked{item: it, versions: map[string]int{}}
 	}
-	sum := &Summary{Keys: len(keys), Concurrency: cfg.Concurrency, Faults: "", Prefix: cfg.Corpus.Prefix}
+	sum := &Summary{Keys: len(keys), Concurrency: cfg.Concurrency, Rate: cfg.Rate, Prefix: cfg.Corpus.Prefix}
 
 	// Crash drill: SIGKILL and restart the stack while work is in flight.
 	drillCtx, stopDrill := context.WithCancel(ctx)
@@ -153,7 +164,7 @@ func Run(ctx context.Context, cfg Config) (*Summary, error) {
 			defer wg.Done()
 			for j := range jobs {
 				body := corpus.Body(j.t.item, j.v)
-				ver, tries, err := upload(ctx, s3c, cfg.InputBucket, j.t.item.Key, body)
+				ver, tries, err := upload(ctx, uploader, cfg.InputBucket, j.t.item.Key, body)
 				retries.Add(int64(tries - 1))
 				mu.Lock()
 				j.t.attempts += tries
@@ -174,7 +185,20 @@ func Run(ctx context.Context, cfg Config) (*Summary, error) {
 	}
 	go func() {
 		defer close(jobs)
+		var tick <-chan time.Time
+		if cfg.Rate > 0 {
+			tk := time.NewTicker(time.Duration(float64(time.Second) / cfg.Rate))
+			defer tk.Stop()
+			tick = tk.C
+		}
 		for _, t := range keys {
+			if tick != nil {
+				select {
+				case <-tick:
+				case <-ctx.Done():
+					return
+				}
+			}
 			for v := 0; v < t.item.Versions; v++ {
 				select {
 				case jobs <- job{t, v}:
@@ -206,7 +230,7 @@ func Run(ctx context.Context, cfg Config) (*Summary, error) {
 				}
 				lastProgress = time.Now()
 			}
-		case <-time.After(500 * time.Millisecond):
+		case <-time.After(pollInterval(len(keys) - settled)):
 		case <-ctx.Done():
 			return nil, ctx.Err()
 		}
@@ -421,6 +445,13 @@ func unsubscribe(c *sns.Client, topic, endpoint string) {
 			}
 		}
 	}
+}
+
+// pollInterval spaces the listings of the output bucket: every half second,
+// plus a tenth of a second per thousand keys still pending, so the checker's
+// own requests stay a small share of the stack's work.
+func pollInterval(pending int) time.Duration {
+	return 500*time.Millisecond + time.Duration(pending/1000)*100*time.Millisecond
 }
 
 // percentile of sorted values (nearest rank).

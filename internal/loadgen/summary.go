@@ -60,6 +60,7 @@ type Summary struct {
 	Kills        int       `json:"kills"`
 	StartSeconds []float64 `json:"stack_start_s,omitempty"`
 	Concurrency  int       `json:"concurrency"`
+	Rate         float64   `json:"upload_rate_per_s,omitempty"` // pacing of uploads (0: as fast as possible)
 	Faults       string    `json:"faults"`
 	Prefix       string    `json:"prefix"`
 
@@ -140,7 +141,7 @@ func (s *Summary) WriteTable(w io.Writer) error {
 		{"stack CPU (total / per image)", fmt.Sprintf("%.1f s / %.1f ms", s.StackCPUSeconds, s.CPUMsPerImage)},
 		{"peak RSS of the stack", fmt.Sprintf("%.0f MB", s.PeakRSSMB)},
 		{"RSS by fifth of the run", joinMB(s.RSSByFifthMB)},
-		{"upload clients / upload retries", fmt.Sprintf("%d / %d", s.Concurrency, s.UploadRetries)},
+		{"upload clients / pacing / upload retries", fmt.Sprintf("%d / %s / %d", s.Concurrency, pacing(s.Rate), s.UploadRetries)},
 		{"kills (SIGKILL + restart)", fmt.Sprint(s.Kills)},
 		{"exiftool checked / findings", fmt.Sprintf("%d / %d", s.ExiftoolChecked, s.ExiftoolFindings)},
 		{"wall time", fmt.Sprintf("%.1f s (uploads %.1f s)", s.WallSeconds, s.UploadSeconds)},
@@ -155,6 +156,13 @@ func (s *Summary) WriteTable(w io.Writer) error {
 	}
 	_, err := io.WriteString(w, b.String()+"\n")
 	return err
+}
+
+func pacing(rate float64) string {
+	if rate <= 0 {
+		return "as fast as possible"
+	}
+	return fmt.Sprintf("%g keys/s", rate)
 }
 
 func joinMB(v []float64) string {
