@@ -307,7 +307,7 @@ func TestVerifyRollsBack(t *testing.T) {
 			}
 			job := e.upload(t, "k.jpg", photo(t, 1), "02")
 			e.svc.Store = tamperingStore{Store: e.store, body: tc.served(t)}
-			job, err = e.run(t, "bad", job)
+			_, err = e.run(t, "bad", job)
 			var verr *sanitize.VerifyError
 			if !errors.As(err, tc.want) || !errors.As(err, &verr) || verr.RolledBack == "" {
 				t.Fatalf("%T %v", err, err)
