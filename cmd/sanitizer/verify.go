@@ -19,12 +19,12 @@ func runVerify(ctx context.Context, args []string, s stdio) error {
 	fs.Usage = func() {
 		fmt.Fprint(s.err, "usage: sanitizer verify [flags] FILE...   (- for stdin)\n\n"+
 			"Prints one line per file and exits 0 only if every file holds no metadata the policy\n"+
-			"removes and, where Go's image/jpeg supports the coding process, decodes.\n\nflags:\n")
+			"removes and, where the decoder supports the coding process (Huffman, 8-bit), decodes.\n\nflags:\n")
 		fs.PrintDefaults()
 	}
 	var pf policyFlags
 	pf.register(fs)
-	noDecode := fs.Bool("no-decode", false, "skip the full image/jpeg decode")
+	noDecode := fs.Bool("no-decode", false, "skip the full decode (entropy-coded data of every scan)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}

@@ -515,14 +515,7 @@ func TestVerifyFailureRollsBack(t *testing.T) {
 	if got := statesEntered(x); !slices.Contains(got, "VerifyFailed") {
 		t.Errorf("states %v", got)
 	}
-	recs, _ := p.audit.ByExecution(context.Background(), d.ExecutionArn)
-	var verify audit.Record
-	for _, r := range recs {
-		if r.Step == audit.StepVerify {
-			verify = r
-		}
-	}
-	if verify.Outcome != audit.Failed || !strings.Contains(verify.Reason, "rolled back") {
+	if verify := p.record(t, d.ExecutionArn, audit.StepVerify); verify.Outcome != audit.Failed || !strings.Contains(verify.Reason, "rolled back") {
 		t.Errorf("verify record %+v", verify)
 	}
 }

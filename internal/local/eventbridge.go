@@ -90,8 +90,10 @@ func newEventBus(ctx context.Context, db *stateDB, account, region string, log *
 	return b, err
 }
 
-// start runs n delivery workers until Close.
+// start runs n delivery workers until Close, after queueing the durable
+// deliveries left pending by the previous run.
 func (b *EventBus) start(n int) {
+	b.requeuePending()
 	for i := 0; i < n; i++ {
 		b.wg.Add(1)
 		go func() {
@@ -99,7 +101,9 @@ func (b *EventBus) start(n int) {
 			for {
 				select {
 				case d := <-b.queue:
-					b.invoke(d.rule, d.target, d.input)
+					if b.invoke(d.Rule, d.Target, d.Input) {
+						b.done(d)
+					}
 				case <-b.stopped:
 					return
 				}
@@ -129,9 +133,90 @@ func (b *EventBus) Emit(event []byte) {
 
 // delivery is one target's share of an event.
 type delivery struct {
-	rule   string
-	target Target
-	input  []byte
+	Rule   string `json:"rule"`
+	Target Target `json:"target"`
+	Input  []byte `json:"input"`
+	// key names the delivery in the pending bucket when it is durable.
+	key []byte
+}
+
+const pendingBucket = "events:pending"
+
+// EmitDurable is Emit for events nothing else would recover after a crash
+// (PutEvents): the deliveries are committed before it returns and removed once
+// made, and the ones still pending are made again at the next start.
+func (b *EventBus) EmitDurable(events ...[]byte) error {
+	var ds []delivery
+	for _, ev := range events {
+		ds = append(ds, b.route(ev)...)
+	}
+	if len(ds) == 0 {
+		return nil
+	}
+	err := b.db.db.Batch(func(tx *bolt.Tx) error {
+		pb, err := bucketPath(tx, true, pendingBucket)
+		if err != nil {
+			return err
+		}
+		for i := range ds {
+			seq, _ := pb.NextSequence()
+			ds[i].key = eventKey(int64(seq))
+			raw, _ := json.Marshal(ds[i])
+			if err := pb.Put(ds[i].key, raw); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, d := range ds {
+		select {
+		case b.queue <- d:
+		case <-b.stopped:
+			return nil
+		}
+	}
+	return nil
+}
+
+// requeuePending queues the durable deliveries a previous run did not make.
+func (b *EventBus) requeuePending() {
+	var ds []delivery
+	b.db.db.View(func(tx *bolt.Tx) error {
+		return forEachJSON(tx, func(k, v []byte) error {
+			var d delivery
+			if json.Unmarshal(v, &d) == nil {
+				d.key = append([]byte(nil), k...)
+				ds = append(ds, d)
+			}
+			return nil
+		}, pendingBucket)
+	})
+	if len(ds) == 0 {
+		return
+	}
+	b.wg.Add(1)
+	go func() {
+		defer b.wg.Done()
+		for _, d := range ds {
+			select {
+			case b.queue <- d:
+			case <-b.stopped:
+				return
+			}
+		}
+	}()
+}
+
+func (b *EventBus) done(d delivery) {
+	if d.key == nil {
+		return
+	}
+	if err := b.db.db.Batch(func(tx *bolt.Tx) error { return deleteKey(tx, string(d.key), pendingBucket) }); err != nil {
+		b.log.Error("eventbridge: forget delivery", "err", err)
+	}
 }
 
 // route matches an event against the enabled rules and computes each
@@ -158,27 +243,32 @@ func (b *EventBus) route(event []byte) []delivery {
 				b.log.Error("eventbridge: target input", "rule", r.Name, "target", t.ID, "err", err)
 				continue
 			}
-			out = append(out, delivery{r.Name, t, input})
+			out = append(out, delivery{Rule: r.Name, Target: t, Input: input})
 		}
 	}
 	return out
 }
 
-func (b *EventBus) invoke(rule string, t Target, input []byte) {
+// invoke delivers with retries; false means the stack is stopping and a
+// durable delivery stays pending for the next start.
+func (b *EventBus) invoke(rule string, t Target, input []byte) bool {
 	delay := 50 * time.Millisecond
 	for attempt := 1; ; attempt++ {
 		err := b.invoker.InvokeTarget(b.ctx, t.Arn, input)
 		if err == nil {
-			return
+			return true
 		}
-		if attempt >= b.Retries || b.ctx.Err() != nil {
+		if b.ctx.Err() != nil {
+			return false
+		}
+		if attempt >= b.Retries {
 			b.log.Error("eventbridge: delivery failed, event dropped", "rule", rule, "target", t.Arn, "attempts", attempt, "err", err)
-			return
+			return true
 		}
 		select {
 		case <-time.After(delay):
 		case <-b.stopped:
-			return
+			return false
 		}
 		delay = min(delay*2, 5*time.Second)
 	}
@@ -629,8 +719,8 @@ func (b *EventBus) putEvents(_ *http.Request, body []byte) (any, error) {
 			accepted = append(accepted, ev)
 		}
 	}
-	for _, ev := range accepted {
-		b.Emit(ev)
+	if err := b.EmitDurable(accepted...); err != nil {
+		return nil, err
 	}
 	return out, nil
 }

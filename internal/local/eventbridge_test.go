@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
@@ -154,5 +155,40 @@ func TestFormPostEmitsPostObject(t *testing.T) {
 	obj := d["object"].(map[string]any)
 	if d["reason"] != "POST Object" || obj["key"] != "form/upload 1.jpg" || obj["size"].(float64) != 10 || obj["version-id"] == "" {
 		t.Errorf("event: %v", ev)
+	}
+}
+
+// PutEvents deliveries are durable: one still retrying when the stack stops is
+// made after the next start.
+func TestPutEventsDeliverySurvivesRestart(t *testing.T) {
+	dir := t.TempDir()
+	ts := startStack(t, dir)
+	ctx := context.Background()
+	eb := eventbridge.NewFromConfig(ts.cfg)
+	topic := "arn:aws:sns:us-east-1:000000000000:later"
+	if _, err := eb.PutRule(ctx, &eventbridge.PutRuleInput{Name: aws.String("later"), EventPattern: aws.String(`{"source":["my.app"]}`)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := eb.PutTargets(ctx, &eventbridge.PutTargetsInput{Rule: aws.String("later"), Targets: []ebtypes.Target{{Id: aws.String("t"), Arn: aws.String(topic)}}}); err != nil {
+		t.Fatal(err)
+	}
+	// The topic does not exist yet: the delivery keeps failing and retrying.
+	if _, err := eb.PutEvents(ctx, &eventbridge.PutEventsInput{Entries: []ebtypes.PutEventsRequestEntry{
+		{Source: aws.String("my.app"), DetailType: aws.String("Kept"), Detail: aws.String(`{}`)}}}); err != nil {
+		t.Fatal(err)
+	}
+	ts.Close()
+	ts2 := startStack(t, dir)
+	if _, err := ts2.SNS.CreateTopic("later"); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		msgs, _ := ts2.SNS.Messages()
+		if len(msgs) == 1 && strings.Contains(msgs[0].Message, `"detail-type":"Kept"`) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the pending delivery was not made after the restart: %v", msgs)
+		}
 	}
 }

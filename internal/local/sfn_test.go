@@ -13,6 +13,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
 	"github.com/aws/smithy-go"
@@ -314,6 +315,46 @@ func TestStepFunctionsResumeAfterRestart(t *testing.T) {
 	for i, ev := range h.Events {
 		if ev.Id != int64(i+1) {
 			t.Fatalf("event %d has id %d", i, ev.Id)
+		}
+	}
+}
+
+// Uploads that never got an execution (their events were lost) get exactly one
+// from Reconcile, through the rule that matches them; a second pass starts none.
+func TestReconcileStartsMissingExecutionsOnce(t *testing.T) {
+	tasks := &scriptTasks{fn: func(_ context.Context, _ string, _ int, in json.RawMessage) (json.RawMessage, error) { return in, nil }}
+	st, c, _ := startSFN(t, t.TempDir(), tasks)
+	ctx := context.Background()
+	s3c := s3.NewFromConfig(aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("t", "t", ""),
+		BaseEndpoint: aws.String(st.opt.Endpoint)}, func(o *s3.Options) { o.UsePathStyle = true })
+	// No rule yet: these uploads' events match nothing and are gone.
+	for _, k := range []string{"a.jpg", "b c.jpg", "skip.png"} {
+		if _, err := s3c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("uploads"), Key: aws.String(k), Body: strings.NewReader(k)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	smArn := createMachine(t, c, twoSteps)
+	if _, err := st.Events.PutRule("uploads", `{"source":["aws.s3"],"detail":{"object":{"key":[{"suffix":".jpg"}]}}}`, ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Events.PutTargets("uploads", Target{ID: "sm", Arn: smArn}); err != nil {
+		t.Fatal(err)
+	}
+	n, err := st.Reconcile()
+	if err != nil || n != 2 {
+		t.Fatalf("reconcile started %d (%v), want 2 (the .png does not match the rule)", n, err)
+	}
+	if n, err := st.Reconcile(); err != nil || n != 0 {
+		t.Fatalf("second reconcile started %d (%v)", n, err)
+	}
+	list, err := c.ListExecutions(ctx, &sfn.ListExecutionsInput{StateMachineArn: aws.String(smArn)})
+	if err != nil || len(list.Executions) != 2 {
+		t.Fatalf("executions: %v %v", list, err)
+	}
+	for _, e := range list.Executions {
+		d := waitStatus(t, c, aws.ToString(e.ExecutionArn), sfntypes.ExecutionStatusSucceeded)
+		if !strings.Contains(aws.ToString(d.Input), `"detail-type":"Object Created"`) || !strings.Contains(aws.ToString(d.Input), `"version-id":`) {
+			t.Errorf("input %s", aws.ToString(d.Input))
 		}
 	}
 }

@@ -140,6 +140,7 @@ func Open(opt Options) (*Stack, error) {
 	fake := gofakes3.New(objects, gofakes3.WithTimeSkewLimit(0), gofakes3.WithIntegrityCheck(true),
 		gofakes3.WithLogger(gofakes3.DiscardLog()))
 	s.front = newS3Front(fake.Server(), opt.InputBucket, s.Events, opt.Account)
+	s.front.store = objects
 	objects.onChange = s.front.onChange
 	s.s3 = unchunk(s.front)
 	if opt.WrapS3 != nil {
@@ -213,10 +214,10 @@ func (s *Stack) Reconcile() (int, error) {
 	for _, c := range missing {
 		ev := s.front.event(c, "PutObject", newRequestID(), "")
 		for _, d := range s.Events.route(ev) {
-			if !strings.Contains(d.target.Arn, ":stateMachine:") {
+			if !strings.Contains(d.Target.Arn, ":stateMachine:") {
 				continue
 			}
-			started, err := s.SFN.StartUnlessProcessed(d.target.Arn, d.input)
+			started, err := s.SFN.StartUnlessProcessed(d.Target.Arn, d.Input)
 			if err != nil {
 				return n, err
 			}

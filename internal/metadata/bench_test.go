@@ -55,6 +55,26 @@ func benchStripCorpus(b *testing.B, mode metadata.OrientationMode) {
 	}
 }
 
+// BenchmarkStripCorpusParallel strips the corpus with one goroutine per
+// processor, as the batch CLI does (-j defaults to the processor count).
+func BenchmarkStripCorpusParallel(b *testing.B) {
+	files, total := loadCorpusFiles(b)
+	p := metadata.DefaultPolicy()
+	p.Orientation = metadata.OrientationKeep
+	b.SetBytes(total)
+	b.ReportAllocs()
+	defer reportCPU(b, total)()
+	b.RunParallel(func(pb *testing.PB) {
+		var out bytes.Buffer
+		for pb.Next() {
+			for _, f := range files {
+				out.Reset()
+				metadata.Strip(&out, bytes.NewReader(f), p)
+			}
+		}
+	})
+}
+
 // reportCPU adds MB per CPU second (user+sys of the whole process, so both
 // of Strip's goroutines count): on a shared machine it is steadier than the
 // wall-clock MB/s. Call it before the loop and its result after.

@@ -147,7 +147,7 @@ func testCorpus(t *testing.T, p metadata.Policy) {
 	}
 	t.Logf("%d of %d corpus files stripped, the rest rejected with typed errors", len(reports), len(entries))
 	checkExiftool(t, outDir, reports)
-	checkDjpeg(t, outDir, reports)
+	checkDjpeg(t, outDir, reports, p)
 	checkSerials(t, reports)
 }
 
@@ -277,12 +277,13 @@ func anyContains(v any, subs []string) bool {
 
 // checkDjpeg decodes input and output with libjpeg-turbo: where the input
 // decodes, the output must decode to the same pixels, or, where the transform
-// mode rotated it, to the pixels of jpegtran -perfect's rotation.
-func checkDjpeg(t *testing.T, dir string, reports map[string]*metadata.Report) {
+// mode rotated it, to the pixels of jpegtran -perfect's rotation. Every output
+// djpeg decodes without a warning must pass Verify with its decode check.
+func checkDjpeg(t *testing.T, dir string, reports map[string]*metadata.Report, p metadata.Policy) {
 	if _, err := exec.LookPath("djpeg"); err != nil {
 		t.Skip("djpeg not installed (make tools)")
 	}
-	compared := 0
+	compared, decodeOK := 0, 0
 	for name := range reports {
 		want, err := exec.Command("djpeg", "-pnm", filepath.Join(corpusDir, "files", name)).Output()
 		if err != nil || len(want) == 0 {
@@ -303,6 +304,21 @@ func checkDjpeg(t *testing.T, dir string, reports map[string]*metadata.Report) {
 			t.Errorf("%s: djpeg decodes the input but not the output: %v", name, err)
 			continue
 		}
+		if err == nil { // exit 0: no warning, so the data is complete and sound
+			out, rerr := os.ReadFile(filepath.Join(dir, name))
+			if rerr != nil {
+				t.Fatal(rerr)
+			}
+			ins, verr := metadata.Verify(bytes.NewReader(out), p, true)
+			if verr != nil {
+				t.Errorf("%s: djpeg decodes the output, Verify with decode fails: %v", name, verr)
+			} else {
+				decodeOK++
+				if ins.Decode != "ok" {
+					t.Logf("%s: decode %s", name, ins.Decode)
+				}
+			}
+		}
 		if reports[name].OrientationAction == metadata.OrientationTransformed {
 			continue // rotated on purpose: package dct's tests compare with jpegtran
 		}
@@ -311,7 +327,7 @@ func checkDjpeg(t *testing.T, dir string, reports map[string]*metadata.Report) {
 		}
 		compared++
 	}
-	t.Logf("djpeg: %d outputs decode to pixels identical to their inputs", compared)
+	t.Logf("djpeg: %d outputs decode to pixels identical to their inputs; %d pass Verify with decode", compared, decodeOK)
 }
 
 func errorsAs[T any](err error, target *T) bool { return errors.As(err, target) }

@@ -5,7 +5,9 @@ import (
 	"encoding/hex"
 	"hash"
 	"hash/maphash"
+	"runtime"
 	"sync"
+	"sync/atomic"
 )
 
 // hashChunk is the unit handed to the hashing goroutine.
@@ -15,21 +17,37 @@ var chunkPool = sync.Pool{New: func() any { b := make([]byte, 0, hashChunk); ret
 
 // imageDigest computes the sha256 of the image data. sha256 is the most
 // expensive step of Strip (about 1.5 GB/s with SHA-NI, slower than parsing,
-// copying and checking together), so once the data exceeds one chunk it is
-// copied into pooled chunks and hashed by a second goroutine, in parallel
-// with the rest of the walk. Small images are hashed inline at the end.
+// copying and checking together), so where a processor is idle, once the data
+// exceeds one chunk it is copied into pooled chunks and hashed by a second
+// goroutine, in parallel with the rest of the walk; small images are hashed
+// at the end. Where every processor already runs a digest (a batch strips as
+// many files at once as there are processors) a second goroutine would only
+// add copies and hand-offs, so the data is hashed as it comes.
 type imageDigest struct {
-	h    hash.Hash
-	cur  *[]byte
-	full chan *[]byte
-	done chan struct{}
+	h        hash.Hash
+	cur      *[]byte // nil when hashing inline
+	full     chan *[]byte
+	done     chan struct{}
+	finished bool
 }
 
+// digestsRunning counts the imageDigests not yet finished.
+var digestsRunning atomic.Int32
+
 func newImageDigest() *imageDigest {
-	return &imageDigest{h: sha256.New(), cur: chunkPool.Get().(*[]byte)}
+	d := &imageDigest{h: sha256.New()}
+	// Each parallel digest keeps two goroutines busy.
+	if 2*int(digestsRunning.Add(1)) <= runtime.GOMAXPROCS(0) {
+		d.cur = chunkPool.Get().(*[]byte)
+	}
+	return d
 }
 
 func (d *imageDigest) Write(p []byte) {
+	if d.cur == nil {
+		d.h.Write(p)
+		return
+	}
 	for len(p) > 0 {
 		b := *d.cur
 		n := copy(b[len(b):cap(b)], p)
@@ -61,6 +79,11 @@ func (d *imageDigest) send() {
 
 // finish waits for the hashing goroutine; the digest must not be written after.
 func (d *imageDigest) finish() {
+	if d.finished {
+		return
+	}
+	d.finished = true
+	digestsRunning.Add(-1)
 	if d.cur == nil {
 		return
 	}

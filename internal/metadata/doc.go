@@ -41,8 +41,8 @@
 // ("exif:GPSLatitude", "GImage:Data"), IPTC
 // ("IPTC:By-line") and the JPEGs after EOI ("ExtraImage:Make").
 //
-// [Inspect] describes a file; [Verify] checks one is clean and, where the
-// standard library can, decodes it. Both apply the same limits and return the
+// [Inspect] describes a file; [Verify] checks one is clean and, where package
+// dct handles the coding process, entropy-decodes it. Both apply the same limits and return the
 // same errors as Strip.
 //
 // Errors are typed so callers can branch with errors.As: *NotJPEGError,

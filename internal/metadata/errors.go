@@ -57,8 +57,9 @@ func (e *ImageMismatchError) Error() string {
 	return fmt.Sprintf("image data differs: digest %s, want %s", e.Got, e.Want)
 }
 
-// DecodeError reports a file the standard library's image/jpeg could have
-// decoded (baseline or progressive Huffman, 8-bit) but failed to.
+// DecodeError reports a file whose coding process Verify decodes (baseline,
+// extended or progressive Huffman, 8-bit) but whose image data does not
+// decode: corrupt or incomplete entropy-coded data.
 type DecodeError struct{ Err error }
 
 func (e *DecodeError) Error() string { return "decode: " + e.Err.Error() }

@@ -25,8 +25,8 @@ type Inspection struct {
 	Clean       bool     `json:"clean"`
 	Problems    []string `json:"problems,omitempty"` // why the file is not clean
 	ImageDigest string   `json:"imageDigest"`        // as Report.ImageDigest
-	// Decode is set by Verify: "ok", or "skipped: <why>" when image/jpeg cannot
-	// decode this coding process.
+	// Decode is set by Verify: "ok", or "skipped: <why>" when its decoder
+	// (package dct) cannot decode this coding process.
 	Decode string `json:"decode,omitempty"`
 }
 

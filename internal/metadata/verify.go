@@ -3,75 +3,87 @@ package metadata
 import (
 	"errors"
 	"fmt"
-	"image/jpeg"
 	"io"
+	"math"
+
+	"github.com/s3-image-sanitizer/s3-image-sanitizer/internal/jpeg/dct"
 )
 
-// maxDecodeScans bounds the scans Verify lets image/jpeg decode: each scan
-// walks every block, so thousands of tiny scans make a cheap file costly to
+// maxDecodeScans bounds the scans Verify decodes: each scan walks every block
+// of its components, so thousands of tiny scans make a cheap file costly to
 // decode (libjpeg-turbo guards the same way with its scan limit). Encoders
 // write about ten.
 const maxDecodeScans = 256
 
-var errScanLimit = errors.New("scan limit reached")
-
 // Verify inspects r and returns *MetadataRemainsError unless it is clean under p.
-// With decode it also decodes the image with the standard library's
-// image/jpeg, reading r only once: the decoder is fed only after the frame
-// header has passed the pixel limit, so a decompression bomb never reaches it.
-// Where image/jpeg cannot decode the coding process (arithmetic, lossless,
-// 12-bit, DNL) or the file has more than 256 scans, Inspection.Decode says
-// "skipped: <why>"; a failed decode of a supported process is *DecodeError.
+// With decode it also entropy-decodes every scan of the frame with package
+// dct (baseline, extended and progressive Huffman, 8-bit; any sampling factors
+// and restart intervals, as libjpeg), reading r only once: the bytes are kept
+// for the decoder only after the frame header has passed the pixel limit, so a
+// decompression bomb never reaches it, and memory is the file plus its
+// quantised coefficients (2 bytes each, 1.5 per pixel for 4:2:0).
+//
+// Why dct and not the standard library's image/jpeg: decoding proves the
+// entropy-coded data is complete and well formed — every Huffman code valid,
+// every MCU present, restart markers in sequence, progressive scans
+// consistent. dct checks all of that, as strictly as libjpeg (a scan that ends
+// early is an error here, a warning in djpeg). What image/jpeg would add on
+// top is the inverse DCT and colour conversion, which cannot fail on decoded
+// coefficients; and it refuses valid files libjpeg decodes: progressive scans
+// with restart markers ("missing 0xff00 sequence"), two-component frames and
+// some sampling factors. A check that fails on valid uploads is worse than
+// none, so image/jpeg is not used.
+//
+// Where dct cannot decode the coding process (arithmetic coding, 12-bit
+// samples, lossless, DNL) or the file has more than 256 scans,
+// Inspection.Decode says "skipped: <why>"; a failed decode is *DecodeError.
 func Verify(r io.Reader, p Policy, decode bool) (*Inspection, error) {
 	if !decode {
 		ins, err := Inspect(r, p)
 		return ins, verdict(ins, err)
 	}
 	g := &gate{}
-	var done chan error
+	maxPixels := int64(math.MaxInt64)
 	ins, err := inspect(r, p, func(in io.Reader, w *walker) io.Reader {
+		if w.maxPixels >= 0 {
+			maxPixels = max(w.maxPixels, 1)
+		}
 		w.onFrame = func() error {
-			if ok, why := w.st.StdlibDecodable(); !ok {
-				g.skip = "skipped: " + why
+			if ok, why := w.st.Decodable(); !ok {
+				g.stop("skipped: " + why)
 				return nil
 			}
-			pr, pw := io.Pipe()
-			done = make(chan error, 1)
-			go func() {
-				_, err := jpeg.Decode(pr)
-				io.Copy(io.Discard, pr) // let the inspection read to the end
-				done <- err
-			}()
-			return g.open(pw)
+			g.open = true
+			return nil
 		}
 		w.onScan = func() {
-			if w.st.Scans > maxDecodeScans && g.pw != nil && g.skip == "" {
-				g.skip = fmt.Sprintf("skipped: more than %d scans", maxDecodeScans)
-				g.pw.CloseWithError(errScanLimit)
+			if w.st.Scans > maxDecodeScans {
+				g.stop(fmt.Sprintf("skipped: more than %d scans", maxDecodeScans))
 			}
 		}
 		return io.TeeReader(in, g)
 	})
-	var decErr error
-	if done != nil {
-		g.pw.CloseWithError(err)
-		decErr = <-done
+	if err != nil || ins == nil {
+		return ins, verdict(ins, err)
 	}
-	if ins != nil {
+	switch ok, why := ins.Structure.Decodable(); {
+	case g.skip != "":
+		ins.Decode = g.skip
+	case !ok: // DNL is only known after the first scan
+		ins.Decode = "skipped: " + why
+	case g.open:
+		_, derr := dct.Decode(g.buf, dct.Limits{MaxPixels: maxPixels, MaxScans: maxDecodeScans})
+		var ue *dct.UnsupportedError
 		switch {
-		case g.skip != "":
-			ins.Decode = g.skip
-		case done != nil && decErr == nil:
+		case derr == nil:
 			ins.Decode = "ok"
+		case errors.As(derr, &ue):
+			ins.Decode = "skipped: " + ue.Msg
+		default:
+			err = &DecodeError{Err: derr}
 		}
 	}
-	if err == nil && decErr != nil && g.skip == "" {
-		if ok, why := ins.Structure.StdlibDecodable(); !ok {
-			ins.Decode = "skipped: " + why // DNL is only known after the first scan
-		} else {
-			err = &DecodeError{Err: decErr}
-		}
-	}
+	g.buf = nil
 	return ins, verdict(ins, err)
 }
 
@@ -85,27 +97,24 @@ func verdict(ins *Inspection, err error) error {
 	return nil
 }
 
-// gate holds the stream's first bytes until the frame header has been checked,
-// then forwards everything to the decoder.
+// gate keeps the stream for the decoder: everything up to the frame header,
+// then, once the header has passed the limits and names a process the decoder
+// handles, the rest; otherwise nothing.
 type gate struct {
-	pending []byte
-	pw      *io.PipeWriter
-	skip    string
+	buf  []byte
+	open bool
+	skip string
 }
 
 func (g *gate) Write(b []byte) (int, error) {
-	switch {
-	case g.pw != nil:
-		g.pw.Write(b) // the decoder drains to the end; an error here is the decoder's to report
-	case g.skip == "":
-		g.pending = append(g.pending, b...)
+	if g.skip == "" {
+		g.buf = append(g.buf, b...)
 	}
 	return len(b), nil
 }
 
-func (g *gate) open(pw *io.PipeWriter) error {
-	g.pw = pw
-	pw.Write(g.pending)
-	g.pending = nil
-	return nil
+func (g *gate) stop(why string) {
+	if g.skip == "" {
+		g.skip, g.buf = why, nil
+	}
 }

@@ -30,20 +30,20 @@ type Structure struct {
 	DNL             bool   `json:"dnl,omitempty"`
 }
 
-// StdlibDecodable says whether Go's image/jpeg can decode this coding process,
-// and if not, why.
-func (s Structure) StdlibDecodable() (bool, string) {
+// Decodable says whether Verify's decode check (package dct) can decode this
+// coding process, and if not, why.
+func (s Structure) Decodable() (bool, string) {
 	switch {
 	case s.Coding == "arithmetic":
-		return false, "arithmetic coding is not supported by image/jpeg"
+		return false, "arithmetic coding is not supported by the decoder"
 	case s.Process == "lossless":
-		return false, "lossless coding is not supported by image/jpeg"
+		return false, "lossless coding is not supported by the decoder"
 	case s.Precision != 8:
-		return false, fmt.Sprintf("%d-bit samples are not supported by image/jpeg", s.Precision)
-	case s.Components != 1 && s.Components != 3 && s.Components != 4:
-		return false, fmt.Sprintf("%d components are not supported by image/jpeg", s.Components)
+		return false, fmt.Sprintf("%d-bit samples are not supported by the decoder", s.Precision)
+	case s.Components < 1 || s.Components > 4:
+		return false, fmt.Sprintf("%d components are not supported by the decoder", s.Components)
 	case s.DNL:
-		return false, "DNL (height defined after the first scan) is not supported by image/jpeg"
+		return false, "DNL (height defined after the first scan) is not supported by the decoder"
 	}
 	return true, ""
 }

@@ -1,6 +1,6 @@
 # One execution role per function, each allowed exactly what its step does (see CONTRACTS "S3 access per step"):
-#   validate        reads A
-#   strip           reads A, writes staging
+#   validate        reads A (s3:ListBucket on A so a key deleted before processing reads 404, not 403)
+#   strip           reads A (and lists it, for the same 404), writes staging
 #   write           reads staging, heads and writes B
 #   verify          reads B, deletes B versions (rollback of a bad publish)
 #   record-failure  nothing beyond the common part
@@ -12,9 +12,11 @@ locals {
   function_s3_statements = {
     validate = [
       { sid = "ReadUploads", actions = ["s3:GetObject", "s3:GetObjectVersion"], resources = ["${local.bucket_arn.uploads}/*"] },
+      { sid = "ListUploadsForNotFound", actions = ["s3:ListBucket"], resources = [local.bucket_arn.uploads] },
     ]
     strip = [
       { sid = "ReadUploads", actions = ["s3:GetObject", "s3:GetObjectVersion"], resources = ["${local.bucket_arn.uploads}/*"] },
+      { sid = "ListUploadsForNotFound", actions = ["s3:ListBucket"], resources = [local.bucket_arn.uploads] },
       { sid = "WriteStaging", actions = ["s3:PutObject"], resources = ["${local.bucket_arn.staging}/*"] },
     ]
     write = [

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -16,6 +17,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/johannesboyne/gofakes3"
 	"github.com/johannesboyne/gofakes3/backend/s3mem"
+
+	"github.com/s3-image-sanitizer/s3-image-sanitizer/internal/local"
 )
 
 // Bucket is one bucket to create at start.
@@ -47,7 +50,25 @@ type fault struct {
 // tests stay fast.
 func Start(t testing.TB, maxAttempts int, buckets ...Bucket) *Server {
 	t.Helper()
-	faker := gofakes3.New(s3mem.New(), gofakes3.WithTimeSkewLimit(0))
+	return serve(t, gofakes3.New(s3mem.New(), gofakes3.WithTimeSkewLimit(0)).Server(), maxAttempts, buckets)
+}
+
+// StartLocal is Start on the local stack's durable S3 (internal/local, what
+// `sanitizer run` serves), kept in a temporary directory. Unlike gofakes3's
+// in-memory backend it behaves as S3 does when the current version of an object
+// is deleted by its version id: the previous version becomes current.
+func StartLocal(t testing.TB, maxAttempts int, buckets ...Bucket) *Server {
+	t.Helper()
+	stack, err := local.Open(local.Options{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { stack.Close() })
+	return serve(t, stack, maxAttempts, buckets)
+}
+
+func serve(t testing.TB, backend http.Handler, maxAttempts int, buckets []Bucket) *Server {
+	t.Helper()
 	s := &Server{}
 	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.record(r)
@@ -59,17 +80,20 @@ func Start(t testing.TB, maxAttempts int, buckets ...Bucket) *Server {
 		}
 		if rw := s.rewriter(); rw != nil && r.Method == http.MethodGet {
 			rec := httptest.NewRecorder()
-			faker.Server().ServeHTTP(rec, r)
+			backend.ServeHTTP(rec, r)
 			body := rw(r, rec.Body.Bytes())
 			for k, v := range rec.Header() {
-				w.Header()[k] = v
+				// A checksum of the stored bytes would make the SDK refuse the rewritten ones.
+				if !strings.HasPrefix(http.CanonicalHeaderKey(k), "X-Amz-Checksum-") {
+					w.Header()[k] = v
+				}
 			}
 			w.Header().Set("Content-Length", strconv.Itoa(len(body)))
 			w.WriteHeader(rec.Code)
 			_, _ = w.Write(body)
 			return
 		}
-		faker.Server().ServeHTTP(w, r)
+		backend.ServeHTTP(w, r)
 	}))
 	t.Cleanup(ts.Close)
 	s.URL = ts.URL
@@ -124,7 +148,8 @@ func (s *Server) FailNext(n int, match func(*http.Request) bool) {
 }
 
 // RewriteGets makes every GET's response body pass through fn (nil: stop), as a
-// corrupted object or a misbehaving proxy would; headers (ETag included) are kept.
+// corrupted object or a misbehaving proxy would; headers (ETag included) are kept,
+// except checksums (x-amz-checksum-*), which the SDK would check against the new body.
 func (s *Server) RewriteGets(fn func(r *http.Request, body []byte) []byte) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
