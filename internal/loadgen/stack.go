@@ -47,8 +47,9 @@ type Supervisor struct {
 
 // RSSSample is the stack's resident set size at one moment.
 type RSSSample struct {
-	At  time.Duration // since the supervisor started
-	RSS int64         // bytes
+	At   time.Duration // since the supervisor started
+	RSS  int64         // bytes
+	Anon int64         // bytes of RSS that are anonymous memory (heap, stacks), not mapped files
 }
 
 // Start picks a loopback port, starts the stack and waits until it serves.
@@ -214,6 +215,7 @@ func (s *Supervisor) sampleProcess(pid int, at time.Duration) {
 	if err != nil {
 		return
 	}
+	anon, _ := processStatus(pid, "RssAnon")
 	cpu, cpuErr := ProcessCPU(pid)
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -225,7 +227,7 @@ func (s *Supervisor) sampleProcess(pid int, at time.Duration) {
 	}
 	s.peak = max(s.peak, hwm, rss)
 	if at > 0 {
-		s.samples = append(s.samples, RSSSample{At: at, RSS: rss})
+		s.samples = append(s.samples, RSSSample{At: at, RSS: rss, Anon: anon})
 	}
 }
 
@@ -284,6 +286,23 @@ func ProcessCPU(pid int) (time.Duration, error) {
 		return 0, fmt.Errorf("/proc/%d/stat: bad times", pid)
 	}
 	return time.Duration(ut+st) * 10 * time.Millisecond, nil
+}
+
+// processStatus reads one kB field of /proc/<pid>/status, in bytes.
+func processStatus(pid int, field string) (int64, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0, err
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if name, val, ok := strings.Cut(line, ":"); ok && name == field {
+			if f := strings.Fields(val); len(f) > 0 {
+				kb, err := strconv.ParseInt(f[0], 10, 64)
+				return kb << 10, err
+			}
+		}
+	}
+	return 0, fmt.Errorf("/proc/%d/status: no %s", pid, field)
 }
 
 // ProcessMemory reads a process's current and peak resident set size from

@@ -53,6 +53,9 @@ type Summary struct {
 	PeakRSSMB float64 `json:"peak_rss_mb"`
 	// RSS at the end of each fifth of the run, to show it stays bounded.
 	RSSByFifthMB []float64 `json:"rss_by_fifth_mb,omitempty"`
+	// The anonymous part of it (heap, stacks): the rest maps files, such as
+	// the bbolt databases, which grow with the history kept on disk.
+	AnonRSSByFifthMB []float64 `json:"rss_anon_by_fifth_mb,omitempty"`
 
 	ExiftoolChecked  int `json:"exiftool_checked"`
 	ExiftoolFindings int `json:"exiftool_findings"`
@@ -115,7 +118,9 @@ func (s *Summary) memory(peak int64, samples []RSSSample) {
 		return
 	}
 	for i := 1; i <= 5; i++ {
-		s.RSSByFifthMB = append(s.RSSByFifthMB, float64(samples[i*len(samples)/5-1].RSS)/(1<<20))
+		x := samples[i*len(samples)/5-1]
+		s.RSSByFifthMB = append(s.RSSByFifthMB, float64(x.RSS)/(1<<20))
+		s.AnonRSSByFifthMB = append(s.AnonRSSByFifthMB, float64(x.Anon)/(1<<20))
 	}
 }
 
@@ -140,7 +145,7 @@ func (s *Summary) WriteTable(w io.Writer) error {
 		{"upload→clean p50 / p95 / p99 / max", fmt.Sprintf("%.0f / %.0f / %.0f / %.0f ms", s.LatencyMS.P50, s.LatencyMS.P95, s.LatencyMS.P99, s.LatencyMS.Max)},
 		{"stack CPU (total / per image)", fmt.Sprintf("%.1f s / %.1f ms", s.StackCPUSeconds, s.CPUMsPerImage)},
 		{"peak RSS of the stack", fmt.Sprintf("%.0f MB", s.PeakRSSMB)},
-		{"RSS by fifth of the run", joinMB(s.RSSByFifthMB)},
+		{"RSS by fifth of the run (of it anonymous)", joinMB(s.RSSByFifthMB) + " (" + joinMB(s.AnonRSSByFifthMB) + ")"},
 		{"upload clients / pacing / upload retries", fmt.Sprintf("%d / %s / %d", s.Concurrency, pacing(s.Rate), s.UploadRetries)},
 		{"kills (SIGKILL + restart)", fmt.Sprint(s.Kills)},
 		{"exiftool checked / findings", fmt.Sprintf("%d / %d", s.ExiftoolChecked, s.ExiftoolFindings)},
