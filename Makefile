@@ -61,7 +61,7 @@ test: tools vet infra-check iamsim
 fuzz:
 	@for t in $(FUZZ_TARGETS); do \
 	  pkg=$${t%%:*}; name=$${t#*:}; \
-	  echo "fuzz $$name in $$pkg for $(FUZZTIME)"; \
+	  echo "fuzz $$name in $$pkg, budget $(FUZZTIME)"; \
 	  $(GO) test -run='^$$' -fuzz="^$$name$$" -fuzztime=$(FUZZTIME) $$pkg || exit 1; \
 	done
 
