@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
@@ -40,6 +41,15 @@ func (f *awsFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.outputBucket, "output-bucket", "sanitized", "bucket B, where sanitized copies go")
 	fs.StringVar(&f.auditBucket, "audit-bucket", "sanitizer-audit", "bucket holding the audit records")
 	fs.BoolVar(&f.json, "json", false, "print JSON instead of a table")
+}
+
+// regionOf makes a command about one ARN talk to the region the ARN names,
+// unless --region says otherwise: a command pasted from a notification then
+// works whatever the operator's default region is.
+func (f *awsFlags) regionOf(arn string) {
+	if parts := strings.Split(arn, ":"); f.region == "" && len(parts) > 3 && parts[0] == "arn" && parts[3] != "" {
+		f.region = parts[3]
+	}
 }
 
 // clients is what the operator commands talk to.

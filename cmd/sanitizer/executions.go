@@ -137,6 +137,7 @@ func runReplay(ctx context.Context, args []string, s stdio) error {
 	if err != nil {
 		return err
 	}
+	af.regionOf(arn)
 	c, err := af.clients(ctx)
 	if err != nil {
 		return err
@@ -168,6 +169,7 @@ func runRedrive(ctx context.Context, args []string, s stdio) error {
 	if err != nil {
 		return err
 	}
+	af.regionOf(arn)
 	c, err := af.clients(ctx)
 	if err != nil {
 		return err

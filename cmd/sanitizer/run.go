@@ -127,7 +127,9 @@ func (m *Main) Run(ctx context.Context) error {
 	s3c := s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true })
 
 	env := map[string]string{"INPUT_BUCKET": m.InputBucket, "OUTPUT_BUCKET": m.OutputBucket,
-		"STAGING_BUCKET": m.StagingBucket, "AUDIT_BUCKET": m.AuditBucket, "SSE": "AES256"}
+		"STAGING_BUCKET": m.StagingBucket, "AUDIT_BUCKET": m.AuditBucket, "SSE": "AES256",
+		// The functions' SDK endpoint: failure notifications name it in their commands.
+		"AWS_ENDPOINT_URL": m.URL}
 	pcfg, err := lambdafn.ConfigFromEnv(func(k string) string {
 		if v, ok := os.LookupEnv(k); ok && (k == "POLICY_ORIENTATION" || k == "MAX_BYTES" || k == "MAX_PIXELS") {
 			return v

@@ -96,4 +96,5 @@ func TestRunFailureNotifiesAndAudits(t *testing.T) {
 	if recs[0].Source.Key != "not really.jpg" || recs[0].Error == nil {
 		t.Errorf("validate record: %+v", recs[0])
 	}
+	checkNotifiedReplay(t, m, msgs[0].Message, aws.ToString(failed.ExecutionArn))
 }

@@ -22,8 +22,9 @@ func ConfigFromEnv(getenv func(string) string) (sanitize.Config, error) {
 	cfg := sanitize.Config{
 		InputBucket: getenv("INPUT_BUCKET"), OutputBucket: getenv("OUTPUT_BUCKET"),
 		StagingBucket: getenv("STAGING_BUCKET"), AuditBucket: getenv("AUDIT_BUCKET"),
-		Policy: metadata.DefaultPolicy(),
-		SSE:    sanitize.SSE{Algorithm: getenv("SSE"), KMSKeyID: getenv("SSE_KMS_KEY_ID")},
+		Policy:   metadata.DefaultPolicy(),
+		SSE:      sanitize.SSE{Algorithm: getenv("SSE"), KMSKeyID: getenv("SSE_KMS_KEY_ID")},
+		Endpoint: getenv("AWS_ENDPOINT_URL"),
 	}
 	for name, v := range map[string]string{"INPUT_BUCKET": cfg.InputBucket, "OUTPUT_BUCKET": cfg.OutputBucket,
 		"STAGING_BUCKET": cfg.StagingBucket, "AUDIT_BUCKET": cfg.AuditBucket} {

@@ -110,6 +110,11 @@ func NewCorpus(c CorpusConfig) *Corpus {
 		it.bases = [2]int{pick(), pick()}
 		if it.Kind == Photo && rng.Float64() < c.StormRate {
 			it.Versions = 2
+			// The second upload is another picture (an edit, a retake), so
+			// the two outputs differ and the newer one can be told apart.
+			if it.bases[1] == it.bases[0] && len(co.pool) > 1 {
+				it.bases[1] = (it.bases[0] + 1) % len(co.pool)
+			}
 		}
 		it.Key = c.Prefix + keyName(i, it, rng)
 		co.Items = append(co.Items, it)

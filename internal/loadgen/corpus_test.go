@@ -26,8 +26,11 @@ func TestCorpusIsDeterministicAndVaried(t *testing.T) {
 		kinds[it.Kind]++
 		if it.Versions == 2 {
 			storms++
-			if bytes.Equal(a.Body(it, 0), a.Body(it, 1)) {
-				t.Errorf("%s: the two versions of a storm key are equal", it.Key)
+			var s0, s1 bytes.Buffer
+			metadata.Strip(&s0, bytes.NewReader(a.Body(it, 0)), metadata.DefaultPolicy())
+			metadata.Strip(&s1, bytes.NewReader(a.Body(it, 1)), metadata.DefaultPolicy())
+			if s0.Len() == 0 || bytes.Equal(s0.Bytes(), s1.Bytes()) {
+				t.Errorf("%s: the two versions of a storm key give the same output", it.Key)
 			}
 		}
 	}

@@ -1,11 +1,15 @@
 package local
 
 import (
+	"encoding/hex"
 	"encoding/json"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/johannesboyne/gofakes3"
 )
 
 // s3Front sits in front of gofakes3: it notes which request is writing which
@@ -14,6 +18,7 @@ import (
 // input bucket into EventBridge "Object Created" / "Object Deleted" events.
 type s3Front struct {
 	next        http.Handler
+	store       *ObjectStore
 	inputBucket string
 	bus         *EventBus
 	account     string
@@ -31,6 +36,32 @@ type s3Request struct {
 
 func newS3Front(next http.Handler, inputBucket string, bus *EventBus, account string) *s3Front {
 	return &s3Front{next: next, inputBucket: inputBucket, bus: bus, account: account, inflight: map[string][]*s3Request{}}
+}
+
+// headVersion answers HeadObject for one version, as S3 does: its headers,
+// 404 for a missing version, 405 with x-amz-delete-marker for a delete marker.
+func (f *s3Front) headVersion(w http.ResponseWriter, bucket, key, id string) {
+	obj, err := f.store.HeadObjectVersion(bucket, key, gofakes3.VersionID(id))
+	h := w.Header()
+	h.Set("x-amz-request-id", newRequestID())
+	if err != nil {
+		w.WriteHeader(http.StatusNotFound)
+		return
+	}
+	defer obj.Contents.Close()
+	h.Set("x-amz-version-id", id)
+	if obj.IsDeleteMarker {
+		h.Set("x-amz-delete-marker", "true")
+		w.WriteHeader(http.StatusMethodNotAllowed)
+		return
+	}
+	for k, v := range obj.Metadata {
+		h.Set(k, v)
+	}
+	h.Set("ETag", `"`+hex.EncodeToString(obj.Hash)+`"`)
+	h.Set("Accept-Ranges", "bytes")
+	h.Set("Content-Length", strconv.FormatInt(obj.Size, 10))
+	w.WriteHeader(http.StatusOK)
 }
 
 // reasonFor names the S3 API a write request is, in the words events use.
@@ -66,6 +97,11 @@ func reasonFor(r *http.Request, key string) string {
 func (f *s3Front) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	path := strings.TrimPrefix(r.URL.Path, "/")
 	bucket, key, _ := strings.Cut(path, "/")
+	if r.Method == http.MethodHead && key != "" && r.URL.Query().Get("versionId") != "" && f.store != nil {
+		// gofakes3 answers HEAD ?versionId= with the latest version.
+		f.headVersion(w, bucket, key, r.URL.Query().Get("versionId"))
+		return
+	}
 	reason := reasonFor(r, key)
 	// Copies are followed in every bucket: gofakes3 answers a copy with the
 	// source's version ID, and the response must carry the new version's.

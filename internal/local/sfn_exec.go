@@ -696,10 +696,18 @@ func (s *StepFunctions) ResumeAll() (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	// Read every history before launching any execution: resumed executions
+	// compete for the CPU at once, and would slow the reads of the rest.
+	histories := make([][]asl.HistoryEvent, len(running))
+	for i := range running {
+		if running[i].Checkpoint != nil {
+			histories[i], _ = s.storedHistory(running[i].Arn)
+		}
+	}
 	n := 0
 	for i := range running {
 		rec := &running[i]
-		if err := s.resume(rec); err != nil {
+		if err := s.resume(rec, histories[i]); err != nil {
 			s.log.Error("stepfunctions: resume failed", "execution", rec.Arn, "err", err)
 			msg, cause := "States.Runtime", "The local stack could not resume this execution: "+err.Error()
 			s.flushEvents(rec.Arn, nil, func(r *execRecord) {
@@ -722,7 +730,9 @@ func (s *StepFunctions) ResumeAll() (int, error) {
 	return n, nil
 }
 
-func (s *StepFunctions) resume(rec *execRecord) error {
+// resume continues one execution; history is its stored history (read here
+// when nil).
+func (s *StepFunctions) resume(rec *execRecord, history []asl.HistoryEvent) error {
 	sm, err := s.definitionFor(rec)
 	if err != nil {
 		return err
@@ -732,9 +742,10 @@ func (s *StepFunctions) resume(rec *execRecord) error {
 		// first checkpoint: nothing ran that history shows, so run it from the start.
 		return s.restart(rec, sm)
 	}
-	history, err := s.storedHistory(rec.Arn)
-	if err != nil {
-		return err
+	if history == nil {
+		if history, err = s.storedHistory(rec.Arn); err != nil {
+			return err
+		}
 	}
 	cp := *rec.Checkpoint
 	if int64(len(history)) < cp.LastEventID {

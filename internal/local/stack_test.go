@@ -266,3 +266,32 @@ func TestCopyReturnsTheNewVersion(t *testing.T) {
 		}
 	}
 }
+
+// HeadObject with a VersionId describes that version, not the latest.
+func TestHeadObjectVersion(t *testing.T) {
+	ts := startStack(t, "")
+	ctx := context.Background()
+	c := ts.s3()
+	var ids []string
+	for _, body := range []string{"first", "second, longer"} {
+		out, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("sanitized"), Key: aws.String("v.jpg"), Body: strings.NewReader(body),
+			Metadata: map[string]string{"body": body}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, aws.ToString(out.VersionId))
+	}
+	for i, body := range []string{"first", "second, longer"} {
+		h, err := c.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String("sanitized"), Key: aws.String("v.jpg"), VersionId: aws.String(ids[i])})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if aws.ToString(h.VersionId) != ids[i] || aws.ToInt64(h.ContentLength) != int64(len(body)) || h.Metadata["body"] != body {
+			t.Errorf("head version %d: %s %d %v", i, aws.ToString(h.VersionId), aws.ToInt64(h.ContentLength), h.Metadata)
+		}
+	}
+	_, err := c.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String("sanitized"), Key: aws.String("v.jpg"), VersionId: aws.String("nope")})
+	if apiCode(err) != "NotFound" {
+		t.Errorf("missing version: %v", err)
+	}
+}

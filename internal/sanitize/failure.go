@@ -59,7 +59,7 @@ func (s *Service) RecordFailure(ctx context.Context, at Attempt, f Failure) (Not
 	msg := FailureMessage{
 		Execution: at.Execution, Step: f.Step, Error: f.Error, Cause: cause,
 		Bucket: f.Source.Bucket, Key: f.Source.Key, VersionID: f.Source.VersionID, ETag: f.Source.ETag, Sequencer: f.Source.Sequencer,
-		Replay: "sanitizer replay " + shellQuote(at.Execution), ReplayAWSCLI: awsReplay(at.Execution),
+		Replay: "sanitizer replay " + s.endpointFlag() + shellQuote(at.Execution), ReplayAWSCLI: awsReplay(s.endpointFlag(), at.Execution),
 	}
 	if s.Config.AuditBucket != "" {
 		msg.Audit = "s3://" + s.Config.AuditBucket + "/" + audit.ExecutionPrefix(at.Execution)
@@ -110,17 +110,27 @@ func subject(step, errName string) string {
 	return s
 }
 
+// endpointFlag is the --endpoint-url option (with a trailing space) the commands
+// of a notification need to reach a pipeline that does not run on AWS itself;
+// empty on AWS. Both the sanitizer CLI and the AWS CLI spell it this way.
+func (s *Service) endpointFlag() string {
+	if s.Config.Endpoint == "" {
+		return ""
+	}
+	return "--endpoint-url " + shellQuote(s.Config.Endpoint) + " "
+}
+
 func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
 
 // awsReplay derives the state machine from the execution ARN
 // (arn:aws:states:<region>:<account>:execution:<machine>:<name>) and starts it again
 // with the failed execution's input.
-func awsReplay(execution string) string {
+func awsReplay(endpointFlag, execution string) string {
 	parts := strings.Split(execution, ":")
 	if len(parts) != 8 || parts[0] != "arn" || parts[5] != "execution" {
 		return ""
 	}
 	machine := strings.Join(append(parts[:5:5], "stateMachine", parts[6]), ":")
-	return fmt.Sprintf("aws stepfunctions start-execution --region %s --state-machine-arn %s --input \"$(aws stepfunctions describe-execution --region %s --execution-arn %s --query input --output text)\"",
-		parts[3], shellQuote(machine), parts[3], shellQuote(execution))
+	return fmt.Sprintf("aws stepfunctions start-execution %s--region %s --state-machine-arn %s --input \"$(aws stepfunctions describe-execution %s--region %s --execution-arn %s --query input --output text)\"",
+		endpointFlag, parts[3], shellQuote(machine), endpointFlag, parts[3], shellQuote(execution))
 }

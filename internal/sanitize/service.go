@@ -23,6 +23,10 @@ type Config struct {
 	Policy      metadata.Policy
 	// SSE is requested for every object written to the staging and output buckets.
 	SSE SSE
+	// Endpoint is the AWS endpoint the pipeline runs against when it is not AWS
+	// itself (the local stack's URL); empty on AWS. The commands in failure
+	// notifications name it, so that they reach the stack that sent them.
+	Endpoint string
 }
 
 // Auditor stores audit records (audit.Writer in production).

@@ -307,7 +307,7 @@ func TestVerifyRollsBack(t *testing.T) {
 			}
 			job := e.upload(t, "k.jpg", photo(t, 1), "02")
 			e.svc.Store = tamperingStore{Store: e.store, body: tc.served(t)}
-			job, err = e.run(t, "bad", job)
+			_, err = e.run(t, "bad", job)
 			var verr *sanitize.VerifyError
 			if !errors.As(err, tc.want) || !errors.As(err, &verr) || verr.RolledBack == "" {
 				t.Fatalf("%T %v", err, err)
@@ -410,6 +410,23 @@ func TestRecordFailure(t *testing.T) {
 	recs, _ := e.audit.ByKey(ctx, "ü/a b.jpg")
 	if len(recs) != 1 || recs[0].FailedStep != "Validate" || recs[0].Error.Name != "NotJPEG" {
 		t.Errorf("%+v", recs)
+	}
+	if strings.Contains(msg.Replay, "--endpoint-url") || strings.Contains(msg.ReplayAWSCLI, "--endpoint-url") {
+		t.Errorf("commands for AWS name an endpoint: %+v", msg)
+	}
+
+	// Off AWS (the local stack), the commands name the endpoint they must reach.
+	e.svc.Config.Endpoint = "http://127.0.0.1:4566"
+	n, err = e.svc.RecordFailure(ctx, sanitize.Attempt{Execution: exec, Number: 2}, sanitize.Failure{Step: "Validate", Error: "NotJPEG"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal([]byte(n.Message), &msg); err != nil {
+		t.Fatal(err)
+	}
+	if msg.Replay != "sanitizer replay --endpoint-url 'http://127.0.0.1:4566' '"+exec+"'" ||
+		strings.Count(msg.ReplayAWSCLI, "--endpoint-url 'http://127.0.0.1:4566' ") != 2 {
+		t.Errorf("replay commands %q, %q", msg.Replay, msg.ReplayAWSCLI)
 	}
 }
 

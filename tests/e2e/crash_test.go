@@ -132,6 +132,7 @@ func TestCrashDuringUploadBurst(t *testing.T) {
 			}
 			from := h.Metadata["source-version-id"]
 			if seen[from] {
+				explain(t, s2, key)
 				t.Errorf("%s: upload %s was published into B twice", key, from)
 			}
 			seen[from] = true
@@ -155,6 +156,17 @@ func explain(t *testing.T, s *stack, key string) {
 	for _, r := range rows {
 		if r.Key == key {
 			t.Logf("%s: %s %s %s", key, r.Status, r.Error, r.ExecutionArn)
+			if out, err := exec.Command(binary, "audit", "--endpoint-url", s.url, "--execution", r.ExecutionArn, "--json").Output(); err == nil {
+				var recs []struct {
+					Step, Outcome, Reason string
+					Source                struct{ VersionID, Sequencer string }
+					Output                *struct{ VersionID, Sequencer string }
+				}
+				json.Unmarshal(out, &recs)
+				for _, rec := range recs {
+					t.Logf("  %s %s source %+v output %+v %s", rec.Step, rec.Outcome, rec.Source, rec.Output, rec.Reason)
+				}
+			}
 		}
 	}
 }
