@@ -115,13 +115,9 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	m.ln = ln
 	m.URL = "http://" + ln.Addr().String()
-	// Off loopback the console requires a token: the one given, or a fresh one that
-	// printHelp shows in the console URL.
-	if m.ConsoleToken == "" && !console.IsLoopback(ln.Addr().String()) {
-		if m.ConsoleToken, err = console.NewToken(); err != nil {
-			ln.Close()
-			return err
-		}
+	if m.ConsoleToken, err = consoleToken(ln.Addr().String(), m.ConsoleToken); err != nil {
+		ln.Close()
+		return err
 	}
 	cfg := m.AWSConfig()
 	s3c := s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true })
@@ -395,4 +391,14 @@ Ctrl-C stops the stack.
 func auditReader(m *Main) *audit.Reader {
 	s3c := s3.NewFromConfig(m.AWSConfig(), func(o *s3.Options) { o.UsePathStyle = true })
 	return &audit.Reader{Objects: s3store.New(s3c), Bucket: m.AuditBucket}
+}
+
+// consoleToken is the token the console requires on addr: the one given, a
+// fresh one off loopback (printHelp shows it in the console URL), or none on
+// loopback.
+func consoleToken(addr, given string) (string, error) {
+	if given != "" || console.IsLoopback(addr) {
+		return given, nil
+	}
+	return console.NewToken()
 }

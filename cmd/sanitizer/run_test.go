@@ -98,3 +98,21 @@ func TestRunFailureNotifiesAndAudits(t *testing.T) {
 	}
 	checkNotifiedReplay(t, m, msgs[0].Message, aws.ToString(failed.ExecutionArn))
 }
+
+func TestConsoleTokenOffLoopback(t *testing.T) {
+	for _, addr := range []string{"127.0.0.1:4566", "[::1]:4566", "127.0.0.2:80"} {
+		if tok, err := consoleToken(addr, ""); err != nil || tok != "" {
+			t.Errorf("%s: token %q, %v; want none on loopback", addr, tok, err)
+		}
+	}
+	a, err := consoleToken("0.0.0.0:4566", "")
+	if err != nil || len(a) < 16 {
+		t.Fatalf("0.0.0.0: token %q, %v; want a generated one", a, err)
+	}
+	if b, _ := consoleToken("192.0.2.1:4566", ""); b == "" || b == a {
+		t.Errorf("a second generated token %q (first %q): want a fresh one", b, a)
+	}
+	if tok, _ := consoleToken("0.0.0.0:4566", "given"); tok != "given" {
+		t.Errorf("a given token is replaced by %q", tok)
+	}
+}

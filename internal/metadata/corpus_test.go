@@ -310,6 +310,9 @@ func checkDjpeg(t *testing.T, dir string, reports map[string]*metadata.Report, p
 				t.Fatal(rerr)
 			}
 			ins, verr := metadata.Verify(bytes.NewReader(out), p, true)
+			if bins, berr := metadata.VerifyBytes(out, p, true); (berr == nil) != (verr == nil) || berr == nil && bins.Decode != ins.Decode {
+				t.Errorf("%s: VerifyBytes (%v) and Verify (%v) disagree", name, berr, verr)
+			}
 			if verr != nil {
 				t.Errorf("%s: djpeg decodes the output, Verify with decode fails: %v", name, verr)
 			} else {

@@ -1,6 +1,7 @@
 package metadata
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -38,11 +39,22 @@ const maxDecodeScans = 256
 // samples, lossless, DNL) or the file has more than 256 scans,
 // Inspection.Decode says "skipped: <why>"; a failed decode is *DecodeError.
 func Verify(r io.Reader, p Policy, decode bool) (*Inspection, error) {
+	return verify(r, nil, p, decode)
+}
+
+// VerifyBytes is Verify of a file held in memory: the decoder reads b itself
+// instead of a copy, which halves Verify's memory beyond the coefficients.
+func VerifyBytes(b []byte, p Policy, decode bool) (*Inspection, error) {
+	return verify(bytes.NewReader(b), b, p, decode)
+}
+
+// verify is Verify; whole, when set, is all of r's bytes.
+func verify(r io.Reader, whole []byte, p Policy, decode bool) (*Inspection, error) {
 	if !decode {
 		ins, err := Inspect(r, p)
 		return ins, verdict(ins, err)
 	}
-	g := &gate{}
+	g := &gate{keep: whole == nil}
 	maxPixels := int64(math.MaxInt64)
 	ins, err := inspect(r, p, func(in io.Reader, w *walker) io.Reader {
 		if w.maxPixels >= 0 {
@@ -72,7 +84,11 @@ func Verify(r io.Reader, p Policy, decode bool) (*Inspection, error) {
 	case !ok: // DNL is only known after the first scan
 		ins.Decode = "skipped: " + why
 	case g.open:
-		_, derr := dct.Decode(g.buf, dct.Limits{MaxPixels: maxPixels, MaxScans: maxDecodeScans})
+		data := g.buf
+		if whole != nil {
+			data = whole
+		}
+		_, derr := dct.Decode(data, dct.Limits{MaxPixels: maxPixels, MaxScans: maxDecodeScans})
 		var ue *dct.UnsupportedError
 		switch {
 		case derr == nil:
@@ -102,12 +118,13 @@ func verdict(ins *Inspection, err error) error {
 // handles, the rest; otherwise nothing.
 type gate struct {
 	buf  []byte
+	keep bool // buffer the stream (Verify); VerifyBytes has it already
 	open bool
 	skip string
 }
 
 func (g *gate) Write(b []byte) (int, error) {
-	if g.skip == "" {
+	if g.keep && g.skip == "" {
 		g.buf = append(g.buf, b...)
 	}
 	return len(b), nil

@@ -73,6 +73,9 @@ func TestVerifyProgressiveRestart(t *testing.T) {
 		if ins.Decode != "ok" || ins.Structure.Process != "progressive" || ins.Structure.RestartInterval == 0 {
 			t.Fatalf("%s: decode %q, structure %+v", name, ins.Decode, ins.Structure)
 		}
+		if ins, err := metadata.VerifyBytes(b, metadata.DefaultPolicy(), true); err != nil || ins.Decode != "ok" {
+			t.Fatalf("%s: VerifyBytes: %v", name, err)
+		}
 	}
 	t.Logf("image/jpeg refuses %d of these files", refused)
 }
@@ -101,6 +104,9 @@ func TestVerifyDecodeFails(t *testing.T) {
 		var de *metadata.DecodeError
 		if !errors.As(err, &de) {
 			t.Fatalf("%s: got %T %v, want *DecodeError", name, err, err)
+		}
+		if _, err := metadata.VerifyBytes(b, metadata.DefaultPolicy(), true); !errors.As(err, &de) {
+			t.Fatalf("%s: VerifyBytes: got %T %v, want *DecodeError", name, err, err)
 		}
 		if _, err := metadata.Verify(bytes.NewReader(b), metadata.DefaultPolicy(), false); err != nil {
 			t.Fatalf("%s: without decode: %v", name, err)

@@ -320,7 +320,7 @@ func (s *Service) Verify(ctx context.Context, at Attempt, job Job) (Job, error) 
 // check proves b clean (and decodable, where metadata.Verify's decoder handles its coding process)
 // and its image data equal to want; it returns b's image digest.
 func (s *Service) check(b []byte, want string) (string, error) {
-	insp, err := metadata.Verify(bytes.NewReader(b), s.Config.Policy, true)
+	insp, err := metadata.VerifyBytes(b, s.Config.Policy, true)
 	if err != nil {
 		if insp != nil {
 			return insp.ImageDigest, err
