@@ -1,6 +1,7 @@
 package local
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"encoding/xml"
 	"errors"
@@ -132,3 +133,19 @@ func as(err error, target any) bool { return errors.As(err, target) }
 
 // ErrorCode is the AWS error code (asl names SNS task errors SNS.<code>).
 func (e *APIError) ErrorCode() string { return e.Code }
+
+// pageToken makes a pagination cursor (which may hold any bytes, e.g. a bbolt
+// key) an opaque printable token, as AWS's are: base64url without padding.
+func pageToken(cursor []byte) string {
+	return base64.RawURLEncoding.EncodeToString(cursor)
+}
+
+// pageCursor reads back a token made by pageToken; a malformed one is an
+// error with the given code (InvalidToken for Step Functions).
+func pageCursor(token string, status int, code string) ([]byte, error) {
+	b, err := base64.RawURLEncoding.DecodeString(token)
+	if err != nil || len(b) == 0 {
+		return nil, apiErr(status, code, "Invalid Token: '%s'", token)
+	}
+	return b, nil
+}

@@ -445,10 +445,18 @@ func (b *EventBus) listRules(_ *http.Request, body []byte) (any, error) {
 	if in.Limit == 0 {
 		in.Limit = 100
 	}
+	after := ""
+	if in.NextToken != "" {
+		cur, err := pageCursor(in.NextToken, http.StatusBadRequest, "ValidationException")
+		if err != nil {
+			return nil, err
+		}
+		after = string(cur)
+	}
 	b.mu.RLock()
 	names := make([]string, 0, len(b.rules))
 	for n := range b.rules {
-		if strings.HasPrefix(n, in.NamePrefix) && n > in.NextToken {
+		if strings.HasPrefix(n, in.NamePrefix) && n > after {
 			names = append(names, n)
 		}
 	}
@@ -459,7 +467,7 @@ func (b *EventBus) listRules(_ *http.Request, body []byte) (any, error) {
 	}{Rules: []ruleOut{}}
 	for _, n := range names {
 		if len(out.Rules) == in.Limit {
-			out.NextToken = out.Rules[len(out.Rules)-1].Name
+			out.NextToken = pageToken([]byte(out.Rules[len(out.Rules)-1].Name))
 			break
 		}
 		out.Rules = append(out.Rules, b.out(b.rules[n]))

@@ -526,10 +526,18 @@ func (s *StepFunctions) listStateMachines(_ *http.Request, body []byte) (any, er
 	if in.MaxResults == 0 {
 		in.MaxResults = 100
 	}
+	after := ""
+	if in.NextToken != "" {
+		cur, err := pageCursor(in.NextToken, http.StatusBadRequest, "InvalidToken")
+		if err != nil {
+			return nil, err
+		}
+		after = string(cur)
+	}
 	s.mu.Lock()
 	var arns []string
 	for arn := range s.machines {
-		if arn > in.NextToken {
+		if arn > after {
 			arns = append(arns, arn)
 		}
 	}
@@ -546,7 +554,7 @@ func (s *StepFunctions) listStateMachines(_ *http.Request, body []byte) (any, er
 	}{StateMachines: []item{}}
 	for _, arn := range arns {
 		if len(out.StateMachines) == in.MaxResults {
-			out.NextToken = out.StateMachines[len(out.StateMachines)-1].StateMachineArn
+			out.NextToken = pageToken([]byte(out.StateMachines[len(out.StateMachines)-1].StateMachineArn))
 			break
 		}
 		m := s.machines[arn]

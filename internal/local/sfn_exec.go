@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/http"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -328,6 +329,12 @@ func (s *StepFunctions) listExecutions(_ *http.Request, body []byte) (any, error
 	// Live executions may have moved on since their summary was committed.
 	// Read them before opening the transaction: an execution's lock can be held
 	// by a commit that waits for read transactions to end.
+	var after []byte
+	if in.NextToken != "" {
+		if after, err = pageCursor(in.NextToken, http.StatusBadRequest, "InvalidToken"); err != nil {
+			return nil, err
+		}
+	}
 	live := s.liveDescriptions()
 	err = s.db.db.View(func(tx *bolt.Tx) error {
 		b, _ := bucketPath(tx, false, listBucket, in.StateMachineArn)
@@ -336,9 +343,9 @@ func (s *StepFunctions) listExecutions(_ *http.Request, body []byte) (any, error
 		}
 		c := b.Cursor()
 		k, v := c.First()
-		if in.NextToken != "" {
-			k, v = c.Seek([]byte(in.NextToken))
-			if k != nil && string(k) == in.NextToken {
+		if after != nil {
+			k, v = c.Seek(after)
+			if k != nil && string(k) == string(after) {
 				k, v = c.Next()
 			}
 		}
@@ -358,7 +365,7 @@ func (s *StepFunctions) listExecutions(_ *http.Request, body []byte) (any, error
 				continue
 			}
 			if len(out.Executions) == in.MaxResults {
-				out.NextToken = string(prevKey(c))
+				out.NextToken = pageToken(prevKey(c))
 				break
 			}
 			out.Executions = append(out.Executions, sum)
@@ -444,14 +451,20 @@ func (s *StepFunctions) getExecutionHistory(_ *http.Request, body []byte) (any, 
 	}
 	start := 0
 	if in.NextToken != "" {
-		if _, err := fmt.Sscanf(in.NextToken, "%d", &start); err != nil || start < 0 || start > len(events) {
+		cur, err := pageCursor(in.NextToken, http.StatusBadRequest, "InvalidToken")
+		if err != nil {
+			return nil, err
+		}
+		if n, err := strconv.Atoi(string(cur)); err != nil || n < 0 || n > len(events) {
 			return nil, apiErr(http.StatusBadRequest, "InvalidToken", "Invalid Token: '%s'", in.NextToken)
+		} else {
+			start = n
 		}
 	}
 	end := min(start+in.MaxResults, len(events))
 	out := map[string]any{"events": events[start:end]}
 	if end < len(events) {
-		out["nextToken"] = fmt.Sprint(end)
+		out["nextToken"] = pageToken([]byte(strconv.Itoa(end)))
 	}
 	if in.IncludeExecutionData != nil && !*in.IncludeExecutionData {
 		out["events"] = withoutData(events[start:end])

@@ -225,13 +225,21 @@ func (n *Notifications) listTopics(next string) (any, error) {
 		Topics    []member `xml:"Topics>member"`
 		NextToken string   `xml:"NextToken,omitempty"`
 	}{}
+	after := ""
+	if next != "" {
+		cur, err := pageCursor(next, http.StatusBadRequest, "InvalidParameter")
+		if err != nil {
+			return nil, err
+		}
+		after = string(cur)
+	}
 	err := n.db.db.View(func(tx *bolt.Tx) error {
 		return forEachJSON(tx, func(k, _ []byte) error {
-			if string(k) <= next {
+			if string(k) <= after {
 				return nil
 			}
 			if len(out.Topics) == 100 {
-				out.NextToken = out.Topics[99].TopicArn
+				out.NextToken = pageToken([]byte(out.Topics[99].TopicArn))
 				return nil
 			}
 			out.Topics = append(out.Topics, member{string(k)})
