@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
@@ -121,7 +122,15 @@ func (s *S3) Put(ctx context.Context, req sanitize.PutRequest) (sanitize.ObjectI
 	default:
 		in.ServerSideEncryption = types.ServerSideEncryption(req.SSE.Algorithm)
 	}
-	out, err := s.Client.PutObject(ctx, in)
+	var opts []func(*s3.Options)
+	if req.IfMatch != "" {
+		// No SDK retry for a conditional replace: if the first attempt took effect but
+		// its answer was lost, a retry with the same bytes matches the new ETag again
+		// and writes a second version. The caller re-reads and decides instead (Write's
+		// retry finds the output already carries this upload and keeps it).
+		opts = append(opts, func(o *s3.Options) { o.Retryer = retry.AddWithMaxAttempts(o.Retryer, 1) })
+	}
+	out, err := s.Client.PutObject(ctx, in, opts...)
 	if err != nil {
 		return sanitize.ObjectInfo{}, classify("put", req.Bucket, req.Key, err)
 	}

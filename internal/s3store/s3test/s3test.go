@@ -42,6 +42,7 @@ type Server struct {
 type fault struct {
 	remaining int
 	match     func(*http.Request) bool
+	after     bool // the request takes effect before the 503 is sent
 }
 
 // Start serves a fresh in-memory S3 on a loopback port until the test ends, creates
@@ -72,7 +73,11 @@ func serve(t testing.TB, backend http.Handler, maxAttempts int, buckets []Bucket
 	s := &Server{}
 	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.record(r)
-		if s.injected(r) {
+		if hit, after := s.injected(r); hit {
+			if after {
+				// The request takes effect; its answer is lost and a 503 is sent instead.
+				backend.ServeHTTP(httptest.NewRecorder(), r)
+			}
 			w.Header().Set("Content-Type", "application/xml")
 			w.WriteHeader(http.StatusServiceUnavailable)
 			_, _ = w.Write([]byte(`<?xml version="1.0" encoding="UTF-8"?><Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>`))
@@ -147,6 +152,15 @@ func (s *Server) FailNext(n int, match func(*http.Request) bool) {
 	s.faults = append(s.faults, fault{remaining: n, match: match})
 }
 
+// FailNextAfter is FailNext for requests that take effect first: the backend
+// serves each matching request, then the client gets 503 SlowDown instead of its
+// answer, as when S3's reply is lost after the write was committed.
+func (s *Server) FailNextAfter(n int, match func(*http.Request) bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults = append(s.faults, fault{remaining: n, match: match, after: true})
+}
+
 // RewriteGets makes every GET's response body pass through fn (nil: stop), as a
 // corrupted object or a misbehaving proxy would; headers (ETag included) are kept,
 // except checksums (x-amz-checksum-*), which the SDK would check against the new body.
@@ -182,7 +196,7 @@ func (s *Server) Injected() int {
 	return s.served
 }
 
-func (s *Server) injected(r *http.Request) bool {
+func (s *Server) injected(r *http.Request) (hit, after bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for i := range s.faults {
@@ -190,8 +204,8 @@ func (s *Server) injected(r *http.Request) bool {
 		if f.remaining > 0 && (f.match == nil || f.match(r)) {
 			f.remaining--
 			s.served++
-			return true
+			return true, f.after
 		}
 	}
-	return false
+	return false, false
 }
