@@ -65,7 +65,6 @@ type File struct {
 	header    []Segment
 	afterScan []Segment
 	trailer   [][]byte
-	restart   bool
 }
 
 // New starts a file from an encoded JPEG (from Baseline, Gray, Progressive or elsewhere).

@@ -36,6 +36,7 @@ func Write(w io.Writer, files []File) error {
 		// SetMode and Modified would add an extended-timestamp extra field; keep only
 		// the DOS time, which depends on nothing but the constant above.
 		h.Modified = time.Time{}
+		//lint:ignore SA1019 the DOS fields are the only way to a timestamp without the extra field
 		h.ModifiedDate, h.ModifiedTime = dosDate(epoch), 0
 		fw, err := zw.CreateHeader(h)
 		if err != nil {
