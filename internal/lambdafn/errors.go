@@ -25,6 +25,7 @@ const (
 	StagedObjectMissing = "StagedObjectMissing" // the staged output expired or changed
 	MetadataRemains     = "MetadataRemains"     // Verify found metadata in the output (rolled back)
 	ImageMismatch       = "ImageMismatch"       // other image data than the source's (Strip's self-check, or Verify: rolled back)
+	OutputRemoved       = "OutputRemoved"       // Verify found the published version gone, not replaced by a newer upload (a lost rollback)
 	AccessDenied        = "AccessDenied"        // S3 403: a deployment error
 	StorageError        = "StorageError"        // any other S3 error response
 
@@ -39,7 +40,7 @@ const (
 // ErrorNames lists every name a handler can return, domain names first.
 var ErrorNames = []string{
 	InvalidInput, NotJPEG, Truncated, Corrupt, Unsupported, TooLarge, TooManyPixels,
-	SourceChanged, SourceNotFound, StagedObjectMissing, MetadataRemains, ImageMismatch,
+	SourceChanged, SourceNotFound, StagedObjectMissing, MetadataRemains, ImageMismatch, OutputRemoved,
 	AccessDenied, StorageError, TransientS3, OutputContention, Internal,
 }
 
@@ -66,6 +67,7 @@ func ErrorName(err error) string {
 		remains    *metadata.MetadataRemainsError
 		mismatch   *metadata.ImageMismatchError
 		transform  *metadata.TransformMismatchError
+		removed    *sanitize.OutputRemovedError
 		contention *sanitize.ContentionError
 		storage    *sanitize.StorageError
 	)
@@ -96,6 +98,8 @@ func ErrorName(err error) string {
 		return MetadataRemains
 	case errors.As(err, &mismatch), errors.As(err, &transform):
 		return ImageMismatch
+	case errors.As(err, &removed):
+		return OutputRemoved
 	case errors.As(err, &contention):
 		return OutputContention
 	case errors.As(err, &storage):

@@ -40,6 +40,7 @@ func TestErrorNames(t *testing.T) {
 		{lambdafn.StagedObjectMissing, &sanitize.StagedObjectMissingError{}},
 		{lambdafn.MetadataRemains, &sanitize.VerifyError{RolledBack: "v1", Err: &metadata.MetadataRemainsError{}}},
 		{lambdafn.ImageMismatch, fmt.Errorf("verify k: %w", &metadata.ImageMismatchError{})},
+		{lambdafn.OutputRemoved, &sanitize.OutputRemovedError{Bucket: "b", Key: "k", VersionID: "v"}},
 		{lambdafn.OutputContention, &sanitize.ContentionError{}},
 		{lambdafn.ImageMismatch, &metadata.TransformMismatchError{Transform: "rotate-90", Err: errors.New("x")}},
 		{lambdafn.TransientS3, fmt.Errorf("verify failed (x), and removing it failed: %w", storage(sanitize.ErrTransient))},

@@ -3,12 +3,15 @@ package lambdafn_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 
+	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
@@ -109,4 +112,87 @@ func (p *pipeline) currentOutput(t *testing.T, key string) ([]byte, string) {
 		t.Fatal(err)
 	}
 	return b, aws.ToString(out.VersionId)
+}
+
+// crashAfterFirst runs h, then, as if the stack died before the execution's
+// checkpoint, runs it again with the same payload and returns only the second
+// result: what the resumed execution sees.
+type crashAfterFirst struct {
+	h      lambda.Handler
+	before func() // runs between the two invocations
+}
+
+func (c crashAfterFirst) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
+	c.h.Invoke(ctx, payload)
+	c.before()
+	return c.h.Invoke(ctx, payload)
+}
+
+// A Verify that rolled back a bad output and was then lost in a crash runs again on
+// resume: it must fail again, with a domain error, and notify once.
+func TestResumedVerifyAfterRollbackStillFails(t *testing.T) {
+	srv := s3test.StartLocal(t, 2,
+		s3test.Bucket{Name: "uploads", Versioned: true}, s3test.Bucket{Name: "sanitized", Versioned: true},
+		s3test.Bucket{Name: "staging"}, s3test.Bucket{Name: "audit"})
+	p := newPipelineOn(t, srv.Client)
+	p.s3 = srv
+	const key = "albums/lost rejection.jpg"
+	d, _ := p.run(t, p.upload(t, key, photo(t, 5)))
+	if d.Status != asl.StatusSucceeded {
+		t.Fatalf("first upload: %s %s %s", d.Status, str(d.Error), str(d.Cause))
+	}
+	good, goodVersion := p.currentOutput(t, key)
+
+	src := photo(t, 6)
+	verify := functionARN("verify")
+	p.handler[verify] = crashAfterFirst{h: p.handler[verify], before: func() { p.s3.RewriteGets(nil) }}
+	p.s3.RewriteGets(func(r *http.Request, body []byte) []byte {
+		if strings.HasPrefix(r.URL.Path, "/sanitized/") {
+			return src // the published output reads back unsanitized: the first Verify rolls it back
+		}
+		return body
+	})
+	d, x := p.run(t, p.upload(t, key, src))
+	p.s3.RewriteGets(nil)
+	if d.Status != asl.StatusFailed || str(d.Error) != lambdafn.OutputRemoved {
+		t.Fatalf("resumed verify: %s %s %s", d.Status, str(d.Error), str(d.Cause))
+	}
+	if got := statesEntered(x); !slices.Contains(got, "VerifyFailed") {
+		t.Errorf("states %v", got)
+	}
+	if msgs := p.sns.forKey(t, key); len(msgs) != 1 || msgs[0].Error != lambdafn.OutputRemoved {
+		t.Errorf("notifications %+v", msgs)
+	}
+	if body, version := p.currentOutput(t, key); version != goodVersion || !bytes.Equal(body, good) {
+		t.Errorf("output is version %q, want the previous good one %q", version, goodVersion)
+	}
+}
+
+// A newer upload's output replacing ours before Verify reads it still ends as replaced.
+func TestVerifyOfReplacedOutputIsSuperseded(t *testing.T) {
+	p := newPipeline(t) // the output bucket is not versioned: reading by ETag finds the newer bytes
+	const key = "albums/replaced.jpg"
+	older := p.upload(t, key, photo(t, 7))
+	newer := p.upload(t, key, photo(t, 8))
+	verify := functionARN("verify")
+	real := p.handler[verify]
+	var once atomic.Bool
+	p.handler[verify] = lambda.NewHandler(func(ctx context.Context, payload json.RawMessage) (json.RawMessage, error) {
+		if once.CompareAndSwap(false, true) {
+			// The newer upload's execution publishes before the older one verifies.
+			p.handler[verify] = real
+			if d, _ := p.run(t, newer); d.Status != asl.StatusSucceeded {
+				t.Errorf("newer upload: %s %s %s", d.Status, str(d.Error), str(d.Cause))
+			}
+		}
+		out, err := real.Invoke(ctx, payload)
+		return out, err
+	})
+	d, _ := p.run(t, older)
+	if d.Status != asl.StatusSucceeded {
+		t.Fatalf("older upload: %s %s %s", d.Status, str(d.Error), str(d.Cause))
+	}
+	if msgs := p.sns.forKey(t, key); len(msgs) != 0 {
+		t.Errorf("notifications %+v", msgs)
+	}
 }

@@ -55,6 +55,21 @@ func (e *VerifyError) Error() string {
 
 func (e *VerifyError) Unwrap() error { return e.Err }
 
+// OutputRemovedError reports that the version Write published is gone when Verify
+// reads it, and the output key does not hold a newer upload's output: a verify
+// attempt rolled it back and its failure was lost (a crash before the execution's
+// checkpoint), or something outside the pipeline removed it. The upload is not
+// sanitized; retrying cannot help.
+type OutputRemovedError struct {
+	Bucket, Key, VersionID, ETag string
+	Detail                       string
+}
+
+func (e *OutputRemovedError) Error() string {
+	return fmt.Sprintf("published s3://%s/%s (version %q, etag %s) was removed before it was verified: %s",
+		e.Bucket, e.Key, e.VersionID, e.ETag, e.Detail)
+}
+
 // ContentionError reports that the output key kept changing under Write's
 // compare-and-swap; the step is worth retrying later.
 type ContentionError struct{ Bucket, Key string }

@@ -60,6 +60,9 @@ func (s *Service) Validate(ctx context.Context, at Attempt, job Job) (Job, error
 		if max := s.Config.Policy.Limits.MaxPixels; max > 0 && int64(w)*int64(h) > max {
 			return "", &metadata.TooManyPixelsError{Width: w, Height: h, Limit: max}
 		}
+		if err := checkCodedSize(b); err != nil {
+			return "", err
+		}
 		tags := boundNames(insp.SensitiveTags)
 		job.Validation = &Validation{
 			Width: w, Height: h, Bytes: int64(len(b)), SHA256: rec.SHA256In,
@@ -278,8 +281,19 @@ func (s *Service) Verify(ctx context.Context, at Attempt, job Job) (Job, error) 
 		}
 		b, _, err := s.readAll(ctx, ObjectRef{Bucket: p.Bucket, Key: p.Key, VersionID: p.VersionID, ETag: p.ETag}, s.limit())
 		if errors.Is(err, ErrNotFound) || errors.Is(err, ErrPreconditionFailed) {
+			// Skip only when a newer upload's output replaced ours. Otherwise the
+			// version is gone because a verify attempt rolled it back and the crash
+			// that followed lost its failure (or something outside the pipeline
+			// removed it): the upload was not sanitized, so fail and notify.
+			reason, newer, herr := s.replacedByNewer(ctx, job, p)
+			if herr != nil {
+				return "", herr
+			}
+			if !newer {
+				return "", &OutputRemovedError{Bucket: p.Bucket, Key: p.Key, VersionID: p.VersionID, ETag: p.ETag, Detail: reason}
+			}
 			job.Verified = &Verified{Superseded: true}
-			rec.Reason = "the published object was replaced or removed before it could be read: " + err.Error()
+			rec.Reason = "the published object was replaced before it could be read: " + reason
 			return audit.Skipped, nil
 		}
 		if err != nil {
@@ -315,6 +329,24 @@ func (s *Service) Verify(ctx context.Context, at Attempt, job Job) (Job, error) 
 		return "", &VerifyError{RolledBack: rolled, Err: verr}
 	})
 	return job, err
+}
+
+// replacedByNewer reports whether the output key now holds the output of a newer upload
+// than job's, deciding as Write does from the source recorded in its metadata.
+func (s *Service) replacedByNewer(ctx context.Context, job Job, p *Published) (string, bool, error) {
+	cur, err := s.Store.Head(ctx, ObjectRef{Bucket: p.Bucket, Key: p.Key})
+	if errors.Is(err, ErrNotFound) {
+		return "the output key holds no object", false, nil
+	}
+	if err != nil {
+		return "", false, err
+	}
+	decision, reason := decide(job.Source, p.SHA256, cur)
+	if decision == Skipped {
+		return reason, true, nil
+	}
+	return fmt.Sprintf("the output key holds version %q (etag %s) from source version %q, sequencer %q, not a newer upload",
+		cur.VersionID, cur.ETag, cur.Metadata[MetaSourceVersionID], cur.Metadata[MetaSourceSequencer]), false, nil
 }
 
 // check proves b clean (and decodable, where metadata.Verify's decoder handles its coding process)
