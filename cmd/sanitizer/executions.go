@@ -117,28 +117,32 @@ func objectOf(input string) (bucket, key string) {
 	return ev.Detail.Bucket.Name, ev.Detail.Object.Key
 }
 
-func oneArn(fs *flag.FlagSet, s stdio, usage string) (string, error) {
-	if fs.NArg() != 1 {
-		fmt.Fprintln(s.err, usage)
-		return "", exitError{2}
+// executionCommand parses the flags and the one EXECUTION_ARN argument that
+// replay and redrive share, and builds clients for the ARN's region unless
+// --region says otherwise.
+func executionCommand(ctx context.Context, name string, args []string, s stdio) (string, *awsFlags, *clients, error) {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(s.err)
+	af := new(awsFlags)
+	af.register(fs)
+	if err := fs.Parse(args); err != nil {
+		return "", nil, nil, err
 	}
-	return fs.Arg(0), nil
+	if fs.NArg() != 1 {
+		fmt.Fprintf(s.err, "usage: sanitizer %s [flags] EXECUTION_ARN\n", name)
+		return "", nil, nil, exitError{2}
+	}
+	arn := fs.Arg(0)
+	af.regionOf(arn)
+	c, err := af.clients(ctx)
+	if err != nil {
+		return "", nil, nil, err
+	}
+	return arn, af, c, nil
 }
 
 func runReplay(ctx context.Context, args []string, s stdio) error {
-	fs := flag.NewFlagSet("replay", flag.ContinueOnError)
-	fs.SetOutput(s.err)
-	var af awsFlags
-	af.register(fs)
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	arn, err := oneArn(fs, s, "usage: sanitizer replay [flags] EXECUTION_ARN")
-	if err != nil {
-		return err
-	}
-	af.regionOf(arn)
-	c, err := af.clients(ctx)
+	arn, af, c, err := executionCommand(ctx, "replay", args, s)
 	if err != nil {
 		return err
 	}
@@ -158,19 +162,7 @@ func runReplay(ctx context.Context, args []string, s stdio) error {
 }
 
 func runRedrive(ctx context.Context, args []string, s stdio) error {
-	fs := flag.NewFlagSet("redrive", flag.ContinueOnError)
-	fs.SetOutput(s.err)
-	var af awsFlags
-	af.register(fs)
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	arn, err := oneArn(fs, s, "usage: sanitizer redrive [flags] EXECUTION_ARN")
-	if err != nil {
-		return err
-	}
-	af.regionOf(arn)
-	c, err := af.clients(ctx)
+	arn, af, c, err := executionCommand(ctx, "redrive", args, s)
 	if err != nil {
 		return err
 	}
