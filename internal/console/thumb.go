@@ -3,7 +3,6 @@ package console
 import (
 	"bytes"
 	"context"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"image"
@@ -12,6 +11,8 @@ import (
 	"image/jpeg"
 	_ "image/png" // previews of uploads that are not JPEGs (a PNG named .jpg)
 	"io"
+
+	"github.com/s3-image-sanitizer/s3-image-sanitizer/internal/metadata"
 )
 
 const (
@@ -70,7 +71,7 @@ func renderThumbnail(data []byte) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", errNoPreview, err)
 	}
-	small := orient(scaleDown(img, thumbSize), exifOrientation(data))
+	small := orient(scaleDown(img, thumbSize), orientationOf(data))
 	var b bytes.Buffer
 	if err := jpeg.Encode(&b, small, &jpeg.Options{Quality: 82}); err != nil {
 		return nil, err
@@ -147,66 +148,13 @@ func orient(src *image.RGBA, o int) *image.RGBA {
 	return dst
 }
 
-// exifOrientation reads the Orientation tag (0x0112) of IFD0 from a JPEG's APP1 Exif
-// segment; 1 when absent or unreadable.
-func exifOrientation(b []byte) int {
-	if len(b) < 4 || b[0] != 0xFF || b[1] != 0xD8 {
+// orientationOf is the Exif Orientation the viewer applies to data, as the
+// metadata policy reads it; 1 when absent, invalid or unreadable (a PNG named
+// .jpg still gets an upright preview).
+func orientationOf(data []byte) int {
+	in, err := metadata.Inspect(bytes.NewReader(data), metadata.DefaultPolicy())
+	if err != nil || in.Orientation < 1 || in.Orientation > 8 {
 		return 1
 	}
-	i := 2
-	for i+4 <= len(b) && b[i] == 0xFF {
-		m := b[i+1]
-		if m == 0xD8 || (m >= 0xD0 && m <= 0xD7) || m == 0x01 || m == 0xFF {
-			i++
-			if m != 0xFF {
-				i++
-			}
-			continue
-		}
-		if m == 0xDA || m == 0xD9 { // start of scan: no more metadata segments
-			break
-		}
-		n := int(binary.BigEndian.Uint16(b[i+2:]))
-		if n < 2 || i+2+n > len(b) {
-			break
-		}
-		seg := b[i+4 : i+2+n]
-		if m == 0xE1 && len(seg) > 14 && string(seg[:6]) == "Exif\x00\x00" {
-			return tiffOrientation(seg[6:])
-		}
-		i += 2 + n
-	}
-	return 1
-}
-
-func tiffOrientation(t []byte) int {
-	if len(t) < 8 {
-		return 1
-	}
-	var bo binary.ByteOrder
-	switch string(t[:2]) {
-	case "II":
-		bo = binary.LittleEndian
-	case "MM":
-		bo = binary.BigEndian
-	default:
-		return 1
-	}
-	off := int(bo.Uint32(t[4:]))
-	if off < 8 || off+2 > len(t) {
-		return 1
-	}
-	n := int(bo.Uint16(t[off:]))
-	for k := range min(n, 512) {
-		e := off + 2 + 12*k
-		if e+12 > len(t) {
-			break
-		}
-		if bo.Uint16(t[e:]) == 0x0112 && bo.Uint16(t[e+2:]) == 3 {
-			if v := int(bo.Uint16(t[e+8:])); v >= 1 && v <= 8 {
-				return v
-			}
-		}
-	}
-	return 1
+	return in.Orientation
 }
