@@ -509,19 +509,25 @@ func (b *EventBus) setState(body []byte, state string) (any, error) {
 	if err := decodeInput(body, &in); err != nil {
 		return nil, err
 	}
+	return nil, b.updateRule(in.Name, in.EventBusName, func(c *ebRule) { c.State = state })
+}
+
+// updateRule applies change to a copy of the named rule, stores it and swaps it
+// in, so that readers holding the old rule never see a half-made change.
+func (b *EventBus) updateRule(name, bus string, change func(c *ebRule)) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	r, err := b.rule(in.Name, in.EventBusName)
+	r, err := b.rule(name, bus)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	c := *r
-	c.State = state
+	change(&c)
 	if err := b.save(&c); err != nil {
-		return nil, err
+		return err
 	}
-	b.rules[in.Name] = &c
-	return nil, nil
+	b.rules[c.Name] = &c
+	return nil
 }
 
 type failedTarget struct {
@@ -556,44 +562,38 @@ func (b *EventBus) putTargets(_ *http.Request, body []byte) (any, error) {
 	if len(in.Targets) == 0 || len(in.Targets) > 10 {
 		return nil, validationErr("1 validation error detected: Value at 'targets' failed to satisfy constraint: Member must have length between 1 and 10")
 	}
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	r, err := b.rule(in.Rule, in.EventBusName)
+	failed := []failedTarget{}
+	err := b.updateRule(in.Rule, in.EventBusName, func(c *ebRule) {
+		c.Targets = append([]Target(nil), c.Targets...)
+		for _, t := range in.Targets {
+			switch {
+			case !targetID.MatchString(t.ID):
+				failed = append(failed, failedTarget{t.ID, "ValidationException", "Target Id is not valid."})
+				continue
+			case !strings.HasPrefix(t.Arn, "arn:"):
+				failed = append(failed, failedTarget{t.ID, "ValidationException", "Parameter " + t.Arn + " is not valid. Reason: Provided Arn is not in correct format."})
+				continue
+			case t.Input != "" && t.InputPath != "":
+				failed = append(failed, failedTarget{t.ID, "ValidationException", "Only one of Input, InputPath, or InputTransformer can be provided."})
+				continue
+			case t.Input != "" && !json.Valid([]byte(t.Input)):
+				failed = append(failed, failedTarget{t.ID, "ValidationException", "Target Input is not valid JSON text."})
+				continue
+			}
+			replaced := false
+			for i := range c.Targets {
+				if c.Targets[i].ID == t.ID {
+					c.Targets[i], replaced = t, true
+				}
+			}
+			if !replaced {
+				c.Targets = append(c.Targets, t)
+			}
+		}
+	})
 	if err != nil {
 		return nil, err
 	}
-	c := *r
-	c.Targets = append([]Target(nil), r.Targets...)
-	failed := []failedTarget{}
-	for _, t := range in.Targets {
-		switch {
-		case !targetID.MatchString(t.ID):
-			failed = append(failed, failedTarget{t.ID, "ValidationException", "Target Id is not valid."})
-			continue
-		case !strings.HasPrefix(t.Arn, "arn:"):
-			failed = append(failed, failedTarget{t.ID, "ValidationException", "Parameter " + t.Arn + " is not valid. Reason: Provided Arn is not in correct format."})
-			continue
-		case t.Input != "" && t.InputPath != "":
-			failed = append(failed, failedTarget{t.ID, "ValidationException", "Only one of Input, InputPath, or InputTransformer can be provided."})
-			continue
-		case t.Input != "" && !json.Valid([]byte(t.Input)):
-			failed = append(failed, failedTarget{t.ID, "ValidationException", "Target Input is not valid JSON text."})
-			continue
-		}
-		replaced := false
-		for i := range c.Targets {
-			if c.Targets[i].ID == t.ID {
-				c.Targets[i], replaced = t, true
-			}
-		}
-		if !replaced {
-			c.Targets = append(c.Targets, t)
-		}
-	}
-	if err := b.save(&c); err != nil {
-		return nil, err
-	}
-	b.rules[c.Name] = &c
 	return map[string]any{"FailedEntryCount": len(failed), "FailedEntries": failed}, nil
 }
 
@@ -620,27 +620,22 @@ func (b *EventBus) removeTargets(_ *http.Request, body []byte) (any, error) {
 	if err := decodeInput(body, &in); err != nil {
 		return nil, err
 	}
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	r, err := b.rule(in.Rule, in.EventBusName)
-	if err != nil {
-		return nil, err
-	}
-	c := *r
-	c.Targets = nil
 	drop := map[string]bool{}
 	for _, id := range in.Ids {
 		drop[id] = true
 	}
-	for _, t := range r.Targets {
-		if !drop[t.ID] {
-			c.Targets = append(c.Targets, t)
+	err := b.updateRule(in.Rule, in.EventBusName, func(c *ebRule) {
+		var keep []Target
+		for _, t := range c.Targets {
+			if !drop[t.ID] {
+				keep = append(keep, t)
+			}
 		}
-	}
-	if err := b.save(&c); err != nil {
+		c.Targets = keep
+	})
+	if err != nil {
 		return nil, err
 	}
-	b.rules[c.Name] = &c
 	return map[string]any{"FailedEntryCount": 0, "FailedEntries": []failedTarget{}}, nil
 }
 
