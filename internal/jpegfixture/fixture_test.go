@@ -14,6 +14,7 @@ import (
 
 	sjpeg "github.com/s3-image-sanitizer/s3-image-sanitizer/internal/jpeg"
 	"github.com/s3-image-sanitizer/s3-image-sanitizer/internal/jpegfixture"
+	"github.com/s3-image-sanitizer/s3-image-sanitizer/internal/oracle"
 )
 
 func TestImagesDecode(t *testing.T) {
@@ -39,9 +40,7 @@ func TestImagesDecode(t *testing.T) {
 		}
 		os.WriteFile(filepath.Join(dir, name+".jpg"), b, 0o644)
 	}
-	if _, err := exec.LookPath("djpeg"); err != nil {
-		t.Skip("djpeg not installed (make tools)")
-	}
+	oracle.Need(t, "djpeg")
 	for name := range images {
 		// djpeg exits 2 on a warning (corrupt data): the fixtures must be clean.
 		out, err := exec.Command("djpeg", "-pnm", "-outfile", os.DevNull, filepath.Join(dir, name+".jpg")).CombinedOutput()
@@ -53,9 +52,7 @@ func TestImagesDecode(t *testing.T) {
 
 // TestExifReadByExiftool checks the Exif builder against exiftool in both byte orders.
 func TestExifReadByExiftool(t *testing.T) {
-	if _, err := exec.LookPath("exiftool"); err != nil {
-		t.Skip("exiftool not installed (make tools)")
-	}
+	oracle.Need(t, "exiftool")
 	dir := t.TempDir()
 	for _, order := range []binary.AppendByteOrder{binary.LittleEndian, binary.BigEndian} {
 		spec := jpegfixture.ExifSpec{
@@ -122,9 +119,7 @@ func TestAfterFirstScanAndTrailer(t *testing.T) {
 
 // TestMPOReadByExiftool: exiftool finds the second image where the MPF index says.
 func TestMPOReadByExiftool(t *testing.T) {
-	if _, err := exec.LookPath("exiftool"); err != nil {
-		t.Skip("exiftool not installed (make tools)")
-	}
+	oracle.Need(t, "exiftool")
 	second := jpegfixture.New(jpegfixture.Baseline(16, 16, 2)).Add(jpegfixture.Exif(jpegfixture.ExifSpec{Make: "Fuji", SerialNumber: "S1"})).Bytes()
 	name := filepath.Join(t.TempDir(), "mpo.jpg")
 	os.WriteFile(name, jpegfixture.MPO(jpegfixture.Baseline(32, 32, 1), second), 0o644)

@@ -26,6 +26,7 @@ import (
 	"github.com/s3-image-sanitizer/s3-image-sanitizer/internal/audit"
 	"github.com/s3-image-sanitizer/s3-image-sanitizer/internal/lambdafn"
 	"github.com/s3-image-sanitizer/s3-image-sanitizer/internal/metadata"
+	"github.com/s3-image-sanitizer/s3-image-sanitizer/internal/oracle"
 	"github.com/s3-image-sanitizer/s3-image-sanitizer/internal/sanitize"
 )
 
@@ -85,12 +86,6 @@ func (p *pipeline) succeeded(t *testing.T, key string, src []byte) (out []byte, 
 	return out, rotated
 }
 
-// jpegtranArgs is the jpegtran operation that applies an Exif Orientation.
-var jpegtranArgs = map[int][]string{
-	2: {"-flip", "horizontal"}, 3: {"-rotate", "180"}, 4: {"-flip", "vertical"},
-	5: {"-transpose"}, 6: {"-rotate", "90"}, 7: {"-transverse"}, 8: {"-rotate", "270"},
-}
-
 // reference is what the output's pixels must equal: the source's, or for a rotated
 // output the source rotated by jpegtran -perfect (an independent implementation).
 func reference(t *testing.T, src []byte, rotated bool) ([]byte, bool) {
@@ -100,10 +95,10 @@ func reference(t *testing.T, src []byte, rotated bool) ([]byte, bool) {
 	}
 	insp, err := metadata.Inspect(bytes.NewReader(src), metadata.DefaultPolicy())
 	jpegtran, lerr := exec.LookPath("jpegtran")
-	if err != nil || lerr != nil || jpegtranArgs[insp.Orientation] == nil {
+	if err != nil || lerr != nil || oracle.JpegtranArgs[insp.Orientation] == nil {
 		return nil, false
 	}
-	cmd := exec.Command(jpegtran, append([]string{"-perfect", "-copy", "none"}, jpegtranArgs[insp.Orientation]...)...)
+	cmd := exec.Command(jpegtran, append([]string{"-perfect", "-copy", "none"}, oracle.JpegtranArgs[insp.Orientation]...)...)
 	cmd.Stdin = bytes.NewReader(src)
 	var turned bytes.Buffer
 	cmd.Stdout = &turned

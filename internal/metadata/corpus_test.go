@@ -157,9 +157,7 @@ var serialGroups = map[string]bool{"Canon": true, "Nikon": true, "Olympus": true
 // checkSerials: wherever exiftool finds a serial number in one of those maker
 // notes of an input, the report names it.
 func checkSerials(t *testing.T, reports map[string]*metadata.Report) {
-	if _, err := exec.LookPath("exiftool"); err != nil {
-		t.Skip("exiftool not installed (make tools)")
-	}
+	oracle.Need(t, "exiftool")
 	args := []string{"-j", "-a", "-G1", "-q", "-q", "-SerialNumber", "-InternalSerialNumber"}
 	for name := range reports {
 		args = append(args, filepath.Join(corpusDir, "files", name))
@@ -230,9 +228,7 @@ var exiftoolAllowed = map[string]bool{
 var exiftoolICCWarnings = []string{"ICC_Profile", "ICC_profile"}
 
 func checkExiftool(t *testing.T, dir string, reports map[string]*metadata.Report) {
-	if _, err := exec.LookPath("exiftool"); err != nil {
-		t.Skip("exiftool not installed (make tools)")
-	}
+	oracle.Need(t, "exiftool")
 	out, err := exec.Command("exiftool", "-j", "-a", "-G1", "-n", "-q", "-q", dir).Output()
 	if err != nil && len(out) == 0 {
 		t.Fatalf("exiftool: %v", err)
@@ -280,9 +276,7 @@ func anyContains(v any, subs []string) bool {
 // mode rotated it, to the pixels of jpegtran -perfect's rotation. Every output
 // djpeg decodes without a warning must pass Verify with its decode check.
 func checkDjpeg(t *testing.T, dir string, reports map[string]*metadata.Report, p metadata.Policy) {
-	if _, err := exec.LookPath("djpeg"); err != nil {
-		t.Skip("djpeg not installed (make tools)")
-	}
+	oracle.Need(t, "djpeg")
 	compared, decodeOK := 0, 0
 	for name := range reports {
 		want, err := exec.Command("djpeg", "-pnm", filepath.Join(corpusDir, "files", name)).Output()
