@@ -73,8 +73,12 @@ type tracked struct {
 // returns the summary.
 func Run(ctx context.Context, cfg Config) (*Summary, error) {
 	cfg.defaults()
+	// Uploaders, the killer and the poller all report progress: one line at a time.
+	var progressMu sync.Mutex
 	logf := func(format string, a ...any) {
 		if cfg.Progress != nil {
+			progressMu.Lock()
+			defer progressMu.Unlock()
 			fmt.Fprintf(cfg.Progress, "load: "+format+"\n", a...)
 		}
 	}
