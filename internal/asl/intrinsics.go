@@ -169,7 +169,7 @@ func (p *intrinsicParser) arg() (intrinsicArg, error) {
 		for p.pos < len(p.s) {
 			c := p.s[p.pos]
 			if quote != 0 {
-				if c == '\\' {
+				if c == '\\' && p.pos+1 < len(p.s) { // a trailing backslash stays unterminated
 					p.pos++
 				} else if c == quote {
 					quote = 0
