@@ -3,8 +3,11 @@ package local
 import (
 	"bytes"
 	"context"
+	"crypto/md5"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http/httptest"
 	"strings"
@@ -12,12 +15,15 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/smithy-go"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 type testStack struct {
@@ -294,4 +300,45 @@ func TestHeadObjectVersion(t *testing.T) {
 	if apiCode(err) != "NotFound" {
 		t.Errorf("missing version: %v", err)
 	}
+}
+
+// The ETag a PUT answers with and the one HEAD and LIST report later are the
+// MD5 of the bytes (computed once per PUT, see writeBlob); a wrong Content-MD5
+// stores nothing.
+func TestS3ETagIsContentMD5(t *testing.T) {
+	ts := startStack(t, "")
+	ctx := context.Background()
+	c := ts.s3()
+	body := bytes.Repeat([]byte("0123456789abcdef"), 40000) // 640 KB: several copy buffers
+	want := fmt.Sprintf(`"%x"`, md5.Sum(body))
+	for _, key := range []string{"signed", "unsigned-payload"} {
+		in := &s3.PutObjectInput{Bucket: aws.String("staging"), Key: aws.String(key), Body: bytes.NewReader(body)}
+		var opts []func(*s3.Options)
+		if key == "unsigned-payload" {
+			opts = append(opts, func(o *s3.Options) {
+				o.APIOptions = append(o.APIOptions, v4.SwapComputePayloadSHA256ForUnsignedPayloadMiddleware)
+			})
+		}
+		put, err := c.PutObject(ctx, in, opts...)
+		require.NoError(t, err, key)
+		assert.Equal(t, want, aws.ToString(put.ETag), key)
+		head, err := c.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String("staging"), Key: aws.String(key)})
+		require.NoError(t, err, key)
+		assert.Equal(t, want, aws.ToString(head.ETag), key)
+	}
+	list, err := c.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String("staging")})
+	require.NoError(t, err)
+	require.Len(t, list.Contents, 2)
+	for _, o := range list.Contents {
+		assert.Equal(t, want, aws.ToString(o.ETag), aws.ToString(o.Key))
+	}
+
+	wrong := md5.Sum([]byte("other bytes"))
+	_, err = c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("staging"), Key: aws.String("bad-digest"),
+		Body: bytes.NewReader(body), ContentMD5: aws.String(base64.StdEncoding.EncodeToString(wrong[:]))})
+	var ae smithy.APIError
+	require.ErrorAs(t, err, &ae)
+	assert.Equal(t, "BadDigest", ae.ErrorCode())
+	_, err = c.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String("staging"), Key: aws.String("bad-digest")})
+	assert.Error(t, err, "a body failing its Content-MD5 must not be stored")
 }
