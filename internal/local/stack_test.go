@@ -10,6 +10,8 @@ import (
 	"fmt"
 	"io"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -24,6 +26,7 @@ import (
 	"github.com/aws/smithy-go"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	bolt "go.etcd.io/bbolt"
 )
 
 type testStack struct {
@@ -341,4 +344,59 @@ func TestS3ETagIsContentMD5(t *testing.T) {
 	assert.Equal(t, "BadDigest", ae.ErrorCode())
 	_, err = c.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String("staging"), Key: aws.String("bad-digest")})
 	assert.Error(t, err, "a body failing its Content-MD5 must not be stored")
+}
+
+// Small objects (audit records) live in the metadata database: they read back
+// whole and by range, survive a reopen, and the bytes of a replaced or deleted
+// version go with it.
+func TestS3SmallObjectsInline(t *testing.T) {
+	dir := t.TempDir()
+	ts := startStack(t, dir)
+	ctx := context.Background()
+	c := ts.s3()
+	small := []byte(`{"step":"validate","outcome":"succeeded"}`)
+	edge := bytes.Repeat([]byte("e"), inlineMax)
+	for key, body := range map[string][]byte{"a.json": small, "edge.bin": edge, "empty": {}} {
+		_, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("staging"), Key: aws.String(key), Body: bytes.NewReader(body)})
+		require.NoError(t, err, key)
+	}
+	inline := func() int {
+		n := 0
+		require.NoError(t, ts.Objects.db.View(func(tx *bolt.Tx) error { n = tx.Bucket(inlineKey).Stats().KeyN; return nil }))
+		return n
+	}
+	assert.Equal(t, 3, inline())
+	assert.Empty(t, must(os.ReadDir(filepath.Join(dir, "s3", "blobs"))), "no file for a small object")
+
+	// Replace one (unversioned bucket) and delete another: their bytes go.
+	_, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("staging"), Key: aws.String("a.json"), Body: bytes.NewReader(append(small, '\n'))})
+	require.NoError(t, err)
+	_, err = c.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String("staging"), Key: aws.String("edge.bin")})
+	require.NoError(t, err)
+	assert.Equal(t, 2, inline())
+
+	ts.Close()
+	ts = startStack(t, dir)
+	c = ts.s3()
+	get, err := c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String("staging"), Key: aws.String("a.json")})
+	require.NoError(t, err)
+	assert.Equal(t, append(small, '\n'), must(io.ReadAll(get.Body)))
+	get, err = c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String("staging"), Key: aws.String("a.json"), Range: aws.String("bytes=2-5")})
+	require.NoError(t, err)
+	assert.Equal(t, "step", string(must(io.ReadAll(get.Body))))
+	get, err = c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String("staging"), Key: aws.String("empty")})
+	require.NoError(t, err)
+	assert.Empty(t, must(io.ReadAll(get.Body)))
+
+	// One byte over the limit goes to a file.
+	_, err = c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("staging"), Key: aws.String("big.bin"), Body: bytes.NewReader(append(edge, 'x'))})
+	require.NoError(t, err)
+	assert.Len(t, must(os.ReadDir(filepath.Join(dir, "s3", "blobs"))), 1)
+}
+
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
 }
