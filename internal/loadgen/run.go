@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -153,7 +154,7 @@ func Run(ctx context.Context, cfg Config) (*Summary, error) {
 
 	// Upload with Concurrency clients. Storm keys upload both versions at
 	// once from two clients.
-	start := time.Now()
+	start, startCPU := time.Now(), ownCPU()
 	type job struct {
 		t *tracked
 		v int
@@ -257,6 +258,9 @@ func Run(ctx context.Context, cfg Config) (*Summary, error) {
 	stopDrill()
 	drill.Wait()
 	sum.WallSeconds = time.Since(start).Seconds()
+	if settled > 0 {
+		sum.LoadCPUMsPerImage = float64((ownCPU() - startCPU).Microseconds()) / 1000 / float64(settled)
+	}
 	logf("%d of %d keys settled in %.1fs", settled, len(keys), sum.WallSeconds)
 
 	sum.BytesUploaded = bytesUp.Load()
@@ -465,4 +469,13 @@ func percentile(sorted []float64, p float64) float64 {
 	}
 	i := int(p/100*float64(len(sorted))+0.999999) - 1
 	return sorted[min(max(i, 0), len(sorted)-1)]
+}
+
+// ownCPU is the CPU time this process has used (user and system).
+func ownCPU() time.Duration {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
