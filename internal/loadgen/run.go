@@ -3,10 +3,12 @@ package loadgen
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -20,7 +22,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 
+	"github.com/s3-image-sanitizer/s3-image-sanitizer/internal/audit"
 	"github.com/s3-image-sanitizer/s3-image-sanitizer/internal/metadata"
+	"github.com/s3-image-sanitizer/s3-image-sanitizer/internal/s3store"
 )
 
 // Config describes one load run against a running stack.
@@ -29,6 +33,7 @@ type Config struct {
 	Region       string // default us-east-1
 	InputBucket  string // default uploads
 	OutputBucket string // default sanitized
+	AuditBucket  string // default sanitizer-audit: where Verify's records say when an output was proven clean
 	TopicName    string // the failure topic's name, default sanitizer-failures
 	Concurrency  int    // upload clients, default 16
 	Corpus       CorpusConfig
@@ -271,6 +276,11 @@ func Run(ctx context.Context, cfg Config) (*Summary, error) {
 			sum.StartSeconds = append(sum.StartSeconds, d.Seconds())
 		}
 	}
+	if n, err := verifiedTimes(ctx, s3c, cfg.AuditBucket, keys); err != nil {
+		logf("read Verify's audit records: %v (latencies end at the outputs' LastModified)", err)
+	} else {
+		sum.VerifiedTimes = n
+	}
 	sum.timing(keys, start)
 	if err := check(ctx, cfg, s3c, corpus, keys, sum, logf); err != nil {
 		return sum, err
@@ -302,6 +312,9 @@ func (c *Config) defaults() {
 	}
 	if c.TopicName == "" {
 		c.TopicName = "sanitizer-failures"
+	}
+	if c.AuditBucket == "" {
+		c.AuditBucket = "sanitizer-audit"
 	}
 	if c.Concurrency <= 0 {
 		c.Concurrency = 16
@@ -481,4 +494,69 @@ func ownCPU() time.Duration {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// verifiedTimes moves each clean key's settle time from its output's
+// LastModified (when Write published it) to when Verify finished proving it
+// clean, read from Verify's audit record for the expected source version: the
+// pipeline is done with an upload only then. Keys without such a record keep
+// LastModified. It returns how many keys it moved.
+func verifiedTimes(ctx context.Context, c *s3.Client, bucket string, keys []*tracked) (int, error) {
+	objs := s3store.New(c)
+	var moved atomic.Int64
+	var firstErr error
+	var mu sync.Mutex
+	jobs := make(chan *tracked)
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for t := range jobs {
+				at, err := verifiedAt(ctx, objs, bucket, t.item.Key, t.expected)
+				mu.Lock()
+				if err != nil && firstErr == nil {
+					firstErr = err
+				}
+				if !at.IsZero() {
+					t.settledAt = at
+					moved.Add(1)
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	for _, t := range keys {
+		if t.clean && t.expected != "" {
+			jobs <- t
+		}
+	}
+	close(jobs)
+	wg.Wait()
+	return int(moved.Load()), firstErr
+}
+
+func verifiedAt(ctx context.Context, objs *s3store.S3, bucket, key, version string) (time.Time, error) {
+	names, err := objs.List(ctx, bucket, audit.KeyPrefix(key))
+	if err != nil {
+		return time.Time{}, err
+	}
+	var at time.Time
+	for _, name := range names {
+		if !strings.Contains(name, "-"+audit.StepVerify+"-") {
+			continue
+		}
+		body, err := objs.ReadAll(ctx, bucket, name)
+		if err != nil {
+			return time.Time{}, err
+		}
+		var r audit.Record
+		if err := json.Unmarshal(body, &r); err != nil {
+			return time.Time{}, fmt.Errorf("%s: %w", name, err)
+		}
+		if r.Outcome == audit.Succeeded && r.Source.VersionID == version && (at.IsZero() || r.FinishedAt.Before(at)) {
+			at = r.FinishedAt
+		}
+	}
+	return at, nil
 }
