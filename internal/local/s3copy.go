@@ -1,8 +1,10 @@
 package local
 
 import (
+	"bytes"
 	"encoding/xml"
 	"errors"
+	"fmt"
 	"io/fs"
 	"net/http"
 	"net/url"
@@ -21,6 +23,7 @@ import (
 // under MetadataDirective REPLACE. A copy inside the store shares the source
 // version's bytes: its blob file is hard-linked under a new name, so each
 // version still owns exactly one name and deleting either removes only its own.
+// A small (inline) source's bytes are stored again under the copy's own name.
 
 // copyRequest is one parsed CopyObject request.
 type copyRequest struct {
@@ -208,6 +211,14 @@ func (s *ObjectStore) source(req *copyRequest) (version, gofakes3.VersionID, err
 			}
 		}
 		ext = m.externalID(out.ID)
+		if isInline(out.Blob) {
+			// Small objects live in the database: take their bytes from the same
+			// snapshot, before a delete that follows can remove them.
+			out.data = bytes.Clone(tx.Bucket(inlineKey).Get([]byte(out.Blob)))
+			if int64(len(out.data)) != out.Size {
+				return fmt.Errorf("object %s: inline bytes missing", req.srcKey)
+			}
+		}
 		return nil
 	})
 	return out, ext, err
@@ -257,7 +268,10 @@ func (s *ObjectStore) copyObject(req *copyRequest) (copyResult, error) {
 	if tags != "" {
 		meta["X-Amz-Tagging"] = tags
 	}
-	blob, err := s.linkBlob(src)
+	blob, data := inlinePrefix+randomHex(16), src.data
+	if !isInline(src.Blob) {
+		blob, err = s.linkBlob(src)
+	}
 	if errors.Is(err, fs.ErrNotExist) {
 		// The source version was removed after we found it: the copy comes
 		// after that delete, and finds nothing.
@@ -269,7 +283,7 @@ func (s *ObjectStore) copyObject(req *copyRequest) (copyResult, error) {
 	if err != nil {
 		return copyResult{}, err
 	}
-	ch, ext, err := s.commitVersion(req.dstBucket, req.dstKey, ChangeCopy, version{Blob: blob, Size: src.Size, MD5: src.MD5, Meta: meta}, req.dst)
+	ch, ext, err := s.commitVersion(req.dstBucket, req.dstKey, ChangeCopy, version{Blob: blob, Size: src.Size, MD5: src.MD5, Meta: meta, data: data}, req.dst)
 	if err != nil {
 		s.removeBlobs(blob)
 		return copyResult{}, err
@@ -305,7 +319,7 @@ func (s *ObjectStore) linkBlob(src version) (string, error) {
 		return "", ferr
 	}
 	defer f.Close()
-	name, _, _, err = s.writeBlob(f, src.Size)
+	name, _, _, _, err = s.writeBlob(f, src.Size)
 	return name, err
 }
 

@@ -39,68 +39,78 @@ func (ts *testStack) read(t *testing.T, bucket, key string) (string, *s3.GetObje
 	return string(b), out
 }
 
-// A copy shares the source's bytes (a hard link, no rewrite), answers as S3
-// does, takes only the request's metadata under REPLACE, and stays whole when
-// its source goes.
+// A copy shares the source's bytes (a hard link, no rewrite; small objects
+// live in the database and are stored again), answers as S3 does, takes only
+// the request's metadata under REPLACE, and stays whole when its source goes.
 func TestCopyObjectSharesTheSourceBytes(t *testing.T) {
-	ts := startStack(t, "")
-	ctx := context.Background()
-	c := ts.s3()
-	key := "staged/ü 写真 a+b %20.jpg"
-	src, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("staging"), Key: aws.String(key), Body: strings.NewReader("staged bytes"),
-		ContentType: aws.String("application/octet-stream"), Metadata: map[string]string{"staged": "yes", "sha256": "old"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := c.CopyObject(ctx, &s3.CopyObjectInput{
-		Bucket: aws.String("sanitized"), Key: aws.String("k.jpg"),
-		CopySource:        aws.String("staging/" + strings.ReplaceAll(strings.ReplaceAll(strings.ReplaceAll(key, "%", "%25"), "+", "%2B"), " ", "%20")),
-		CopySourceIfMatch: src.ETag, IfNoneMatch: aws.String("*"),
-		MetadataDirective: types.MetadataDirectiveReplace, ContentType: aws.String("image/jpeg"),
-		Metadata:             map[string]string{"sha256": "new"},
-		ServerSideEncryption: types.ServerSideEncryptionAes256,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := out.CopyObjectResult
-	if r == nil || aws.ToString(r.ETag) != aws.ToString(src.ETag) || aws.ToTime(r.LastModified).IsZero() ||
-		aws.ToString(out.VersionId) == "" || aws.ToString(out.CopySourceVersionId) != "" || out.ServerSideEncryption != types.ServerSideEncryptionAes256 {
-		t.Fatalf("copy answered %+v %+v (source etag %s)", out, r, aws.ToString(src.ETag))
-	}
-	body, got := ts.read(t, "sanitized", "k.jpg")
-	if body != "staged bytes" || aws.ToString(got.ContentType) != "image/jpeg" || got.Metadata["sha256"] != "new" || got.Metadata["staged"] != "" ||
-		aws.ToString(got.VersionId) != aws.ToString(out.VersionId) || aws.ToString(got.ETag) != aws.ToString(src.ETag) || got.ServerSideEncryption != types.ServerSideEncryptionAes256 {
-		t.Errorf("copy reads back %q %+v", body, got)
-	}
-	a, b := ts.blob(t, "staging", key, ""), ts.blob(t, "sanitized", "k.jpg", "")
-	sa, err := os.Stat(a)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sb, err := os.Stat(b)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if a == b || !os.SameFile(sa, sb) {
-		t.Errorf("the copy's blob %s is not a second name of the source's %s", b, a)
-	}
-	// Deleting the source removes its name only.
-	if _, err := c.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String("staging"), Key: aws.String(key)}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := os.Stat(a); !os.IsNotExist(err) {
-		t.Errorf("the source's blob outlived its version: %v", err)
-	}
-	if body, _ := ts.read(t, "sanitized", "k.jpg"); body != "staged bytes" {
-		t.Errorf("copy after its source was deleted: %q", body)
-	}
-	// Durable: the copy is there after a restart.
-	dir := ts.opt.Dir
-	ts.Close()
-	ts2 := startStack(t, dir)
-	if body, _ := ts2.read(t, "sanitized", "k.jpg"); body != "staged bytes" {
-		t.Errorf("copy after reopen: %q", body)
+	for name, size := range map[string]int{"file": inlineMax + 1, "inline": 100} {
+		t.Run(name, func(t *testing.T) {
+			ts := startStack(t, "")
+			ctx := context.Background()
+			c := ts.s3()
+			content := strings.Repeat("staged bytes ", size/13+1)[:size]
+			key := "staged/ü 写真 a+b %20.jpg"
+			src, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("staging"), Key: aws.String(key), Body: strings.NewReader(content),
+				ContentType: aws.String("application/octet-stream"), Metadata: map[string]string{"staged": "yes", "sha256": "old"}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			out, err := c.CopyObject(ctx, &s3.CopyObjectInput{
+				Bucket: aws.String("sanitized"), Key: aws.String("k.jpg"),
+				CopySource:        aws.String("staging/" + strings.ReplaceAll(strings.ReplaceAll(strings.ReplaceAll(key, "%", "%25"), "+", "%2B"), " ", "%20")),
+				CopySourceIfMatch: src.ETag, IfNoneMatch: aws.String("*"),
+				MetadataDirective: types.MetadataDirectiveReplace, ContentType: aws.String("image/jpeg"),
+				Metadata:             map[string]string{"sha256": "new"},
+				ServerSideEncryption: types.ServerSideEncryptionAes256,
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := out.CopyObjectResult
+			if r == nil || aws.ToString(r.ETag) != aws.ToString(src.ETag) || aws.ToTime(r.LastModified).IsZero() ||
+				aws.ToString(out.VersionId) == "" || aws.ToString(out.CopySourceVersionId) != "" || out.ServerSideEncryption != types.ServerSideEncryptionAes256 {
+				t.Fatalf("copy answered %+v %+v (source etag %s)", out, r, aws.ToString(src.ETag))
+			}
+			body, got := ts.read(t, "sanitized", "k.jpg")
+			if body != content || aws.ToString(got.ContentType) != "image/jpeg" || got.Metadata["sha256"] != "new" || got.Metadata["staged"] != "" ||
+				aws.ToString(got.VersionId) != aws.ToString(out.VersionId) || aws.ToString(got.ETag) != aws.ToString(src.ETag) || got.ServerSideEncryption != types.ServerSideEncryptionAes256 {
+				t.Errorf("copy reads back %d bytes %+v", len(body), got)
+			}
+			a, b := ts.blob(t, "staging", key, ""), ts.blob(t, "sanitized", "k.jpg", "")
+			if a == b {
+				t.Fatalf("the copy's blob has the source's name %s", a)
+			}
+			if name == "file" {
+				sa, err := os.Stat(a)
+				if err != nil {
+					t.Fatal(err)
+				}
+				sb, err := os.Stat(b)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !os.SameFile(sa, sb) {
+					t.Errorf("the copy's blob %s is not a second name of the source's %s", b, a)
+				}
+			}
+			// Deleting the source removes its name only.
+			if _, err := c.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String("staging"), Key: aws.String(key)}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := os.Stat(a); name == "file" && !os.IsNotExist(err) {
+				t.Errorf("the source's blob outlived its version: %v", err)
+			}
+			if body, _ := ts.read(t, "sanitized", "k.jpg"); body != content {
+				t.Errorf("copy after its source was deleted: %d bytes", len(body))
+			}
+			// Durable: the copy is there after a restart.
+			dir := ts.opt.Dir
+			ts.Close()
+			ts2 := startStack(t, dir)
+			if body, _ := ts2.read(t, "sanitized", "k.jpg"); body != content {
+				t.Errorf("copy after reopen: %d bytes", len(body))
+			}
+		})
 	}
 }
 
