@@ -12,7 +12,9 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/johannesboyne/gofakes3"
@@ -60,7 +62,21 @@ type Change struct {
 	Time      time.Time
 }
 
-var bucketsKey = []byte("_buckets") // underscore: no S3 bucket can have this name
+var (
+	bucketsKey = []byte("_buckets") // underscore: no S3 bucket can have this name
+	inlineKey  = []byte("_inline")  // bytes of small objects, by blob name
+)
+
+// Objects up to inlineMax bytes (audit records, notifications, JSON) are kept
+// in the metadata database instead of a file of their own: creating a file
+// costs far more than the write of a few kilobytes, and the version commit that
+// names the bytes stores them in the same transaction.
+const inlineMax = 32 << 10
+
+// inlinePrefix marks a blob name whose bytes live in the inline bucket.
+const inlinePrefix = "i:"
+
+func isInline(blob string) bool { return strings.HasPrefix(blob, inlinePrefix) }
 
 type bucketMeta struct {
 	Created    time.Time `json:"created"`
@@ -81,6 +97,9 @@ type version struct {
 	Modified     time.Time         `json:"mod"`
 	DeleteMarker bool              `json:"dm,omitempty"`
 	Seq          uint64            `json:"seq"`
+
+	// data is an inline blob's bytes on their way to commitVersion.
+	data []byte
 }
 
 func (v version) sequencer() string { return fmt.Sprintf("%016x", v.Seq) }
@@ -96,6 +115,9 @@ func OpenObjectStore(dir string, now func() time.Time) (*ObjectStore, error) {
 		return nil, fmt.Errorf("open s3 metadata: %w", err)
 	}
 	if err := db.Update(func(tx *bolt.Tx) error {
+		if _, err := tx.CreateBucketIfNotExists(inlineKey); err != nil {
+			return err
+		}
 		_, err := tx.CreateBucketIfNotExists(bucketsKey)
 		return err
 	}); err != nil {
@@ -268,11 +290,29 @@ func (s *ObjectStore) blobPath(name string) string {
 	return filepath.Join(s.blobDir, name[:2], name)
 }
 
+// removeBlobs deletes the bytes of versions a committed change dropped. Like
+// a file left by a crash in between, an inline blob left behind is only space.
 func (s *ObjectStore) removeBlobs(names ...string) {
+	var inline []string
 	for _, n := range names {
-		if n != "" {
+		switch {
+		case n == "":
+		case isInline(n):
+			inline = append(inline, n)
+		default:
 			os.Remove(s.blobPath(n))
 		}
+	}
+	if len(inline) > 0 {
+		s.db.Batch(func(tx *bolt.Tx) error {
+			b := tx.Bucket(inlineKey)
+			for _, n := range inline {
+				if err := b.Delete([]byte(n)); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
 	}
 }
 
@@ -291,20 +331,37 @@ func newVersionID(seq uint64) string {
 	return base64.RawURLEncoding.EncodeToString(b)[:32]
 }
 
-// writeBlob streams r to a new synced file and returns its name, size and MD5.
-func (s *ObjectStore) writeBlob(r io.Reader, size int64) (string, int64, []byte, error) {
-	name := randomHex(16)
+// writeBlob streams r to a new synced file and returns its name, size and MD5;
+// a small object's bytes come back in data instead, for commitVersion to store
+// under the returned inline name.
+func (s *ObjectStore) writeBlob(r io.Reader, size int64) (name string, n int64, sum, data []byte, err error) {
+	h, finish := etag(r)
+	if size >= 0 && size <= inlineMax {
+		data = make([]byte, size+1) // +1: a longer body must not pass for complete
+		k, err := io.ReadFull(io.TeeReader(r, h), data)
+		switch {
+		case err == nil || (err == io.EOF || err == io.ErrUnexpectedEOF) && int64(k) != size:
+			return "", 0, nil, nil, gofakes3.ErrIncompleteBody // longer or shorter than announced
+		case err != io.EOF && err != io.ErrUnexpectedEOF:
+			return "", 0, nil, nil, err // a failed read, or gofakes3's BadDigest
+		}
+		return inlinePrefix + randomHex(16), size, finish(), data[:size], nil
+	}
+	name = randomHex(16)
 	dir := filepath.Join(s.blobDir, name[:2])
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", 0, nil, err
+		return "", 0, nil, nil, err
 	}
 	tmp := filepath.Join(dir, name+".tmp")
 	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o644)
 	if err != nil {
-		return "", 0, nil, err
+		return "", 0, nil, nil, err
 	}
-	h := md5.New()
-	n, err := io.Copy(io.MultiWriter(f, h), r)
+	// A 256 KiB buffer (not os.File's 32 KiB ReadFrom fallback) keeps the
+	// number of read and write system calls per megabyte low.
+	buf := copyBuffers.Get().(*[]byte)
+	n, err = io.CopyBuffer(io.MultiWriter(fileWriter{f}, h), r, *buf)
+	copyBuffers.Put(buf)
 	if err == nil && size >= 0 && n != size {
 		err = gofakes3.ErrIncompleteBody
 	}
@@ -319,10 +376,36 @@ func (s *ObjectStore) writeBlob(r io.Reader, size int64) (string, int64, []byte,
 	}
 	if err != nil {
 		os.Remove(tmp)
-		return "", 0, nil, err
+		return "", 0, nil, nil, err
 	}
-	return name, n, h.Sum(nil), nil
+	return name, n, finish(), nil, nil
 }
+
+// etag returns where to write r's bytes to compute their MD5, and the sum once
+// r is read to its end. gofakes3 hands its backend a hashingReader that already
+// MD5-hashes every PUT body for the ETag it answers with (and checks
+// Content-MD5): its sum is taken instead of hashing a photo a second time. The
+// type is checked by name so that no other reader's Sum is taken for an MD5.
+func etag(r io.Reader) (io.Writer, func() []byte) {
+	if s, ok := r.(etagSummer); ok && reflect.TypeOf(r).String() == "*gofakes3.hashingReader" {
+		return io.Discard, func() []byte { return s.Sum(nil) }
+	}
+	h := md5.New()
+	return h, func() []byte { return h.Sum(nil) }
+}
+
+// etagSummer is the method of gofakes3's hashingReader etag uses.
+type etagSummer interface {
+	io.Reader
+	Sum([]byte) []byte
+}
+
+// fileWriter hides *os.File's ReadFrom so io.CopyBuffer uses the given buffer.
+type fileWriter struct{ f *os.File }
+
+func (w fileWriter) Write(p []byte) (int, error) { return w.f.Write(p) }
+
+var copyBuffers = sync.Pool{New: func() any { b := make([]byte, 256<<10); return &b }}
 
 // storedMeta keeps what S3 keeps of request headers: content headers, user
 // metadata and server-side-encryption settings; signing and transfer headers go.
@@ -386,11 +469,11 @@ func (s *ObjectStore) PutObject(bucket, key string, meta map[string]string, inpu
 		}
 		return gofakes3.PutObjectResult{}, err
 	}
-	blob, n, sum, err := s.writeBlob(input, size)
+	blob, n, sum, data, err := s.writeBlob(input, size)
 	if err != nil {
 		return gofakes3.PutObjectResult{}, err
 	}
-	ch, id, err := s.commitVersion(bucket, key, ChangePut, version{Blob: blob, Size: n, MD5: hex.EncodeToString(sum), Meta: storedMeta(meta)}, cond)
+	ch, id, err := s.commitVersion(bucket, key, ChangePut, version{Blob: blob, Size: n, MD5: hex.EncodeToString(sum), Meta: storedMeta(meta), data: data}, cond)
 	if err != nil {
 		s.removeBlobs(blob)
 		return gofakes3.PutObjectResult{}, err
@@ -433,6 +516,11 @@ func (s *ObjectStore) commitVersion(bucket, key string, kind ChangeKind, v versi
 			v.Meta = map[string]string{}
 		}
 		v.Meta["Last-Modified"] = v.Modified.Format(http1123)
+		if v.data != nil {
+			if err := tx.Bucket(inlineKey).Put([]byte(v.Blob), v.data); err != nil {
+				return err
+			}
+		}
 		displaced = addVersion(m, rec, v)
 		v = rec.Versions[0]
 		ext = m.externalID(v.ID)
@@ -497,6 +585,24 @@ func (s *ObjectStore) open(key string, v *version, m *bucketMeta, rng *gofakes3.
 	r, err := rng.Range(v.Size)
 	if err != nil {
 		return nil, err
+	}
+	if isInline(v.Blob) {
+		var data []byte
+		if err := s.db.View(func(tx *bolt.Tx) error {
+			data = bytes.Clone(tx.Bucket(inlineKey).Get([]byte(v.Blob)))
+			return nil
+		}); err != nil {
+			return nil, err
+		}
+		if int64(len(data)) != v.Size {
+			return nil, fmt.Errorf("object %s: inline bytes missing", key)
+		}
+		if r != nil {
+			data = data[r.Start : r.Start+r.Length]
+		}
+		obj.Range = r
+		obj.Contents = nopCloser{bytes.NewReader(data)}
+		return obj, nil
 	}
 	f, err := os.Open(s.blobPath(v.Blob))
 	if err != nil {
@@ -563,11 +669,11 @@ func (s *ObjectStore) CopyObject(srcBucket, srcKey, dstBucket, dstKey string, me
 			}
 		}
 	}
-	blob, n, sum, err := s.writeBlob(src.Contents, src.Size)
+	blob, n, sum, data, err := s.writeBlob(src.Contents, src.Size)
 	if err != nil {
 		return gofakes3.CopyObjectResult{}, err
 	}
-	ch, _, err := s.commitVersion(dstBucket, dstKey, ChangeCopy, version{Blob: blob, Size: n, MD5: hex.EncodeToString(sum), Meta: storedMeta(meta)}, nil)
+	ch, _, err := s.commitVersion(dstBucket, dstKey, ChangeCopy, version{Blob: blob, Size: n, MD5: hex.EncodeToString(sum), Meta: storedMeta(meta), data: data}, nil)
 	if err != nil {
 		s.removeBlobs(blob)
 		return gofakes3.CopyObjectResult{}, err

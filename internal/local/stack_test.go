@@ -3,21 +3,30 @@ package local
 import (
 	"bytes"
 	"context"
+	"crypto/md5"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/smithy-go"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	bolt "go.etcd.io/bbolt"
 )
 
 type testStack struct {
@@ -294,4 +303,100 @@ func TestHeadObjectVersion(t *testing.T) {
 	if apiCode(err) != "NotFound" {
 		t.Errorf("missing version: %v", err)
 	}
+}
+
+// The ETag a PUT answers with and the one HEAD and LIST report later are the
+// MD5 of the bytes (computed once per PUT, see writeBlob); a wrong Content-MD5
+// stores nothing.
+func TestS3ETagIsContentMD5(t *testing.T) {
+	ts := startStack(t, "")
+	ctx := context.Background()
+	c := ts.s3()
+	body := bytes.Repeat([]byte("0123456789abcdef"), 40000) // 640 KB: several copy buffers
+	want := fmt.Sprintf(`"%x"`, md5.Sum(body))
+	for _, key := range []string{"signed", "unsigned-payload"} {
+		in := &s3.PutObjectInput{Bucket: aws.String("staging"), Key: aws.String(key), Body: bytes.NewReader(body)}
+		var opts []func(*s3.Options)
+		if key == "unsigned-payload" {
+			opts = append(opts, func(o *s3.Options) {
+				o.APIOptions = append(o.APIOptions, v4.SwapComputePayloadSHA256ForUnsignedPayloadMiddleware)
+			})
+		}
+		put, err := c.PutObject(ctx, in, opts...)
+		require.NoError(t, err, key)
+		assert.Equal(t, want, aws.ToString(put.ETag), key)
+		head, err := c.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String("staging"), Key: aws.String(key)})
+		require.NoError(t, err, key)
+		assert.Equal(t, want, aws.ToString(head.ETag), key)
+	}
+	list, err := c.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String("staging")})
+	require.NoError(t, err)
+	require.Len(t, list.Contents, 2)
+	for _, o := range list.Contents {
+		assert.Equal(t, want, aws.ToString(o.ETag), aws.ToString(o.Key))
+	}
+
+	wrong := md5.Sum([]byte("other bytes"))
+	_, err = c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("staging"), Key: aws.String("bad-digest"),
+		Body: bytes.NewReader(body), ContentMD5: aws.String(base64.StdEncoding.EncodeToString(wrong[:]))})
+	var ae smithy.APIError
+	require.ErrorAs(t, err, &ae)
+	assert.Equal(t, "BadDigest", ae.ErrorCode())
+	_, err = c.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String("staging"), Key: aws.String("bad-digest")})
+	assert.Error(t, err, "a body failing its Content-MD5 must not be stored")
+}
+
+// Small objects (audit records) live in the metadata database: they read back
+// whole and by range, survive a reopen, and the bytes of a replaced or deleted
+// version go with it.
+func TestS3SmallObjectsInline(t *testing.T) {
+	dir := t.TempDir()
+	ts := startStack(t, dir)
+	ctx := context.Background()
+	c := ts.s3()
+	small := []byte(`{"step":"validate","outcome":"succeeded"}`)
+	edge := bytes.Repeat([]byte("e"), inlineMax)
+	for key, body := range map[string][]byte{"a.json": small, "edge.bin": edge, "empty": {}} {
+		_, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("staging"), Key: aws.String(key), Body: bytes.NewReader(body)})
+		require.NoError(t, err, key)
+	}
+	inline := func() int {
+		n := 0
+		require.NoError(t, ts.Objects.db.View(func(tx *bolt.Tx) error { n = tx.Bucket(inlineKey).Stats().KeyN; return nil }))
+		return n
+	}
+	assert.Equal(t, 3, inline())
+	assert.Empty(t, must(os.ReadDir(filepath.Join(dir, "s3", "blobs"))), "no file for a small object")
+
+	// Replace one (unversioned bucket) and delete another: their bytes go.
+	_, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("staging"), Key: aws.String("a.json"), Body: bytes.NewReader(append(small, '\n'))})
+	require.NoError(t, err)
+	_, err = c.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String("staging"), Key: aws.String("edge.bin")})
+	require.NoError(t, err)
+	assert.Equal(t, 2, inline())
+
+	ts.Close()
+	ts = startStack(t, dir)
+	c = ts.s3()
+	get, err := c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String("staging"), Key: aws.String("a.json")})
+	require.NoError(t, err)
+	assert.Equal(t, append(small, '\n'), must(io.ReadAll(get.Body)))
+	get, err = c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String("staging"), Key: aws.String("a.json"), Range: aws.String("bytes=2-5")})
+	require.NoError(t, err)
+	assert.Equal(t, "step", string(must(io.ReadAll(get.Body))))
+	get, err = c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String("staging"), Key: aws.String("empty")})
+	require.NoError(t, err)
+	assert.Empty(t, must(io.ReadAll(get.Body)))
+
+	// One byte over the limit goes to a file.
+	_, err = c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("staging"), Key: aws.String("big.bin"), Body: bytes.NewReader(append(edge, 'x'))})
+	require.NoError(t, err)
+	assert.Len(t, must(os.ReadDir(filepath.Join(dir, "s3", "blobs"))), 1)
+}
+
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
 }

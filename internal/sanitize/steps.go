@@ -75,7 +75,9 @@ func (s *Service) Validate(ctx context.Context, at Attempt, job Job) (Job, error
 }
 
 // Strip removes the source's metadata and stages the result. It reads the same exact
-// version Validate read and refuses to go on if the bytes differ.
+// version Validate read (by version ID, or ETag as If-Match) and refuses to go on if
+// its length or image data differ from what Validate saw; the version pin is what
+// makes them the same bytes, so Strip does not hash the whole source a second time.
 func (s *Service) Strip(ctx context.Context, at Attempt, job Job) (Job, error) {
 	err := s.step(ctx, at, audit.StepStrip, job.Source, func(rec *audit.Record) (audit.Outcome, error) {
 		if job.Validation == nil {
@@ -85,9 +87,10 @@ func (s *Service) Strip(ctx context.Context, at Attempt, job Job) (Job, error) {
 		if err != nil {
 			return "", sourceError(job.Source, err)
 		}
-		in := digest(b)
-		if in != job.Validation.SHA256 {
-			return "", &SourceChangedError{Bucket: job.Source.Bucket, Key: job.Source.Key, Detail: "sha256 differs from the one Validate read"}
+		in := job.Validation.SHA256
+		if int64(len(b)) != job.Validation.Bytes {
+			return "", &SourceChangedError{Bucket: job.Source.Bucket, Key: job.Source.Key,
+				Detail: fmt.Sprintf("%d bytes, Validate read %d", len(b), job.Validation.Bytes)}
 		}
 		var out bytes.Buffer
 		out.Grow(len(b))
@@ -98,13 +101,10 @@ func (s *Service) Strip(ctx context.Context, at Attempt, job Job) (Job, error) {
 		if rep.SourceImageDigest != job.Validation.ImageDigest {
 			return "", &metadata.ImageMismatchError{Want: job.Validation.ImageDigest, Got: rep.SourceImageDigest}
 		}
-		if rep.OrientationAction == metadata.OrientationTransformed {
-			// Rotated in the DCT domain: the image digest changes, so prove the
-			// output is exactly the rotated source, coefficient by coefficient.
-			if err := metadata.CheckTransform(b, out.Bytes(), s.Config.Policy); err != nil {
-				return "", err
-			}
-		}
+		// A rotation in the DCT domain changes the image digest: metadata.Strip
+		// has then decoded its own output and compared it with the rotated
+		// source coefficient by coefficient (what CheckTransform re-derives
+		// from scratch, at the price of two more decodes).
 		sum := digest(out.Bytes())
 		staged := ObjectRef{Bucket: s.Config.StagingBucket, Key: stagingKey(at.Execution, job.Source.Key)}
 		info, err := s.Store.Put(ctx, PutRequest{
@@ -304,8 +304,7 @@ func (s *Service) Verify(ctx context.Context, at Attempt, job Job) (Job, error) 
 		rec.PolicyVersion = s.policyVersion()
 		// A transformed image (the policy's transform mode rotated it in the DCT
 		// domain) has new entropy-coded data: Strip proved it coefficient for
-		// coefficient equal to the transformed source (CheckTransform) before
-		// staging it, so the published object must hold exactly the image Strip
+		// coefficient equal to the transformed source before staging it, so the published object must hold exactly the image Strip
 		// produced, from the source Validate read.
 		st := job.Stripped
 		if st.SourceImageDigest != job.Validation.ImageDigest {
