@@ -148,7 +148,7 @@ func expected(w *world) map[string][]string {
 		"user B":                append([]string{"s3:ListBucket B", "s3:GetObject B/obj"}, kms("kms:Decrypt")...),
 		"lambda validate":       append([]string{"s3:GetObject A/obj", "s3:GetObjectVersion A/obj", "s3:ListBucket A"}, common("validate")...),
 		"lambda strip":          append([]string{"s3:GetObject A/obj", "s3:GetObjectVersion A/obj", "s3:ListBucket A", "s3:PutObject staging/obj"}, common("strip")...),
-		"lambda write":          append([]string{"s3:GetObject staging/obj", "s3:GetObjectVersion staging/obj", "s3:GetObject B/obj", "s3:PutObject B/obj", "s3:ListBucket B"}, common("write")...),
+		"lambda write":          append([]string{"s3:GetObject staging/obj", "s3:GetObjectVersion staging/obj", "s3:ListBucket staging", "s3:GetObject B/obj", "s3:PutObject B/obj", "s3:ListBucket B"}, common("write")...),
 		"lambda verify":         append([]string{"s3:GetObject B/obj", "s3:GetObjectVersion B/obj", "s3:DeleteObjectVersion B/obj"}, common("verify")...),
 		"lambda record-failure": common("record-failure"),
 		"lambda unpublish":      append([]string{"s3:GetObject A/obj", "s3:ListBucket A", "s3:DeleteObject B/obj"}, common("unpublish")...),

@@ -24,7 +24,7 @@ const (
 	SourceNotFound      = "SourceNotFound"      // the source version is gone
 	StagedObjectMissing = "StagedObjectMissing" // the staged output expired or changed
 	MetadataRemains     = "MetadataRemains"     // Verify found metadata in the output (rolled back)
-	ImageMismatch       = "ImageMismatch"       // other image data than the source's (Strip's self-check, or Verify: rolled back)
+	ImageMismatch       = "ImageMismatch"       // other image data than the source's (Strip's self-check), or other bytes than Strip staged (Verify: rolled back)
 	OutputRemoved       = "OutputRemoved"       // Verify found the published version gone, not replaced by a newer upload (a lost rollback)
 	AccessDenied        = "AccessDenied"        // S3 403: a deployment error
 	StorageError        = "StorageError"        // any other S3 error response
@@ -67,6 +67,7 @@ func ErrorName(err error) string {
 		remains    *metadata.MetadataRemainsError
 		mismatch   *metadata.ImageMismatchError
 		transform  *metadata.TransformMismatchError
+		digest     *sanitize.OutputDigestError
 		removed    *sanitize.OutputRemovedError
 		contention *sanitize.ContentionError
 		storage    *sanitize.StorageError
@@ -96,7 +97,7 @@ func ErrorName(err error) string {
 		return StagedObjectMissing
 	case errors.As(err, &remains):
 		return MetadataRemains
-	case errors.As(err, &mismatch), errors.As(err, &transform):
+	case errors.As(err, &mismatch), errors.As(err, &transform), errors.As(err, &digest):
 		return ImageMismatch
 	case errors.As(err, &removed):
 		return OutputRemoved

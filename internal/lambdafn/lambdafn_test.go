@@ -40,6 +40,7 @@ func TestErrorNames(t *testing.T) {
 		{lambdafn.StagedObjectMissing, &sanitize.StagedObjectMissingError{}},
 		{lambdafn.MetadataRemains, &sanitize.VerifyError{RolledBack: "v1", Err: &metadata.MetadataRemainsError{}}},
 		{lambdafn.ImageMismatch, fmt.Errorf("verify k: %w", &metadata.ImageMismatchError{})},
+		{lambdafn.ImageMismatch, &sanitize.VerifyError{RolledBack: "v1", Err: &sanitize.OutputDigestError{}}},
 		{lambdafn.OutputRemoved, &sanitize.OutputRemovedError{Bucket: "b", Key: "k", VersionID: "v"}},
 		{lambdafn.OutputContention, &sanitize.ContentionError{}},
 		{lambdafn.ImageMismatch, &metadata.TransformMismatchError{Transform: "rotate-90", Err: errors.New("x")}},

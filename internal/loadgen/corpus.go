@@ -91,10 +91,10 @@ func NewCorpus(c CorpusConfig) *Corpus {
 	for i, s := range sizes {
 		co.pool = append(co.pool, picture(s, uint32(i+1)))
 	}
-	// log-normal with sigma 1: mean = exp(mu + 1/2).
-	mu := math.Log(float64(c.AvgSize)) - 0.5
-	pick := func() int {
-		s := math.Exp(mu + rng.NormFloat64())
+	// Sizes are log-normal with sigma 1, clipped to [MinSize, MaxSize] and
+	// rounded to the pool's pictures; each photo adds its metadata on top.
+	pick := func(mu, z float64) int {
+		s := math.Exp(mu + z)
 		s = math.Min(math.Max(s, float64(c.MinSize)), float64(c.MaxSize))
 		i := sort.Search(len(sizes), func(i int) bool { return float64(sizes[i]) >= s })
 		if i > 0 && (i == len(sizes) || s/float64(sizes[i-1]) < float64(sizes[i])/s) {
@@ -102,12 +102,13 @@ func NewCorpus(c CorpusConfig) *Corpus {
 		}
 		return i
 	}
+	mu := co.calibrate(c, pick)
 	for i := 0; i < c.N; i++ {
 		it := Item{Kind: Photo, Versions: 1, variant: rng.Uint64()}
 		if rng.Float64() < c.HostileRate {
 			it.Kind = hostileKinds[rng.IntN(len(hostileKinds))]
 		}
-		it.bases = [2]int{pick(), pick()}
+		it.bases = [2]int{pick(mu, rng.NormFloat64()), pick(mu, rng.NormFloat64())}
 		if it.Kind == Photo && rng.Float64() < c.StormRate {
 			it.Versions = 2
 			// The second upload is another picture (an edit, a retake), so
@@ -120,6 +121,44 @@ func NewCorpus(c CorpusConfig) *Corpus {
 		co.Items = append(co.Items, it)
 	}
 	return co
+}
+
+// calibrate returns the mu that makes the average photo upload AvgSize bytes:
+// clipping, rounding to the pool and the metadata move the mean away from the
+// log-normal's exp(mu + 1/2), which would make "1 MB photos" 1.2 MB on average.
+// The mean is taken over a fixed sample of deviates, so it is deterministic
+// and monotone in mu, and found by bisection.
+func (co *Corpus) calibrate(c CorpusConfig, pick func(mu, z float64) int) float64 {
+	zs := make([]float64, 4000)
+	zr := rand.New(rand.NewPCG(1, 2))
+	for i := range zs {
+		zs[i] = zr.NormFloat64()
+	}
+	// The metadata a photo carries, measured on the smallest picture.
+	var extra float64
+	base := int64(len(co.pool[0]))
+	for v := range 40 {
+		it := Item{Kind: Photo, variant: uint64(v)}
+		extra += float64(int64(len(co.Body(it, 0))) - base)
+	}
+	extra /= 40
+	mean := func(mu float64) float64 {
+		var sum float64
+		for _, z := range zs {
+			sum += float64(len(co.pool[pick(mu, z)]))
+		}
+		return sum/float64(len(zs)) + extra
+	}
+	lo, hi := math.Log(float64(c.MinSize))-4, math.Log(float64(c.MaxSize))+4
+	for range 60 {
+		mid := (lo + hi) / 2
+		if mean(mid) < float64(c.AvgSize) {
+			lo = mid
+		} else {
+			hi = mid
+		}
+	}
+	return (lo + hi) / 2
 }
 
 // keyName gives most keys a camera-like name and some the characters keys

@@ -28,10 +28,9 @@ type s3Front struct {
 }
 
 type s3Request struct {
-	reason    string
-	versionID string      // set for copies once committed
-	header    http.Header // the response header, where gofakes3 puts x-amz-request-id
-	sourceIP  string
+	reason   string
+	header   http.Header // the response header, where gofakes3 puts x-amz-request-id
+	sourceIP string
 }
 
 func newS3Front(next http.Handler, inputBucket string, bus *EventBus, account string) *s3Front {
@@ -103,52 +102,26 @@ func (f *s3Front) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	reason := reasonFor(r, key)
-	// Copies are followed in every bucket: gofakes3 answers a copy with the
-	// source's version ID, and the response must carry the new version's.
-	if reason == "" || (bucket != f.inputBucket && reason != "CopyObject") {
+	if reason == "CopyObject" && f.store != nil {
+		// Served here, not by gofakes3: see s3copy.go.
+		f.copyObject(w, r, bucket, key)
+		return
+	}
+	if reason == "" || bucket != f.inputBucket {
 		f.next.ServeHTTP(w, r)
 		return
 	}
-	var cw *copyWriter
-	if reason == "CopyObject" {
-		cw = &copyWriter{ResponseWriter: w}
-		w = cw
-	}
-	defer f.track(w, r, bucket, key, reason, cw)()
+	defer f.track(w, r, bucket, key, reason)()
 	f.next.ServeHTTP(w, r)
 }
 
-// copyWriter replaces the x-amz-version-id gofakes3 writes for a copy with the
-// version the copy created.
-type copyWriter struct {
-	http.ResponseWriter
-	req *s3Request
-}
-
-func (c *copyWriter) WriteHeader(code int) {
-	if c.req != nil && c.req.versionID != "" {
-		c.Header().Set("x-amz-version-id", c.req.versionID)
-	}
-	c.ResponseWriter.WriteHeader(code)
-}
-
-func (c *copyWriter) Write(b []byte) (int, error) {
-	if c.req != nil && c.req.versionID != "" {
-		c.Header().Set("x-amz-version-id", c.req.versionID)
-	}
-	return c.ResponseWriter.Write(b)
-}
-
 // track registers an in-flight write; the returned function unregisters it.
-func (f *s3Front) track(w http.ResponseWriter, r *http.Request, bucket, key, reason string, cw *copyWriter) func() {
+func (f *s3Front) track(w http.ResponseWriter, r *http.Request, bucket, key, reason string) func() {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
 		host = r.RemoteAddr
 	}
 	req := &s3Request{reason: reason, header: w.Header(), sourceIP: host}
-	if cw != nil {
-		cw.req = req
-	}
 	slot := bucket + "/" + key
 	if reason == "POST Object" || (reason == "DeleteObject" && r.Method == http.MethodPost) {
 		slot = bucket + "/"
@@ -201,15 +174,10 @@ func (f *s3Front) request(c Change) *s3Request {
 // onChange is the ObjectStore hook: committed changes to the input bucket
 // become events on the bus.
 func (f *s3Front) onChange(c Change) {
-	req := f.request(c)
-	if req != nil && c.Kind == ChangeCopy {
-		f.mu.Lock()
-		req.versionID = c.VersionID
-		f.mu.Unlock()
-	}
 	if c.Bucket != f.inputBucket {
 		return
 	}
+	req := f.request(c)
 	reason, requestID, sourceIP := "", newRequestID(), ""
 	if req != nil {
 		reason, sourceIP = req.reason, req.sourceIP

@@ -656,32 +656,6 @@ func (s *ObjectStore) HeadObjectVersion(bucket, key string, id gofakes3.VersionI
 	return s.open(key, v, m, nil, false)
 }
 
-func (s *ObjectStore) CopyObject(srcBucket, srcKey, dstBucket, dstKey string, meta map[string]string) (gofakes3.CopyObjectResult, error) {
-	src, err := s.GetObject(srcBucket, srcKey, nil)
-	if err != nil {
-		return gofakes3.CopyObjectResult{}, err
-	}
-	defer src.Contents.Close()
-	if meta["X-Amz-Metadata-Directive"] != "REPLACE" {
-		for k, v := range src.Metadata {
-			if _, set := meta[k]; !set {
-				meta[k] = v
-			}
-		}
-	}
-	blob, n, sum, data, err := s.writeBlob(src.Contents, src.Size)
-	if err != nil {
-		return gofakes3.CopyObjectResult{}, err
-	}
-	ch, _, err := s.commitVersion(dstBucket, dstKey, ChangeCopy, version{Blob: blob, Size: n, MD5: hex.EncodeToString(sum), Meta: storedMeta(meta), data: data}, nil)
-	if err != nil {
-		s.removeBlobs(blob)
-		return gofakes3.CopyObjectResult{}, err
-	}
-	s.notify(ch)
-	return gofakes3.CopyObjectResult{ETag: `"` + ch.ETag + `"`, LastModified: gofakes3.NewContentTime(ch.Time)}, nil
-}
-
 func (s *ObjectStore) DeleteObject(bucket, key string) (gofakes3.ObjectDeleteResult, error) {
 	var res gofakes3.ObjectDeleteResult
 	var changes []Change

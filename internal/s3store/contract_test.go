@@ -251,6 +251,128 @@ func TestContract(t *testing.T) {
 		}
 	})
 
+	// gofakes3's s3mem answers a copy with the source's version ID, ignores
+	// ?versionId=, the copy conditions and MetadataDirective REPLACE (it merges the
+	// source's metadata): the memory and local fixtures hold the copy contract.
+	skipCopy := func(t *testing.T, f fixture) {
+		if f.impl == "s3" {
+			t.Skip("gofakes3 s3mem does not implement CopyObject as S3 does (the local fixture checks it)")
+		}
+	}
+
+	runContract(t, "copies", func(t *testing.T, f fixture) {
+		skipCopy(t, f)
+		for _, key := range hardKeys {
+			body := []byte("staged bytes of " + key)
+			src, err := f.store.Put(ctx, sanitize.PutRequest{Bucket: "versioned", Key: "staged/" + key, Body: body,
+				ContentType: "application/octet-stream", Metadata: map[string]string{"staged": "yes", "sha256": "old"}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, dst := range []string{"plain", "versioned"} {
+				cp, err := f.store.Copy(ctx, sanitize.CopyRequest{
+					Source: sanitize.ObjectRef{Bucket: "versioned", Key: "staged/" + key, VersionID: src.VersionID},
+					Bucket: dst, Key: key, ContentType: "image/jpeg", IfNoneMatch: true,
+					Metadata: map[string]string{"source-sequencer": "0A1B", "sha256": "new"}, SSE: sanitize.SSE{Algorithm: "AES256"}})
+				if err != nil {
+					t.Fatalf("copy %q to %s: %v", key, dst, err)
+				}
+				got, info, err := get(t, f.store, sanitize.ObjectRef{Bucket: dst, Key: key})
+				if err != nil {
+					t.Fatalf("get %q: %v", key, err)
+				}
+				if !bytes.Equal(got, body) || info.ContentType != "image/jpeg" || info.Metadata["source-sequencer"] != "0A1B" ||
+					info.Metadata["sha256"] != "new" || info.Metadata["staged"] != "" {
+					t.Errorf("%s/%q: got %q %+v: want the source's bytes with only the request's metadata", dst, key, got, info)
+				}
+				if cp.ETag != src.ETag || info.ETag != cp.ETag || info.VersionID != cp.VersionID {
+					t.Errorf("%s/%q: copy reported %+v, stored %+v, source %+v", dst, key, cp, info, src)
+				}
+				if dst == "versioned" && (cp.VersionID == "" || cp.VersionID == src.VersionID) {
+					t.Errorf("%q: the copy's version %q is not a new one (source %q)", key, cp.VersionID, src.VersionID)
+				}
+			}
+		}
+	})
+
+	runContract(t, "copies read the pinned source", func(t *testing.T, f fixture) {
+		skipCopy(t, f)
+		copyOf := func(src sanitize.ObjectRef, key string) ([]byte, error) {
+			t.Helper()
+			if _, err := f.store.Copy(ctx, sanitize.CopyRequest{Source: src, Bucket: "plain", Key: key, ContentType: "image/jpeg"}); err != nil {
+				return nil, err
+			}
+			b, _, err := get(t, f.store, sanitize.ObjectRef{Bucket: "plain", Key: key})
+			return b, err
+		}
+		v1, _ := f.store.Put(ctx, sanitize.PutRequest{Bucket: "versioned", Key: "s.jpg", Body: []byte("one")})
+		f.store.Put(ctx, sanitize.PutRequest{Bucket: "versioned", Key: "s.jpg", Body: []byte("two")})
+		if b, err := copyOf(sanitize.ObjectRef{Bucket: "versioned", Key: "s.jpg", VersionID: v1.VersionID}, "v1.jpg"); err != nil || string(b) != "one" {
+			t.Fatalf("copy of version 1: %q %v", b, err)
+		}
+		if b, err := copyOf(sanitize.ObjectRef{Bucket: "versioned", Key: "s.jpg"}, "current.jpg"); err != nil || string(b) != "two" {
+			t.Fatalf("copy of the current version: %q %v", b, err)
+		}
+		// The copy owns its bytes: removing the source version leaves it whole.
+		if err := f.store.Delete(ctx, sanitize.ObjectRef{Bucket: "versioned", Key: "s.jpg", VersionID: v1.VersionID}); err != nil {
+			t.Fatal(err)
+		}
+		if b, _, err := get(t, f.store, sanitize.ObjectRef{Bucket: "plain", Key: "v1.jpg"}); err != nil || string(b) != "one" {
+			t.Fatalf("copy after its source was removed: %q %v", b, err)
+		}
+		if _, err := copyOf(sanitize.ObjectRef{Bucket: "versioned", Key: "s.jpg", VersionID: v1.VersionID}, "gone.jpg"); !errors.Is(err, sanitize.ErrNotFound) {
+			t.Fatalf("copy of a removed version: %v, want ErrNotFound", err)
+		}
+		if _, err := copyOf(sanitize.ObjectRef{Bucket: "plain", Key: "nope.jpg"}, "none.jpg"); !errors.Is(err, sanitize.ErrNotFound) {
+			t.Fatalf("copy of a missing key: %v, want ErrNotFound", err)
+		}
+		// Unversioned: the ETag pins the bytes; an overwrite makes the copy fail.
+		p1, _ := f.store.Put(ctx, sanitize.PutRequest{Bucket: "plain", Key: "s.jpg", Body: []byte("one")})
+		p2, _ := f.store.Put(ctx, sanitize.PutRequest{Bucket: "plain", Key: "s.jpg", Body: []byte("two")})
+		if _, err := copyOf(sanitize.ObjectRef{Bucket: "plain", Key: "s.jpg", ETag: p1.ETag}, "stale.jpg"); !errors.Is(err, sanitize.ErrPreconditionFailed) {
+			t.Fatalf("copy with a stale etag: %v, want ErrPreconditionFailed", err)
+		}
+		if b, err := copyOf(sanitize.ObjectRef{Bucket: "plain", Key: "s.jpg", ETag: `"` + p2.ETag + `"`}, "fresh.jpg"); err != nil || string(b) != "two" {
+			t.Fatalf("copy with the current etag: %q %v", b, err)
+		}
+	})
+
+	runContract(t, "conditional copies", func(t *testing.T, f fixture) {
+		skipCopy(t, f)
+		src, _ := f.store.Put(ctx, sanitize.PutRequest{Bucket: "plain", Key: "src.jpg", Body: []byte("new")})
+		first, _ := f.store.Put(ctx, sanitize.PutRequest{Bucket: "plain", Key: "c.jpg", Body: []byte("old")})
+		req := func(mod func(*sanitize.CopyRequest)) error {
+			r := sanitize.CopyRequest{Source: sanitize.ObjectRef{Bucket: "plain", Key: "src.jpg", ETag: src.ETag}, Bucket: "plain", Key: "c.jpg"}
+			mod(&r)
+			_, err := f.store.Copy(ctx, r)
+			return err
+		}
+		if err := req(func(r *sanitize.CopyRequest) { r.IfNoneMatch = true }); !errors.Is(err, sanitize.ErrPreconditionFailed) {
+			t.Fatalf("create over existing: %v", err)
+		}
+		if err := req(func(r *sanitize.CopyRequest) { r.IfMatch = src.ETag }); !errors.Is(err, sanitize.ErrPreconditionFailed) {
+			t.Fatalf("swap with wrong etag: %v", err)
+		}
+		// S3 answers If-Match on a missing key with 404 or 412; Write treats both alike.
+		if err := req(func(r *sanitize.CopyRequest) { r.Key, r.IfMatch = "absent.jpg", first.ETag }); !errors.Is(err, sanitize.ErrPreconditionFailed) && !errors.Is(err, sanitize.ErrNotFound) {
+			t.Fatalf("swap on absent key: %v", err)
+		}
+		if b, _, err := get(t, f.store, sanitize.ObjectRef{Bucket: "plain", Key: "c.jpg"}); err != nil || string(b) != "old" {
+			t.Fatalf("failed copies changed the object: %q %v", b, err)
+		}
+		if err := req(func(r *sanitize.CopyRequest) { r.IfMatch = first.ETag }); err != nil {
+			t.Fatalf("swap with right etag: %v", err)
+		}
+		if err := req(func(r *sanitize.CopyRequest) { r.Key, r.IfNoneMatch = "fresh.jpg", true }); err != nil {
+			t.Fatalf("create: %v", err)
+		}
+		for _, k := range []string{"c.jpg", "fresh.jpg"} {
+			if b, _, err := get(t, f.store, sanitize.ObjectRef{Bucket: "plain", Key: k}); err != nil || string(b) != "new" {
+				t.Fatalf("%s after copy: %q %v", k, b, err)
+			}
+		}
+	})
+
 	runContract(t, "transient failures", func(t *testing.T, f fixture) {
 		f.failNextCall()
 		_, err := f.store.Put(ctx, sanitize.PutRequest{Bucket: "plain", Key: "t.jpg", Body: []byte("x")})
@@ -259,6 +381,11 @@ func TestContract(t *testing.T) {
 		}
 		if _, err := f.store.Put(ctx, sanitize.PutRequest{Bucket: "plain", Key: "t.jpg", Body: []byte("x")}); err != nil {
 			t.Fatalf("after the burst: %v", err)
+		}
+		f.failNextCall()
+		_, err = f.store.Copy(ctx, sanitize.CopyRequest{Source: sanitize.ObjectRef{Bucket: "plain", Key: "t.jpg"}, Bucket: "plain", Key: "t2.jpg"})
+		if !errors.Is(err, sanitize.ErrTransient) {
+			t.Fatalf("copy: err = %v, want ErrTransient", err)
 		}
 	})
 }

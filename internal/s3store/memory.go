@@ -20,7 +20,7 @@ import (
 
 // Memory is an in-memory object store with S3's semantics for what the pipeline
 // uses: versioned or unversioned buckets, delete markers, exact-version reads,
-// If-None-Match / If-Match writes. Fail, when set, is consulted before every
+// If-None-Match / If-Match writes and copies. Fail, when set, is consulted before every
 // request and its error returned, to inject faults.
 type Memory struct {
 	mu      sync.Mutex
@@ -145,23 +145,68 @@ func (m *Memory) Put(_ context.Context, req sanitize.PutRequest) (sanitize.Objec
 	if b == nil {
 		return sanitize.ObjectInfo{}, m.storageErr("put", ref, sanitize.ErrNotFound, "NoSuchBucket")
 	}
-	current, err := m.find("put", ref)
-	exists := err == nil
-	if req.IfNoneMatch && exists {
-		return sanitize.ObjectInfo{}, m.storageErr("put", ref, sanitize.ErrPreconditionFailed, "object exists")
-	}
-	if req.IfMatch != "" && (!exists || current.etag != sanitize.NormalizeETag(req.IfMatch)) {
-		return sanitize.ObjectInfo{}, m.storageErr("put", ref, sanitize.ErrPreconditionFailed, "etag does not match")
+	if err := m.check("put", ref, req.IfNoneMatch, req.IfMatch); err != nil {
+		return sanitize.ObjectInfo{}, err
 	}
 	sum := md5.Sum(req.Body)
+	v := memVersion{body: bytes.Clone(req.Body), etag: hex.EncodeToString(sum[:]), contentType: req.ContentType,
+		lastModified: m.now(), metadata: lower(req.Metadata)}
+	m.append(b, req.Key, v)
+	return b.objects[req.Key][len(b.objects[req.Key])-1].info(req.Bucket, req.Key), nil
+}
+
+// Copy implements sanitize.Store: the copy shares the source's bytes and ETag
+// (a single-part object's copy has the MD5 of the same content), and takes its
+// content type and metadata from req (MetadataDirective REPLACE).
+func (m *Memory) Copy(_ context.Context, req sanitize.CopyRequest) (sanitize.ObjectInfo, error) {
+	if err := m.fail("copy", req.Bucket, req.Key); err != nil {
+		return sanitize.ObjectInfo{}, err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	ref := sanitize.ObjectRef{Bucket: req.Bucket, Key: req.Key}
+	src, err := m.find("copy", req.Source)
+	if err != nil {
+		var se *sanitize.StorageError
+		if errors.As(err, &se) {
+			se.Bucket, se.Key = req.Bucket, req.Key
+			se.Err = fmt.Errorf("source s3://%s/%s: %w", req.Source.Bucket, req.Source.Key, se.Err)
+		}
+		return sanitize.ObjectInfo{}, err
+	}
+	b := m.buckets[req.Bucket]
+	if b == nil {
+		return sanitize.ObjectInfo{}, m.storageErr("copy", ref, sanitize.ErrNotFound, "NoSuchBucket")
+	}
+	if err := m.check("copy", ref, req.IfNoneMatch, req.IfMatch); err != nil {
+		return sanitize.ObjectInfo{}, err
+	}
+	v := memVersion{body: src.body, etag: src.etag, contentType: req.ContentType,
+		lastModified: m.now(), metadata: lower(req.Metadata)}
+	m.append(b, req.Key, v)
+	return b.objects[req.Key][len(b.objects[req.Key])-1].info(req.Bucket, req.Key), nil
+}
+
+// check applies a write's conditions on ref's current version; m.mu is held.
+func (m *Memory) check(op string, ref sanitize.ObjectRef, ifNoneMatch bool, ifMatch string) error {
+	current, err := m.find(op, ref)
+	exists := err == nil
+	if ifNoneMatch && exists {
+		return m.storageErr(op, ref, sanitize.ErrPreconditionFailed, "object exists")
+	}
+	if ifMatch != "" && (!exists || current.etag != sanitize.NormalizeETag(ifMatch)) {
+		return m.storageErr(op, ref, sanitize.ErrPreconditionFailed, "etag does not match")
+	}
+	return nil
+}
+
+// now is LastModified for a new version, in whole seconds as S3 keeps it.
+func (m *Memory) now() time.Time {
 	now := time.Now
 	if m.Now != nil {
 		now = m.Now
 	}
-	v := memVersion{body: bytes.Clone(req.Body), etag: hex.EncodeToString(sum[:]), contentType: req.ContentType,
-		lastModified: now().UTC().Truncate(time.Second), metadata: lower(req.Metadata)}
-	m.append(b, req.Key, v)
-	return b.objects[req.Key][len(b.objects[req.Key])-1].info(req.Bucket, req.Key), nil
+	return now().UTC().Truncate(time.Second)
 }
 
 // append adds a version (replacing the only one in an unversioned bucket); m.mu is held.

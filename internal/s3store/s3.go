@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -104,33 +105,10 @@ func (s *S3) Put(ctx context.Context, req sanitize.PutRequest) (sanitize.ObjectI
 	if req.ContentType != "" {
 		in.ContentType = aws.String(req.ContentType)
 	}
-	if req.IfNoneMatch {
-		in.IfNoneMatch = aws.String("*")
-	}
-	if req.IfMatch != "" {
-		in.IfMatch = aws.String(quote(req.IfMatch))
-	}
-	switch req.SSE.Algorithm {
-	case "":
-	case string(types.ServerSideEncryptionAwsKms):
-		in.ServerSideEncryption = types.ServerSideEncryptionAwsKms
-		if req.SSE.KMSKeyID != "" {
-			in.SSEKMSKeyId = aws.String(req.SSE.KMSKeyID)
-		}
-		// A bucket key cuts KMS requests (and their cost) for every object in the bucket.
-		in.BucketKeyEnabled = aws.Bool(true)
-	default:
-		in.ServerSideEncryption = types.ServerSideEncryption(req.SSE.Algorithm)
-	}
-	var opts []func(*s3.Options)
-	if req.IfMatch != "" {
-		// No SDK retry for a conditional replace: if the first attempt took effect but
-		// its answer was lost, a retry with the same bytes matches the new ETag again
-		// and writes a second version. The caller re-reads and decides instead (Write's
-		// retry finds the output already carries this upload and keeps it).
-		opts = append(opts, func(o *s3.Options) { o.Retryer = retry.AddWithMaxAttempts(o.Retryer, 1) })
-	}
-	out, err := s.Client.PutObject(ctx, in, opts...)
+	w := writeParamsFor(req.IfNoneMatch, req.IfMatch, req.SSE)
+	in.IfNoneMatch, in.IfMatch = w.ifNoneMatch, w.ifMatch
+	in.ServerSideEncryption, in.SSEKMSKeyId, in.BucketKeyEnabled = w.sse, w.kmsKeyID, w.bucketKey
+	out, err := s.Client.PutObject(ctx, in, w.opts...)
 	if err != nil {
 		return sanitize.ObjectInfo{}, classify("put", req.Bucket, req.Key, err)
 	}
@@ -139,6 +117,97 @@ func (s *S3) Put(ctx context.Context, req sanitize.PutRequest) (sanitize.ObjectI
 		VersionID: aws.ToString(out.VersionId), ETag: sanitize.NormalizeETag(aws.ToString(out.ETag)),
 		Size: int64(len(req.Body)), ContentType: req.ContentType, Metadata: req.Metadata,
 	}, nil
+}
+
+// Copy implements sanitize.Store with CopyObject: S3 reads the source version and
+// writes the copy, so the bytes never cross the network to the caller.
+func (s *S3) Copy(ctx context.Context, req sanitize.CopyRequest) (sanitize.ObjectInfo, error) {
+	in := &s3.CopyObjectInput{
+		Bucket: aws.String(req.Bucket), Key: aws.String(req.Key),
+		CopySource:        aws.String(copySource(req.Source)),
+		MetadataDirective: types.MetadataDirectiveReplace,
+		Metadata:          req.Metadata,
+	}
+	if req.Source.VersionID == "" && req.Source.ETag != "" {
+		in.CopySourceIfMatch = aws.String(quote(req.Source.ETag))
+	}
+	if req.ContentType != "" {
+		in.ContentType = aws.String(req.ContentType)
+	}
+	w := writeParamsFor(req.IfNoneMatch, req.IfMatch, req.SSE)
+	in.IfNoneMatch, in.IfMatch = w.ifNoneMatch, w.ifMatch
+	in.ServerSideEncryption, in.SSEKMSKeyId, in.BucketKeyEnabled = w.sse, w.kmsKeyID, w.bucketKey
+	out, err := s.Client.CopyObject(ctx, in, w.opts...)
+	if err != nil {
+		return sanitize.ObjectInfo{}, classify("copy", req.Bucket, req.Key,
+			fmt.Errorf("from s3://%s/%s: %w", req.Source.Bucket, req.Source.Key, err))
+	}
+	if v := aws.ToString(out.CopySourceVersionId); req.Source.VersionID != "" && v != "" && v != req.Source.VersionID {
+		// A server that ignored ?versionId= copied another version: say so rather
+		// than report the copy as the one asked for.
+		return sanitize.ObjectInfo{}, &sanitize.StorageError{Op: "copy", Bucket: req.Bucket, Key: req.Key,
+			Err: fmt.Errorf("asked to copy version %s of s3://%s/%s, the server copied %s", req.Source.VersionID, req.Source.Bucket, req.Source.Key, v)}
+	}
+	info := sanitize.ObjectInfo{
+		Bucket: req.Bucket, Key: req.Key, VersionID: aws.ToString(out.VersionId),
+		ContentType: req.ContentType, Metadata: req.Metadata,
+	}
+	if r := out.CopyObjectResult; r != nil {
+		info.ETag, info.LastModified = sanitize.NormalizeETag(aws.ToString(r.ETag)), aws.ToTime(r.LastModified)
+	}
+	return info, nil
+}
+
+// writeParams are what Put and Copy send alike: the destination's conditions and
+// encryption, and the retry policy those conditions call for.
+type writeParams struct {
+	ifNoneMatch, ifMatch *string
+	sse                  types.ServerSideEncryption
+	kmsKeyID             *string
+	bucketKey            *bool
+	opts                 []func(*s3.Options)
+}
+
+func writeParamsFor(ifNoneMatch bool, ifMatch string, sse sanitize.SSE) writeParams {
+	var w writeParams
+	if ifNoneMatch {
+		w.ifNoneMatch = aws.String("*")
+	}
+	if ifMatch != "" {
+		w.ifMatch = aws.String(quote(ifMatch))
+		// No SDK retry for a conditional replace: if the first attempt took effect but
+		// its answer was lost, a retry with the same bytes matches the new ETag again
+		// and writes a second version. The caller re-reads and decides instead (Write's
+		// retry finds the output already carries this upload and keeps it).
+		w.opts = append(w.opts, func(o *s3.Options) { o.Retryer = retry.AddWithMaxAttempts(o.Retryer, 1) })
+	}
+	switch sse.Algorithm {
+	case "":
+	case string(types.ServerSideEncryptionAwsKms):
+		w.sse = types.ServerSideEncryptionAwsKms
+		if sse.KMSKeyID != "" {
+			w.kmsKeyID = aws.String(sse.KMSKeyID)
+		}
+		// A bucket key cuts KMS requests (and their cost) for every object in the bucket.
+		w.bucketKey = aws.Bool(true)
+	default:
+		w.sse = types.ServerSideEncryption(sse.Algorithm)
+	}
+	return w
+}
+
+// copySource is the x-amz-copy-source value for ref: bucket/key, URL-encoded
+// (every byte of the key but the slashes, "+" included), and ?versionId= when pinned.
+func copySource(ref sanitize.ObjectRef) string {
+	segs := strings.Split(ref.Key, "/")
+	for i, seg := range segs {
+		segs[i] = strings.ReplaceAll(url.PathEscape(seg), "+", "%2B")
+	}
+	src := ref.Bucket + "/" + strings.Join(segs, "/")
+	if ref.VersionID != "" {
+		src += "?versionId=" + url.QueryEscape(ref.VersionID)
+	}
+	return src
 }
 
 // Delete implements sanitize.Store.

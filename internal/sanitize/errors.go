@@ -39,8 +39,20 @@ func (e *StagedObjectMissingError) Error() string {
 	return fmt.Sprintf("staged object s3://%s/%s: %s", e.Bucket, e.Key, e.Detail)
 }
 
-// VerifyError wraps a failed verification (a *metadata.MetadataRemainsError or
-// *metadata.ImageMismatchError, or a parse error) and says what was rolled back.
+// OutputDigestError reports that the published object, though clean, does not hold
+// the bytes Strip staged (sha256 Want): Verify rolls it back.
+type OutputDigestError struct {
+	Bucket, Key string
+	Want, Got   string
+}
+
+func (e *OutputDigestError) Error() string {
+	return fmt.Sprintf("s3://%s/%s has sha256 %s, not the staged output's %s", e.Bucket, e.Key, e.Got, e.Want)
+}
+
+// VerifyError wraps a failed verification (a *metadata.MetadataRemainsError,
+// *metadata.ImageMismatchError, *OutputDigestError, or a parse error) and says what
+// was rolled back.
 type VerifyError struct {
 	RolledBack string // the published object removed, "" when it was already gone
 	Err        error

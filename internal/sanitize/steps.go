@@ -143,32 +143,50 @@ func stagingKey(execution, key string) string {
 	return "staged/" + audit.Hash(execution)[:32] + "/" + audit.Hash(key)[:32] + ".jpg"
 }
 
-// Write publishes the staged bytes to the output bucket under the source key. It reads
-// the current output first and decides: create (If-None-Match: *), replace an older
-// upload's output (If-Match: its ETag), keep an identical output (duplicate delivery),
-// or skip because the output is from a newer upload. A lost race re-reads and decides again.
+// Write publishes the staged object to the output bucket under the source key with a
+// server-side copy: the bytes never pass through the function (no second transfer,
+// no buffer, no hashing here). The copy's source is pinned to the exact version Strip
+// wrote (its version ID, else its ETag), so what lands in the output bucket is what
+// Strip produced and proved; Verify reads it back and checks its sha256 and image.
+// Write first tries to create the output (If-None-Match: *); when the key exists it
+// reads the current output and decides: replace an older upload's output (If-Match:
+// its ETag), keep an identical output (duplicate delivery), or skip because the
+// output is from a newer upload. A lost race re-reads and decides again.
 func (s *Service) Write(ctx context.Context, at Attempt, job Job) (Job, error) {
 	err := s.step(ctx, at, audit.StepWrite, job.Source, func(rec *audit.Record) (audit.Outcome, error) {
 		if job.Staged == nil || job.Stripped == nil {
 			return "", &InvalidInputError{Msg: "write: the job has no staged object"}
 		}
 		st := job.Staged
-		body, _, err := s.readAll(ctx, ObjectRef{Bucket: st.Bucket, Key: st.Key, VersionID: st.VersionID, ETag: st.ETag}, 0)
-		if errors.Is(err, ErrNotFound) || errors.Is(err, ErrPreconditionFailed) {
-			return "", &StagedObjectMissingError{Bucket: st.Bucket, Key: st.Key, Detail: err.Error()}
-		}
-		if err != nil {
-			return "", err
-		}
-		if digest(body) != st.SHA256 {
-			return "", &StagedObjectMissingError{Bucket: st.Bucket, Key: st.Key, Detail: "sha256 differs from the one Strip wrote"}
-		}
+		staged := ObjectRef{Bucket: st.Bucket, Key: st.Key, VersionID: st.VersionID, ETag: st.ETag}
 		rec.SHA256In, rec.BytesIn, rec.SHA256Out, rec.BytesOut = st.SHA256, st.Size, st.SHA256, st.Size
 		rec.PolicyVersion = job.Stripped.PolicyVersion
 		out := ObjectRef{Bucket: s.Config.OutputBucket, Key: job.Source.Key}
-		for range maxPublishTries {
-			req := PutRequest{Bucket: out.Bucket, Key: out.Key, Body: body, ContentType: ContentTypeJPEG,
+		copyReq := func() CopyRequest {
+			return CopyRequest{Source: staged, Bucket: out.Bucket, Key: out.Key, ContentType: ContentTypeJPEG,
 				Metadata: s.outputMetadata(job), SSE: s.Config.SSE}
+		}
+		written := func(info ObjectInfo) (audit.Outcome, error) {
+			job.Published = &Published{Outcome: Written, Reason: rec.Reason, Bucket: out.Bucket, Key: out.Key,
+				VersionID: info.VersionID, ETag: info.ETag, Size: st.Size, SHA256: st.SHA256}
+			rec.Output = &audit.Object{Bucket: out.Bucket, Key: out.Key, VersionID: info.VersionID, ETag: info.ETag,
+				Sequencer: job.Source.Sequencer, Size: st.Size}
+			return audit.Succeeded, nil
+		}
+		// Most uploads are their key's first: create the output before reading
+		// the key, as reading it first would decide (If-None-Match: *). When the
+		// key exists (or the copy fails for its source), read and decide below.
+		first := copyReq()
+		first.IfNoneMatch = true
+		info, err := s.Store.Copy(ctx, first)
+		switch {
+		case err == nil:
+			return written(info)
+		case !errors.Is(err, ErrPreconditionFailed) && !errors.Is(err, ErrNotFound):
+			return "", err
+		}
+		for range maxPublishTries {
+			req := copyReq()
 			cur, err := s.Store.Head(ctx, out)
 			switch {
 			case errors.Is(err, ErrNotFound):
@@ -188,22 +206,44 @@ func (s *Service) Write(ctx context.Context, at Attempt, job Job) (Job, error) {
 				req.IfMatch = cur.ETag
 				rec.Reason = reason
 			}
-			info, err := s.Store.Put(ctx, req)
-			if errors.Is(err, ErrPreconditionFailed) {
-				continue // the key changed between our read and our write: decide again
+			info, err := s.Store.Copy(ctx, req)
+			if errors.Is(err, ErrPreconditionFailed) || errors.Is(err, ErrNotFound) {
+				// S3 gives a failed copy-source pin and a failed destination condition
+				// the same answer, so ask the source: gone or changed ends the step.
+				// The source is asked only here, on the rare failure path, not before
+				// every copy.
+				if serr := s.checkStaged(ctx, st, staged); serr != nil {
+					return "", serr
+				}
+				if errors.Is(err, ErrNotFound) && req.IfMatch == "" {
+					return "", err // not a destination condition (no such bucket)
+				}
+				continue // the key changed between our read and our copy: decide again
 			}
 			if err != nil {
 				return "", err
 			}
-			job.Published = &Published{Outcome: Written, Reason: rec.Reason, Bucket: out.Bucket, Key: out.Key,
-				VersionID: info.VersionID, ETag: info.ETag, Size: info.Size, SHA256: st.SHA256}
-			rec.Output = &audit.Object{Bucket: out.Bucket, Key: out.Key, VersionID: info.VersionID, ETag: info.ETag,
-				Sequencer: job.Source.Sequencer, Size: info.Size}
-			return audit.Succeeded, nil
+			return written(info)
 		}
 		return "", &ContentionError{Bucket: out.Bucket, Key: out.Key}
 	})
 	return job, err
+}
+
+// checkStaged reports a *StagedObjectMissingError when the staged version Strip wrote
+// is gone (the staging lifecycle rule expired it during a long retry) or changed.
+func (s *Service) checkStaged(ctx context.Context, st *Staged, ref ObjectRef) error {
+	info, err := s.Store.Head(ctx, ref)
+	switch {
+	case errors.Is(err, ErrNotFound) || errors.Is(err, ErrPreconditionFailed):
+		return &StagedObjectMissingError{Bucket: st.Bucket, Key: st.Key, Detail: err.Error()}
+	case err != nil:
+		return err
+	case info.Size != st.Size:
+		return &StagedObjectMissingError{Bucket: st.Bucket, Key: st.Key,
+			Detail: fmt.Sprintf("%d bytes, Strip wrote %d", info.Size, st.Size)}
+	}
+	return nil
 }
 
 func (s *Service) outputMetadata(job Job) map[string]string {
@@ -316,6 +356,11 @@ func (s *Service) Verify(ctx context.Context, at Attempt, job Job) (Job, error) 
 		}
 		got, verr := s.check(b, want)
 		rec.ImageDigest = got
+		if verr == nil && p.SHA256 != "" && rec.SHA256Out != p.SHA256 {
+			// Clean and the right image, but not the bytes Strip produced and
+			// Write published (Write copies the staged version without reading it).
+			verr = &OutputDigestError{Bucket: p.Bucket, Key: p.Key, Want: p.SHA256, Got: rec.SHA256Out}
+		}
 		if verr == nil {
 			job.Verified = &Verified{SHA256: rec.SHA256Out, ImageDigest: got, Clean: true}
 			return audit.Succeeded, nil

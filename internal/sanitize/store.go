@@ -47,6 +47,23 @@ type PutRequest struct {
 	SSE SSE
 }
 
+// CopyRequest copies one object version inside the store (S3 CopyObject): the
+// service reads and writes the bytes, the caller never holds them. Source is pinned
+// like a read: by VersionID (x-amz-copy-source ?versionId=) when set, else by ETag
+// (x-amz-copy-source-if-match). The copy gets ContentType and Metadata from the
+// request, never the source's (MetadataDirective REPLACE), and SSE as given. At most
+// one of IfNoneMatch and IfMatch is set; they are conditions on the destination key.
+type CopyRequest struct {
+	Source      ObjectRef
+	Bucket      string
+	Key         string
+	ContentType string
+	Metadata    map[string]string
+	IfNoneMatch bool
+	IfMatch     string
+	SSE         SSE
+}
+
 // SSE is a server-side encryption setting: Algorithm "AES256" or "aws:kms" (with an
 // optional KMSKeyID; empty means the AWS managed key).
 type SSE struct {
@@ -64,6 +81,13 @@ type Store interface {
 	Head(ctx context.Context, ref ObjectRef) (ObjectInfo, error)
 	// Put writes one object and reports the version it created.
 	Put(ctx context.Context, req PutRequest) (ObjectInfo, error)
+	// Copy copies req.Source to req.Bucket/req.Key and reports the version it
+	// created (VersionID, ETag, LastModified: CopyObject does not report a size).
+	// S3 answers a failed source pin and a failed destination condition alike
+	// (412 PreconditionFailed, or 404 for a missing source and for If-Match on a
+	// missing destination), so ErrPreconditionFailed and ErrNotFound may come from
+	// either side: a caller that must know asks Head about the source.
+	Copy(ctx context.Context, req CopyRequest) (ObjectInfo, error)
 	// Delete removes ref: one version when VersionID is set, else the current object.
 	Delete(ctx context.Context, ref ObjectRef) error
 }
@@ -79,7 +103,7 @@ var (
 // StorageError is a failed storage request. Kind is one of the Err* values above, or
 // nil for a failure that fits none of them.
 type StorageError struct {
-	Op     string // "get", "head", "put", "delete", "list"
+	Op     string // "get", "head", "put", "copy", "delete", "list"
 	Bucket string
 	Key    string
 	Kind   error

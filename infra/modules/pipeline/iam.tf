@@ -1,7 +1,9 @@
 # One execution role per function, each allowed exactly what its step does (see CONTRACTS "S3 access per step"):
 #   validate        reads A (s3:ListBucket on A so a key deleted before processing reads 404, not 403)
 #   strip           reads A (and lists it, for the same 404), writes staging
-#   write           reads staging, heads and writes B
+#   write           copies staging -> B server-side (CopyObject: s3:GetObject[Version] on the staged object,
+#                   s3:PutObject on B, the storage key's Decrypt and GenerateDataKey through S3), heads B;
+#                   lists staging so a staged object the lifecycle rule expired reads 404, not 403
 #   verify          reads B, deletes B versions (rollback of a bad publish)
 #   record-failure  nothing beyond the common part
 #   unpublish       heads A (404 needs s3:ListBucket), deletes from B
@@ -21,6 +23,7 @@ locals {
     ]
     write = [
       { sid = "ReadStaging", actions = ["s3:GetObject", "s3:GetObjectVersion"], resources = ["${local.bucket_arn.staging}/*"] },
+      { sid = "ListStagingForNotFound", actions = ["s3:ListBucket"], resources = [local.bucket_arn.staging] },
       { sid = "HeadAndWriteSanitized", actions = ["s3:GetObject", "s3:PutObject"], resources = ["${local.bucket_arn.sanitized}/*"] },
       { sid = "ListSanitizedForNotFound", actions = ["s3:ListBucket"], resources = [local.bucket_arn.sanitized] },
     ]
