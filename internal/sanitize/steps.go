@@ -148,10 +148,10 @@ func stagingKey(execution, key string) string {
 // no buffer, no hashing here). The copy's source is pinned to the exact version Strip
 // wrote (its version ID, else its ETag), so what lands in the output bucket is what
 // Strip produced and proved; Verify reads it back and checks its sha256 and image.
-// Write reads the current output first and decides: create (If-None-Match: *),
-// replace an older upload's output (If-Match: its ETag), keep an identical output
-// (duplicate delivery), or skip because the output is from a newer upload. A lost
-// race re-reads and decides again.
+// Write first tries to create the output (If-None-Match: *); when the key exists it
+// reads the current output and decides: replace an older upload's output (If-Match:
+// its ETag), keep an identical output (duplicate delivery), or skip because the
+// output is from a newer upload. A lost race re-reads and decides again.
 func (s *Service) Write(ctx context.Context, at Attempt, job Job) (Job, error) {
 	err := s.step(ctx, at, audit.StepWrite, job.Source, func(rec *audit.Record) (audit.Outcome, error) {
 		if job.Staged == nil || job.Stripped == nil {
@@ -162,9 +162,31 @@ func (s *Service) Write(ctx context.Context, at Attempt, job Job) (Job, error) {
 		rec.SHA256In, rec.BytesIn, rec.SHA256Out, rec.BytesOut = st.SHA256, st.Size, st.SHA256, st.Size
 		rec.PolicyVersion = job.Stripped.PolicyVersion
 		out := ObjectRef{Bucket: s.Config.OutputBucket, Key: job.Source.Key}
-		for range maxPublishTries {
-			req := CopyRequest{Source: staged, Bucket: out.Bucket, Key: out.Key, ContentType: ContentTypeJPEG,
+		copyReq := func() CopyRequest {
+			return CopyRequest{Source: staged, Bucket: out.Bucket, Key: out.Key, ContentType: ContentTypeJPEG,
 				Metadata: s.outputMetadata(job), SSE: s.Config.SSE}
+		}
+		written := func(info ObjectInfo) (audit.Outcome, error) {
+			job.Published = &Published{Outcome: Written, Reason: rec.Reason, Bucket: out.Bucket, Key: out.Key,
+				VersionID: info.VersionID, ETag: info.ETag, Size: st.Size, SHA256: st.SHA256}
+			rec.Output = &audit.Object{Bucket: out.Bucket, Key: out.Key, VersionID: info.VersionID, ETag: info.ETag,
+				Sequencer: job.Source.Sequencer, Size: st.Size}
+			return audit.Succeeded, nil
+		}
+		// Most uploads are their key's first: create the output before reading
+		// the key, as reading it first would decide (If-None-Match: *). When the
+		// key exists (or the copy fails for its source), read and decide below.
+		first := copyReq()
+		first.IfNoneMatch = true
+		info, err := s.Store.Copy(ctx, first)
+		switch {
+		case err == nil:
+			return written(info)
+		case !errors.Is(err, ErrPreconditionFailed) && !errors.Is(err, ErrNotFound):
+			return "", err
+		}
+		for range maxPublishTries {
+			req := copyReq()
 			cur, err := s.Store.Head(ctx, out)
 			switch {
 			case errors.Is(err, ErrNotFound):
@@ -201,11 +223,7 @@ func (s *Service) Write(ctx context.Context, at Attempt, job Job) (Job, error) {
 			if err != nil {
 				return "", err
 			}
-			job.Published = &Published{Outcome: Written, Reason: rec.Reason, Bucket: out.Bucket, Key: out.Key,
-				VersionID: info.VersionID, ETag: info.ETag, Size: st.Size, SHA256: st.SHA256}
-			rec.Output = &audit.Object{Bucket: out.Bucket, Key: out.Key, VersionID: info.VersionID, ETag: info.ETag,
-				Sequencer: job.Source.Sequencer, Size: st.Size}
-			return audit.Succeeded, nil
+			return written(info)
 		}
 		return "", &ContentionError{Bucket: out.Bucket, Key: out.Key}
 	})
