@@ -1,14 +1,18 @@
 package dct
 
-import "encoding/binary"
+import (
+	"encoding/binary"
+	"math/bits"
+)
 
-// The sequential scan decoder: one loop over every block of a scan with the
-// bit buffer in local variables (the compiler keeps them in registers, where
-// the fields of a bitReader behind a pointer go through memory on every
-// code), codes and their magnitude bits resolved by one table lookup, and no
-// per-block call. It reads the same bits and returns the same errors as the
-// block-by-block decoding of T.81 F.2.2 it replaces, which the tests keep as
-// their reference (decoder.refBlock).
+// The entropy decoder: one loop over the blocks of a scan, and per block a
+// method of entropyReader that copies the bit buffer to local variables (the
+// compiler keeps them in registers, where the fields of a reader behind a
+// pointer go through memory on every code), resolves most codes and their
+// magnitude bits with one table lookup and stores the bit buffer back at the
+// end of the block. It reads the same bits and returns the same errors as the
+// block-by-block decoding of T.81 Annex F and G it replaced, which the tests
+// keep as their reference (reference_test.go).
 
 // multiBits is the lookahead of huffDecoder.multi: 4096 entries of 4 bytes,
 // so the tables of a scan stay in the first-level cache.
@@ -60,21 +64,22 @@ func (h *huffDecoder) multiTable() *[1 << multiBits]uint32 {
 	return m
 }
 
-// seqBlock is one block of a sequential scan's MCU.
-type seqBlock struct {
-	comp   int // index in the scan, for its DC predictor
+// mcuBlock is one block of a scan's MCU.
+type mcuBlock struct {
+	comp   int // index in the scan
 	dc, ac *huffDecoder
-	multi  *[1 << multiBits]uint32 // ac's, when coefficients are not kept
-	off    int                     // offset of the block in its component's Coef from its MCU's first block
+	multi  *[1 << multiBits]uint32 // ac's, for a sequential scan that keeps no coefficients
+	off    int                     // offset of the block in its component's grid from its MCU's first block
 }
 
-// sequentialScan decodes every MCU of a sequential scan from d.unstuff (T.81
-// F.2.2), storing the coefficients when keep is set; otherwise it only proves
-// that the scan decodes.
-func (d *decoder) sequentialScan(sc []scanComp, keep bool) error {
+// decodeScan decodes every MCU of a scan from d.unstuff: into the
+// components' coefficients, or with d.noCoef only proving that it decodes
+// (and, in a progressive frame, which coefficients are non-zero).
+func (d *decoder) decodeScan(sc []scanComp, kind, ss, se, al int) error {
 	img := d.img
+	keep := !d.noCoef
 	var mcusX, mcusY int
-	var blocks [10]seqBlock
+	var blocks [10]mcuBlock
 	nb := 0
 	for i := range sc {
 		c := sc[i].c
@@ -85,8 +90,8 @@ func (d *decoder) sequentialScan(sc []scanComp, keep bool) error {
 		}
 		for y := 0; y < v; y++ {
 			for x := 0; x < h; x++ {
-				b := seqBlock{comp: i, dc: sc[i].dc, ac: sc[i].ac, off: (y*c.Stride + x) * 64}
-				if !keep {
+				b := mcuBlock{comp: i, dc: sc[i].dc, ac: sc[i].ac, off: y*c.Stride + x}
+				if kind == scanSequential && !keep {
 					b.multi = b.ac.multiTable()
 				}
 				blocks[nb] = b
@@ -100,8 +105,9 @@ func (d *decoder) sequentialScan(sc []scanComp, keep bool) error {
 	}
 	iv := 0
 	first, _ := d.interval(0)
-	r := seqReader{data: first}
+	r := entropyReader{data: first}
 	var pred [4]int32
+	var eobrun int32
 	mcu := 0
 	for my := 0; my < mcusY; my++ {
 		for mx := 0; mx < mcusX; mx++ {
@@ -114,21 +120,48 @@ func (d *decoder) sequentialScan(sc []scanComp, keep bool) error {
 				if err != nil {
 					return err
 				}
-				r, pred = seqReader{data: data}, [4]int32{}
+				r, pred, eobrun = entropyReader{data: data}, [4]int32{}, 0
 			}
 			mcu++
 			for bi := range blocks[:nb] {
 				b := &blocks[bi]
-				var err error
+				c := sc[b.comp].c
+				i := my*c.V*c.Stride + mx*c.H + b.off
+				if len(sc) == 1 {
+					i = my*c.Stride + mx
+				}
+				var blk *[64]int16
+				var nz *uint64
 				if keep {
-					c := sc[b.comp].c
-					i := (my*c.V*c.Stride+mx*c.H)*64 + b.off
-					if len(sc) == 1 {
-						i = (my*c.Stride + mx) * 64
+					blk = (*[64]int16)(c.Coef[i*64 : i*64+64])
+				} else if img.Progressive {
+					nz = &d.nz[sc[b.comp].ci][i]
+				}
+				pred := &pred[b.comp&3]
+				var err error
+				switch kind {
+				case scanSequential:
+					if keep {
+						err = r.blockKeep(blk, b.dc, b.ac, pred)
+					} else {
+						err = r.blockCheck(b.dc, b.ac, b.multi, pred)
 					}
-					err = r.blockKeep((*[64]int16)(c.Coef[i:i+64]), b.dc, b.ac, &pred[b.comp&3])
-				} else {
-					err = r.blockCheck(b.dc, b.ac, b.multi, &pred[b.comp&3])
+				case scanDCFirst:
+					if err = r.dcFirst(b.dc, pred, al); err == nil && keep {
+						blk[0] = int16(*pred << al)
+					}
+				case scanDCRefine:
+					if r.bit() && keep {
+						blk[0] |= 1 << al
+					}
+				case scanACFirst:
+					if eobrun > 0 {
+						eobrun--
+						continue
+					}
+					err = r.acFirst(blk, nz, b.ac, ss, se, al, &eobrun)
+				default:
+					err = r.acRefine(blk, nz, b.ac, ss, se, al, &eobrun)
 				}
 				if err != nil {
 					return err
@@ -142,10 +175,11 @@ func (d *decoder) sequentialScan(sc []scanComp, keep bool) error {
 	return nil
 }
 
-// seqReader reads the unstuffed entropy-coded data of one restart interval.
+// entropyReader reads the unstuffed entropy-coded data of one restart
+// interval.
 // Its block methods copy its fields to local variables, which the compiler
 // keeps in registers, and store them back at the end of the block.
-type seqReader struct {
+type entropyReader struct {
 	data []byte
 	acc  uint64 // the next n bits, left-aligned; below them, bits of the following bytes or zeros
 	n    uint
@@ -153,7 +187,7 @@ type seqReader struct {
 }
 
 // overrun reports whether more bits were consumed than the data holds.
-func (r *seqReader) overrun() bool { return r.pos*8-int(r.n) > len(r.data)*8 }
+func (r *entropyReader) overrun() bool { return r.pos*8-int(r.n) > len(r.data)*8 }
 
 // dc decodes a DC difference (T.81 F.2.2.1), adds it to pred and checks the
 // result. acc holds at least 27 bits: a code (16) and its magnitude (11).
@@ -186,7 +220,7 @@ func dc(h *huffDecoder, acc uint64, n uint, pred *int32) (uint64, uint, error) {
 }
 
 // blockKeep decodes one block into blk (T.81 F.2.2).
-func (r *seqReader) blockKeep(blk *[64]int16, dch, ach *huffDecoder, pred *int32) error {
+func (r *entropyReader) blockKeep(blk *[64]int16, dch, ach *huffDecoder, pred *int32) error {
 	data, acc, n, pos := r.data, r.acc, r.n, r.pos
 	// After a fill at least 57 bits are there: a DC code and magnitude (27
 	// bits) or an AC code and magnitude (26) need one fill at most.
@@ -233,7 +267,7 @@ func (r *seqReader) blockKeep(blk *[64]int16, dch, ach *huffDecoder, pred *int32
 
 // blockCheck decodes one block as blockKeep does, storing nothing, several
 // AC codes per lookup of multi where the block has room for them all.
-func (r *seqReader) blockCheck(dch, ach *huffDecoder, multi *[1 << multiBits]uint32, pred *int32) error {
+func (r *entropyReader) blockCheck(dch, ach *huffDecoder, multi *[1 << multiBits]uint32, pred *int32) error {
 	data, acc, n, pos := r.data, r.acc, r.n, r.pos
 	if n < 32 {
 		acc, n, pos = fill(data, acc, n, pos)
@@ -263,6 +297,218 @@ func (r *seqReader) blockCheck(dch, ach *huffDecoder, multi *[1 << multiBits]uin
 			return err
 		}
 		k++
+	}
+	r.acc, r.n, r.pos = acc, n, pos
+	return nil
+}
+
+// dcFirst decodes a DC difference of a first DC scan (T.81 G.1.2.1) into
+// pred; the coefficient is pred<<al.
+func (r *entropyReader) dcFirst(h *huffDecoder, pred *int32, al int) error {
+	acc, n, pos := r.acc, r.n, r.pos
+	if n < 32 {
+		acc, n, pos = fill(r.data, acc, n, pos)
+	}
+	var err error
+	if acc, n, err = dc(h, acc, n, pred); err != nil {
+		return err
+	}
+	if v := *pred << al; v < -32768 || v > 32767 {
+		return errCoefRange
+	}
+	r.acc, r.n, r.pos = acc, n, pos
+	return nil
+}
+
+// bit reads one bit.
+func (r *entropyReader) bit() bool {
+	if r.n == 0 {
+		r.acc, r.n, r.pos = fill(r.data, r.acc, r.n, r.pos)
+	}
+	v := r.acc>>63 != 0
+	r.acc <<= 1
+	r.n--
+	return v
+}
+
+// acFirst decodes a block of a first AC scan (T.81 G.1.2.2) into blk or,
+// when blk is nil, marks its non-zero coefficients in nz. An end-of-band
+// code sets eobrun to the number of blocks after this one the run covers.
+func (r *entropyReader) acFirst(blk *[64]int16, nz *uint64, h *huffDecoder, ss, se, al int, eobrun *int32) error {
+	data, acc, n, pos := r.data, r.acc, r.n, r.pos
+	for k := ss; k <= se; {
+		if n < 32 {
+			acc, n, pos = fill(data, acc, n, pos)
+		}
+		if e := h.fast[acc>>(64-lutBits)]; e != 0 && e>>8&0xFF != fastEOB {
+			l := uint(e & 0xFF)
+			acc <<= l & 63
+			n -= l
+			k += int(e >> 8 & 0xFF)
+			v := e >> 16 << al
+			if k > se || v < -32768 || v > 32767 {
+				return formatErr("AC coefficient past the band or out of range")
+			}
+			if blk != nil {
+				blk[k&63] = int16(v)
+			} else {
+				*nz |= 1 << k
+			}
+			k++
+			continue
+		}
+		var rs byte
+		var err error
+		if rs, acc, n, err = decodeSymbol(h, acc, n); err != nil {
+			return err
+		}
+		run, t := uint(rs>>4), uint(rs&15)
+		if t == 0 {
+			if run < 15 {
+				// An end-of-band run of 2^run + run bits blocks, this one
+				// included (G.1.2.2); 16 bits are left after the code.
+				*eobrun = int32(1)<<run + int32(acc>>(64-run)) - 1
+				acc <<= run
+				n -= run
+				break
+			}
+			k += 16
+			continue
+		}
+		k += int(run)
+		if k > se || t > 10 {
+			return formatErr("AC coefficient past the band or too large")
+		}
+		v := extend(acc, t) << al
+		acc <<= t
+		n -= t
+		if v < -32768 || v > 32767 {
+			return errCoefRange
+		}
+		if blk != nil {
+			blk[k&63] = int16(v)
+		} else {
+			*nz |= 1 << k
+		}
+		k++
+	}
+	r.acc, r.n, r.pos = acc, n, pos
+	return nil
+}
+
+// acRefine decodes a block of an AC refinement scan (T.81 G.1.2.3) in
+// libjpeg's order: correction bits for coefficients already non-zero are
+// interleaved with the run of zero-history coefficients being skipped. With
+// blk nil it works on nz, the block's non-zero coefficients, alone: a
+// correction bit never makes a coefficient zero or non-zero.
+func (r *entropyReader) acRefine(blk *[64]int16, nz *uint64, h *huffDecoder, ss, se, al int, eobrun *int32) error {
+	data, acc, n, pos := r.data, r.acc, r.n, r.pos
+	p1, m1 := int16(1)<<al, int16(-1)<<al
+	var mask uint64
+	if blk == nil {
+		mask = *nz
+	}
+	k := ss
+	if *eobrun == 0 {
+		for ; k <= se; k++ {
+			if n < 32 {
+				acc, n, pos = fill(data, acc, n, pos)
+			}
+			var rs byte
+			var err error
+			if rs, acc, n, err = decodeSymbol(h, acc, n); err != nil {
+				return err
+			}
+			run, t := uint(rs>>4), rs&15
+			var val int16
+			if t != 0 {
+				if t != 1 {
+					return formatErr("AC refinement magnitude %d", t)
+				}
+				if val = m1; acc>>63 != 0 {
+					val = p1
+				}
+				acc <<= 1
+				n--
+			} else if run != 15 {
+				*eobrun = int32(1)<<run + int32(acc>>(64-run))
+				acc <<= run
+				n -= run
+				break
+			}
+			for ; k <= se; k++ {
+				var c *int16
+				if blk != nil {
+					c = &blk[k&63]
+				}
+				if blk != nil && *c != 0 || blk == nil && mask>>k&1 != 0 {
+					if n == 0 {
+						acc, n, pos = fill(data, acc, n, pos)
+					}
+					bit := acc>>63 != 0
+					acc <<= 1
+					n--
+					if bit && c != nil && *c&p1 == 0 {
+						if *c >= 0 {
+							*c += p1
+						} else {
+							*c += m1
+						}
+					}
+				} else {
+					if run == 0 {
+						break
+					}
+					run--
+				}
+			}
+			if val != 0 {
+				if k > se {
+					return formatErr("AC refinement past the band")
+				}
+				if blk != nil {
+					blk[k&63] = val
+				}
+				mask |= 1 << k
+			}
+		}
+	}
+	if *eobrun > 0 {
+		// Only the coefficients already non-zero take a correction bit.
+		band := (uint64(1)<<(se+1) - 1) &^ (uint64(1)<<k - 1)
+		if blk != nil {
+			for m := nonzero(blk[:]) & band; m != 0; m &= m - 1 {
+				c := &blk[bits.TrailingZeros64(m)]
+				if n == 0 {
+					acc, n, pos = fill(data, acc, n, pos)
+				}
+				bit := acc>>63 != 0
+				acc <<= 1
+				n--
+				if bit && *c&p1 == 0 {
+					if *c >= 0 {
+						*c += p1
+					} else {
+						*c += m1
+					}
+				}
+			}
+		} else {
+			// Without coefficients the bits are only skipped.
+			for left := uint(bits.OnesCount64(mask & band)); left > 0; {
+				if n == 0 {
+					acc, n, pos = fill(data, acc, n, pos)
+				}
+				s := min(left, n)
+				acc <<= s & 63
+				n -= s
+				left -= s
+			}
+		}
+		*eobrun--
+	}
+	if blk == nil {
+		*nz = mask
 	}
 	r.acc, r.n, r.pos = acc, n, pos
 	return nil
