@@ -35,11 +35,12 @@ type decoder struct {
 	size    int // bytes in the whole stream
 	unstuff []byte
 	spans   []restartSpan
-	// noCoef: Check; no coefficients are kept, only, in a progressive
-	// frame, which are non-zero (nz, per component and block), what its
-	// refinement scans depend on.
+	// noCoef: Check; no coefficients are kept.
 	noCoef bool
-	nz     [][]uint64
+	// nz marks, per component and block of a progressive frame, the AC
+	// coefficients that are not zero: what refinement scans depend on, so
+	// they need not look at every coefficient (and Check keeps nothing else).
+	nz [][]uint64
 	// refScan, set by tests only, decodes the scans instead of decodeScan:
 	// the reference decoder Decode and Check must agree with.
 	refScan func(d *decoder, sc []scanComp, kind, ss, se, ah, al int) error
@@ -211,10 +212,10 @@ func (d *decoder) parseSOF(m byte, seg []byte) error {
 	if blocks > 8*int64(d.size) {
 		return &LimitError{Msg: fmt.Sprintf("%d blocks cannot be coded in %d bytes", blocks, d.size)}
 	}
-	switch {
-	case !d.noCoef:
+	if !d.noCoef {
 		img.layout()
-	case img.Progressive:
+	}
+	if img.Progressive {
 		for _, c := range img.Components {
 			d.nz = append(d.nz, make([]uint64, c.Stride*c.Rows))
 		}

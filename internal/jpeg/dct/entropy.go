@@ -18,13 +18,15 @@ import (
 // so the tables of a scan stay in the first-level cache.
 const multiBits = 12
 
-// multiTable returns h's multi-code table, building it on first use: for
-// each multiBits-bit lookahead, the codes and magnitude bits of the AC
-// coefficients that fit in it whole, as total length | positions advanced<<8
-// | 1<<16 when the last is an end of block. A sequential scan that keeps no
-// coefficients moves through a block with it several codes at a time. Codes
-// that need the slow path (longer than lutBits, magnitudes above 10,
-// invalid) end an entry; 0 means the first code does not fit.
+// multiTable returns h's multi-code table, building it on first use. For
+// each multiBits-bit lookahead it holds the AC codes, with their magnitude
+// bits, that fit in it whole and together advance at most 16 positions:
+// total length | positions advanced<<4 | 1<<12 when the last is an end of
+// block (EOB, not a run of them) | the positions, relative to the first,
+// that get a non-zero coefficient <<16. A scan that keeps no coefficients
+// moves through a block with it several codes at a time. Codes that need
+// the slow path (longer than lutBits, magnitudes above 10, invalid, runs of
+// ends of band) end an entry; 0 means the first code does not fit.
 func (h *huffDecoder) multiTable() *[1 << multiBits]uint32 {
 	if h.multi != nil {
 		return h.multi
@@ -32,7 +34,7 @@ func (h *huffDecoder) multiTable() *[1 << multiBits]uint32 {
 	m := new([1 << multiBits]uint32)
 	for i := range m {
 		window, left := uint32(i)<<(32-multiBits), uint(multiBits)
-		var used, adv, eob uint32
+		var used, adv, eob, nz uint32
 		for {
 			e := h.lut[window>>(32-lutBits)]
 			l := uint(e >> 8)
@@ -40,24 +42,27 @@ func (h *huffDecoder) multiTable() *[1 << multiBits]uint32 {
 			if l == 0 || l > left || t > 10 {
 				break
 			}
-			if t == 0 && r != 15 { // EOB (T.81 F.2.2.2: any run with size 0 but ZRL ends a block)
+			if e&0xFF == 0 { // EOB
 				used, eob = used+uint32(l), 1
 				break
 			}
-			if l+t > left {
+			next := adv + r + 1
+			if t == 0 {
+				next = adv + 16 // ZRL
+			}
+			if l+t > left || t == 0 && r != 15 || next > 16 {
 				break
 			}
 			used += uint32(l + t)
 			left -= l + t
 			window <<= l + t
-			if t == 0 {
-				adv += 16 // ZRL
-			} else {
-				adv += r + 1
+			if t != 0 {
+				nz |= 1 << (next - 1)
 			}
+			adv = next
 		}
 		if used > 0 {
-			m[i] = used | adv<<8 | eob<<16
+			m[i] = used | adv<<4 | eob<<12 | nz<<16
 		}
 	}
 	h.multi = m
@@ -91,7 +96,9 @@ func (d *decoder) decodeScan(sc []scanComp, kind, ss, se, al int) error {
 		for y := 0; y < v; y++ {
 			for x := 0; x < h; x++ {
 				b := mcuBlock{comp: i, dc: sc[i].dc, ac: sc[i].ac, off: y*c.Stride + x}
-				if kind == scanSequential && !keep {
+				// With al <= 5, no magnitude of multi (10 bits at most)
+				// overflows 16 bits when scaled (T.81 G.1.2.2).
+				if !keep && (kind == scanSequential || kind == scanACFirst && al <= 5) {
 					b.multi = b.ac.multiTable()
 				}
 				blocks[nb] = b
@@ -134,7 +141,8 @@ func (d *decoder) decodeScan(sc []scanComp, kind, ss, se, al int) error {
 				var nz *uint64
 				if keep {
 					blk = (*[64]int16)(c.Coef[i*64 : i*64+64])
-				} else if img.Progressive {
+				}
+				if img.Progressive {
 					nz = &d.nz[sc[b.comp].ci][i]
 				}
 				pred := &pred[b.comp&3]
@@ -159,7 +167,7 @@ func (d *decoder) decodeScan(sc []scanComp, kind, ss, se, al int) error {
 						eobrun--
 						continue
 					}
-					err = r.acFirst(blk, nz, b.ac, ss, se, al, &eobrun)
+					err = r.acFirst(blk, nz, b.ac, b.multi, ss, se, al, &eobrun)
 				default:
 					err = r.acRefine(blk, nz, b.ac, ss, se, al, &eobrun)
 				}
@@ -281,11 +289,11 @@ func (r *entropyReader) blockCheck(dch, ach *huffDecoder, multi *[1 << multiBits
 			acc, n, pos = fill(data, acc, n, pos)
 		}
 		e := multi[acc>>(64-multiBits)]
-		if adv := int(e >> 8 & 0xFF); e != 0 && k+adv+int(e>>16) <= 64 {
-			l := uint(e & 0xFF)
-			acc <<= l & 63
+		if adv := int(e >> 4 & 0xFF); e != 0 && k+adv+int(e>>12&1) <= 64 {
+			l := uint(e & 15)
+			acc <<= l
 			n -= l
-			if e>>16 != 0 {
+			if e&(1<<12) != 0 {
 				break
 			}
 			k += adv
@@ -331,14 +339,30 @@ func (r *entropyReader) bit() bool {
 	return v
 }
 
-// acFirst decodes a block of a first AC scan (T.81 G.1.2.2) into blk or,
-// when blk is nil, marks its non-zero coefficients in nz. An end-of-band
-// code sets eobrun to the number of blocks after this one the run covers.
-func (r *entropyReader) acFirst(blk *[64]int16, nz *uint64, h *huffDecoder, ss, se, al int, eobrun *int32) error {
+// acFirst decodes a block of a first AC scan (T.81 G.1.2.2) into blk, unless
+// it is nil, and marks its non-zero coefficients in nz, several codes at a
+// time when multi is set. An end-of-band code sets eobrun to the number of
+// blocks after this one the run covers.
+func (r *entropyReader) acFirst(blk *[64]int16, nz *uint64, h *huffDecoder, multi *[1 << multiBits]uint32, ss, se, al int, eobrun *int32) error {
 	data, acc, n, pos := r.data, r.acc, r.n, r.pos
+	mask := *nz
 	for k := ss; k <= se; {
 		if n < 32 {
 			acc, n, pos = fill(data, acc, n, pos)
+		}
+		if multi != nil {
+			e := multi[acc>>(64-multiBits)]
+			if adv := int(e >> 4 & 0xFF); e != 0 && k+adv+int(e>>12&1) <= se+1 {
+				l := uint(e & 15)
+				acc <<= l
+				n -= l
+				mask |= uint64(e>>16) << k
+				if e&(1<<12) != 0 {
+					break
+				}
+				k += adv
+				continue
+			}
 		}
 		if e := h.fast[acc>>(64-lutBits)]; e != 0 && e>>8&0xFF != fastEOB {
 			l := uint(e & 0xFF)
@@ -351,9 +375,8 @@ func (r *entropyReader) acFirst(blk *[64]int16, nz *uint64, h *huffDecoder, ss, 
 			}
 			if blk != nil {
 				blk[k&63] = int16(v)
-			} else {
-				*nz |= 1 << k
 			}
+			mask |= 1 << k
 			k++
 			continue
 		}
@@ -387,81 +410,76 @@ func (r *entropyReader) acFirst(blk *[64]int16, nz *uint64, h *huffDecoder, ss, 
 		}
 		if blk != nil {
 			blk[k&63] = int16(v)
-		} else {
-			*nz |= 1 << k
 		}
+		mask |= 1 << k
 		k++
 	}
+	*nz = mask
 	r.acc, r.n, r.pos = acc, n, pos
 	return nil
 }
 
 // acRefine decodes a block of an AC refinement scan (T.81 G.1.2.3) in
 // libjpeg's order: correction bits for coefficients already non-zero are
-// interleaved with the run of zero-history coefficients being skipped. With
-// blk nil it works on nz, the block's non-zero coefficients, alone: a
-// correction bit never makes a coefficient zero or non-zero.
+// interleaved with the run of zero-history coefficients being skipped. It
+// finds them in nz, the block's non-zero coefficients, so skipping a run is
+// a few bit operations; with blk nil it works on nz alone (a correction bit
+// never makes a coefficient zero or non-zero) and skips the correction bits.
 func (r *entropyReader) acRefine(blk *[64]int16, nz *uint64, h *huffDecoder, ss, se, al int, eobrun *int32) error {
 	data, acc, n, pos := r.data, r.acc, r.n, r.pos
-	p1, m1 := int16(1)<<al, int16(-1)<<al
-	var mask uint64
-	if blk == nil {
-		mask = *nz
-	}
+	mask := *nz
+	band := uint64(1)<<(se+1) - 1 // se <= 63: all ones for 63
 	k := ss
 	if *eobrun == 0 {
+	coefs:
 		for ; k <= se; k++ {
 			if n < 32 {
 				acc, n, pos = fill(data, acc, n, pos)
 			}
-			var rs byte
-			var err error
-			if rs, acc, n, err = decodeSymbol(h, acc, n); err != nil {
-				return err
-			}
-			run, t := uint(rs>>4), rs&15
+			var run uint
 			var val int16
-			if t != 0 {
-				if t != 1 {
+			if e := h.fast[acc>>(64-lutBits)]; e>>16 == 1 || e>>16 == -1 {
+				// A run and a new coefficient of magnitude 1, the sign bit
+				// read with the code: most codes of a refinement scan.
+				l := uint(e & 0xFF)
+				acc <<= l
+				n -= l
+				run, val = uint(e>>8&0xFF), int16(e>>16)<<al
+			} else {
+				rs, acc2, n2, err := decodeSymbol(h, acc, n)
+				if err != nil {
+					return err
+				}
+				acc, n, run = acc2, n2, uint(rs>>4)
+				switch t := rs & 15; {
+				case t > 1:
 					return formatErr("AC refinement magnitude %d", t)
-				}
-				if val = m1; acc>>63 != 0 {
-					val = p1
-				}
-				acc <<= 1
-				n--
-			} else if run != 15 {
-				*eobrun = int32(1)<<run + int32(acc>>(64-run))
-				acc <<= run
-				n -= run
-				break
-			}
-			for ; k <= se; k++ {
-				var c *int16
-				if blk != nil {
-					c = &blk[k&63]
-				}
-				if blk != nil && *c != 0 || blk == nil && mask>>k&1 != 0 {
-					if n == 0 {
-						acc, n, pos = fill(data, acc, n, pos)
+				case t == 1:
+					if val = int16(-1) << al; acc>>63 != 0 {
+						val = int16(1) << al
 					}
-					bit := acc>>63 != 0
 					acc <<= 1
 					n--
-					if bit && c != nil && *c&p1 == 0 {
-						if *c >= 0 {
-							*c += p1
-						} else {
-							*c += m1
-						}
-					}
-				} else {
-					if run == 0 {
-						break
-					}
-					run--
+				case run != 15: // a run of ends of band; 15 is 16 zeros
+					*eobrun = int32(1)<<run + int32(acc>>(64-run))
+					acc <<= run
+					n -= run
+					break coefs
 				}
 			}
+			// Skip run zero-history coefficients from k: stop at the next
+			// one (or past the band), reading a correction bit for each
+			// non-zero coefficient passed.
+			zeros := ^mask & band &^ (uint64(1)<<k - 1)
+			for ; run > 0 && zeros != 0; run-- {
+				zeros &= zeros - 1
+			}
+			stop := se + 1
+			if zeros != 0 {
+				stop = bits.TrailingZeros64(zeros)
+			}
+			acc, n, pos = r.correct(blk, mask&(uint64(1)<<stop-1)&^(uint64(1)<<k-1), al, acc, n, pos)
+			k = stop
 			if val != 0 {
 				if k > se {
 					return formatErr("AC refinement past the band")
@@ -475,43 +493,44 @@ func (r *entropyReader) acRefine(blk *[64]int16, nz *uint64, h *huffDecoder, ss,
 	}
 	if *eobrun > 0 {
 		// Only the coefficients already non-zero take a correction bit.
-		band := (uint64(1)<<(se+1) - 1) &^ (uint64(1)<<k - 1)
-		if blk != nil {
-			for m := nonzero(blk[:]) & band; m != 0; m &= m - 1 {
-				c := &blk[bits.TrailingZeros64(m)]
-				if n == 0 {
-					acc, n, pos = fill(data, acc, n, pos)
-				}
-				bit := acc>>63 != 0
-				acc <<= 1
-				n--
-				if bit && *c&p1 == 0 {
-					if *c >= 0 {
-						*c += p1
-					} else {
-						*c += m1
-					}
-				}
-			}
-		} else {
-			// Without coefficients the bits are only skipped.
-			for left := uint(bits.OnesCount64(mask & band)); left > 0; {
-				if n == 0 {
-					acc, n, pos = fill(data, acc, n, pos)
-				}
-				s := min(left, n)
-				acc <<= s & 63
-				n -= s
-				left -= s
-			}
-		}
+		acc, n, pos = r.correct(blk, mask&band&^(uint64(1)<<k-1), al, acc, n, pos)
 		*eobrun--
 	}
-	if blk == nil {
-		*nz = mask
-	}
+	*nz = mask
 	r.acc, r.n, r.pos = acc, n, pos
 	return nil
+}
+
+// correct reads a correction bit for each coefficient in m, in order, and
+// applies it to blk (T.81 G.1.2.3): a 1 adds 1<<al to the magnitude unless
+// that bit is set already. With blk nil the bits are only skipped.
+func (r *entropyReader) correct(blk *[64]int16, m uint64, al int, acc uint64, n uint, pos int) (uint64, uint, int) {
+	if blk == nil {
+		for left := uint(bits.OnesCount64(m)); left > 0; {
+			if n == 0 {
+				acc, n, pos = fill(r.data, acc, n, pos)
+			}
+			s := min(left, n)
+			acc <<= s & 63
+			n -= s
+			left -= s
+		}
+		return acc, n, pos
+	}
+	p1 := int16(1) << al
+	for ; m != 0; m &= m - 1 {
+		if n == 0 {
+			acc, n, pos = fill(r.data, acc, n, pos)
+		}
+		bit := int16(acc >> 63)
+		acc <<= 1
+		n--
+		c := &blk[bits.TrailingZeros64(m)&63]
+		// Branch-free: bit and an unset bit al add p1 towards the sign.
+		sign := *c >> 15
+		*c += bit & (^*c >> al & 1) * ((p1 ^ sign) - sign)
+	}
+	return acc, n, pos
 }
 
 // fill tops the bit buffer up to at least 57 bits, 8 bytes at a time while

@@ -199,8 +199,6 @@ func (d *refDecoder) block(kind int, blk []int16, s *scanComp, pred *int32, ss, 
 	}
 }
 
-var errCoefRange = &FormatError{Msg: "coefficient out of range"}
-
 // dcFirst decodes the first DC scan of a progressive frame (T.81 G.1.2.1).
 func (d *refDecoder) dcFirst(blk []int16, s *scanComp, pred *int32, al int) error {
 	t, err := d.br.decode(s.dc)

@@ -172,4 +172,7 @@ func (d *decoder) interval(iv int) ([]byte, error) {
 	return d.unstuff[s.start:s.end], nil
 }
 
-var errTruncated = &FormatError{Msg: "entropy-coded data ends early"}
+var (
+	errTruncated = &FormatError{Msg: "entropy-coded data ends early"}
+	errCoefRange = &FormatError{Msg: "coefficient out of range"}
+)
