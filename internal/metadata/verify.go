@@ -21,8 +21,10 @@ const maxDecodeScans = 256
 // dct (baseline, extended and progressive Huffman, 8-bit; any sampling factors
 // and restart intervals, as libjpeg), reading r only once: the bytes are kept
 // for the decoder only after the frame header has passed the pixel limit, so a
-// decompression bomb never reaches it, and memory is the file plus its
-// quantised coefficients (2 bytes each, 1.5 per pixel for 4:2:0).
+// decompression bomb never reaches it. dct.Check keeps no coefficients of a
+// sequential frame, so memory is about twice the file; a progressive frame
+// adds its quantised coefficients (2 bytes each, 1.5 per pixel for 4:2:0),
+// which its refinement scans build on.
 //
 // Why dct and not the standard library's image/jpeg: decoding proves the
 // entropy-coded data is complete and well formed — every Huffman code valid,
@@ -88,7 +90,7 @@ func verify(r io.Reader, whole []byte, p Policy, decode bool) (*Inspection, erro
 		if whole != nil {
 			data = whole
 		}
-		_, derr := dct.Decode(data, dct.Limits{MaxPixels: maxPixels, MaxScans: maxDecodeScans})
+		derr := dct.Check(data, dct.Limits{MaxPixels: maxPixels, MaxScans: maxDecodeScans})
 		var ue *dct.UnsupportedError
 		switch {
 		case derr == nil:

@@ -79,17 +79,21 @@ func (b *bitReader) receiveExtend(s uint) int32 {
 
 const lutBits = 10
 
-// fastEOB marks the end-of-block code in huffDecoder.fastAC (runs are 0-15).
+// fastEOB marks the end-of-block code in huffDecoder.fast (runs are 0-15).
 const fastEOB = 0xFF
 
 // huffDecoder decodes one Huffman table (T.81 F.2.2.3, with a lookup table
 // for codes up to lutBits long).
 type huffDecoder struct {
 	lut [1 << lutBits]uint16 // length<<8 | symbol; 0 when longer than lutBits
-	// fastAC decodes an AC code and its magnitude bits at once when both fit
-	// in lutBits: value<<16 | run<<8 | total length, or fastEOB<<8 | length
-	// for the end-of-block code; 0 otherwise.
-	fastAC  [1 << lutBits]int32
+	// fast decodes a code and its magnitude bits at once when both fit in
+	// lutBits: value<<16 | run<<8 | total length (run 0 in a DC table), or
+	// fastEOB<<8 | length for the end-of-block code of an AC table; 0
+	// otherwise. The value is already sign-extended (T.81 F.2.2.1).
+	fast [1 << lutBits]int32
+	// multi, built on first use by a sequential scan that keeps no
+	// coefficients (multiTable), skips several AC codes at once.
+	multi   *[1 << multiBits]uint32
 	maxcode [17]int32 // largest code of each length, -1 if none
 	valptr  [17]int32 // index in vals of the first code of each length
 	mincode [17]int32
@@ -128,23 +132,31 @@ func newHuffDecoder(counts [16]byte, vals []byte, ac bool) (*huffDecoder, error)
 		code = (code + n) << 1
 		k += n
 	}
-	if ac {
-		for i, e := range h.lut {
-			l, rs := uint(e>>8), e&0xFF
-			r, t := uint(rs>>4), uint(rs&15)
-			if l != 0 && rs == 0 {
-				h.fastAC[i] = fastEOB<<8 | int32(l)
+	for i, e := range h.lut {
+		l, rs := uint(e>>8), e&0xFF
+		r, t := uint(rs>>4), uint(rs&15)
+		if !ac {
+			// A DC symbol is a magnitude category (T.81 F.1.2.1); those
+			// above 11 are errors the slow path reports.
+			if l == 0 || rs > 11 || l+uint(rs) > lutBits {
 				continue
 			}
-			if l == 0 || t == 0 || l+t > lutBits {
-				continue
-			}
-			v := int32(i>>(lutBits-l-t)) & (1<<t - 1)
+			r, t = 0, uint(rs)
+		} else if l != 0 && rs == 0 {
+			h.fast[i] = fastEOB<<8 | int32(l)
+			continue
+		}
+		if l == 0 || l+t > lutBits || ac && t == 0 {
+			continue
+		}
+		var v int32
+		if t > 0 {
+			v = int32(i>>(lutBits-l-t)) & (1<<t - 1)
 			if v < 1<<(t-1) {
 				v += -1<<t + 1
 			}
-			h.fastAC[i] = v<<16 | int32(r<<8) | int32(l+t)
 		}
+		h.fast[i] = v<<16 | int32(r<<8) | int32(l+t)
 	}
 	return h, nil
 }

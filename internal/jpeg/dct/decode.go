@@ -23,21 +23,27 @@ const (
 
 // decoder holds the tables and state of one Decode call.
 type decoder struct {
-	img      *Image
-	lim      Limits
-	quant    [4]*[64]uint16
-	dc, ac   [4]*huffDecoder
-	tq       []int  // each component's quantisation table selector
-	latched  []bool // component's quantisation table latched by a scan
-	scanned  []bool // component decoded by a sequential scan
-	restart  int
-	scans    int
-	size     int // bytes in the whole stream
-	br       bitReader
-	eobrun   int32
-	pred     [4]int32
-	unstuff  []byte
-	interval []restartSpan
+	img     *Image
+	lim     Limits
+	quant   [4]*[64]uint16
+	dc, ac  [4]*huffDecoder
+	tq      []int  // each component's quantisation table selector
+	latched []bool // component's quantisation table latched by a scan
+	scanned []bool // component decoded by a sequential scan
+	restart int
+	scans   int
+	size    int // bytes in the whole stream
+	br      bitReader
+	eobrun  int32
+	pred    [4]int32
+	unstuff []byte
+	spans   []restartSpan
+	// noCoef: Check; a sequential frame's coefficients are not kept.
+	noCoef bool
+	// refBlock, set by tests only, decodes sequential scans block by block
+	// through decodeScan, the plain T.81 F.2.2 reading sequentialScan must
+	// agree with.
+	refBlock func(d *decoder, blk []int16, s *scanComp, pred *int32) error
 }
 
 // restartSpan is one restart interval of unstuffed entropy-coded data.
@@ -50,6 +56,22 @@ type restartSpan struct {
 // frame into quantised DCT coefficients. Segments that carry no image data
 // (APPn, COM) are skipped.
 func Decode(data []byte, lim Limits) (*Image, error) {
+	return (&decoder{}).decode(data, lim)
+}
+
+// Check entropy-decodes data as Decode does and returns the error Decode
+// would return, for every input: every Huffman code, coefficient index,
+// restart marker and scan is checked the same way. It keeps no image: a
+// sequential frame is decoded without allocating or storing its
+// coefficients, which makes it faster than Decode and its memory the size of
+// the entropy-coded data. A progressive frame keeps its coefficients while
+// it decodes, as refinement scans depend on them.
+func Check(data []byte, lim Limits) error {
+	_, err := (&decoder{noCoef: true}).decode(data, lim)
+	return err
+}
+
+func (d *decoder) decode(data []byte, lim Limits) (*Image, error) {
 	def := DefaultLimits()
 	if lim.MaxPixels <= 0 {
 		lim.MaxPixels = def.MaxPixels
@@ -57,7 +79,7 @@ func Decode(data []byte, lim Limits) (*Image, error) {
 	if lim.MaxScans <= 0 {
 		lim.MaxScans = def.MaxScans
 	}
-	d := &decoder{lim: lim, size: len(data)}
+	d.lim, d.size = lim, len(data)
 	if len(data) < 2 || data[0] != 0xFF || data[1] != mSOI {
 		return nil, formatErr("missing SOI marker")
 	}
@@ -190,7 +212,9 @@ func (d *decoder) parseSOF(m byte, seg []byte) error {
 	if blocks > 8*int64(d.size) {
 		return &LimitError{Msg: fmt.Sprintf("%d blocks cannot be coded in %d bytes", blocks, d.size)}
 	}
-	img.layout()
+	if !d.noCoef || img.Progressive {
+		img.layout()
+	}
 	d.img = img
 	d.latched = make([]bool, nc)
 	d.scanned = make([]bool, nc)

@@ -9,7 +9,8 @@ import (
 )
 
 // FuzzDecode: Decode never panics or hangs and allocates within its limits;
-// whatever it accepts re-encodes to the same coefficients, and every perfect
+// Decode, Check and the reference decoder agree on every input (agree);
+// whatever Decode accepts re-encodes to the same coefficients, and every perfect
 // transform of it encodes and decodes back to itself.
 func FuzzDecode(f *testing.F) {
 	if _, err := runErr(nil, "cjpeg", "-version"); err == nil {
@@ -26,7 +27,7 @@ func FuzzDecode(f *testing.F) {
 	}
 	lim := Limits{MaxPixels: 1 << 20, MaxScans: 100}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		img, err := Decode(data, lim)
+		img, err := agree(t, "input", data, lim)
 		if err != nil {
 			var fe *FormatError
 			var ue *UnsupportedError

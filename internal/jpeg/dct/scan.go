@@ -108,6 +108,9 @@ func (d *decoder) parseSOS(seg, data []byte, pos int) (int, error) {
 		return 0, formatErr("%d blocks per MCU", blocks)
 	}
 	end := d.unstuffScan(data, pos)
+	if kind == scanSequential && d.refBlock == nil {
+		return end, d.sequentialScan(sc, !d.noCoef)
+	}
 	return end, d.decodeScan(sc, kind, ss, se, ah, al)
 }
 
@@ -115,7 +118,11 @@ func (d *decoder) parseSOS(seg, data []byte, pos int) (int, error) {
 // without stuffed zero bytes, split at restart markers (T.81 B.1.1.5, F.1.2.3),
 // and returns the offset of the marker that ends it (len(data) if none).
 func (d *decoder) unstuffScan(data []byte, pos int) int {
-	out, spans := d.unstuff[:0], d.interval[:0]
+	out, spans := d.unstuff[:0], d.spans[:0]
+	if out == nil {
+		// Enough for this scan and every later one: a single allocation.
+		out = make([]byte, 0, len(data)-pos)
+	}
 	start, rst := 0, -1
 	i := pos
 	for i < len(data) {
@@ -149,8 +156,22 @@ func (d *decoder) unstuffScan(data []byte, pos int) int {
 		}
 		break
 	}
-	d.unstuff, d.interval = out, append(spans, restartSpan{start, len(out), rst})
+	d.unstuff, d.spans = out, append(spans, restartSpan{start, len(out), rst})
 	return i
+}
+
+// interval returns the unstuffed data of restart interval iv of the scan,
+// checking the RSTn marker that opens it (T.81 F.1.2.3); the first interval
+// always exists.
+func (d *decoder) interval(iv int) ([]byte, error) {
+	if iv >= len(d.spans) {
+		return nil, formatErr("missing restart marker")
+	}
+	s := d.spans[iv]
+	if iv > 0 && s.rst != (iv-1)&7 {
+		return nil, formatErr("restart marker RST%d out of sequence", s.rst)
+	}
+	return d.unstuff[s.start:s.end], nil
 }
 
 var errTruncated = &FormatError{Msg: "entropy-coded data ends early"}
@@ -165,9 +186,9 @@ func (d *decoder) decodeScan(sc []scanComp, kind, ss, se, ah, al int) error {
 		mw, mh := img.mcuSize()
 		mcusX, mcusY = ceilDiv(img.Width, mw), ceilDiv(img.Height, mh)
 	}
-	spans := d.interval
 	iv := 0
-	d.br.reset(d.unstuff[spans[0].start:spans[0].end])
+	first, _ := d.interval(0)
+	d.br.reset(first)
 	d.eobrun, d.pred = 0, [4]int32{}
 	n := 0
 	for my := 0; my < mcusY; my++ {
@@ -177,13 +198,11 @@ func (d *decoder) decodeScan(sc []scanComp, kind, ss, se, ah, al int) error {
 					return errTruncated
 				}
 				iv++
-				if iv >= len(spans) {
-					return formatErr("missing restart marker")
+				data, err := d.interval(iv)
+				if err != nil {
+					return err
 				}
-				if spans[iv].rst != (iv-1)&7 {
-					return formatErr("restart marker RST%d out of sequence", spans[iv].rst)
-				}
-				d.br.reset(d.unstuff[spans[iv].start:spans[iv].end])
+				d.br.reset(data)
 				d.eobrun, d.pred = 0, [4]int32{}
 			}
 			n++
@@ -214,7 +233,7 @@ func (d *decoder) decodeScan(sc []scanComp, kind, ss, se, ah, al int) error {
 func (d *decoder) block(kind int, blk []int16, s *scanComp, pred *int32, ss, se, al int) error {
 	switch kind {
 	case scanSequential:
-		return d.sequentialBlock(blk, s, pred)
+		return d.refBlock(d, blk, s, pred)
 	case scanDCFirst:
 		return d.dcFirst(blk, s, pred, al)
 	case scanDCRefine:
@@ -230,66 +249,6 @@ func (d *decoder) block(kind int, blk []int16, s *scanComp, pred *int32, ss, se,
 }
 
 var errCoefRange = &FormatError{Msg: "coefficient out of range"}
-
-// sequentialBlock decodes one block of a sequential scan (T.81 F.2.2.1-2).
-func (d *decoder) sequentialBlock(blk []int16, s *scanComp, pred *int32) error {
-	br := &d.br
-	t, err := br.decode(s.dc)
-	if err != nil {
-		return err
-	}
-	if t > 11 {
-		return formatErr("DC difference category %d", t)
-	}
-	p := *pred + br.receiveExtend(uint(t))
-	if p < -32768 || p > 32767 {
-		return errCoefRange
-	}
-	*pred = p
-	blk = blk[:64:64]
-	blk[0] = int16(p)
-	ac := s.ac
-	for k := 1; k < 64; {
-		if br.n < 32 {
-			br.fill()
-		}
-		// Most codes and their magnitude bits fit the lookup table.
-		if e := ac.fastAC[br.acc>>(64-lutBits)]; e != 0 {
-			l := uint(e & 0xFF)
-			br.acc <<= l
-			br.n -= l
-			if e>>8&0xFF == fastEOB {
-				break
-			}
-			k += int(e >> 8 & 0xFF)
-			if k > 63 {
-				return formatErr("AC coefficient past the block")
-			}
-			blk[k] = int16(e >> 16)
-			k++
-			continue
-		}
-		rs, err := br.decode(ac)
-		if err != nil {
-			return err
-		}
-		r, t := int(rs>>4), uint(rs&15)
-		if t == 0 {
-			if r != 15 {
-				break
-			}
-			k += 16
-			continue
-		}
-		k += r
-		if k > 63 || t > 10 {
-			return formatErr("AC coefficient past the block or too large")
-		}
-		blk[k] = int16(br.receiveExtend(t))
-		k++
-	}
-	return nil
-}
 
 // dcFirst decodes the first DC scan of a progressive frame (T.81 G.1.2.1).
 func (d *decoder) dcFirst(blk []int16, s *scanComp, pred *int32, al int) error {
@@ -322,7 +281,7 @@ func (d *decoder) acFirst(blk []int16, s *scanComp, ss, se, al int) error {
 		if br.n < 32 {
 			br.fill()
 		}
-		if e := ac.fastAC[br.acc>>(64-lutBits)]; e != 0 && e>>8&0xFF != fastEOB {
+		if e := ac.fast[br.acc>>(64-lutBits)]; e != 0 && e>>8&0xFF != fastEOB {
 			l := uint(e & 0xFF)
 			br.acc <<= l
 			br.n -= l
