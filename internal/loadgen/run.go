@@ -230,21 +230,21 @@ func Run(ctx context.Context, cfg Config) (*Summary, error) {
 	for settled < len(keys) {
 		select {
 		case <-uploadsDone:
-			if !uploaded {
-				uploaded = true
-				sum.UploadSeconds = time.Since(start).Seconds()
-				logf("uploaded %d keys (%.1f MB) in %.1fs, %d upload retries", len(keys), float64(bytesUp.Load())/1e6, sum.UploadSeconds, retries.Load())
-				// Whatever the client saw, A decides which version is newest.
-				if err := resolveExpected(ctx, s3c, cfg.InputBucket, keys, &mu); err != nil {
-					logf("resolve latest versions: %v", err)
-				}
-				lastProgress = time.Now()
+			uploadsDone = nil // closed: from now on only the poll interval paces the loop
+			uploaded = true
+			sum.UploadSeconds = time.Since(start).Seconds()
+			logf("uploaded %d keys (%.1f MB) in %.1fs, %d upload retries", len(keys), float64(bytesUp.Load())/1e6, sum.UploadSeconds, retries.Load())
+			// Whatever the client saw, A decides which version is newest.
+			if err := resolveExpected(ctx, s3c, cfg.InputBucket, keys, &mu); err != nil {
+				logf("resolve latest versions: %v", err)
 			}
+			lastProgress = time.Now()
 		case <-time.After(pollInterval(len(keys) - settled)):
 		case <-ctx.Done():
 			return nil, ctx.Err()
 		}
 		n, err := w.poll(ctx, keys, &mu, rcv)
+		sum.OutputPolls++
 		if err != nil {
 			logf("poll: %v", err)
 		}

@@ -53,6 +53,9 @@ type Summary struct {
 	// until the last key settled (uploads, polling, notifications; not the
 	// checks after), per key: it shares the machine with the stack.
 	LoadCPUMsPerImage float64 `json:"load_cpu_ms_per_image,omitempty"`
+	// OutputPolls counts the checker's passes over the output bucket (each a
+	// listing when keys are pending): its own load on the stack.
+	OutputPolls int `json:"output_polls"`
 	// VerifiedTimes is how many clean keys' latencies end at Verify's audit
 	// record (the rest end at their output's LastModified).
 	VerifiedTimes int `json:"latency_from_verify_audit"`

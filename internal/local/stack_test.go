@@ -35,7 +35,7 @@ type testStack struct {
 	cfg aws.Config
 }
 
-func startStack(t *testing.T, dir string) *testStack {
+func startStack(t testing.TB, dir string) *testStack {
 	t.Helper()
 	if dir == "" {
 		dir = t.TempDir()
