@@ -5,6 +5,11 @@
 // Requests are dispatched by their shape, as AWS endpoints would see them, so
 // aws-sdk-go-v2, boto3 and the AWS CLI work unchanged with an endpoint URL.
 //
+// CopyObject is served by the store itself (s3copy.go), not by gofakes3: a copy
+// hard-links the source version's blob instead of reading and rewriting it, and
+// honours ?versionId=, the copy-source and destination conditions and the
+// metadata directive as S3 does.
+//
 // Durability: object bytes live in synced files and their metadata in bbolt;
 // rules, topics, state machines, executions, checkpoints and history live in a
 // second bbolt file. After a crash, Start resumes running executions from their

@@ -176,10 +176,8 @@ func (req *copyRequest) checkSource(v *version) error {
 
 // source finds the version a copy reads: the current one, or the one named
 // by ?versionId=, which may not be a delete marker.
-func (s *ObjectStore) source(req *copyRequest) (version, gofakes3.VersionID, error) {
-	var out version
-	var ext gofakes3.VersionID
-	err := s.db.View(func(tx *bolt.Tx) error {
+func (s *ObjectStore) source(req *copyRequest) (out version, ext gofakes3.VersionID, current bool, err error) {
+	err = s.db.View(func(tx *bolt.Tx) error {
 		m, ob, err := s.bucketMeta(tx, req.srcBucket)
 		if err != nil {
 			return err
@@ -193,12 +191,12 @@ func (s *ObjectStore) source(req *copyRequest) (version, gofakes3.VersionID, err
 			if cur == nil || cur.DeleteMarker {
 				return gofakes3.KeyNotFound(req.srcKey)
 			}
-			out = *cur
+			out, current = *cur, true
 		} else {
 			found := false
-			for _, v := range rec.Versions {
+			for i, v := range rec.Versions {
 				if v.ID == req.srcVersion {
-					out, found = v, true
+					out, found, current = v, true, i == 0
 					break
 				}
 			}
@@ -221,7 +219,7 @@ func (s *ObjectStore) source(req *copyRequest) (version, gofakes3.VersionID, err
 		}
 		return nil
 	})
-	return out, ext, err
+	return out, ext, current, err
 }
 
 // copyObject copies one version inside the store without reading its bytes:
@@ -230,14 +228,16 @@ func (s *ObjectStore) source(req *copyRequest) (version, gofakes3.VersionID, err
 // with the destination conditions checked in the same transaction, as
 // PutObject's are, and reported to OnChange as a ChangeCopy.
 func (s *ObjectStore) copyObject(req *copyRequest) (copyResult, error) {
-	src, srcExt, err := s.source(req)
+	src, srcExt, current, err := s.source(req)
 	if err != nil {
 		return copyResult{}, err
 	}
 	if err := req.checkSource(&src); err != nil {
 		return copyResult{}, err
 	}
-	if req.srcBucket == req.dstBucket && req.srcKey == req.dstKey && !req.replaceMeta && !req.replaceTags &&
+	// Copying an older version onto its own key restores it; copying the current
+	// one onto itself must change something.
+	if req.srcBucket == req.dstBucket && req.srcKey == req.dstKey && current && !req.replaceMeta && !req.replaceTags &&
 		!hasCopyHeader(req.header) {
 		return copyResult{}, &APIError{Status: http.StatusBadRequest, Code: "InvalidRequest",
 			Message: "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes."}

@@ -178,6 +178,14 @@ func TestCopyObjectVersionsAndConditions(t *testing.T) {
 			t.Errorf("%s: %v, want %q", name, err, tc.code)
 		}
 	}
+	// Copying an older version onto its own key restores it.
+	restored, err := cp(func(in *s3.CopyObjectInput) { in.Key = aws.String("v.jpg") })
+	if err != nil {
+		t.Fatalf("restore version 1: %v", err)
+	}
+	if body, got := ts.read(t, "sanitized", "v.jpg"); body != "one" || aws.ToString(got.VersionId) != aws.ToString(restored.VersionId) {
+		t.Errorf("after restoring version 1: %q %+v", body, got)
+	}
 	// A delete marker cannot be copied by its version ID.
 	del, err := c.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String("sanitized"), Key: aws.String("v.jpg")})
 	if err != nil {

@@ -5,11 +5,13 @@
 //     within the policy's limits.
 //   - Strip reads it again (same exact version), removes metadata losslessly and stages
 //     the result in the staging bucket.
-//   - Write publishes the staged bytes to the output bucket under the same key, unless
-//     the output bucket already holds the output of a newer upload (S3 sequencers) or
-//     exactly this output (a duplicate delivery).
-//   - Verify reads what is really in the output bucket, proves it clean and its image
-//     data equal to the source's, and removes the published version before failing.
+//   - Write publishes the staged version to the output bucket under the same key with a
+//     server-side copy (the bytes never pass through the step), unless the output
+//     bucket already holds the output of a newer upload (S3 sequencers) or exactly
+//     this output (a duplicate delivery).
+//   - Verify reads what is really in the output bucket, proves it clean, its image
+//     data equal to the source's and its bytes the staged ones (sha256), and removes
+//     the published version before failing.
 //   - Unpublish removes the output for a key deleted from the input bucket, only when
 //     the key no longer exists there.
 //   - RecordFailure audits a failed execution and composes its notification.

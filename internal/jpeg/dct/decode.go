@@ -33,17 +33,17 @@ type decoder struct {
 	restart int
 	scans   int
 	size    int // bytes in the whole stream
-	br      bitReader
-	eobrun  int32
-	pred    [4]int32
 	unstuff []byte
 	spans   []restartSpan
-	// noCoef: Check; a sequential frame's coefficients are not kept.
+	// noCoef: Check; no coefficients are kept.
 	noCoef bool
-	// refBlock, set by tests only, decodes sequential scans block by block
-	// through decodeScan, the plain T.81 F.2.2 reading sequentialScan must
-	// agree with.
-	refBlock func(d *decoder, blk []int16, s *scanComp, pred *int32) error
+	// nz marks, per component and block of a progressive frame, the AC
+	// coefficients that are not zero: what refinement scans depend on, so
+	// they need not look at every coefficient (and Check keeps nothing else).
+	nz [][]uint64
+	// refScan, set by tests only, decodes the scans instead of decodeScan:
+	// the reference decoder Decode and Check must agree with.
+	refScan func(d *decoder, sc []scanComp, kind, ss, se, ah, al int) error
 }
 
 // restartSpan is one restart interval of unstuffed entropy-coded data.
@@ -212,8 +212,13 @@ func (d *decoder) parseSOF(m byte, seg []byte) error {
 	if blocks > 8*int64(d.size) {
 		return &LimitError{Msg: fmt.Sprintf("%d blocks cannot be coded in %d bytes", blocks, d.size)}
 	}
-	if !d.noCoef || img.Progressive {
+	if !d.noCoef {
 		img.layout()
+	}
+	if img.Progressive {
+		for _, c := range img.Components {
+			d.nz = append(d.nz, make([]uint64, c.Stride*c.Rows))
+		}
 	}
 	d.img = img
 	d.latched = make([]bool, nc)

@@ -27,14 +27,30 @@ var benchPhotos = sync.OnceValue(func() map[string][]byte {
 func BenchmarkDecode(b *testing.B) {
 	for _, name := range []string{"photo420", "photo420-prog", "load444", "load444-rst", "load444-prog"} {
 		b.Run(name, func(b *testing.B) {
-			src := benchPhotos()[name]
-			if name == "photo420-prog" {
-				needTools(b)
-				src = run(b, benchPhotos()["photo420"], "jpegtran", "-progressive")
-			}
+			src := benchPhoto(b, name)
 			benchDecode(b, src, func() error { _, err := Decode(src, Limits{}); return err })
 		})
 	}
+}
+
+func BenchmarkCheck(b *testing.B) {
+	for _, name := range []string{"photo420", "photo420-prog", "load444", "load444-rst", "load444-prog"} {
+		b.Run(name, func(b *testing.B) {
+			src := benchPhoto(b, name)
+			benchDecode(b, src, func() error { return Check(src, Limits{}) })
+		})
+	}
+}
+
+// benchPhoto returns a benchPhotos file; photo420-prog is photo420 made
+// progressive by jpegtran (its default script: spectral selection and
+// successive approximation).
+func benchPhoto(b *testing.B, name string) []byte {
+	if name == "photo420-prog" {
+		needTools(b)
+		return run(b, benchPhotos()["photo420"], "jpegtran", "-progressive")
+	}
+	return benchPhotos()[name]
 }
 
 func benchDecode(b *testing.B, src []byte, decode func() error) {
@@ -58,13 +74,4 @@ func benchDecode(b *testing.B, src []byte, decode func() error) {
 	// CPU time (user+system, GC included) is steadier than wall time on a
 	// shared machine.
 	b.ReportMetric(float64((cpuTime()-startCPU).Nanoseconds())/float64(b.N), "cpu-ns/op")
-}
-
-func BenchmarkCheck(b *testing.B) {
-	for _, name := range []string{"photo420", "load444", "load444-rst", "load444-prog"} {
-		b.Run(name, func(b *testing.B) {
-			src := benchPhotos()[name]
-			benchDecode(b, src, func() error { return Check(src, Limits{}) })
-		})
-	}
 }

@@ -77,12 +77,12 @@ func generated(t *testing.T) map[string][]byte {
 	return files
 }
 
-// TestSequentialMatchesReference: the fast sequential decoder (Decode and
-// Check) and the block-by-block reference agree on coefficients and errors
+// TestFastMatchesReference: Decode, Check and the block-by-block reference
+// decoder agree on coefficients and errors
 // for generated and corpus files and for thousands of damaged copies of
 // them: bytes of the entropy-coded data flipped or set to 0xFF, truncated
 // with and without an EOI, bytes of the headers (Huffman tables) changed.
-func TestSequentialMatchesReference(t *testing.T) {
+func TestFastMatchesReference(t *testing.T) {
 	files := generated(t)
 	if names, err := filepath.Glob(filepath.Join(corpusDir, "files", "*")); err == nil {
 		for _, n := range names {

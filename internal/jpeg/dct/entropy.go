@@ -1,0 +1,614 @@
+package dct
+
+import (
+	"encoding/binary"
+	"math/bits"
+)
+
+// The entropy decoder: one loop over the blocks of a scan, and per block a
+// method of entropyReader that copies the bit buffer to local variables (the
+// compiler keeps them in registers, where the fields of a reader behind a
+// pointer go through memory on every code), resolves most codes and their
+// magnitude bits with one table lookup and stores the bit buffer back at the
+// end of the block. It reads the same bits and returns the same errors as the
+// block-by-block decoding of T.81 Annex F and G it replaced, which the tests
+// keep as their reference (reference_test.go).
+
+// multiBits is the lookahead of huffDecoder.multi: 4096 entries of 4 bytes,
+// so the tables of a scan stay in the first-level cache.
+const multiBits = 12
+
+// multiTable returns h's multi-code table, building it on first use. For
+// each multiBits-bit lookahead it holds the AC codes, with their magnitude
+// bits, that fit in it whole and together advance at most 16 positions:
+// total length | positions advanced<<4 | 1<<12 when the last is an end of
+// block (EOB, not a run of them) | the positions, relative to the first,
+// that get a non-zero coefficient <<16. A scan that keeps no coefficients
+// moves through a block with it several codes at a time. Codes that need
+// the slow path (longer than lutBits, magnitudes above 10, invalid, runs of
+// ends of band) end an entry; 0 means the first code does not fit.
+func (h *huffDecoder) multiTable() *[1 << multiBits]uint32 {
+	if h.multi != nil {
+		return h.multi
+	}
+	m := new([1 << multiBits]uint32)
+	for i := range m {
+		window, left := uint32(i)<<(32-multiBits), uint(multiBits)
+		var used, adv, eob, nz uint32
+		for {
+			e := h.lut[window>>(32-lutBits)]
+			l := uint(e >> 8)
+			r, t := uint32(e>>4&15), uint(e&15)
+			if l == 0 || l > left || t > 10 {
+				break
+			}
+			if e&0xFF == 0 { // EOB
+				used, eob = used+uint32(l), 1
+				break
+			}
+			next := adv + r + 1
+			if t == 0 {
+				next = adv + 16 // ZRL
+			}
+			if l+t > left || t == 0 && r != 15 || next > 16 {
+				break
+			}
+			used += uint32(l + t)
+			left -= l + t
+			window <<= l + t
+			if t != 0 {
+				nz |= 1 << (next - 1)
+			}
+			adv = next
+		}
+		if used > 0 {
+			m[i] = used | adv<<4 | eob<<12 | nz<<16
+		}
+	}
+	h.multi = m
+	return m
+}
+
+// mcuBlock is one block of a scan's MCU.
+type mcuBlock struct {
+	comp   int // index in the scan
+	dc, ac *huffDecoder
+	multi  *[1 << multiBits]uint32 // ac's, for a sequential scan that keeps no coefficients
+	off    int                     // offset of the block in its component's grid from its MCU's first block
+}
+
+// decodeScan decodes every MCU of a scan from d.unstuff: into the
+// components' coefficients, or with d.noCoef only proving that it decodes
+// (and, in a progressive frame, which coefficients are non-zero).
+func (d *decoder) decodeScan(sc []scanComp, kind, ss, se, al int) error {
+	img := d.img
+	keep := !d.noCoef
+	var mcusX, mcusY int
+	var blocks [10]mcuBlock
+	nb := 0
+	for i := range sc {
+		c := sc[i].c
+		h, v := c.H, c.V
+		if len(sc) == 1 {
+			// A non-interleaved scan codes one block per MCU (T.81 A.2.2).
+			mcusX, mcusY, h, v = c.BlocksW, c.BlocksH, 1, 1
+		}
+		for y := 0; y < v; y++ {
+			for x := 0; x < h; x++ {
+				b := mcuBlock{comp: i, dc: sc[i].dc, ac: sc[i].ac, off: y*c.Stride + x}
+				// With al <= 5, no magnitude of multi (10 bits at most)
+				// overflows 16 bits when scaled (T.81 G.1.2.2).
+				if !keep && (kind == scanSequential || kind == scanACFirst && al <= 5) {
+					b.multi = b.ac.multiTable()
+				}
+				blocks[nb] = b
+				nb++
+			}
+		}
+	}
+	if len(sc) > 1 {
+		mw, mh := img.mcuSize()
+		mcusX, mcusY = ceilDiv(img.Width, mw), ceilDiv(img.Height, mh)
+	}
+	iv := 0
+	first, _ := d.interval(0)
+	r := entropyReader{data: first}
+	var pred [4]int32
+	var eobrun int32
+	mcu := 0
+	for my := 0; my < mcusY; my++ {
+		for mx := 0; mx < mcusX; mx++ {
+			if d.restart > 0 && mcu > 0 && mcu%d.restart == 0 {
+				if r.overrun() {
+					return errTruncated
+				}
+				iv++
+				data, err := d.interval(iv)
+				if err != nil {
+					return err
+				}
+				r, pred, eobrun = entropyReader{data: data}, [4]int32{}, 0
+			}
+			mcu++
+			for bi := range blocks[:nb] {
+				b := &blocks[bi]
+				c := sc[b.comp].c
+				i := my*c.V*c.Stride + mx*c.H + b.off
+				if len(sc) == 1 {
+					i = my*c.Stride + mx
+				}
+				var blk *[64]int16
+				var nz *uint64
+				if keep {
+					blk = (*[64]int16)(c.Coef[i*64 : i*64+64])
+				}
+				if img.Progressive {
+					nz = &d.nz[sc[b.comp].ci][i]
+				}
+				pred := &pred[b.comp&3]
+				var err error
+				switch kind {
+				case scanSequential:
+					if keep {
+						err = r.blockKeep(blk, b.dc, b.ac, pred)
+					} else {
+						err = r.blockCheck(b.dc, b.ac, b.multi, pred)
+					}
+				case scanDCFirst:
+					if err = r.dcFirst(b.dc, pred, al); err == nil && keep {
+						blk[0] = int16(*pred << al)
+					}
+				case scanDCRefine:
+					if r.bit() && keep {
+						blk[0] |= 1 << al
+					}
+				case scanACFirst:
+					if eobrun > 0 {
+						eobrun--
+						continue
+					}
+					err = r.acFirst(blk, nz, b.ac, b.multi, ss, se, al, &eobrun)
+				default:
+					err = r.acRefine(blk, nz, b.ac, ss, se, al, &eobrun)
+				}
+				if err != nil {
+					return err
+				}
+			}
+		}
+		if r.overrun() {
+			return errTruncated
+		}
+	}
+	return nil
+}
+
+// entropyReader reads the unstuffed entropy-coded data of one restart
+// interval.
+// Its block methods copy its fields to local variables, which the compiler
+// keeps in registers, and store them back at the end of the block.
+type entropyReader struct {
+	data []byte
+	acc  uint64 // the next n bits, left-aligned; below them, bits of the following bytes or zeros
+	n    uint
+	pos  int // next byte of data to load; may pass len(data)
+}
+
+// overrun reports whether more bits were consumed than the data holds.
+func (r *entropyReader) overrun() bool { return r.pos*8-int(r.n) > len(r.data)*8 }
+
+// dc decodes a DC difference (T.81 F.2.2.1), adds it to pred and checks the
+// result. acc holds at least 27 bits: a code (16) and its magnitude (11).
+func dc(h *huffDecoder, acc uint64, n uint, pred *int32) (uint64, uint, error) {
+	var diff int32
+	if e := h.fast[acc>>(64-lutBits)]; e != 0 {
+		l := uint(e & 0xFF)
+		acc <<= l & 63
+		n -= l
+		diff = e >> 16
+	} else {
+		var t byte
+		var err error
+		if t, acc, n, err = decodeSymbol(h, acc, n); err != nil {
+			return acc, n, err
+		}
+		if t > 11 {
+			return acc, n, formatErr("DC difference category %d", t)
+		}
+		diff = extend(acc, uint(t))
+		acc <<= t & 63
+		n -= uint(t)
+	}
+	p := *pred + diff
+	if p < -32768 || p > 32767 {
+		return acc, n, errCoefRange
+	}
+	*pred = p
+	return acc, n, nil
+}
+
+// blockKeep decodes one block into blk (T.81 F.2.2).
+func (r *entropyReader) blockKeep(blk *[64]int16, dch, ach *huffDecoder, pred *int32) error {
+	data, acc, n, pos := r.data, r.acc, r.n, r.pos
+	// After a fill at least 57 bits are there: a DC code and magnitude (27
+	// bits) or an AC code and magnitude (26) need one fill at most.
+	if n < 32 {
+		acc, n, pos = fill(data, acc, n, pos)
+	}
+	var err error
+	if acc, n, err = dc(dch, acc, n, pred); err != nil {
+		return err
+	}
+	blk[0] = int16(*pred)
+	for k := 1; k < 64; {
+		if n < 32 {
+			acc, n, pos = fill(data, acc, n, pos)
+		}
+		if e := ach.fast[acc>>(64-lutBits)]; e != 0 {
+			l := uint(e & 0xFF)
+			acc <<= l & 63
+			n -= l
+			if e>>8&0xFF == fastEOB {
+				break
+			}
+			k += int(e >> 8 & 0xFF)
+			if k > 63 {
+				return formatErr("AC coefficient past the block")
+			}
+			blk[k&63] = int16(e >> 16)
+			k++
+			continue
+		}
+		// A code longer than lutBits, or with its magnitude longer.
+		var v int32
+		if acc, n, k, v, err = acCode(ach, acc, n, k); err != nil {
+			return err
+		}
+		if v != 0 {
+			blk[k&63] = int16(v)
+		}
+		k++
+	}
+	r.acc, r.n, r.pos = acc, n, pos
+	return nil
+}
+
+// blockCheck decodes one block as blockKeep does, storing nothing, several
+// AC codes per lookup of multi where the block has room for them all.
+func (r *entropyReader) blockCheck(dch, ach *huffDecoder, multi *[1 << multiBits]uint32, pred *int32) error {
+	data, acc, n, pos := r.data, r.acc, r.n, r.pos
+	if n < 32 {
+		acc, n, pos = fill(data, acc, n, pos)
+	}
+	var err error
+	if acc, n, err = dc(dch, acc, n, pred); err != nil {
+		return err
+	}
+	for k := 1; k < 64; {
+		if n < 32 {
+			acc, n, pos = fill(data, acc, n, pos)
+		}
+		e := multi[acc>>(64-multiBits)]
+		if adv := int(e >> 4 & 0xFF); e != 0 && k+adv+int(e>>12&1) <= 64 {
+			l := uint(e & 15)
+			acc <<= l
+			n -= l
+			if e&(1<<12) != 0 {
+				break
+			}
+			k += adv
+			continue
+		}
+		// The first code does not fit, or near the end of the block the
+		// entry runs past it: one code.
+		if acc, n, k, _, err = acCode(ach, acc, n, k); err != nil {
+			return err
+		}
+		k++
+	}
+	r.acc, r.n, r.pos = acc, n, pos
+	return nil
+}
+
+// dcFirst decodes a DC difference of a first DC scan (T.81 G.1.2.1) into
+// pred; the coefficient is pred<<al.
+func (r *entropyReader) dcFirst(h *huffDecoder, pred *int32, al int) error {
+	acc, n, pos := r.acc, r.n, r.pos
+	if n < 32 {
+		acc, n, pos = fill(r.data, acc, n, pos)
+	}
+	var err error
+	if acc, n, err = dc(h, acc, n, pred); err != nil {
+		return err
+	}
+	if v := *pred << al; v < -32768 || v > 32767 {
+		return errCoefRange
+	}
+	r.acc, r.n, r.pos = acc, n, pos
+	return nil
+}
+
+// bit reads one bit.
+func (r *entropyReader) bit() bool {
+	if r.n == 0 {
+		r.acc, r.n, r.pos = fill(r.data, r.acc, r.n, r.pos)
+	}
+	v := r.acc>>63 != 0
+	r.acc <<= 1
+	r.n--
+	return v
+}
+
+// acFirst decodes a block of a first AC scan (T.81 G.1.2.2) into blk, unless
+// it is nil, and marks its non-zero coefficients in nz, several codes at a
+// time when multi is set. An end-of-band code sets eobrun to the number of
+// blocks after this one the run covers.
+func (r *entropyReader) acFirst(blk *[64]int16, nz *uint64, h *huffDecoder, multi *[1 << multiBits]uint32, ss, se, al int, eobrun *int32) error {
+	data, acc, n, pos := r.data, r.acc, r.n, r.pos
+	mask := *nz
+	for k := ss; k <= se; {
+		if n < 32 {
+			acc, n, pos = fill(data, acc, n, pos)
+		}
+		if multi != nil {
+			e := multi[acc>>(64-multiBits)]
+			if adv := int(e >> 4 & 0xFF); e != 0 && k+adv+int(e>>12&1) <= se+1 {
+				l := uint(e & 15)
+				acc <<= l
+				n -= l
+				mask |= uint64(e>>16) << k
+				if e&(1<<12) != 0 {
+					break
+				}
+				k += adv
+				continue
+			}
+		}
+		if e := h.fast[acc>>(64-lutBits)]; e != 0 && e>>8&0xFF != fastEOB {
+			l := uint(e & 0xFF)
+			acc <<= l & 63
+			n -= l
+			k += int(e >> 8 & 0xFF)
+			v := e >> 16 << al
+			if k > se || v < -32768 || v > 32767 {
+				return formatErr("AC coefficient past the band or out of range")
+			}
+			if blk != nil {
+				blk[k&63] = int16(v)
+			}
+			mask |= 1 << k
+			k++
+			continue
+		}
+		var rs byte
+		var err error
+		if rs, acc, n, err = decodeSymbol(h, acc, n); err != nil {
+			return err
+		}
+		run, t := uint(rs>>4), uint(rs&15)
+		if t == 0 {
+			if run < 15 {
+				// An end-of-band run of 2^run + run bits blocks, this one
+				// included (G.1.2.2); 16 bits are left after the code.
+				*eobrun = int32(1)<<run + int32(acc>>(64-run)) - 1
+				acc <<= run
+				n -= run
+				break
+			}
+			k += 16
+			continue
+		}
+		k += int(run)
+		if k > se || t > 10 {
+			return formatErr("AC coefficient past the band or too large")
+		}
+		v := extend(acc, t) << al
+		acc <<= t
+		n -= t
+		if v < -32768 || v > 32767 {
+			return errCoefRange
+		}
+		if blk != nil {
+			blk[k&63] = int16(v)
+		}
+		mask |= 1 << k
+		k++
+	}
+	*nz = mask
+	r.acc, r.n, r.pos = acc, n, pos
+	return nil
+}
+
+// acRefine decodes a block of an AC refinement scan (T.81 G.1.2.3) in
+// libjpeg's order: correction bits for coefficients already non-zero are
+// interleaved with the run of zero-history coefficients being skipped. It
+// finds them in nz, the block's non-zero coefficients, so skipping a run is
+// a few bit operations; with blk nil it works on nz alone (a correction bit
+// never makes a coefficient zero or non-zero) and skips the correction bits.
+func (r *entropyReader) acRefine(blk *[64]int16, nz *uint64, h *huffDecoder, ss, se, al int, eobrun *int32) error {
+	data, acc, n, pos := r.data, r.acc, r.n, r.pos
+	mask := *nz
+	band := uint64(1)<<(se+1) - 1 // se <= 63: all ones for 63
+	k := ss
+	if *eobrun == 0 {
+	coefs:
+		for ; k <= se; k++ {
+			if n < 32 {
+				acc, n, pos = fill(data, acc, n, pos)
+			}
+			var run uint
+			var val int16
+			if e := h.fast[acc>>(64-lutBits)]; e>>16 == 1 || e>>16 == -1 {
+				// A run and a new coefficient of magnitude 1, the sign bit
+				// read with the code: most codes of a refinement scan.
+				l := uint(e & 0xFF)
+				acc <<= l
+				n -= l
+				run, val = uint(e>>8&0xFF), int16(e>>16)<<al
+			} else {
+				rs, acc2, n2, err := decodeSymbol(h, acc, n)
+				if err != nil {
+					return err
+				}
+				acc, n, run = acc2, n2, uint(rs>>4)
+				switch t := rs & 15; {
+				case t > 1:
+					return formatErr("AC refinement magnitude %d", t)
+				case t == 1:
+					if val = int16(-1) << al; acc>>63 != 0 {
+						val = int16(1) << al
+					}
+					acc <<= 1
+					n--
+				case run != 15: // a run of ends of band; 15 is 16 zeros
+					*eobrun = int32(1)<<run + int32(acc>>(64-run))
+					acc <<= run
+					n -= run
+					break coefs
+				}
+			}
+			// Skip run zero-history coefficients from k: stop at the next
+			// one (or past the band), reading a correction bit for each
+			// non-zero coefficient passed.
+			zeros := ^mask & band &^ (uint64(1)<<k - 1)
+			for ; run > 0 && zeros != 0; run-- {
+				zeros &= zeros - 1
+			}
+			stop := se + 1
+			if zeros != 0 {
+				stop = bits.TrailingZeros64(zeros)
+			}
+			acc, n, pos = r.correct(blk, mask&(uint64(1)<<stop-1)&^(uint64(1)<<k-1), al, acc, n, pos)
+			k = stop
+			if val != 0 {
+				if k > se {
+					return formatErr("AC refinement past the band")
+				}
+				if blk != nil {
+					blk[k&63] = val
+				}
+				mask |= 1 << k
+			}
+		}
+	}
+	if *eobrun > 0 {
+		// Only the coefficients already non-zero take a correction bit.
+		acc, n, pos = r.correct(blk, mask&band&^(uint64(1)<<k-1), al, acc, n, pos)
+		*eobrun--
+	}
+	*nz = mask
+	r.acc, r.n, r.pos = acc, n, pos
+	return nil
+}
+
+// correct reads a correction bit for each coefficient in m, in order, and
+// applies it to blk (T.81 G.1.2.3): a 1 adds 1<<al to the magnitude unless
+// that bit is set already. With blk nil the bits are only skipped.
+func (r *entropyReader) correct(blk *[64]int16, m uint64, al int, acc uint64, n uint, pos int) (uint64, uint, int) {
+	if blk == nil {
+		for left := uint(bits.OnesCount64(m)); left > 0; {
+			if n == 0 {
+				acc, n, pos = fill(r.data, acc, n, pos)
+			}
+			s := min(left, n)
+			acc <<= s & 63
+			n -= s
+			left -= s
+		}
+		return acc, n, pos
+	}
+	p1 := int16(1) << al
+	for ; m != 0; m &= m - 1 {
+		if n == 0 {
+			acc, n, pos = fill(r.data, acc, n, pos)
+		}
+		bit := int16(acc >> 63)
+		acc <<= 1
+		n--
+		c := &blk[bits.TrailingZeros64(m)&63]
+		// Branch-free: bit and an unset bit al add p1 towards the sign.
+		sign := *c >> 15
+		*c += bit & (^*c >> al & 1) * ((p1 ^ sign) - sign)
+	}
+	return acc, n, pos
+}
+
+// fill tops the bit buffer up to at least 57 bits, 8 bytes at a time while
+// there are 8 (the bits below the n counted may already hold the next
+// bytes: or-ing them in again changes nothing), then byte by byte and, past
+// the end of data, with zero bits as libjpeg does.
+func fill(data []byte, acc uint64, n uint, pos int) (uint64, uint, int) {
+	if pos+8 <= len(data) {
+		acc |= binary.BigEndian.Uint64(data[pos:]) >> (n & 63)
+		return acc, n | 56, pos + int(63-n)>>3
+	}
+	for n <= 56 {
+		var c byte
+		if pos < len(data) {
+			c = data[pos]
+		}
+		pos++
+		acc |= uint64(c) << ((56 - n) & 63)
+		n += 8
+	}
+	return acc, n, pos
+}
+
+// acCode decodes one AC code and its magnitude (T.81 F.2.2.2) from at least
+// 26 bits in acc, for a block at position k: it returns the position and
+// value of the coefficient, a zero value for a run of 16 zeros (ZRL) at k+15
+// and for an end of block at 63.
+func acCode(h *huffDecoder, acc uint64, n uint, k int) (uint64, uint, int, int32, error) {
+	if e := h.fast[acc>>(64-lutBits)]; e != 0 {
+		l := uint(e & 0xFF)
+		if e>>8&0xFF == fastEOB {
+			return acc << (l & 63), n - l, 63, 0, nil
+		}
+		k += int(e >> 8 & 0xFF)
+		if k > 63 {
+			return acc, n, k, 0, formatErr("AC coefficient past the block")
+		}
+		return acc << (l & 63), n - l, k, e >> 16, nil
+	}
+	rs, acc, n, err := decodeSymbol(h, acc, n)
+	if err != nil {
+		return acc, n, k, 0, err
+	}
+	r, t := int(rs>>4), uint(rs&15)
+	if t == 0 {
+		if r != 15 {
+			return acc, n, 63, 0, nil
+		}
+		return acc, n, k + 15, 0, nil
+	}
+	k += r
+	if k > 63 || t > 10 {
+		return acc, n, k, 0, formatErr("AC coefficient past the block or too large")
+	}
+	return acc << (t & 63), n - t, k, extend(acc, t), nil
+}
+
+// decodeSymbol decodes one Huffman code from at least 16 bits in acc.
+func decodeSymbol(h *huffDecoder, acc uint64, n uint) (byte, uint64, uint, error) {
+	if e := h.lut[acc>>(64-lutBits)]; e != 0 {
+		l := uint(e >> 8)
+		return byte(e), acc << (l & 63), n - l, nil
+	}
+	for l := uint(lutBits + 1); l <= 16; l++ {
+		code := int32(acc >> (64 - l))
+		if code <= h.maxcode[l] {
+			return h.vals[h.valptr[l]+code-h.mincode[l]], acc << l, n - l, nil
+		}
+	}
+	return 0, acc, n, formatErr("invalid Huffman code")
+}
+
+// extend returns the t-bit magnitude at the top of acc sign-extended (T.81
+// F.2.2.1); 0 for t = 0.
+func extend(acc uint64, t uint) int32 {
+	v := int32(acc >> (64 - t))
+	if t > 0 && v < 1<<(t-1) {
+		v += -1<<t + 1
+	}
+	return v
+}
