@@ -98,7 +98,7 @@ func (h *huffDecoder) pairTable() *[1 << multiBits]uint32 {
 			if t == 0 || t > 6 || l+t > left {
 				break
 			}
-			v := int32(window<<l>>(32-t)) // the magnitude bits
+			v := int32(window << l >> (32 - t)) // the magnitude bits
 			if v < 1<<(t-1) {
 				v += -1<<t + 1
 			}
