@@ -8,7 +8,12 @@
 // execution or by object key:
 //
 //	executions/<sha256(execution id)>/<step>-<attempt>.json
-//	keys/<sha256(object key)>/<started-at>-<execution hash prefix>-<step>-<attempt>.json
+//	keys/<sha256(object key)>/<sha256(execution id)>-<step>.json
 //
-// The key index holds a full copy of each record, so reading by key needs no join.
+// The key index holds small entries naming executions, written by the steps an
+// execution's trail starts or ends with (validate or unpublish, and
+// record-failure); reading by key lists the
+// entries and reads each execution's records. Four records per upload thus
+// cost five writes, not eight (an earlier layout copied every record into the
+// key index; the reader still reads such copies).
 package audit

@@ -49,9 +49,13 @@ type Writer struct {
 	Bucket  string
 }
 
-// Write stores r under its execution and under its source key. It never replaces a
-// record: when the attempt's name is taken it uses the next free suffix. It returns
-// the name of the execution record.
+// Write stores r under its execution. It never replaces a record: when the
+// attempt's name is taken it uses the next free suffix. The steps that open or
+// close an execution's trail (validate, unpublish, record-failure) also index
+// the execution under the record's source key, create-only, so the index gets
+// one entry per execution and step however many records and retries there are
+// (the step in the name lets IAM keep each step to its own entries).
+// It returns the name of the execution record.
 func (w *Writer) Write(ctx context.Context, r Record) (string, error) {
 	body, err := r.Marshal()
 	if err != nil {
@@ -76,15 +80,31 @@ func (w *Writer) Write(ctx context.Context, r Record) (string, error) {
 	if name == "" {
 		return "", fmt.Errorf("%w: %s %s", ErrTooManyRecords, r.Execution, base)
 	}
-	if r.Source.Key != "" {
-		// Names sort by start time, so a listing is the key's history in order.
-		index := KeyPrefix(r.Source.Key) + r.StartedAt.UTC().Format("20060102T150405.000000000Z") +
-			"-" + Hash(r.Execution)[:16] + "-" + name + ".json"
-		if _, err := w.Objects.PutIfAbsent(ctx, w.Bucket, index, body, "application/json"); err != nil {
+	if r.Source.Key != "" && indexes(r.Step) {
+		entry, err := json.Marshal(indexEntry{Execution: r.Execution, Key: r.Source.Key})
+		if err != nil {
+			return "", err
+		}
+		if _, err := w.Objects.PutIfAbsent(ctx, w.Bucket, KeyPrefix(r.Source.Key)+Hash(r.Execution)+"-"+r.Step+".json", entry, "application/json"); err != nil {
 			return "", fmt.Errorf("audit index %s: %w", name, err)
 		}
 	}
 	return ExecutionPrefix(r.Execution) + name + ".json", nil
+}
+
+// indexes reports whether step's records index their execution by key: every
+// execution's trail starts with validate or unpublish, and one that failed
+// before either wrote a record ends with record-failure.
+func indexes(step string) bool {
+	return step == StepValidate || step == StepUnpublish || step == StepRecordFailure
+}
+
+// indexEntry is what the key index holds for one execution. Earlier versions
+// stored a full copy of each record there instead; a record's "execution"
+// field reads the same, so the reader takes both.
+type indexEntry struct {
+	Execution string `json:"execution"`
+	Key       string `json:"key"`
 }
 
 // Reader reads records back from Bucket.
@@ -95,12 +115,52 @@ type Reader struct {
 
 // ByExecution returns an execution's records in the order they started.
 func (rd *Reader) ByExecution(ctx context.Context, execution string) ([]Record, error) {
-	return rd.read(ctx, ExecutionPrefix(execution))
+	recs, err := rd.read(ctx, ExecutionPrefix(execution))
+	if err != nil {
+		return nil, err
+	}
+	sort.SliceStable(recs, func(i, j int) bool { return before(recs[i], recs[j]) })
+	return recs, nil
 }
 
-// ByKey returns every record about an object key, oldest first, across executions.
+// ByKey returns every record about an object key, oldest first, across
+// executions: the key index names the executions, their records are read in full.
 func (rd *Reader) ByKey(ctx context.Context, key string) ([]Record, error) {
-	return rd.read(ctx, KeyPrefix(key))
+	prefix := KeyPrefix(key)
+	names, err := rd.Objects.List(ctx, rd.Bucket, prefix)
+	if err != nil {
+		return nil, fmt.Errorf("audit list %s: %w", prefix, err)
+	}
+	seen := map[string]bool{}
+	var out []Record
+	for _, name := range names {
+		if !strings.HasSuffix(name, ".json") {
+			continue
+		}
+		body, err := rd.Objects.ReadAll(ctx, rd.Bucket, name)
+		if err != nil {
+			return nil, fmt.Errorf("audit read %s: %w", name, err)
+		}
+		var e indexEntry
+		if err := json.Unmarshal(body, &e); err != nil {
+			return nil, fmt.Errorf("audit decode %s: %w", name, err)
+		}
+		if e.Execution == "" || seen[e.Execution] {
+			continue
+		}
+		seen[e.Execution] = true
+		recs, err := rd.read(ctx, ExecutionPrefix(e.Execution))
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range recs {
+			if r.Source.Key == key || r.Source.Key == "" {
+				out = append(out, r)
+			}
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return before(out[i], out[j]) })
+	return out, nil
 }
 
 func (rd *Reader) read(ctx context.Context, prefix string) ([]Record, error) {
@@ -123,7 +183,6 @@ func (rd *Reader) read(ctx context.Context, prefix string) ([]Record, error) {
 		}
 		out = append(out, r)
 	}
-	sort.SliceStable(out, func(i, j int) bool { return before(out[i], out[j]) })
 	return out, nil
 }
 

@@ -171,3 +171,45 @@ func TestWriteStorageErrorSurfaces(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+// The key index gets one entry per execution, from the step that opens its
+// trail, however many records the execution writes; an execution whose only
+// record is record-failure's is indexed too. Records a former layout copied
+// into the key index are still found (once).
+func TestKeyIndexOneEntryPerExecution(t *testing.T) {
+	ctx := context.Background()
+	objs := &mapObjects{}
+	w := &audit.Writer{Objects: objs, Bucket: "audit"}
+	rd := &audit.Reader{Objects: objs, Bucket: "audit"}
+	const key = "photos/a b+c%20ü.jpg"
+	for i, step := range []string{audit.StepValidate, audit.StepStrip, audit.StepWrite, audit.StepVerify} {
+		if _, err := w.Write(ctx, record("ok", step, 1, t0.Add(time.Duration(i)*time.Second))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := w.Write(ctx, record("crashed", audit.StepRecordFailure, 1, t0.Add(time.Minute))); err != nil {
+		t.Fatal(err)
+	}
+	// A record as the earlier layout indexed it: a full copy under the key.
+	old := record("old", audit.StepValidate, 1, t0.Add(-time.Hour))
+	body, _ := old.Marshal()
+	objs.PutIfAbsent(ctx, "audit", audit.ExecutionPrefix("old")+"validate-1.json", body, "")
+	objs.PutIfAbsent(ctx, "audit", audit.KeyPrefix(key)+"20261122T070000.000000000Z-x-validate-1.json", body, "")
+
+	index, _ := objs.List(ctx, "audit", audit.KeyPrefix(key))
+	if len(index) != 3 {
+		t.Errorf("key index %v: want one entry per execution", index)
+	}
+	recs, err := rd.ByKey(ctx, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, r := range recs {
+		got = append(got, r.Execution+"/"+r.Step)
+	}
+	want := []string{"old/validate", "ok/validate", "ok/strip", "ok/write", "ok/verify", "crashed/record-failure"}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("by key: %v, want %v", got, want)
+	}
+}

@@ -66,7 +66,7 @@ func newWorld(t *testing.T, e *Env) *world {
 	// Audit record names as internal/audit writes them, for each step.
 	for _, s := range steps {
 		w.resources["audit/executions/"+s] = audit + "/executions/9f86d081884c7d65/" + s + "-1.json"
-		w.resources["audit/keys/"+s] = audit + "/keys/2c26b46b68ffc68f/20260101T000000.000000000Z-9f86d081884c7d65-" + s + "-2.json"
+		w.resources["audit/keys/"+s] = audit + "/keys/2c26b46b68ffc68f/9f86d081884c7d65-" + s + ".json"
 	}
 	w.resources["audit/obj"] = audit + "/elsewhere/record.json"
 	w.resources["topic"] = Str(e.Resources("aws_sns_topic")[0], "arn")
@@ -136,9 +136,12 @@ func expected(w *world) map[string][]string {
 	}
 	common := func(step string) []string {
 		out := []string{
-			"s3:PutObject audit/executions/" + step, "s3:PutObject audit/keys/" + step,
+			"s3:PutObject audit/executions/" + step,
 			"logs:CreateLogStream log:" + step, "logs:PutLogEvents log:" + step,
 			"xray:PutTraceSegments *", "xray:PutTelemetryRecords *",
+		}
+		if step == "validate" || step == "unpublish" || step == "record-failure" {
+			out = append(out, "s3:PutObject audit/keys/"+step) // the key-index entry of its execution
 		}
 		return append(out, kms("kms:Decrypt", "kms:GenerateDataKey")...)
 	}
@@ -458,7 +461,7 @@ func describe(w *world, r string) string {
 	case strings.HasPrefix(r, "audit/executions/"):
 		return "its audit records `executions/*/" + strings.TrimPrefix(r, "audit/executions/") + "-*`"
 	case strings.HasPrefix(r, "audit/keys/"):
-		return "its audit index `keys/*-" + strings.TrimPrefix(r, "audit/keys/") + "-*`"
+		return "its audit index entries `keys/*-" + strings.TrimPrefix(r, "audit/keys/") + ".json`"
 	case strings.HasPrefix(r, "log:"):
 		return "its log group `" + strings.TrimPrefix(r, "log:") + "`"
 	case strings.HasPrefix(r, "key:"):

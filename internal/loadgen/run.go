@@ -3,12 +3,10 @@ package loadgen
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -502,7 +500,7 @@ func ownCPU() time.Duration {
 // pipeline is done with an upload only then. Keys without such a record keep
 // LastModified. It returns how many keys it moved.
 func verifiedTimes(ctx context.Context, c *s3.Client, bucket string, keys []*tracked) (int, error) {
-	objs := s3store.New(c)
+	rd := &audit.Reader{Objects: s3store.New(c), Bucket: bucket}
 	var moved atomic.Int64
 	var firstErr error
 	var mu sync.Mutex
@@ -513,7 +511,7 @@ func verifiedTimes(ctx context.Context, c *s3.Client, bucket string, keys []*tra
 		go func() {
 			defer wg.Done()
 			for t := range jobs {
-				at, err := verifiedAt(ctx, objs, bucket, t.item.Key, t.expected)
+				at, err := verifiedAt(ctx, rd, t.item.Key, t.expected)
 				mu.Lock()
 				if err != nil && firstErr == nil {
 					firstErr = err
@@ -536,25 +534,14 @@ func verifiedTimes(ctx context.Context, c *s3.Client, bucket string, keys []*tra
 	return int(moved.Load()), firstErr
 }
 
-func verifiedAt(ctx context.Context, objs *s3store.S3, bucket, key, version string) (time.Time, error) {
-	names, err := objs.List(ctx, bucket, audit.KeyPrefix(key))
+func verifiedAt(ctx context.Context, rd *audit.Reader, key, version string) (time.Time, error) {
+	recs, err := rd.ByKey(ctx, key)
 	if err != nil {
 		return time.Time{}, err
 	}
 	var at time.Time
-	for _, name := range names {
-		if !strings.Contains(name, "-"+audit.StepVerify+"-") {
-			continue
-		}
-		body, err := objs.ReadAll(ctx, bucket, name)
-		if err != nil {
-			return time.Time{}, err
-		}
-		var r audit.Record
-		if err := json.Unmarshal(body, &r); err != nil {
-			return time.Time{}, fmt.Errorf("%s: %w", name, err)
-		}
-		if r.Outcome == audit.Succeeded && r.Source.VersionID == version && (at.IsZero() || r.FinishedAt.Before(at)) {
+	for _, r := range recs {
+		if r.Step == audit.StepVerify && r.Outcome == audit.Succeeded && r.Source.VersionID == version && (at.IsZero() || r.FinishedAt.Before(at)) {
 			at = r.FinishedAt
 		}
 	}

@@ -39,14 +39,14 @@ locals {
     ]
   }
 
-  # Each step writes only its own audit records (internal/audit): executions/<hash>/<step>-<attempt>.json and
-  # the index copy keys/<hash>/<started-at>-<execution hash>-<step>-<attempt>.json. Hashes are hex, so
-  # "-<step>-" cannot match another step's records.
+  # Each step writes only its own audit records (internal/audit): executions/<hash>/<step>-<attempt>.json. The
+  # steps an execution's trail starts or ends with also write its key-index entry keys/<hash>/<hash>-<step>.json.
+  # Hashes are hex, so "<step>-" and "-<step>.json" cannot match another step's objects.
   audit_object_arns = {
-    for step in keys(local.function_names) : step => [
-      "${local.bucket_arn.audit}/executions/*/${step}-*",
-      "${local.bucket_arn.audit}/keys/*-${step}-*",
-    ]
+    for step in keys(local.function_names) : step => concat(
+      ["${local.bucket_arn.audit}/executions/*/${step}-*"],
+      contains(["validate", "unpublish", "record-failure"], step) ? ["${local.bucket_arn.audit}/keys/*-${step}.json"] : [],
+    )
   }
 }
 
