@@ -122,3 +122,56 @@ func BenchmarkStripLarge(b *testing.B) {
 		}
 	}
 }
+
+// loadPhoto is what the load generator uploads for a 1.2 MB photo: a
+// 960x720 noise picture (4:4:4, every coefficient coded), sequential or
+// progressive, with Exif (orientation o).
+func loadPhoto(progressive bool, o int) []byte {
+	return jpegfixture.New(jpegfixture.Blocks(960, 720, 7, jpegfixture.Coding{Noise: true, Progressive: progressive})).
+		Add(jpegfixture.Exif(jpegfixture.ExifSpec{Make: "Canon", GPS: true, Orientation: o})).Bytes()
+}
+
+// BenchmarkVerifyDecode is the pipeline's Verify step on a stripped load
+// photo: inspect, then entropy-decode every scan.
+func BenchmarkVerifyDecode(b *testing.B) {
+	for _, prog := range []bool{false, true} {
+		name := "sequential"
+		if prog {
+			name = "progressive"
+		}
+		b.Run(name, func(b *testing.B) {
+			var out bytes.Buffer
+			if _, err := metadata.Strip(&out, bytes.NewReader(loadPhoto(prog, 1)), metadata.DefaultPolicy()); err != nil {
+				b.Fatal(err)
+			}
+			img := out.Bytes()
+			b.SetBytes(int64(len(img)))
+			b.ReportAllocs()
+			defer reportCPU(b, int64(len(img)))()
+			for b.Loop() {
+				ins, err := metadata.VerifyBytes(img, metadata.DefaultPolicy(), true)
+				if err != nil || ins.Decode != "ok" {
+					b.Fatal(err, ins.Decode)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkStripRotate is the Strip step on a load photo with Orientation
+// 6: the default policy rotates it in the DCT domain (decode, transform,
+// encode, decode the output again and compare).
+func BenchmarkStripRotate(b *testing.B) {
+	img := loadPhoto(false, 6)
+	var out bytes.Buffer
+	b.SetBytes(int64(len(img)))
+	b.ReportAllocs()
+	defer reportCPU(b, int64(len(img)))()
+	for b.Loop() {
+		out.Reset()
+		rep, err := metadata.Strip(&out, bytes.NewReader(img), metadata.DefaultPolicy())
+		if err != nil || rep.OrientationAction != "transformed" {
+			b.Fatal(err, rep.OrientationAction)
+		}
+	}
+}

@@ -69,11 +69,58 @@ func (h *huffDecoder) multiTable() *[1 << multiBits]uint32 {
 	return m
 }
 
+// pairTable returns h's two-code table, building it on first use: for each
+// multiBits-bit lookahead whose first two AC codes with their magnitude bits
+// fit in it, the first a coefficient and the second a coefficient or an
+// EOB, both magnitudes 6 bits at most: total length | run1<<4 | run2<<8 |
+// 1<<12 when the second is an EOB | value1<<13 | value2<<20 (7-bit two's
+// complement each); 0 otherwise. A sequential scan that keeps coefficients
+// decodes two codes per lookup with it.
+func (h *huffDecoder) pairTable() *[1 << multiBits]uint32 {
+	if h.pair != nil {
+		return h.pair
+	}
+	m := new([1 << multiBits]uint32)
+	for i := range m {
+		window := uint32(i) << (32 - multiBits)
+		var e uint32
+		left := uint(multiBits)
+		for j := 0; j < 2; j++ {
+			c := h.lut[window>>(32-lutBits)]
+			l, r, t := uint(c>>8), uint32(c>>4&15), uint(c&15)
+			if l == 0 || l > left {
+				break
+			}
+			if j == 1 && c&0xFF == 0 { // EOB
+				m[i] = e + uint32(l) | 1<<12
+				break
+			}
+			if t == 0 || t > 6 || l+t > left {
+				break
+			}
+			v := int32(window << l >> (32 - t)) // the magnitude bits
+			if v < 1<<(t-1) {
+				v += -1<<t + 1
+			}
+			e += uint32(l + t)
+			e |= r<<(4+4*j) | uint32(v&0x7F)<<(13+7*j)
+			if j == 1 {
+				m[i] = e
+			}
+			window <<= l + t
+			left -= l + t
+		}
+	}
+	h.pair = m
+	return m
+}
+
 // mcuBlock is one block of a scan's MCU.
 type mcuBlock struct {
 	comp   int // index in the scan
 	dc, ac *huffDecoder
-	multi  *[1 << multiBits]uint32 // ac's, for a sequential scan that keeps no coefficients
+	multi  *[1 << multiBits]uint32 // ac's multiTable, for scans that keep no coefficients
+	pair   *[1 << multiBits]uint32 // ac's pairTable, for sequential scans that keep them
 	off    int                     // offset of the block in its component's grid from its MCU's first block
 }
 
@@ -100,6 +147,9 @@ func (d *decoder) decodeScan(sc []scanComp, kind, ss, se, al int) error {
 				// overflows 16 bits when scaled (T.81 G.1.2.2).
 				if !keep && (kind == scanSequential || kind == scanACFirst && al <= 5) {
 					b.multi = b.ac.multiTable()
+				}
+				if keep && kind == scanSequential {
+					b.pair = b.ac.pairTable()
 				}
 				blocks[nb] = b
 				nb++
@@ -150,7 +200,7 @@ func (d *decoder) decodeScan(sc []scanComp, kind, ss, se, al int) error {
 				switch kind {
 				case scanSequential:
 					if keep {
-						err = r.blockKeep(blk, b.dc, b.ac, pred)
+						err = r.blockKeep(blk, b.dc, b.ac, b.pair, pred)
 					} else {
 						err = r.blockCheck(b.dc, b.ac, b.multi, pred)
 					}
@@ -228,7 +278,7 @@ func dc(h *huffDecoder, acc uint64, n uint, pred *int32) (uint64, uint, error) {
 }
 
 // blockKeep decodes one block into blk (T.81 F.2.2).
-func (r *entropyReader) blockKeep(blk *[64]int16, dch, ach *huffDecoder, pred *int32) error {
+func (r *entropyReader) blockKeep(blk *[64]int16, dch, ach *huffDecoder, pair *[1 << multiBits]uint32, pred *int32) error {
 	data, acc, n, pos := r.data, r.acc, r.n, r.pos
 	// After a fill at least 57 bits are there: a DC code and magnitude (27
 	// bits) or an AC code and magnitude (26) need one fill at most.
@@ -243,6 +293,22 @@ func (r *entropyReader) blockKeep(blk *[64]int16, dch, ach *huffDecoder, pred *i
 	for k := 1; k < 64; {
 		if n < 32 {
 			acc, n, pos = fill(data, acc, n, pos)
+		}
+		// Two codes at once, unless the second would be past the block.
+		if e := pair[acc>>(64-multiBits)]; e != 0 {
+			k1 := k + int(e>>4&15)
+			if k2 := k1 + 1 + int(e>>8&15); k2 <= 63 {
+				l := uint(e & 15)
+				acc <<= l
+				n -= l
+				blk[k1&63] = int16(int32(e<<12) >> 25)
+				if e&(1<<12) != 0 {
+					break
+				}
+				blk[k2&63] = int16(int32(e<<5) >> 25)
+				k = k2 + 1
+				continue
+			}
 		}
 		if e := ach.fast[acc>>(64-lutBits)]; e != 0 {
 			l := uint(e & 0xFF)
