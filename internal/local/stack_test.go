@@ -388,6 +388,15 @@ func TestS3SmallObjectsInline(t *testing.T) {
 	require.NoError(t, err)
 	assert.Empty(t, must(io.ReadAll(get.Body)))
 
+	// A small body failing its Content-MD5 is refused and stores nothing.
+	wrong := md5.Sum([]byte("other"))
+	_, err = c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("staging"), Key: aws.String("bad.json"), Body: bytes.NewReader(small),
+		ContentMD5: aws.String(base64.StdEncoding.EncodeToString(wrong[:]))})
+	var ae smithy.APIError
+	require.ErrorAs(t, err, &ae)
+	assert.Equal(t, "BadDigest", ae.ErrorCode())
+	assert.Equal(t, 2, inline())
+
 	// One byte over the limit goes to a file.
 	_, err = c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("staging"), Key: aws.String("big.bin"), Body: bytes.NewReader(append(edge, 'x'))})
 	require.NoError(t, err)
