@@ -544,7 +544,9 @@ func (r *entropyReader) acRefine(blk *[64]int16, nz *uint64, h *huffDecoder, ss,
 			if zeros != 0 {
 				stop = bits.TrailingZeros64(zeros)
 			}
-			acc, n, pos = r.correct(blk, mask&(uint64(1)<<stop-1)&^(uint64(1)<<k-1), al, acc, n, pos)
+			if m := mask & (uint64(1)<<stop - 1) &^ (uint64(1)<<k - 1); m != 0 {
+				acc, n, pos = r.correct(blk, m, al, acc, n, pos)
+			}
 			k = stop
 			if val != 0 {
 				if k > se {
