@@ -148,7 +148,8 @@ func (d *decoder) decodeScan(sc []scanComp, kind, ss, se, al int) error {
 				if !keep && (kind == scanSequential || kind == scanACFirst && al <= 5) {
 					b.multi = b.ac.multiTable()
 				}
-				if keep && kind == scanSequential {
+				// With al <= 9, no magnitude of pair (6 bits at most) does.
+				if keep && (kind == scanSequential || kind == scanACFirst && al <= 9) {
 					b.pair = b.ac.pairTable()
 				}
 				blocks[nb] = b
@@ -217,7 +218,7 @@ func (d *decoder) decodeScan(sc []scanComp, kind, ss, se, al int) error {
 						eobrun--
 						continue
 					}
-					err = r.acFirst(blk, nz, b.ac, b.multi, ss, se, al, &eobrun)
+					err = r.acFirst(blk, nz, b.ac, b.multi, b.pair, ss, se, al, &eobrun)
 				default:
 					err = r.acRefine(blk, nz, b.ac, ss, se, al, &eobrun)
 				}
@@ -407,9 +408,9 @@ func (r *entropyReader) bit() bool {
 
 // acFirst decodes a block of a first AC scan (T.81 G.1.2.2) into blk, unless
 // it is nil, and marks its non-zero coefficients in nz, several codes at a
-// time when multi is set. An end-of-band code sets eobrun to the number of
+// time when multi (no blk) or pair is set. An end-of-band code sets eobrun to the number of
 // blocks after this one the run covers.
-func (r *entropyReader) acFirst(blk *[64]int16, nz *uint64, h *huffDecoder, multi *[1 << multiBits]uint32, ss, se, al int, eobrun *int32) error {
+func (r *entropyReader) acFirst(blk *[64]int16, nz *uint64, h *huffDecoder, multi, pair *[1 << multiBits]uint32, ss, se, al int, eobrun *int32) error {
 	data, acc, n, pos := r.data, r.acc, r.n, r.pos
 	mask := *nz
 	for k := ss; k <= se; {
@@ -428,6 +429,25 @@ func (r *entropyReader) acFirst(blk *[64]int16, nz *uint64, h *huffDecoder, mult
 				}
 				k += adv
 				continue
+			}
+		}
+		if pair != nil {
+			if e := pair[acc>>(64-multiBits)]; e != 0 {
+				k1 := k + int(e>>4&15)
+				if k2 := k1 + 1 + int(e>>8&15); k2 <= se {
+					l := uint(e & 15)
+					acc <<= l
+					n -= l
+					blk[k1&63] = int16(int32(e<<12) >> 25 << al)
+					mask |= 1 << k1
+					if e&(1<<12) != 0 {
+						break
+					}
+					blk[k2&63] = int16(int32(e<<5) >> 25 << al)
+					mask |= 1 << k2
+					k = k2 + 1
+					continue
+				}
 			}
 		}
 		if e := h.fast[acc>>(64-lutBits)]; e != 0 && e>>8&0xFF != fastEOB {
