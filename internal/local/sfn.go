@@ -198,7 +198,7 @@ func (s *StepFunctions) flush(arn string, t *tracking, final func(*execRecord)) 
 			return err
 		}
 		for _, ev := range commit {
-			raw, err := json.Marshal(ev)
+			raw, err := ev.MarshalJSON() // not json.Marshal: it would re-scan the event's payloads to compact them
 			if err != nil {
 				return err
 			}

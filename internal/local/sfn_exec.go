@@ -399,7 +399,7 @@ func (s *StepFunctions) history(arn string, x *asl.Execution) ([]json.RawMessage
 	var out []json.RawMessage
 	if x != nil {
 		for _, ev := range x.History() {
-			raw, err := json.Marshal(ev)
+			raw, err := ev.MarshalJSON() // not json.Marshal: it would re-scan the event's payloads to compact them
 			if err != nil {
 				return nil, err
 			}
@@ -619,7 +619,7 @@ func (s *StepFunctions) flushEvents(arn string, events []asl.HistoryEvent, updat
 			return err
 		}
 		for _, ev := range events {
-			raw, err := json.Marshal(ev)
+			raw, err := ev.MarshalJSON() // not json.Marshal: it would re-scan the event's payloads to compact them
 			if err != nil {
 				return err
 			}
