@@ -150,8 +150,9 @@ func (d *decoder) decodeScan(sc []scanComp, kind, ss, se, al int) error {
 		for y := 0; y < v; y++ {
 			for x := 0; x < h; x++ {
 				b := mcuBlock{comp: i, dc: sc[i].dc, ac: sc[i].ac, off: y*c.Stride + x}
-				// With al <= 5, no magnitude of multi (10 bits at most)
-				// overflows 16 bits when scaled (T.81 G.1.2.2).
+				// Scaled by 1<<al (T.81 G.1.2.2), no magnitude of multi (10
+				// bits at most) overflows 16 bits with al <= 5, none of
+				// pair (7 bits) with al <= 9.
 				if !keep && (kind == scanSequential || kind == scanACFirst && al <= 5) {
 					b.multi = b.ac.multiTable()
 				}
@@ -241,9 +242,8 @@ func (d *decoder) decodeScan(sc []scanComp, kind, ss, se, al int) error {
 }
 
 // entropyReader reads the unstuffed entropy-coded data of one restart
-// interval.
-// Its block methods copy its fields to local variables, which the compiler
-// keeps in registers, and store them back at the end of the block.
+// interval. Its block methods copy its fields to local variables, which the
+// compiler keeps in registers, and store them back at the end of the block.
 type entropyReader struct {
 	data []byte
 	acc  uint64 // the next n bits, left-aligned; below them, bits of the following bytes or zeros
@@ -401,9 +401,9 @@ func (r *entropyReader) bit() bool {
 }
 
 // acFirst decodes a block of a first AC scan (T.81 G.1.2.2) into blk, unless
-// it is nil, and marks its non-zero coefficients in nz, several codes at a
-// time when multi (no blk) or pair is set. An end-of-band code sets eobrun to the number of
-// blocks after this one the run covers.
+// it is nil, and marks its non-zero coefficients in nz; several codes per
+// lookup with multi (for Check) or pair (for Decode) when set. An end-of-band
+// code sets eobrun to the number of blocks after this one the run covers.
 func (r *entropyReader) acFirst(blk *[64]int16, nz *uint64, h *huffDecoder, multi *[1 << multiBits]uint32, pair *[1 << pairBits]uint32, ss, se, al int, eobrun *int32) error {
 	data, acc, n, pos := r.data, r.acc, r.n, r.pos
 	mask := *nz
@@ -426,8 +426,8 @@ func (r *entropyReader) acFirst(blk *[64]int16, nz *uint64, h *huffDecoder, mult
 			}
 		}
 		if pair != nil {
-			// As in blockKeep, with the band ending at se; al <= 9 keeps
-			// the values (6 bits at most) in range.
+			// As in blockKeep, with the band ending at se; but the band may
+			// hold coefficients of an earlier scan: only values are written.
 			if e := pair[acc>>(64-pairBits)]; e != 0 && k+int(e>>13&63)+int(e>>12&1) <= se+1 {
 				l := uint(e & 15)
 				acc <<= l
