@@ -17,9 +17,9 @@ type huffDecoder struct {
 	// multi, built on first use by a sequential scan that keeps no
 	// coefficients (multiTable), skips several AC codes at once.
 	multi   *[1 << multiBits]uint32
-	pair    *[1 << multiBits]uint32 // pairTable
-	maxcode [17]int32               // largest code of each length, -1 if none
-	valptr  [17]int32               // index in vals of the first code of each length
+	pair    *[1 << pairBits]uint32 // pairTable
+	maxcode [17]int32              // largest code of each length, -1 if none
+	valptr  [17]int32              // index in vals of the first code of each length
 	mincode [17]int32
 	vals    [256]byte
 	nvals   int

@@ -75,3 +75,19 @@ func benchDecode(b *testing.B, src []byte, decode func() error) {
 	// shared machine.
 	b.ReportMetric(float64((cpuTime()-startCPU).Nanoseconds())/float64(b.N), "cpu-ns/op")
 }
+
+// BenchmarkEncode encodes the decoded files (two passes: symbol counts for
+// the optimised tables, then the codes).
+func BenchmarkEncode(b *testing.B) {
+	for _, name := range []string{"photo420", "load444"} {
+		b.Run(name, func(b *testing.B) {
+			src := benchPhoto(b, name)
+			img, err := Decode(src, Limits{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			buf := make([]byte, 0, 2*len(src))
+			benchDecode(b, src, func() error { _, err := AppendEncode(buf[:0], img); return err })
+		})
+	}
+}

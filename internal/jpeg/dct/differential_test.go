@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"runtime"
 	"testing"
 
 	"github.com/s3-image-sanitizer/s3-image-sanitizer/internal/jpegfixture"
@@ -145,4 +146,29 @@ func TestFastMatchesReference(t *testing.T) {
 		}
 	}
 	t.Logf("%d files decoded, %d refused, all damaged copies agreed", decoded, refused)
+}
+
+// TestCheckKeepsNoCoefficients: Check of a sequential frame allocates about
+// the size of the file (its entropy-coded data without stuffing), not the
+// 2 bytes per coefficient Decode needs; a progressive frame adds 8 bytes
+// per block (which coefficients are non-zero).
+func TestCheckKeepsNoCoefficients(t *testing.T) {
+	for _, c := range []jpegfixture.Coding{{Noise: true}, {Noise: true, Progressive: true}} {
+		src := jpegfixture.Blocks(480, 320, 3, c)
+		blocks := 3 * 60 * 40
+		allowed := uint64(len(src)) + 64<<10
+		if c.Progressive {
+			allowed += 8 * uint64(blocks)
+		}
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		if err := Check(src, Limits{}); err != nil {
+			t.Fatal(err)
+		}
+		runtime.ReadMemStats(&after)
+		if got := after.TotalAlloc - before.TotalAlloc; got > allowed {
+			t.Errorf("progressive %v: Check allocated %d bytes for a %d-byte file, want at most %d (coefficients: %d)",
+				c.Progressive, got, len(src), allowed, 128*blocks)
+		}
+	}
 }

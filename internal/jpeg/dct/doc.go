@@ -5,7 +5,10 @@
 //
 // Decode accepts baseline, extended sequential and progressive Huffman-coded
 // frames with 8-bit samples, any sampling factors and restart intervals (ITU-T
-// T.81 Annex F and G). Encode always writes one baseline (or, when a
+// T.81 Annex F and G). Check accepts and refuses exactly what Decode does but
+// keeps no coefficients, for callers that only need to know that every scan
+// decodes: a sequential frame then costs no memory beyond the entropy-coded
+// data, and several Huffman codes are skipped per table lookup. Encode always writes one baseline (or, when a
 // quantisation table needs 16-bit entries, extended sequential) frame with
 // Huffman tables optimised for the image. Arithmetic coding, 12-bit samples,
 // lossless and hierarchical frames and DNL markers are refused with

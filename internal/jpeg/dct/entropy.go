@@ -69,46 +69,53 @@ func (h *huffDecoder) multiTable() *[1 << multiBits]uint32 {
 	return m
 }
 
-// pairTable returns h's two-code table, building it on first use: for each
-// multiBits-bit lookahead whose first two AC codes with their magnitude bits
-// fit in it, the first a coefficient and the second a coefficient or an
-// EOB, both magnitudes 6 bits at most: total length | run1<<4 | run2<<8 |
-// 1<<12 when the second is an EOB | value1<<13 | value2<<20 (7-bit two's
-// complement each); 0 otherwise. A sequential scan that keeps coefficients
-// decodes two codes per lookup with it.
-func (h *huffDecoder) pairTable() *[1 << multiBits]uint32 {
+// pairBits is the lookahead of huffDecoder.pair.
+const pairBits = 12
+
+// pairTable returns h's table for decoding coefficients, building it on
+// first use. For each pairBits-bit lookahead it holds the first one or two
+// AC codes that fit in it whole with their magnitude bits: up to two
+// coefficients of magnitudes up to 6 and 5 bits, then possibly an EOB, as
+// total length | run1<<4 | run2<<8 | 1<<12 after an EOB | positions
+// advanced<<13 | value1<<19 | value2<<26 (7- and 6-bit two's complement).
+// An entry for fewer than two coefficients has the missing values and runs
+// 0. 0 means the first code does not fit, is a ZRL, needs the slow path or
+// has a larger magnitude.
+func (h *huffDecoder) pairTable() *[1 << pairBits]uint32 {
 	if h.pair != nil {
 		return h.pair
 	}
-	m := new([1 << multiBits]uint32)
+	m := new([1 << pairBits]uint32)
 	for i := range m {
-		window := uint32(i) << (32 - multiBits)
-		var e uint32
-		left := uint(multiBits)
+		window, left := uint32(i)<<(32-pairBits), uint(pairBits)
+		var used, adv, eob, runs uint32
+		var vals [2]int32
 		for j := 0; j < 2; j++ {
 			c := h.lut[window>>(32-lutBits)]
 			l, r, t := uint(c>>8), uint32(c>>4&15), uint(c&15)
 			if l == 0 || l > left {
 				break
 			}
-			if j == 1 && c&0xFF == 0 { // EOB
-				m[i] = e + uint32(l) | 1<<12
+			if c&0xFF == 0 { // EOB
+				used, eob = used+uint32(l), 1
 				break
 			}
-			if t == 0 || t > 6 || l+t > left {
+			if t == 0 || t > 6-uint(j) || l+t > left {
 				break
 			}
 			v := int32(window << l >> (32 - t)) // the magnitude bits
 			if v < 1<<(t-1) {
 				v += -1<<t + 1
 			}
-			e += uint32(l + t)
-			e |= r<<(4+4*j) | uint32(v&0x7F)<<(13+7*j)
-			if j == 1 {
-				m[i] = e
-			}
-			window <<= l + t
+			vals[j] = v
+			runs |= r << (4 + 4*j)
+			adv += r + 1
+			used += uint32(l + t)
 			left -= l + t
+			window <<= l + t
+		}
+		if used > 0 {
+			m[i] = used | runs | eob<<12 | adv<<13 | uint32(vals[0]&0x7F)<<19 | uint32(vals[1]&0x3F)<<26
 		}
 	}
 	h.pair = m
@@ -120,7 +127,7 @@ type mcuBlock struct {
 	comp   int // index in the scan
 	dc, ac *huffDecoder
 	multi  *[1 << multiBits]uint32 // ac's multiTable, for scans that keep no coefficients
-	pair   *[1 << multiBits]uint32 // ac's pairTable, for sequential scans that keep them
+	pair   *[1 << pairBits]uint32  // ac's pairTable, for scans that keep them
 	off    int                     // offset of the block in its component's grid from its MCU's first block
 }
 
@@ -143,12 +150,13 @@ func (d *decoder) decodeScan(sc []scanComp, kind, ss, se, al int) error {
 		for y := 0; y < v; y++ {
 			for x := 0; x < h; x++ {
 				b := mcuBlock{comp: i, dc: sc[i].dc, ac: sc[i].ac, off: y*c.Stride + x}
-				// With al <= 5, no magnitude of multi (10 bits at most)
-				// overflows 16 bits when scaled (T.81 G.1.2.2).
+				// Scaled by 1<<al (T.81 G.1.2.2), no magnitude of multi (10
+				// bits at most) overflows 16 bits with al <= 5, none of
+				// pair (7 bits) with al <= 9.
 				if !keep && (kind == scanSequential || kind == scanACFirst && al <= 5) {
 					b.multi = b.ac.multiTable()
 				}
-				if keep && kind == scanSequential {
+				if keep && (kind == scanSequential || kind == scanACFirst && al <= 9) {
 					b.pair = b.ac.pairTable()
 				}
 				blocks[nb] = b
@@ -217,7 +225,7 @@ func (d *decoder) decodeScan(sc []scanComp, kind, ss, se, al int) error {
 						eobrun--
 						continue
 					}
-					err = r.acFirst(blk, nz, b.ac, b.multi, ss, se, al, &eobrun)
+					err = r.acFirst(blk, nz, b.ac, b.multi, b.pair, ss, se, al, &eobrun)
 				default:
 					err = r.acRefine(blk, nz, b.ac, ss, se, al, &eobrun)
 				}
@@ -234,9 +242,8 @@ func (d *decoder) decodeScan(sc []scanComp, kind, ss, se, al int) error {
 }
 
 // entropyReader reads the unstuffed entropy-coded data of one restart
-// interval.
-// Its block methods copy its fields to local variables, which the compiler
-// keeps in registers, and store them back at the end of the block.
+// interval. Its block methods copy its fields to local variables, which the
+// compiler keeps in registers, and store them back at the end of the block.
 type entropyReader struct {
 	data []byte
 	acc  uint64 // the next n bits, left-aligned; below them, bits of the following bytes or zeros
@@ -278,7 +285,7 @@ func dc(h *huffDecoder, acc uint64, n uint, pred *int32) (uint64, uint, error) {
 }
 
 // blockKeep decodes one block into blk (T.81 F.2.2).
-func (r *entropyReader) blockKeep(blk *[64]int16, dch, ach *huffDecoder, pair *[1 << multiBits]uint32, pred *int32) error {
+func (r *entropyReader) blockKeep(blk *[64]int16, dch, ach *huffDecoder, pair *[1 << pairBits]uint32, pred *int32) error {
 	data, acc, n, pos := r.data, r.acc, r.n, r.pos
 	// After a fill at least 57 bits are there: a DC code and magnitude (27
 	// bits) or an AC code and magnitude (26) need one fill at most.
@@ -294,38 +301,26 @@ func (r *entropyReader) blockKeep(blk *[64]int16, dch, ach *huffDecoder, pair *[
 		if n < 32 {
 			acc, n, pos = fill(data, acc, n, pos)
 		}
-		// Two codes at once, unless the second would be past the block.
-		if e := pair[acc>>(64-multiBits)]; e != 0 {
-			k1 := k + int(e>>4&15)
-			if k2 := k1 + 1 + int(e>>8&15); k2 <= 63 {
-				l := uint(e & 15)
-				acc <<= l
-				n -= l
-				blk[k1&63] = int16(int32(e<<12) >> 25)
-				if e&(1<<12) != 0 {
-					break
-				}
-				blk[k2&63] = int16(int32(e<<5) >> 25)
-				k = k2 + 1
-				continue
-			}
-		}
-		if e := ach.fast[acc>>(64-lutBits)]; e != 0 {
-			l := uint(e & 0xFF)
-			acc <<= l & 63
+		// Up to two coefficients and an EOB per lookup, unless they
+		// would run past the block.
+		if e := pair[acc>>(64-pairBits)]; e != 0 && k+int(e>>13&63)+int(e>>12&1) <= 64 {
+			l := uint(e & 15)
+			acc <<= l
 			n -= l
-			if e>>8&0xFF == fastEOB {
+			// The positions from k on are still zero: writing a zero
+			// value there changes nothing. The first value is written
+			// last, in case the second's position is the same (63).
+			k1 := k + int(e>>4&15)
+			blk[min(k1+1+int(e>>8&15), 63)] = int16(int32(e) >> 26)
+			blk[k1&63] = int16(int32(e<<6) >> 25)
+			if e&(1<<12) != 0 {
 				break
 			}
-			k += int(e >> 8 & 0xFF)
-			if k > 63 {
-				return formatErr("AC coefficient past the block")
-			}
-			blk[k&63] = int16(e >> 16)
-			k++
+			k += int(e >> 13 & 63)
 			continue
 		}
-		// A code longer than lutBits, or with its magnitude longer.
+		// A ZRL, a code longer than pairBits with its magnitude, or one
+		// near the end of the block: one code.
 		var v int32
 		if acc, n, k, v, err = acCode(ach, acc, n, k); err != nil {
 			return err
@@ -406,10 +401,10 @@ func (r *entropyReader) bit() bool {
 }
 
 // acFirst decodes a block of a first AC scan (T.81 G.1.2.2) into blk, unless
-// it is nil, and marks its non-zero coefficients in nz, several codes at a
-// time when multi is set. An end-of-band code sets eobrun to the number of
-// blocks after this one the run covers.
-func (r *entropyReader) acFirst(blk *[64]int16, nz *uint64, h *huffDecoder, multi *[1 << multiBits]uint32, ss, se, al int, eobrun *int32) error {
+// it is nil, and marks its non-zero coefficients in nz; several codes per
+// lookup with multi (for Check) or pair (for Decode) when set. An end-of-band
+// code sets eobrun to the number of blocks after this one the run covers.
+func (r *entropyReader) acFirst(blk *[64]int16, nz *uint64, h *huffDecoder, multi *[1 << multiBits]uint32, pair *[1 << pairBits]uint32, ss, se, al int, eobrun *int32) error {
 	data, acc, n, pos := r.data, r.acc, r.n, r.pos
 	mask := *nz
 	for k := ss; k <= se; {
@@ -427,6 +422,30 @@ func (r *entropyReader) acFirst(blk *[64]int16, nz *uint64, h *huffDecoder, mult
 					break
 				}
 				k += adv
+				continue
+			}
+		}
+		if pair != nil {
+			// As in blockKeep, with the band ending at se; but the band may
+			// hold coefficients of an earlier scan: only values are written.
+			if e := pair[acc>>(64-pairBits)]; e != 0 && k+int(e>>13&63)+int(e>>12&1) <= se+1 {
+				l := uint(e & 15)
+				acc <<= l
+				n -= l
+				k1 := k + int(e>>4&15)
+				if e>>26 != 0 {
+					k2 := k1 + 1 + int(e>>8&15)
+					blk[k2&63] = int16(int32(e)>>26) << al
+					mask |= 1 << k2
+				}
+				if e>>19&0x7F != 0 {
+					blk[k1&63] = int16(int32(e<<6)>>25) << al
+					mask |= 1 << k1
+				}
+				if e&(1<<12) != 0 {
+					break
+				}
+				k += int(e >> 13 & 63)
 				continue
 			}
 		}
@@ -544,7 +563,9 @@ func (r *entropyReader) acRefine(blk *[64]int16, nz *uint64, h *huffDecoder, ss,
 			if zeros != 0 {
 				stop = bits.TrailingZeros64(zeros)
 			}
-			acc, n, pos = r.correct(blk, mask&(uint64(1)<<stop-1)&^(uint64(1)<<k-1), al, acc, n, pos)
+			if m := mask & (uint64(1)<<stop - 1) &^ (uint64(1)<<k - 1); m != 0 {
+				acc, n, pos = r.correct(blk, m, al, acc, n, pos)
+			}
 			k = stop
 			if val != 0 {
 				if k > se {
