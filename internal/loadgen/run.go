@@ -269,6 +269,8 @@ func Run(ctx context.Context, cfg Config) (*Summary, error) {
 	sum.BytesUploaded = bytesUp.Load()
 	sum.UploadRetries = retries.Load()
 	if cfg.Stack != nil {
+		// The pipeline's CPU: what the checks below ask of the stack is not its work.
+		sum.StackCPUSeconds = cfg.Stack.CPU().Seconds()
 		sum.Kills = cfg.Stack.Kills()
 		for _, d := range cfg.Stack.StartTimes() {
 			sum.StartSeconds = append(sum.StartSeconds, d.Seconds())
@@ -286,7 +288,6 @@ func Run(ctx context.Context, cfg Config) (*Summary, error) {
 	if cfg.Stack != nil {
 		peak, samples := cfg.Stack.Memory()
 		sum.memory(peak, samples)
-		sum.StackCPUSeconds = cfg.Stack.CPU().Seconds()
 		if n := sum.Clean + sum.RejectedAndNotified; n > 0 {
 			sum.CPUMsPerImage = sum.StackCPUSeconds * 1000 / float64(n)
 		}

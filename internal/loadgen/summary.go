@@ -44,8 +44,9 @@ type Summary struct {
 		Max float64 `json:"max"`
 	} `json:"upload_to_clean_ms"`
 
-	// StackCPUSeconds is the CPU time the stack used; CPUMsPerImage divides it
-	// by the keys settled, a figure the other load on the machine disturbs
+	// StackCPUSeconds is the CPU time the stack used until the last key
+	// settled (not the load generator's checks after); CPUMsPerImage divides
+	// it by the keys settled, a figure the other load on the machine disturbs
 	// less than images/s.
 	StackCPUSeconds float64 `json:"stack_cpu_s,omitempty"`
 	CPUMsPerImage   float64 `json:"stack_cpu_ms_per_image,omitempty"`
