@@ -44,6 +44,30 @@ type Service struct {
 	// ErrorName gives an error its stable name for audit records; the Lambda edge
 	// owns the mapping (lambdafn.ErrorName) and sets it.
 	ErrorName func(error) string
+	// Compute, when set, bounds how many steps in this process parse, hash and
+	// decode images at once. On AWS every execution environment runs one
+	// invocation, so it stays nil. The local stack runs all environments in one
+	// process: many more environments than cores keep S3 round trips
+	// overlapped, and the gate keeps them from decoding (and holding decoder
+	// memory) all at the same time.
+	Compute Gate
+}
+
+// Gate is a counting semaphore.
+type Gate interface {
+	Acquire(ctx context.Context) error
+	Release()
+}
+
+// computing runs fn holding a slot of s.Compute, when set.
+func (s *Service) computing(ctx context.Context, fn func() error) error {
+	if s.Compute != nil {
+		if err := s.Compute.Acquire(ctx); err != nil {
+			return err
+		}
+		defer s.Compute.Release()
+	}
+	return fn()
 }
 
 // Attempt identifies one run of one step: the execution (Step Functions execution ARN)

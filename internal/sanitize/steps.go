@@ -50,19 +50,24 @@ func (s *Service) Validate(ctx context.Context, at Attempt, job Job) (Job, error
 			job.Source.LastModified = info.LastModified.UTC().Format(time.RFC3339)
 		}
 		rec.Source = job.Source.audit()
-		rec.SHA256In, rec.BytesIn = digest(b), int64(len(b))
+		rec.BytesIn = int64(len(b))
 		rec.PolicyVersion = s.policyVersion()
-		insp, err := metadata.Inspect(bytes.NewReader(b), s.Config.Policy)
+		var insp *metadata.Inspection
+		err = s.computing(ctx, func() (err error) {
+			rec.SHA256In = digest(b)
+			if insp, err = metadata.Inspect(bytes.NewReader(b), s.Config.Policy); err != nil {
+				return err
+			}
+			w, h := insp.Structure.Width, insp.Structure.Height
+			if max := s.Config.Policy.Limits.MaxPixels; max > 0 && int64(w)*int64(h) > max {
+				return &metadata.TooManyPixelsError{Width: w, Height: h, Limit: max}
+			}
+			return checkCodedSize(b)
+		})
 		if err != nil {
 			return "", err
 		}
 		w, h := insp.Structure.Width, insp.Structure.Height
-		if max := s.Config.Policy.Limits.MaxPixels; max > 0 && int64(w)*int64(h) > max {
-			return "", &metadata.TooManyPixelsError{Width: w, Height: h, Limit: max}
-		}
-		if err := checkCodedSize(b); err != nil {
-			return "", err
-		}
 		tags := boundNames(insp.SensitiveTags)
 		job.Validation = &Validation{
 			Width: w, Height: h, Bytes: int64(len(b)), SHA256: rec.SHA256In,
@@ -93,8 +98,15 @@ func (s *Service) Strip(ctx context.Context, at Attempt, job Job) (Job, error) {
 				Detail: fmt.Sprintf("%d bytes, Validate read %d", len(b), job.Validation.Bytes)}
 		}
 		var out bytes.Buffer
-		out.Grow(len(b))
-		rep, err := metadata.Strip(&out, bytes.NewReader(b), s.Config.Policy)
+		var rep *metadata.Report
+		var sum string
+		err = s.computing(ctx, func() (err error) {
+			out.Grow(len(b))
+			if rep, err = metadata.Strip(&out, bytes.NewReader(b), s.Config.Policy); err == nil {
+				sum = digest(out.Bytes())
+			}
+			return err
+		})
 		if err != nil {
 			return "", err
 		}
@@ -105,7 +117,6 @@ func (s *Service) Strip(ctx context.Context, at Attempt, job Job) (Job, error) {
 		// has then decoded its own output and compared it with the rotated
 		// source coefficient by coefficient (what CheckTransform re-derives
 		// from scratch, at the price of two more decodes).
-		sum := digest(out.Bytes())
 		staged := ObjectRef{Bucket: s.Config.StagingBucket, Key: stagingKey(at.Execution, job.Source.Key)}
 		info, err := s.Store.Put(ctx, PutRequest{
 			Bucket: staged.Bucket, Key: staged.Key, Body: out.Bytes(), ContentType: ContentTypeJPEG,
@@ -340,12 +351,13 @@ func (s *Service) Verify(ctx context.Context, at Attempt, job Job) (Job, error) 
 			return "", err
 		}
 		rec.SHA256In, rec.BytesIn = job.Validation.SHA256, job.Validation.Bytes
-		rec.SHA256Out, rec.BytesOut = digest(b), int64(len(b))
+		rec.BytesOut = int64(len(b))
 		rec.PolicyVersion = s.policyVersion()
 		// A transformed image (the policy's transform mode rotated it in the DCT
 		// domain) has new entropy-coded data: Strip proved it coefficient for
-		// coefficient equal to the transformed source before staging it, so the published object must hold exactly the image Strip
-		// produced, from the source Validate read.
+		// coefficient equal to the transformed source before staging it, so the
+		// published object must hold exactly the image Strip produced, from the
+		// source Validate read.
 		st := job.Stripped
 		if st.SourceImageDigest != job.Validation.ImageDigest {
 			return "", &InvalidInputError{Msg: "verify: the job's strip result is not of the validated source"}
@@ -354,7 +366,15 @@ func (s *Service) Verify(ctx context.Context, at Attempt, job Job) (Job, error) 
 		if st.OrientationAction == metadata.OrientationTransformed {
 			want = st.ImageDigest
 		}
-		got, verr := s.check(b, want)
+		var got string
+		var verr error
+		if err := s.computing(ctx, func() error {
+			rec.SHA256Out = digest(b)
+			got, verr = s.check(b, want)
+			return nil
+		}); err != nil {
+			return "", err
+		}
 		rec.ImageDigest = got
 		if verr == nil && p.SHA256 != "" && rec.SHA256Out != p.SHA256 {
 			// Clean and the right image, but not the bytes Strip produced and
