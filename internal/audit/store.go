@@ -126,25 +126,13 @@ func (rd *Reader) ByExecution(ctx context.Context, execution string) ([]Record, 
 // ByKey returns every record about an object key, oldest first, across
 // executions: the key index names the executions, their records are read in full.
 func (rd *Reader) ByKey(ctx context.Context, key string) ([]Record, error) {
-	prefix := KeyPrefix(key)
-	names, err := rd.Objects.List(ctx, rd.Bucket, prefix)
+	entries, err := readAll[indexEntry](ctx, rd, KeyPrefix(key))
 	if err != nil {
-		return nil, fmt.Errorf("audit list %s: %w", prefix, err)
+		return nil, err
 	}
 	seen := map[string]bool{}
 	var out []Record
-	for _, name := range names {
-		if !strings.HasSuffix(name, ".json") {
-			continue
-		}
-		body, err := rd.Objects.ReadAll(ctx, rd.Bucket, name)
-		if err != nil {
-			return nil, fmt.Errorf("audit read %s: %w", name, err)
-		}
-		var e indexEntry
-		if err := json.Unmarshal(body, &e); err != nil {
-			return nil, fmt.Errorf("audit decode %s: %w", name, err)
-		}
+	for _, e := range entries {
 		if e.Execution == "" || seen[e.Execution] {
 			continue
 		}
@@ -164,11 +152,16 @@ func (rd *Reader) ByKey(ctx context.Context, key string) ([]Record, error) {
 }
 
 func (rd *Reader) read(ctx context.Context, prefix string) ([]Record, error) {
+	return readAll[Record](ctx, rd, prefix)
+}
+
+// readAll decodes every JSON object under prefix, in key order.
+func readAll[T any](ctx context.Context, rd *Reader, prefix string) ([]T, error) {
 	keys, err := rd.Objects.List(ctx, rd.Bucket, prefix)
 	if err != nil {
 		return nil, fmt.Errorf("audit list %s: %w", prefix, err)
 	}
-	out := make([]Record, 0, len(keys))
+	out := make([]T, 0, len(keys))
 	for _, k := range keys {
 		if !strings.HasSuffix(k, ".json") {
 			continue
@@ -177,11 +170,11 @@ func (rd *Reader) read(ctx context.Context, prefix string) ([]Record, error) {
 		if err != nil {
 			return nil, fmt.Errorf("audit read %s: %w", k, err)
 		}
-		var r Record
-		if err := json.Unmarshal(body, &r); err != nil {
+		var v T
+		if err := json.Unmarshal(body, &v); err != nil {
 			return nil, fmt.Errorf("audit decode %s: %w", k, err)
 		}
-		out = append(out, r)
+		out = append(out, v)
 	}
 	return out, nil
 }
