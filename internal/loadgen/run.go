@@ -276,11 +276,11 @@ func Run(ctx context.Context, cfg Config) (*Summary, error) {
 			sum.StartSeconds = append(sum.StartSeconds, d.Seconds())
 		}
 	}
-	if n, err := verifiedTimes(ctx, s3c, cfg.AuditBucket, keys); err != nil {
-		logf("read Verify's audit records: %v (latencies end at the outputs' LastModified)", err)
-	} else {
-		sum.VerifiedTimes = n
+	n, err := verifiedTimes(ctx, s3c, cfg.AuditBucket, keys)
+	if err != nil {
+		logf("read Verify's audit records: %v (those keys' latencies end at their outputs' LastModified)", err)
 	}
+	sum.VerifiedTimes = n
 	sum.timing(keys, start)
 	if err := check(ctx, cfg, s3c, corpus, keys, sum, logf); err != nil {
 		return sum, err
@@ -512,7 +512,12 @@ func verifiedTimes(ctx context.Context, c *s3.Client, bucket string, keys []*tra
 		go func() {
 			defer wg.Done()
 			for t := range jobs {
+				// A faulty stack fails some reads (a reset mid-body is not
+				// retried by the SDK): try a key a few times.
 				at, err := verifiedAt(ctx, rd, t.item.Key, t.expected)
+				for try := 1; err != nil && try < 4; try++ {
+					at, err = verifiedAt(ctx, rd, t.item.Key, t.expected)
+				}
 				mu.Lock()
 				if err != nil && firstErr == nil {
 					firstErr = err
