@@ -193,19 +193,8 @@ func (s *StepFunctions) flush(arn string, t *tracking, final func(*execRecord)) 
 		if !found {
 			return fmt.Errorf("execution %s is not recorded", arn)
 		}
-		hb, err := bucketPath(tx, true, historyBucket, arn)
-		if err != nil {
+		if err := storeHistory(tx, arn, &rec, commit); err != nil {
 			return err
-		}
-		for _, ev := range commit {
-			raw, err := ev.MarshalJSON() // not json.Marshal: it would re-scan the event's payloads to compact them
-			if err != nil {
-				return err
-			}
-			if err := hb.Put(eventKey(ev.ID), raw); err != nil {
-				return err
-			}
-			rec.Events = max(rec.Events, ev.ID)
 		}
 		if t.cp != nil {
 			rec.Checkpoint = t.cp
@@ -228,6 +217,25 @@ func (s *StepFunctions) flush(arn string, t *tracking, final func(*execRecord)) 
 		}
 	}
 	t.pending = kept
+	return nil
+}
+
+// storeHistory stores events in the history of execution arn and counts them in rec.
+func storeHistory(tx *bolt.Tx, arn string, rec *execRecord, events []asl.HistoryEvent) error {
+	hb, err := bucketPath(tx, true, historyBucket, arn)
+	if err != nil {
+		return err
+	}
+	for _, ev := range events {
+		raw, err := ev.MarshalJSON() // not json.Marshal: it would re-scan the event's payloads to compact them
+		if err != nil {
+			return err
+		}
+		if err := hb.Put(eventKey(ev.ID), raw); err != nil {
+			return err
+		}
+		rec.Events = max(rec.Events, ev.ID)
+	}
 	return nil
 }
 

@@ -614,19 +614,8 @@ func (s *StepFunctions) flushEvents(arn string, events []asl.HistoryEvent, updat
 		if _, err := getJSON(tx, arn, &rec, executionsBucket); err != nil {
 			return err
 		}
-		hb, err := bucketPath(tx, true, historyBucket, arn)
-		if err != nil {
+		if err := storeHistory(tx, arn, &rec, events); err != nil {
 			return err
-		}
-		for _, ev := range events {
-			raw, err := ev.MarshalJSON() // not json.Marshal: it would re-scan the event's payloads to compact them
-			if err != nil {
-				return err
-			}
-			if err := hb.Put(eventKey(ev.ID), raw); err != nil {
-				return err
-			}
-			rec.Events = max(rec.Events, ev.ID)
 		}
 		update(&rec)
 		if err := putJSON(tx, arn, rec, executionsBucket); err != nil {
