@@ -471,8 +471,9 @@ func unsubscribe(c *sns.Client, topic, endpoint string) {
 // plus a tenth of a second per thousand keys still pending, so the checker's
 // own requests stay a small share of the stack's work (listing every half
 // second cost the stack 4 ms of CPU per image in a 400-key run). Latency and
-// throughput do not depend on it: a key settles at its output's LastModified
-// or its notification's arrival, whenever the poll sees it.
+// throughput do not depend on it: a key's time is Verify's audit record (else
+// its output's LastModified) or its notification's arrival, whenever the poll
+// sees it.
 func pollInterval(pending int) time.Duration {
 	return 2*time.Second + time.Duration(pending/1000)*100*time.Millisecond
 }
