@@ -11,6 +11,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
+
+	"github.com/s3-image-sanitizer/s3-image-sanitizer/internal/lambdafn"
 )
 
 func init() {
@@ -101,16 +103,7 @@ func orDash(s string) string {
 
 // objectOf reads detail.bucket.name and detail.object.key from an execution input.
 func objectOf(input string) (bucket, key string) {
-	var ev struct {
-		Detail struct {
-			Bucket struct {
-				Name string `json:"name"`
-			} `json:"bucket"`
-			Object struct {
-				Key string `json:"key"`
-			} `json:"object"`
-		} `json:"detail"`
-	}
+	var ev lambdafn.Event
 	if json.Unmarshal([]byte(input), &ev) != nil {
 		return "", ""
 	}
