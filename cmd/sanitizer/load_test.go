@@ -45,23 +45,10 @@ func TestLoadUnderFaultsAndACrash(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a stack and uploads 200 files")
 	}
-	selfEnv = []string{"SANITIZER_TEST_MAIN=1"}
-	defer func() { selfEnv = nil }()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
-	defer cancel()
-	var out, errs bytes.Buffer
-	err := runLoad(ctx, []string{"--spawn", "-n", "200", "-c", "8", "--avg-kb", "60", "--min-kb", "50", "--max-kb", "160",
+	sum := load(t, 10*time.Minute, "-n", "200", "-c", "8", "--avg-kb", "60", "--min-kb", "50", "--max-kb", "160",
 		"--hostile", "0.05", "--storm", "0.03", "--exiftool", "30", "--settle", "3m",
 		"--fault-s3-error-rate", "0.1", "--fault-lambda-panic-rate", "0.02", "--seed", "3",
-		"--kills", "1", "--kill-every", "2s", "--data", t.TempDir()}, stdio{out: &out, err: &errs})
-	t.Log(errs.String())
-	if err != nil {
-		t.Fatalf("load: %v\n%s", err, out.String())
-	}
-	var sum loadgen.Summary
-	if err := json.Unmarshal(out.Bytes(), &sum); err != nil {
-		t.Fatalf("summary: %v\n%s", err, out.String())
-	}
+		"--kills", "1", "--kill-every", "2s")
 	if sum.Uploaded != 200 || sum.Lost != 0 || sum.Leaked != 0 || sum.Duplicates != 0 || sum.WrongOutput != 0 {
 		t.Errorf("uploaded %d, lost %d, leaked %d, duplicates %d, wrong %d; problems:\n%s",
 			sum.Uploaded, sum.Lost, sum.Leaked, sum.Duplicates, sum.WrongOutput, strings.Join(sum.Problems, "\n"))
@@ -82,22 +69,9 @@ func TestLoadEventStorm(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a stack")
 	}
-	selfEnv = []string{"SANITIZER_TEST_MAIN=1"}
-	defer func() { selfEnv = nil }()
-	ctx, cancel := context.WithTimeout(context.Background(), 6*time.Minute)
-	defer cancel()
-	var out, errs bytes.Buffer
-	err := runLoad(ctx, []string{"--spawn", "-n", "30", "-c", "8", "--avg-kb", "60", "--min-kb", "50", "--max-kb", "120",
+	sum := load(t, 6*time.Minute, "-n", "30", "-c", "8", "--avg-kb", "60", "--min-kb", "50", "--max-kb", "120",
 		"--hostile", "0", "--storm", "1", "--exiftool", "10", "--settle", "60s",
-		"--fault-event-duplicate-rate", "1", "--fault-event-delay", "300ms", "--seed", "4", "--data", t.TempDir()}, stdio{out: &out, err: &errs})
-	t.Log(errs.String())
-	if err != nil {
-		t.Fatalf("load: %v\n%s", err, out.String())
-	}
-	var sum loadgen.Summary
-	if err := json.Unmarshal(out.Bytes(), &sum); err != nil {
-		t.Fatalf("summary: %v\n%s", err, out.String())
-	}
+		"--fault-event-duplicate-rate", "1", "--fault-event-delay", "300ms", "--seed", "4")
 	// The checker lists the output bucket once per poll interval (2 s), not
 	// in a loop once uploads are done (it once did, thousands of times).
 	if most := int(sum.WallSeconds/2) + 2; sum.OutputPolls > most {
@@ -107,4 +81,26 @@ func TestLoadEventStorm(t *testing.T) {
 		t.Errorf("storm keys %d, clean %d, lost %d, leaked %d, duplicates %d, wrong %d; problems:\n%s",
 			sum.StormKeys, sum.Clean, sum.Lost, sum.Leaked, sum.Duplicates, sum.WrongOutput, strings.Join(sum.Problems, "\n"))
 	}
+}
+
+// load runs `sanitizer load --spawn args...` with this test binary as the
+// stack, in a temporary data directory, and returns its summary.
+func load(t *testing.T, timeout time.Duration, args ...string) loadgen.Summary {
+	t.Helper()
+	selfEnv = []string{"SANITIZER_TEST_MAIN=1"}
+	defer func() { selfEnv = nil }()
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	var out, errs bytes.Buffer
+	args = append(append([]string{"--spawn"}, args...), "--data", t.TempDir())
+	err := runLoad(ctx, args, stdio{out: &out, err: &errs})
+	t.Log(errs.String())
+	if err != nil {
+		t.Fatalf("load: %v\n%s", err, out.String())
+	}
+	var sum loadgen.Summary
+	if err := json.Unmarshal(out.Bytes(), &sum); err != nil {
+		t.Fatalf("summary: %v\n%s", err, out.String())
+	}
+	return sum
 }
