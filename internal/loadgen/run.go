@@ -503,7 +503,7 @@ func ownCPU() time.Duration {
 // LastModified. It returns how many keys it moved.
 func verifiedTimes(ctx context.Context, c *s3.Client, bucket string, keys []*tracked) (int, error) {
 	rd := &audit.Reader{Objects: s3store.New(c), Bucket: bucket}
-	var moved atomic.Int64
+	var moved int
 	var firstErr error
 	var mu sync.Mutex
 	jobs := make(chan *tracked)
@@ -525,7 +525,7 @@ func verifiedTimes(ctx context.Context, c *s3.Client, bucket string, keys []*tra
 				}
 				if !at.IsZero() {
 					t.settledAt = at
-					moved.Add(1)
+					moved++
 				}
 				mu.Unlock()
 			}
@@ -538,7 +538,7 @@ func verifiedTimes(ctx context.Context, c *s3.Client, bucket string, keys []*tra
 	}
 	close(jobs)
 	wg.Wait()
-	return int(moved.Load()), firstErr
+	return moved, firstErr
 }
 
 func verifiedAt(ctx context.Context, rd *audit.Reader, key, version string) (time.Time, error) {
