@@ -83,6 +83,7 @@ func reportCPU(b *testing.B, bytesPerOp int64) func() {
 	return func() {
 		if cpu := cpuSeconds() - start; cpu > 0 {
 			b.ReportMetric(float64(bytesPerOp)*float64(b.N)/cpu/1e6, "MB/cpu-s")
+			b.ReportMetric(cpu*1e9/float64(b.N), "cpu-ns/op")
 		}
 	}
 }

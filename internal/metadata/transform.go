@@ -113,10 +113,12 @@ func transformImage(stripped []byte, o int, p Policy) ([]byte, *Inspection, erro
 	if err != nil {
 		return nil, nil, &notTransformable{reason(err)}
 	}
+	defer img.Release()
 	want, err := img.Transform(t)
 	if err != nil {
 		return nil, nil, &notTransformable{reason(err)}
 	}
+	defer want.Release()
 	segs, err := headerSegments(stripped, t.Transposes())
 	if err != nil {
 		return nil, nil, err
@@ -134,12 +136,14 @@ func transformImage(stripped []byte, o int, p Policy) ([]byte, *Inspection, erro
 	case ins.Orientation != 0:
 		return nil, nil, &MetadataRemainsError{Problems: []string{"output: Exif Orientation after the transform"}}
 	}
-	got, err := dct.Decode(out, lim)
-	if err != nil {
-		return nil, nil, fmt.Errorf("transform: own output does not decode: %w", err)
-	}
-	if err := dct.Equal(want, got); err != nil {
+	// The proof: the output decodes to exactly the transformed source,
+	// compared block by block as it decodes.
+	var mismatch *dct.MismatchError
+	switch err := dct.Compare(out, want, lim); {
+	case errors.As(err, &mismatch):
 		return nil, nil, &TransformMismatchError{Transform: t.String(), Err: err}
+	case err != nil:
+		return nil, nil, fmt.Errorf("transform: own output does not decode: %w", err)
 	}
 	return out, ins, nil
 }
@@ -237,15 +241,13 @@ func CheckTransform(src, out []byte, p Policy) error {
 	if err != nil {
 		return fmt.Errorf("check transform: source: %w", err)
 	}
+	defer img.Release()
 	want, err := img.Transform(t)
 	if err != nil {
 		return fmt.Errorf("check transform: %w", err)
 	}
-	got, err := dct.Decode(out, lim)
-	if err != nil {
-		return &TransformMismatchError{Transform: t.String(), Err: err}
-	}
-	if err := dct.Equal(want, got); err != nil {
+	defer want.Release()
+	if err := dct.Compare(out, want, lim); err != nil {
 		return &TransformMismatchError{Transform: t.String(), Err: err}
 	}
 	return nil

@@ -37,6 +37,12 @@ type decoder struct {
 	spans   []restartSpan
 	// noCoef: Check; no coefficients are kept.
 	noCoef bool
+	// want: Compare; each block is compared with want's. A sequential
+	// frame (stream) is compared block by block as it is decoded and keeps
+	// no coefficients; a progressive one is decoded whole, then compared.
+	want    *Image
+	stream  bool
+	scratch [64]int16
 	// nz marks, per component and block of a progressive frame, the AC
 	// coefficients that are not zero: what refinement scans depend on, so
 	// they need not look at every coefficient (and Check keeps nothing else).
@@ -106,6 +112,9 @@ func (d *decoder) decode(data []byte, lim Limits) (*Image, error) {
 				return nil, formatErr("no image data before EOI")
 			}
 			d.img.RestartInterval = d.restart
+			if d.want != nil {
+				return d.img, d.compareEnd()
+			}
 			return d.img, nil
 		case m == 0x01 || m >= mRST0 && m <= mRST0+7 || m == 0x00:
 			// TEM and stray RSTn carry no length (B.1.1.3); libjpeg skips them.
@@ -212,7 +221,13 @@ func (d *decoder) parseSOF(m byte, seg []byte) error {
 	if blocks > 8*int64(d.size) {
 		return &LimitError{Msg: fmt.Sprintf("%d blocks cannot be coded in %d bytes", blocks, d.size)}
 	}
-	if !d.noCoef {
+	if d.want != nil {
+		if err := equalFrame(d.want, img); err != nil {
+			return err
+		}
+		d.stream = !img.Progressive
+	}
+	if !d.noCoef && !d.stream {
 		img.layout()
 	}
 	if img.Progressive {

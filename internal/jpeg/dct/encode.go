@@ -1,6 +1,7 @@
 package dct
 
 import (
+	"encoding/binary"
 	"io"
 	"math/bits"
 )
@@ -20,7 +21,9 @@ func Encode(w io.Writer, img *Image, segments ...[]byte) error {
 	return err
 }
 
-// AppendEncode is Encode appending to buf.
+// AppendEncode is Encode appending to buf. It codes each block once, into
+// a list of symbols (symbolize), counting them for the optimised tables as
+// it goes, then writes the list with the tables.
 func AppendEncode(buf []byte, img *Image, segments ...[]byte) ([]byte, error) {
 	nc := len(img.Components)
 	if nc < 1 || nc > 4 || img.Width < 1 || img.Height < 1 || img.Width > 0xFFFF || img.Height > 0xFFFF {
@@ -28,7 +31,77 @@ func AppendEncode(buf []byte, img *Image, segments ...[]byte) ([]byte, error) {
 	}
 	// Plan the scans and their tables before writing anything, so a
 	// coefficient too large for baseline fails cleanly.
-	var scans [][]int
+	scans := planScans(img)
+	type plannedScan struct {
+		comps      []int
+		table      []int // table id of each component: 0 for the first, 1 for the rest
+		dc, ac     []huffSpec
+		start, end int // the scan's symbols
+	}
+	total := 0
+	for i := range img.Components {
+		total += img.Components[i].BlocksW * img.Components[i].BlocksH
+	}
+	syms := symsFree.get(8 * total)[:0] // a guess; append grows it
+	defer func() { symsFree.put(syms) }()
+	planned := make([]plannedScan, len(scans))
+	for si, comps := range scans {
+		ps := plannedScan{comps: comps, table: make([]int, len(comps)), start: len(syms)}
+		ntab := 1
+		if len(comps) > 1 {
+			ntab = 2
+		}
+		for i := range comps {
+			ps.table[i] = min(i, 1)
+		}
+		var freq [4 * 256]int64 // DC table 0, AC table 0, DC table 1, AC table 1
+		var err error
+		syms, err = walkScan(img, comps, syms, func(syms []uint32, slot int, blk *[64]int16, pred *int32) ([]uint32, error) {
+			return symbolize(syms, blk, pred, uint32(ps.table[slot]), &freq)
+		})
+		if err != nil {
+			return nil, err
+		}
+		ps.end = len(syms)
+		for t := 0; t < ntab; t++ {
+			ps.dc = append(ps.dc, optimalTable((*[256]int64)(freq[2*t*256:])))
+			ps.ac = append(ps.ac, optimalTable((*[256]int64)(freq[(2*t+1)*256:])))
+		}
+		planned[si] = ps
+	}
+
+	buf = appendFrameHeader(buf, img, segments)
+	for _, ps := range planned {
+		n := 0
+		for t := range ps.dc {
+			n += 17 + len(ps.dc[t].vals) + 17 + len(ps.ac[t].vals)
+		}
+		buf = appendMarker(buf, mDHT, n)
+		for t := range ps.dc {
+			buf = appendHuffSpec(buf, 0<<4|t, &ps.dc[t])
+			buf = appendHuffSpec(buf, 1<<4|t, &ps.ac[t])
+		}
+		buf = appendMarker(buf, mSOS, 4+2*len(ps.comps))
+		buf = append(buf, byte(len(ps.comps)))
+		for i, ci := range ps.comps {
+			buf = append(buf, img.Components[ci].ID, byte(ps.table[i]<<4|ps.table[i]))
+		}
+		buf = append(buf, 0, 63, 0)
+
+		var codes symCodes
+		for t := range ps.dc {
+			codes.set(2*t, &ps.dc[t])
+			codes.set(2*t+1, &ps.ac[t])
+		}
+		buf = codes.emit(buf, syms[ps.start:ps.end])
+	}
+	return append(buf, 0xFF, mEOI), nil
+}
+
+// planScans returns the components of each scan: all in one interleaved
+// scan when an MCU allows it (at most 10 blocks), otherwise one scan each.
+func planScans(img *Image) [][]int {
+	nc := len(img.Components)
 	blocks := 0
 	for i := range img.Components {
 		blocks += img.Components[i].H * img.Components[i].V
@@ -38,48 +111,23 @@ func AppendEncode(buf []byte, img *Image, segments ...[]byte) ([]byte, error) {
 		for i := range all {
 			all[i] = i
 		}
-		scans = [][]int{all}
-	} else {
-		for i := range img.Components {
-			scans = append(scans, []int{i})
-		}
+		return [][]int{all}
 	}
-	type plannedScan struct {
-		comps  []int
-		table  []int // table id of each component: 0 for the first, 1 for the rest
-		dc, ac []huffSpec
+	scans := make([][]int, nc)
+	for i := range scans {
+		scans[i] = []int{i}
 	}
-	planned := make([]plannedScan, len(scans))
-	for si, comps := range scans {
-		ps := plannedScan{comps: comps, table: make([]int, len(comps))}
-		ntab := 1
-		if len(comps) > 1 {
-			ntab = 2
-		}
-		for i := range comps {
-			ps.table[i] = min(i, 1)
-		}
-		dcFreq := make([][256]int64, ntab)
-		acFreq := make([][256]int64, ntab)
-		err := walkScan(img, comps, func(slot int, blk []int16, pred *int32) error {
-			t := ps.table[slot]
-			return countBlock(blk, pred, &dcFreq[t], &acFreq[t])
-		})
-		if err != nil {
-			return nil, err
-		}
-		for t := 0; t < ntab; t++ {
-			ps.dc = append(ps.dc, optimalTable(&dcFreq[t]))
-			ps.ac = append(ps.ac, optimalTable(&acFreq[t]))
-		}
-		planned[si] = ps
-	}
+	return scans
+}
 
+// appendFrameHeader appends SOI, segments, the quantisation tables and the
+// frame header.
+func appendFrameHeader(buf []byte, img *Image, segments [][]byte) []byte {
 	buf = append(buf, 0xFF, mSOI)
 	for _, s := range segments {
 		buf = append(buf, s...)
 	}
-
+	nc := len(img.Components)
 	// Quantisation tables: one per distinct table, at most one per component.
 	var tables [][64]uint16
 	tq := make([]int, nc)
@@ -127,39 +175,7 @@ func AppendEncode(buf []byte, img *Image, segments ...[]byte) ([]byte, error) {
 	for i, c := range img.Components {
 		buf = append(buf, c.ID, byte(c.H<<4|c.V), byte(tq[i]))
 	}
-
-	for _, ps := range planned {
-		n := 0
-		for t := range ps.dc {
-			n += 17 + len(ps.dc[t].vals) + 17 + len(ps.ac[t].vals)
-		}
-		buf = appendMarker(buf, mDHT, n)
-		for t := range ps.dc {
-			buf = appendHuffSpec(buf, 0<<4|t, &ps.dc[t])
-			buf = appendHuffSpec(buf, 1<<4|t, &ps.ac[t])
-		}
-		buf = appendMarker(buf, mSOS, 4+2*len(ps.comps))
-		buf = append(buf, byte(len(ps.comps)))
-		for i, ci := range ps.comps {
-			buf = append(buf, img.Components[ci].ID, byte(ps.table[i]<<4|ps.table[i]))
-		}
-		buf = append(buf, 0, 63, 0)
-
-		dc := make([]*huffEncoder, len(ps.dc))
-		ac := make([]*huffEncoder, len(ps.ac))
-		for t := range ps.dc {
-			dc[t], ac[t] = ps.dc[t].encoder(), ps.ac[t].encoder()
-		}
-		bw := bitWriter{buf: buf}
-		// Cannot fail: countBlock has accepted every block.
-		_ = walkScan(img, ps.comps, func(slot int, blk []int16, pred *int32) error {
-			t := ps.table[slot]
-			bw.block(blk, pred, dc[t], ac[t])
-			return nil
-		})
-		buf = bw.finish()
-	}
-	return append(buf, 0xFF, mEOI), nil
+	return buf
 }
 
 func appendMarker(buf []byte, m byte, payload int) []byte {
@@ -172,22 +188,23 @@ func appendHuffSpec(buf []byte, tcth int, s *huffSpec) []byte {
 	return append(buf, s.vals...)
 }
 
-// walkScan calls fn for each block of a scan in coding order (T.81 A.2). In
-// an interleaved scan, blocks of an edge MCU beyond the image are passed as
-// nil: they are coded as a repeat of the previous DC with no AC, as libjpeg
-// codes them.
-func walkScan(img *Image, comps []int, fn func(slot int, blk []int16, pred *int32) error) error {
+// walkScan calls fn for each block of a scan in coding order (T.81 A.2),
+// threading syms through. In an interleaved scan, blocks of an edge MCU
+// beyond the image are passed as nil: they are coded as a repeat of the
+// previous DC with no AC, as libjpeg codes them.
+func walkScan(img *Image, comps []int, syms []uint32, fn func(syms []uint32, slot int, blk *[64]int16, pred *int32) ([]uint32, error)) ([]uint32, error) {
 	var pred [4]int32
+	var err error
 	if len(comps) == 1 {
 		c := &img.Components[comps[0]]
 		for by := 0; by < c.BlocksH; by++ {
 			for bx := 0; bx < c.BlocksW; bx++ {
-				if err := fn(0, c.Block(bx, by), &pred[0]); err != nil {
-					return err
+				if syms, err = fn(syms, 0, (*[64]int16)(c.Block(bx, by)), &pred[0]); err != nil {
+					return syms, err
 				}
 			}
 		}
-		return nil
+		return syms, nil
 	}
 	mw, mh := img.mcuSize()
 	mcusX, mcusY := ceilDiv(img.Width, mw), ceilDiv(img.Height, mh)
@@ -199,62 +216,81 @@ func walkScan(img *Image, comps []int, fn func(slot int, blk []int16, pred *int3
 					by := my*c.V + v
 					for h := 0; h < c.H; h++ {
 						bx := mx*c.H + h
-						var blk []int16
+						var blk *[64]int16
 						if bx < c.BlocksW && by < c.BlocksH {
-							blk = c.Block(bx, by)
+							blk = (*[64]int16)(c.Block(bx, by))
 						}
-						if err := fn(slot, blk, &pred[slot]); err != nil {
-							return err
+						if syms, err = fn(syms, slot, blk, &pred[slot]); err != nil {
+							return syms, err
 						}
 					}
 				}
 			}
 		}
 	}
-	return nil
+	return syms, nil
 }
 
 var errTooLarge = &UnsupportedError{Msg: "coefficient too large for an 8-bit sequential frame"}
 
-// countBlock adds the symbols one block codes to the frequency tables and
-// checks its coefficients fit the 8-bit ranges of T.81 F.1.2.
-func countBlock(blk []int16, pred *int32, dcFreq, acFreq *[256]int64) error {
+// A symbol is one Huffman-coded item of a scan with the bits that follow its
+// code, as a uint32: the symbol (T.81 F.1.2) in bits 0-7, its table in bits
+// 8-9 (2*table id, plus 1 for AC), the magnitude bits from bit 16 on. The
+// low 4 bits of every symbol are the number of magnitude bits: a DC
+// category (0-11), or the size of an AC run/size pair.
+const (
+	symTable = 8
+	symExtra = 16
+)
+
+// symbolize appends the symbols that code one block (T.81 F.1.2.1-2) to
+// syms, counts them in freq, indexed by symbol and table (the low 10 bits),
+// and checks the coefficients fit the 8-bit ranges of T.81 F.1.2. tab is
+// the block's table id.
+func symbolize(syms []uint32, blk *[64]int16, pred *int32, tab uint32, freq *[4 * 256]int64) ([]uint32, error) {
+	dcTab := (2 * tab) << symTable
+	acTab := (2*tab + 1) << symTable
 	if blk == nil {
-		dcFreq[0]++
-		acFreq[0]++
-		return nil
+		freq[dcTab]++
+		freq[acTab]++
+		return append(syms, dcTab, acTab), nil
 	}
-	blk = blk[:64:64]
 	diff := int32(blk[0]) - *pred
 	*pred = int32(blk[0])
 	s := magnitude(diff)
 	if s > 11 {
-		return errTooLarge
+		return syms, errTooLarge
 	}
-	dcFreq[s]++
+	e := extra(diff, s)<<symExtra | dcTab | uint32(s)
+	freq[e&0x3FF]++
+	syms = append(syms, e)
 	last := 0
 	for m := nonzero(blk); m != 0; m &= m - 1 {
 		k := bits.TrailingZeros64(m)
 		r := k - last - 1
 		last = k
 		for ; r > 15; r -= 16 {
-			acFreq[0xF0]++
+			freq[acTab|0xF0]++
+			syms = append(syms, acTab|0xF0)
 		}
-		s := magnitude(int32(blk[k]))
+		v := int32(blk[k&63])
+		s := magnitude(v)
 		if s > 10 {
-			return errTooLarge
+			return syms, errTooLarge
 		}
-		acFreq[r<<4|int(s)]++
+		e := extra(v, s)<<symExtra | acTab | uint32(r)<<4 | uint32(s)
+		freq[e&0x3FF]++
+		syms = append(syms, e)
 	}
 	if last < 63 {
-		acFreq[0]++
+		freq[acTab]++
+		syms = append(syms, acTab)
 	}
-	return nil
+	return syms, nil
 }
 
 // nonzero returns a mask with bit k set when AC coefficient k is not zero.
-func nonzero(blk []int16) uint64 {
-	blk = blk[:64:64]
+func nonzero(blk *[64]int16) uint64 {
 	var m uint64
 	for k := 1; k < 64; k++ {
 		v := uint16(blk[k])
@@ -269,87 +305,71 @@ func magnitude(v int32) uint {
 	return uint(bits.Len32(uint32((v ^ m) - m)))
 }
 
-// bitWriter appends entropy-coded bits to buf, stuffing a zero byte after
-// each 0xFF (T.81 F.1.2.3).
-type bitWriter struct {
-	buf []byte
-	acc uint64 // the low n bits are pending, most significant first
-	n   uint
-}
-
-func (w *bitWriter) put(code uint32, size uint) {
-	w.acc = w.acc<<size | uint64(code)
-	w.n += size
-	if w.n >= 32 {
-		w.emit32()
-	}
-}
-
-// emit32 moves the oldest 32 pending bits to buf, four bytes at once unless
-// one of them is 0xFF and needs stuffing.
-func (w *bitWriter) emit32() {
-	v := uint32(w.acc >> (w.n - 32))
-	if x := ^v; (x-0x01010101)&^x&0x80808080 == 0 { // no 0xFF byte
-		w.buf = append(w.buf, byte(v>>24), byte(v>>16), byte(v>>8), byte(v))
-		w.n -= 32
-		return
-	}
-	w.flush()
-}
-
-// flush moves whole bytes from the accumulator to buf.
-func (w *bitWriter) flush() {
-	for w.n >= 8 {
-		b := byte(w.acc >> (w.n - 8))
-		w.buf = append(w.buf, b)
-		if b == 0xFF {
-			w.buf = append(w.buf, 0)
-		}
-		w.n -= 8
-	}
-}
-
-// finish pads the last byte with one bits (T.81 F.1.2.3) and returns buf.
-func (w *bitWriter) finish() []byte {
-	if pad := (8 - w.n%8) % 8; pad > 0 {
-		w.put(1<<pad-1, pad)
-	}
-	w.flush()
-	return w.buf
-}
-
-// block codes one block (T.81 F.1.2.1-2); countBlock has checked its ranges.
-func (w *bitWriter) block(blk []int16, pred *int32, dc, ac *huffEncoder) {
-	if blk == nil {
-		w.put(uint32(dc.code[0]), uint(dc.size[0]))
-		w.put(uint32(ac.code[0]), uint(ac.size[0]))
-		return
-	}
-	blk = blk[:64:64]
-	diff := int32(blk[0]) - *pred
-	*pred = int32(blk[0])
-	s := magnitude(diff)
-	w.put(uint32(dc.code[s])<<s|extra(diff, s), uint(dc.size[s])+s)
-	last := 0
-	for m := nonzero(blk); m != 0; m &= m - 1 {
-		k := bits.TrailingZeros64(m)
-		r := k - last - 1
-		last = k
-		for ; r > 15; r -= 16 {
-			w.put(uint32(ac.code[0xF0]), uint(ac.size[0xF0]))
-		}
-		v := int32(blk[k])
-		s := magnitude(v)
-		sym := r<<4 | int(s)
-		w.put(uint32(ac.code[sym])<<s|extra(v, s), uint(ac.size[sym])+s)
-	}
-	if last < 63 {
-		w.put(uint32(ac.code[0]), uint(ac.size[0]))
-	}
-}
-
 // extra returns the s low bits that code v: v itself if positive, v-1 if
 // negative (T.81 F.1.2.1.1).
 func extra(v int32, s uint) uint32 {
 	return uint32(v+v>>31) & (1<<s - 1)
 }
+
+// symCodes holds, for each symbol and table as a symbol indexes them, its
+// Huffman code and the number of bits it writes with its magnitude bits:
+// code<<8 | length.
+type symCodes [4 * 256]uint32
+
+// set enters the canonical codes (T.81 C.2) of table tab (2*id, +1 for AC).
+func (c *symCodes) set(tab int, s *huffSpec) {
+	code, k := uint32(0), 0
+	for l := 1; l <= 16; l++ {
+		for n := 0; n < int(s.counts[l-1]); n++ {
+			sym := int(s.vals[k])
+			c[tab<<symTable|sym] = code<<8 | uint32(l+sym&15)
+			code++
+			k++
+		}
+		code <<= 1
+	}
+}
+
+// emit appends the entropy-coded data of syms to buf, stuffing a zero byte
+// after each 0xFF and padding the last byte with one bits (T.81 F.1.2.3).
+func (c *symCodes) emit(buf []byte, syms []uint32) []byte {
+	var acc uint64 // the low n bits are pending, most significant first
+	var n uint
+	for _, e := range syms {
+		ce := c[e&0x3FF]
+		l := uint(ce & 0xFF)
+		acc = acc<<l | uint64(ce>>8)<<(e&15) | uint64(e>>symExtra)
+		n += l
+		if n >= 32 {
+			n -= 32
+			v := uint32(acc >> n)
+			if x := ^v; (x-0x01010101)&^x&0x80808080 == 0 { // no 0xFF byte
+				buf = binary.BigEndian.AppendUint32(buf, v)
+				continue
+			}
+			buf = appendStuffed(buf, v, 4)
+		}
+	}
+	if pad := (8 - n%8) % 8; pad > 0 {
+		acc = acc<<pad | (1<<pad - 1)
+		n += pad
+	}
+	return appendStuffed(buf, uint32(acc)<<(32-n), n/8)
+}
+
+// appendStuffed appends the first nb bytes of v, most significant first,
+// each 0xFF followed by a stuffed zero.
+func appendStuffed(buf []byte, v uint32, nb uint) []byte {
+	for ; nb > 0; nb-- {
+		b := byte(v >> 24)
+		v <<= 8
+		buf = append(buf, b)
+		if b == 0xFF {
+			buf = append(buf, 0)
+		}
+	}
+	return buf
+}
+
+// symsFree holds symbol lists for reuse: up to 64 MB.
+var symsFree = freeList[uint32]{budget: 16 << 20}

@@ -136,7 +136,7 @@ type mcuBlock struct {
 // (and, in a progressive frame, which coefficients are non-zero).
 func (d *decoder) decodeScan(sc []scanComp, kind, ss, se, al int) error {
 	img := d.img
-	keep := !d.noCoef
+	keep := !d.noCoef && !d.stream
 	var mcusX, mcusY int
 	var blocks [10]mcuBlock
 	nb := 0
@@ -153,10 +153,10 @@ func (d *decoder) decodeScan(sc []scanComp, kind, ss, se, al int) error {
 				// Scaled by 1<<al (T.81 G.1.2.2), no magnitude of multi (10
 				// bits at most) overflows 16 bits with al <= 5, none of
 				// pair (7 bits) with al <= 9.
-				if !keep && (kind == scanSequential || kind == scanACFirst && al <= 5) {
+				if !keep && !d.stream && (kind == scanSequential || kind == scanACFirst && al <= 5) {
 					b.multi = b.ac.multiTable()
 				}
-				if keep && (kind == scanSequential || kind == scanACFirst && al <= 9) {
+				if (keep || d.stream) && (kind == scanSequential || kind == scanACFirst && al <= 9) {
 					b.pair = b.ac.pairTable()
 				}
 				blocks[nb] = b
@@ -209,6 +209,12 @@ func (d *decoder) decodeScan(sc []scanComp, kind, ss, se, al int) error {
 				case scanSequential:
 					if keep {
 						err = r.blockKeep(blk, b.dc, b.ac, b.pair, pred)
+					} else if d.stream {
+						blk = &d.scratch
+						*blk = [64]int16{}
+						if err = r.blockKeep(blk, b.dc, b.ac, b.pair, pred); err == nil {
+							err = d.compareBlock(sc[b.comp].ci, i, blk)
+						}
 					} else {
 						err = r.blockCheck(b.dc, b.ac, b.multi, pred)
 					}

@@ -37,9 +37,16 @@ func FuzzDecode(f *testing.F) {
 			}
 			return
 		}
+		// Compare agrees with Decode and Equal: the input is itself.
+		if err := Compare(data, img, lim); err != nil && (img.Progressive || !twice(data)) {
+			t.Fatalf("Compare of the input with its own decoding: %v", err)
+		}
 		var buf bytes.Buffer
 		if err := Encode(&buf, img); err != nil {
 			return // coefficients outside baseline ranges
+		}
+		if !bytes.Equal(buf.Bytes(), refAppendEncode(t, img)) {
+			t.Fatal("Encode differs from the reference encoder")
 		}
 		again, err := Decode(buf.Bytes(), lim)
 		if err != nil {
@@ -47,6 +54,9 @@ func FuzzDecode(f *testing.F) {
 		}
 		if err := Equal(img, again); err != nil {
 			t.Fatal(err)
+		}
+		if err := Compare(buf.Bytes(), img, lim); err != nil {
+			t.Fatalf("Compare of our own output: %v", err)
 		}
 		for tr := FlipH; tr <= Rotate270; tr++ {
 			out, err := img.Transform(tr)
@@ -64,6 +74,32 @@ func FuzzDecode(f *testing.F) {
 			if err := Equal(out, back); err != nil {
 				t.Fatalf("%s: %v", tr, err)
 			}
+			if err := Compare(buf.Bytes(), out, lim); err != nil {
+				t.Fatalf("%s: Compare: %v", tr, err)
+			}
+			back.Release()
+			out.Release()
 		}
 	})
+}
+
+// twice reports whether a sequential file codes a component in more than
+// one scan, which Compare refuses (a rough check: more than one SOS naming
+// the same component id).
+func twice(data []byte) bool {
+	seen := map[byte]bool{}
+	for i := 0; i+5 < len(data); i++ {
+		if data[i] != 0xFF || data[i+1] != mSOS {
+			continue
+		}
+		ns := int(data[i+4])
+		for j := 0; j < ns && i+5+2*j < len(data); j++ {
+			id := data[i+5+2*j]
+			if seen[id] {
+				return true
+			}
+			seen[id] = true
+		}
+	}
+	return false
 }

@@ -2,12 +2,6 @@ package dct
 
 import "slices"
 
-// huffEncoder holds the code of each symbol of one Huffman table.
-type huffEncoder struct {
-	code [256]uint16
-	size [256]uint8 // 0 for a symbol without a code
-}
-
 // huffSpec is a table as a DHT segment states it: how many codes of each
 // length 1-16, then the symbols in code order.
 type huffSpec struct {
@@ -99,20 +93,4 @@ func optimalTable(freq *[256]int64) huffSpec {
 		spec.vals = append(spec.vals, byte(s))
 	}
 	return spec
-}
-
-// encoder returns the canonical codes of a table (T.81 C.2).
-func (s *huffSpec) encoder() *huffEncoder {
-	e := &huffEncoder{}
-	code, k := uint16(0), 0
-	for l := 1; l <= 16; l++ {
-		for n := 0; n < int(s.counts[l-1]); n++ {
-			e.code[s.vals[k]] = code
-			e.size[s.vals[k]] = uint8(l)
-			code++
-			k++
-		}
-		code <<= 1
-	}
-	return e
 }

@@ -7,6 +7,9 @@ type Image struct {
 	// Progressive and RestartInterval describe the source; Encode ignores them.
 	Progressive     bool
 	RestartInterval int
+	// coef holds every component's Coef, one after the other: one slice
+	// that Release can hand back for reuse.
+	coef []int16
 }
 
 // Component is one colour component of an Image.
@@ -64,14 +67,51 @@ func (m *Image) maxSampling() (hmax, vmax int) {
 }
 
 // layout sets each component's block grid from the frame size and sampling
-// factors (T.81 A.1.1) and allocates its coefficients.
+// factors (T.81 A.1.1) and allocates its coefficients, all zero.
 func (m *Image) layout() {
 	m.grid()
+	clear(m.alloc())
+}
+
+// alloc gives each component its coefficients, in one slice that it
+// returns, from memory Release handed back if there is some: their values
+// are arbitrary.
+func (m *Image) alloc() []int16 {
+	n := 0
 	for i := range m.Components {
 		c := &m.Components[i]
-		c.Coef = make([]int16, c.Stride*c.Rows*64)
+		n += c.Stride * c.Rows * 64
+	}
+	m.coef = coefFree.get(n)
+	n = 0
+	for i := range m.Components {
+		c := &m.Components[i]
+		size := c.Stride * c.Rows * 64
+		c.Coef = m.coef[n : n+size : n+size]
+		n += size
+	}
+	return m.coef
+}
+
+// Release hands m's coefficient memory back for reuse by a later Decode or
+// Transform, which then need not allocate and zero tens of megabytes.
+// m's coefficients must not be used afterwards: Release sets every
+// Component's Coef to nil. Calling it is optional; calling it twice does
+// nothing more.
+func (m *Image) Release() {
+	if m.coef == nil {
+		return
+	}
+	coefFree.put(m.coef)
+	m.coef = nil
+	for i := range m.Components {
+		m.Components[i].Coef = nil
 	}
 }
+
+// coefFree holds released coefficients: up to 96 MB, the coefficients of two
+// 16-megapixel 4:2:0 photos, beyond which a rare huge image is not kept.
+var coefFree = freeList[int16]{budget: 48 << 20}
 
 // grid is layout without the allocation.
 func (m *Image) grid() {

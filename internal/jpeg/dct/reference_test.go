@@ -337,7 +337,7 @@ func (d *refDecoder) acRefine(blk []int16, s *scanComp, ss, se, al int) error {
 		// Only the coefficients already non-zero take a correction bit: visit
 		// just those, in order.
 		band := (uint64(1)<<(se+1) - 1) &^ (uint64(1)<<k - 1)
-		for m := nonzero(blk) & band; m != 0; m &= m - 1 {
+		for m := nonzero((*[64]int16)(blk)) & band; m != 0; m &= m - 1 {
 			c := &blk[bits.TrailingZeros64(m)]
 			if br.n == 0 {
 				br.fill()

@@ -1,6 +1,9 @@
 package dct
 
-import "bytes"
+import (
+	"bytes"
+	"fmt"
+)
 
 // scanComp is one component of a scan with its entropy tables.
 type scanComp struct {
@@ -94,6 +97,11 @@ func (d *decoder) parseSOS(seg, data []byte, pos int) (int, error) {
 		}
 		blocks += c.H * c.V
 		if kind == scanSequential {
+			if d.stream && d.scanned[ci] {
+				// The first scan was compared already; the last one
+				// would count. Such a file is not what Encode writes.
+				return 0, &MismatchError{fmt.Sprintf("component %d coded twice", ci)}
+			}
 			// A sequential scan codes each block whole; were a component
 			// scanned twice, libjpeg would start from zeros again.
 			if d.scanned[ci] {

@@ -87,7 +87,8 @@ func (m *Image) MCUSize() (w, h int) { return m.mcuSize() }
 // image is not whole MCUs along an axis t mirrors. Coefficients move between
 // blocks and, within a block, are transposed and change sign at odd
 // frequencies along a mirrored axis; quantisation tables and sampling factors
-// are transposed with the image.
+// are transposed with the image. The new image's coefficients come from
+// memory Release handed back when there is some.
 func (m *Image) Transform(t Transform) (*Image, error) {
 	mw, mh := m.mcuSize()
 	if t < Identity || t > Rotate270 {
@@ -115,7 +116,15 @@ func (m *Image) Transform(t Transform) (*Image, error) {
 		}
 		out.Components[i] = c
 	}
-	out.layout()
+	out.grid()
+	// Every block that carries samples is set below; only padding blocks
+	// need clearing.
+	out.alloc()
+	for i := range out.Components {
+		if c := &out.Components[i]; c.BlocksW < c.Stride || c.BlocksH < c.Rows {
+			clear(c.Coef)
+		}
+	}
 
 	// Per-coefficient permutation and sign, in zig-zag order:
 	// out[k] = in[perm[k]] * sign[k].
