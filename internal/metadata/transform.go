@@ -38,7 +38,11 @@ const (
 func stripTransform(dst io.Writer, src io.Reader, p Policy) (*Report, error) {
 	kp := p
 	kp.Orientation = OrientationKeep
-	staging := &stagingWriter{dst: dst}
+	staging := &stagingWriter{dst: dst, buf: *bytes.NewBuffer(getBuffer(0))}
+	defer func() {
+		staging.buf.Reset()
+		putBuffer(staging.buf.AvailableBuffer())
+	}()
 	rep, err := strip(staging, src, kp, func(action string) {
 		if action != OrientationKept {
 			staging.release()
@@ -65,7 +69,9 @@ func stripTransform(dst io.Writer, src io.Reader, p Policy) (*Report, error) {
 		case err != nil:
 			return nil, err
 		default:
-			if _, err := dst.Write(out); err != nil {
+			_, err := dst.Write(out)
+			putBuffer(out)
+			if err != nil {
 				return nil, err
 			}
 			rep.OrientationAction = OrientationTransformed
@@ -123,7 +129,7 @@ func transformImage(stripped []byte, o int, p Policy) ([]byte, *Inspection, erro
 	if err != nil {
 		return nil, nil, err
 	}
-	out, err := dct.AppendEncode(make([]byte, 0, len(stripped)+len(stripped)/8), want, segs...)
+	out, err := dct.AppendEncode(getBuffer(len(stripped)+len(stripped)/8), want, segs...)
 	if err != nil {
 		return nil, nil, &notTransformable{reason(err)}
 	}
@@ -251,6 +257,39 @@ func CheckTransform(src, out []byte, p Policy) error {
 		return &TransformMismatchError{Transform: t.String(), Err: err}
 	}
 	return nil
+}
+
+// buffers keeps a few buffers of staged and transformed images for reuse:
+// a transform stages a whole photo and writes another, and growing fresh
+// buffers for them costs copies and the page faults of fresh memory. It holds
+// at most 8 buffers of up to 16 MB; unlike a sync.Pool, garbage collections
+// (frequent while photos are transformed) do not empty it.
+var buffers = make(chan []byte, 8)
+
+const maxBuffer = 16 << 20
+
+// getBuffer returns an empty buffer, of capacity n or more when n > 0.
+func getBuffer(n int) []byte {
+	select {
+	case b := <-buffers:
+		if cap(b) >= n {
+			return b[:0]
+		}
+		putBuffer(b)
+	default:
+	}
+	return make([]byte, 0, n)
+}
+
+// putBuffer hands b back for reuse; its contents must not be used afterwards.
+func putBuffer(b []byte) {
+	if cap(b) == 0 || cap(b) > maxBuffer {
+		return
+	}
+	select {
+	case buffers <- b[:0]:
+	default:
+	}
 }
 
 // stagingWriter holds the output in memory until release, then writes through.

@@ -14,9 +14,9 @@ import "fmt"
 // coding a component twice.
 func Compare(data []byte, want *Image, lim Limits) error {
 	d := &decoder{want: want}
-	img, err := d.decode(data, lim)
-	if img != nil {
-		img.Release()
+	_, err := d.decode(data, lim)
+	if d.img != nil {
+		d.img.Release()
 	}
 	return err
 }

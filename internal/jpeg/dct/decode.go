@@ -62,7 +62,12 @@ type restartSpan struct {
 // frame into quantised DCT coefficients. Segments that carry no image data
 // (APPn, COM) are skipped.
 func Decode(data []byte, lim Limits) (*Image, error) {
-	return (&decoder{}).decode(data, lim)
+	d := &decoder{}
+	img, err := d.decode(data, lim)
+	if err != nil && d.img != nil {
+		d.img.Release()
+	}
+	return img, err
 }
 
 // Check entropy-decodes data as Decode does and returns the error Decode
@@ -78,6 +83,19 @@ func Check(data []byte, lim Limits) error {
 }
 
 func (d *decoder) decode(data []byte, lim Limits) (*Image, error) {
+	img, err := d.decodeStream(data, lim)
+	if d.unstuff != nil {
+		unstuffFree.put(d.unstuff)
+		d.unstuff = nil
+	}
+	return img, err
+}
+
+// unstuffFree holds the decoders' copies of entropy-coded data for reuse: up
+// to 32 MB.
+var unstuffFree = freeList[byte]{budget: 32 << 20}
+
+func (d *decoder) decodeStream(data []byte, lim Limits) (*Image, error) {
 	def := DefaultLimits()
 	if lim.MaxPixels <= 0 {
 		lim.MaxPixels = def.MaxPixels

@@ -127,7 +127,7 @@ func (d *decoder) unstuffScan(data []byte, pos int) int {
 	out, spans := d.unstuff[:0], d.spans[:0]
 	if out == nil {
 		// Enough for this scan and every later one: a single allocation.
-		out = make([]byte, 0, len(data)-pos)
+		out = unstuffFree.get(len(data) - pos)[:0]
 	}
 	start, rst := 0, -1
 	i := pos
