@@ -273,12 +273,11 @@ func symbolize(syms []uint32, blk *[64]int16, pred *int32, tab uint32, freq *[4 
 			freq[acTab|0xF0]++
 			syms = append(syms, acTab|0xF0)
 		}
-		v := int32(blk[k&63])
-		s := magnitude(v)
-		if s > 10 {
+		v := int(blk[k&63]) + 1023
+		if uint(v) > 2*1023 {
 			return syms, errTooLarge
 		}
-		e := extra(v, s)<<symExtra | acTab | uint32(r)<<4 | uint32(s)
+		e := acValue[v] | acTab | uint32(r)<<4
 		freq[e&0x3FF]++
 		syms = append(syms, e)
 	}
@@ -288,6 +287,18 @@ func symbolize(syms []uint32, blk *[64]int16, pred *int32, tab uint32, freq *[4 
 	}
 	return syms, nil
 }
+
+// acValue holds, for each AC coefficient v in -1023..1023 (at v+1023), its
+// magnitude bits and size as a symbol holds them: what magnitude and extra
+// compute, one lookup away.
+var acValue = func() (t [2*1023 + 1]uint32) {
+	for i := range t {
+		v := int32(i - 1023)
+		s := magnitude(v)
+		t[i] = extra(v, s)<<symExtra | uint32(s)
+	}
+	return t
+}()
 
 // nonzero returns a mask with bit k set when AC coefficient k is not zero.
 func nonzero(blk *[64]int16) uint64 {
@@ -312,9 +323,9 @@ func extra(v int32, s uint) uint32 {
 }
 
 // symCodes holds, for each symbol and table as a symbol indexes them, its
-// Huffman code and the number of bits it writes with its magnitude bits:
-// code<<8 | length.
-type symCodes [4 * 256]uint32
+// Huffman code followed by room for its magnitude bits, and the number of
+// bits they make: code<<size<<8 | length.
+type symCodes [4 * 256]uint64
 
 // set enters the canonical codes (T.81 C.2) of table tab (2*id, +1 for AC).
 func (c *symCodes) set(tab int, s *huffSpec) {
@@ -322,7 +333,7 @@ func (c *symCodes) set(tab int, s *huffSpec) {
 	for l := 1; l <= 16; l++ {
 		for n := 0; n < int(s.counts[l-1]); n++ {
 			sym := int(s.vals[k])
-			c[tab<<symTable|sym] = code<<8 | uint32(l+sym&15)
+			c[tab<<symTable|sym] = uint64(code)<<(sym&15)<<8 | uint64(l+sym&15)
 			code++
 			k++
 		}
@@ -338,7 +349,7 @@ func (c *symCodes) emit(buf []byte, syms []uint32) []byte {
 	for _, e := range syms {
 		ce := c[e&0x3FF]
 		l := uint(ce & 0xFF)
-		acc = acc<<l | uint64(ce>>8)<<(e&15) | uint64(e>>symExtra)
+		acc = acc<<l | ce>>8 | uint64(e>>symExtra)
 		n += l
 		if n >= 32 {
 			n -= 32
