@@ -21,11 +21,10 @@ func Compare(data []byte, want *Image, lim Limits) error {
 	return err
 }
 
-// compareBlock compares block i of component ci's grid, just decoded into
+// compareBlock compares block (bx, by) of component ci, just decoded into
 // got, with the expected block; padding blocks are not compared.
-func (d *decoder) compareBlock(ci, i int, got *[64]int16) error {
+func (d *decoder) compareBlock(ci, bx, by int, got *[64]int16) error {
 	c := &d.img.Components[ci]
-	bx, by := i%c.Stride, i/c.Stride
 	if bx >= c.BlocksW || by >= c.BlocksH || *got == [64]int16(d.want.Components[ci].Block(bx, by)) {
 		return nil
 	}

@@ -129,6 +129,7 @@ type mcuBlock struct {
 	multi  *[1 << multiBits]uint32 // ac's multiTable, for scans that keep no coefficients
 	pair   *[1 << pairBits]uint32  // ac's pairTable, for scans that keep them
 	off    int                     // offset of the block in its component's grid from its MCU's first block
+	x, y   int                     // position of the block in its MCU, in blocks
 }
 
 // decodeScan decodes every MCU of a scan from d.unstuff: into the
@@ -149,7 +150,7 @@ func (d *decoder) decodeScan(sc []scanComp, kind, ss, se, al int) error {
 		}
 		for y := 0; y < v; y++ {
 			for x := 0; x < h; x++ {
-				b := mcuBlock{comp: i, dc: sc[i].dc, ac: sc[i].ac, off: y*c.Stride + x}
+				b := mcuBlock{comp: i, dc: sc[i].dc, ac: sc[i].ac, off: y*c.Stride + x, x: x, y: y}
 				// Scaled by 1<<al (T.81 G.1.2.2), no magnitude of multi (10
 				// bits at most) overflows 16 bits with al <= 5, none of
 				// pair (7 bits) with al <= 9.
@@ -213,7 +214,11 @@ func (d *decoder) decodeScan(sc []scanComp, kind, ss, se, al int) error {
 						blk = &d.scratch
 						*blk = [64]int16{}
 						if err = r.blockKeep(blk, b.dc, b.ac, b.pair, pred); err == nil {
-							err = d.compareBlock(sc[b.comp].ci, i, blk)
+							bx, by := mx*c.H+b.x, my*c.V+b.y
+							if len(sc) == 1 {
+								bx, by = mx, my
+							}
+							err = d.compareBlock(sc[b.comp].ci, bx, by, blk)
 						}
 					} else {
 						err = r.blockCheck(b.dc, b.ac, b.multi, pred)
