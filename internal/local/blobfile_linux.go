@@ -1,0 +1,5 @@
+package local
+
+import "syscall"
+
+const oDirect = syscall.O_DIRECT
