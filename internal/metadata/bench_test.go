@@ -159,6 +159,33 @@ func BenchmarkVerifyDecode(b *testing.B) {
 	}
 }
 
+// BenchmarkStripRotateParallel is BenchmarkStripRotate as a load run meets
+// it: Strip on every core at once, on photos of a few sizes in turn (and
+// orientations 3, 6 and 8), so memory is reused across different images.
+func BenchmarkStripRotateParallel(b *testing.B) {
+	var photos [][]byte
+	var total int64
+	for i, size := range [][2]int{{960, 720}, {1280, 960}, {640, 480}} {
+		img := jpegfixture.New(jpegfixture.Blocks(size[0], size[1], uint32(7+i), jpegfixture.Coding{Noise: true})).
+			Add(jpegfixture.Exif(jpegfixture.ExifSpec{Make: "Canon", GPS: true, Orientation: []int{3, 6, 8}[i]})).Bytes()
+		photos = append(photos, img)
+		total += int64(len(img))
+	}
+	b.SetBytes(total / int64(len(photos)))
+	b.ReportAllocs()
+	defer reportCPU(b, total/int64(len(photos)))()
+	b.RunParallel(func(pb *testing.PB) {
+		var out bytes.Buffer
+		for i := 0; pb.Next(); i++ {
+			out.Reset()
+			rep, err := metadata.Strip(&out, bytes.NewReader(photos[i%len(photos)]), metadata.DefaultPolicy())
+			if err != nil || rep.OrientationAction != "transformed" {
+				b.Fatal(err, rep.OrientationAction)
+			}
+		}
+	})
+}
+
 // BenchmarkStripRotate is the Strip step on a load photo with Orientation
 // 6: the default policy rotates it in the DCT domain (decode, transform,
 // encode, decode the output again and compare).

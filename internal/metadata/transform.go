@@ -262,11 +262,11 @@ func CheckTransform(src, out []byte, p Policy) error {
 // buffers keeps a few buffers of staged and transformed images for reuse:
 // a transform stages a whole photo and writes another, and growing fresh
 // buffers for them costs copies and the page faults of fresh memory. It holds
-// at most 8 buffers of up to 16 MB; unlike a sync.Pool, garbage collections
+// at most 8 buffers of up to 8 MB; unlike a sync.Pool, garbage collections
 // (frequent while photos are transformed) do not empty it.
 var buffers = make(chan []byte, 8)
 
-const maxBuffer = 16 << 20
+const maxBuffer = 8 << 20
 
 // getBuffer returns an empty buffer, of capacity n or more when n > 0.
 func getBuffer(n int) []byte {

@@ -92,8 +92,8 @@ func (d *decoder) decode(data []byte, lim Limits) (*Image, error) {
 }
 
 // unstuffFree holds the decoders' copies of entropy-coded data for reuse: up
-// to 32 MB.
-var unstuffFree = freeList[byte]{budget: 32 << 20}
+// to 16 MB.
+var unstuffFree = freeList[byte]{budget: 16 << 20}
 
 func (d *decoder) decodeStream(data []byte, lim Limits) (*Image, error) {
 	def := DefaultLimits()

@@ -14,6 +14,12 @@
 // lossless and hierarchical frames and DNL markers are refused with
 // *UnsupportedError; malformed data with *FormatError.
 //
+// Decode and Transform take their coefficients from memory that
+// Image.Release handed back, when there is some: a service rotating photos
+// one after another then neither allocates nor zeroes tens of megabytes per
+// photo. Compare checks a file against an image as Decode and Equal would,
+// block by block as it decodes, without a second copy of the coefficients.
+//
 // A transform is perfect when every block of the output comes from a whole
 // block of the input: the image must be whole MCUs along each axis the
 // transform mirrors (Transform.Perfect). Otherwise the partial MCUs at the

@@ -382,5 +382,5 @@ func appendStuffed(buf []byte, v uint32, nb uint) []byte {
 	return buf
 }
 
-// symsFree holds symbol lists for reuse: up to 64 MB.
-var symsFree = freeList[uint32]{budget: 16 << 20}
+// symsFree holds symbol lists for reuse: up to 32 MB.
+var symsFree = freeList[uint32]{budget: 8 << 20}

@@ -109,9 +109,10 @@ func (m *Image) Release() {
 	}
 }
 
-// coefFree holds released coefficients: up to 96 MB, the coefficients of two
-// 16-megapixel 4:2:0 photos, beyond which a rare huge image is not kept.
-var coefFree = freeList[int16]{budget: 48 << 20}
+// coefFree holds released coefficients: up to 64 MB, enough for two
+// rotations of 5-megapixel 4:2:0 photos at once (source and transformed
+// image each), while a rare huge image is not kept.
+var coefFree = freeList[int16]{budget: 32 << 20}
 
 // grid is layout without the allocation.
 func (m *Image) grid() {
