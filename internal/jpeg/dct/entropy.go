@@ -77,7 +77,8 @@ const pairBits = 12
 // AC codes that fit in it whole with their magnitude bits: up to two
 // coefficients of magnitudes up to 6 and 5 bits, then possibly an EOB, as
 // total length | run1<<4 | run2<<8 | 1<<12 after an EOB | positions
-// advanced<<13 | value1<<19 | value2<<26 (7- and 6-bit two's complement).
+// advanced, the EOB's included, <<13 | value1<<19 | value2<<26 (7- and
+// 6-bit two's complement).
 // An entry for fewer than two coefficients has the missing values and runs
 // 0. 0 means the first code does not fit, is a ZRL, needs the slow path or
 // has a larger magnitude.
@@ -115,7 +116,7 @@ func (h *huffDecoder) pairTable() *[1 << pairBits]uint32 {
 			window <<= l + t
 		}
 		if used > 0 {
-			m[i] = used | runs | eob<<12 | adv<<13 | uint32(vals[0]&0x7F)<<19 | uint32(vals[1]&0x3F)<<26
+			m[i] = used | runs | eob<<12 | (adv+eob)<<13 | uint32(vals[0]&0x7F)<<19 | uint32(vals[1]&0x3F)<<26
 		}
 	}
 	h.pair = m
@@ -314,7 +315,7 @@ func (r *entropyReader) blockKeep(blk *[64]int16, dch, ach *huffDecoder, pair *[
 		}
 		// Up to two coefficients and an EOB per lookup, unless they
 		// would run past the block.
-		if e := pair[acc>>(64-pairBits)]; e != 0 && k+int(e>>13&63)+int(e>>12&1) <= 64 {
+		if e := pair[acc>>(64-pairBits)]; e != 0 && k+int(e>>13&63) <= 64 {
 			l := uint(e & 15)
 			acc <<= l
 			n -= l
@@ -439,7 +440,7 @@ func (r *entropyReader) acFirst(blk *[64]int16, nz *uint64, h *huffDecoder, mult
 		if pair != nil {
 			// As in blockKeep, with the band ending at se; but the band may
 			// hold coefficients of an earlier scan: only values are written.
-			if e := pair[acc>>(64-pairBits)]; e != 0 && k+int(e>>13&63)+int(e>>12&1) <= se+1 {
+			if e := pair[acc>>(64-pairBits)]; e != 0 && k+int(e>>13&63) <= se+1 {
 				l := uint(e & 15)
 				acc <<= l
 				n -= l
