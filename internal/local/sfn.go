@@ -1,6 +1,7 @@
 package local
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/binary"
@@ -88,6 +89,10 @@ type tracking struct {
 	registered bool
 	pending    []asl.HistoryEvent
 	cp         *asl.Checkpoint
+	// rec and recRaw are the execution record as flush last stored it: when the
+	// stored bytes are still those, flush takes rec instead of decoding them.
+	rec    *execRecord
+	recRaw []byte
 }
 
 const (
@@ -184,14 +189,24 @@ func (s *StepFunctions) flush(arn string, t *tracking, final func(*execRecord)) 
 			commit = append(commit, ev)
 		}
 	}
+	var rec execRecord
+	var raw []byte
 	err := s.db.db.Batch(func(tx *bolt.Tx) error {
-		var rec execRecord
-		found, err := getJSON(tx, arn, &rec, executionsBucket)
+		b, err := bucketPath(tx, true, executionsBucket)
 		if err != nil {
 			return err
 		}
-		if !found {
+		stored := b.Get([]byte(arn))
+		switch {
+		case stored == nil:
 			return fmt.Errorf("execution %s is not recorded", arn)
+		case t.rec != nil && bytes.Equal(stored, t.recRaw):
+			rec = *t.rec
+		default:
+			rec = execRecord{}
+			if err := json.Unmarshal(stored, &rec); err != nil {
+				return err
+			}
 		}
 		if err := storeHistory(tx, arn, &rec, commit); err != nil {
 			return err
@@ -202,14 +217,19 @@ func (s *StepFunctions) flush(arn string, t *tracking, final func(*execRecord)) 
 		if final != nil {
 			final(&rec)
 		}
-		if err := putJSON(tx, arn, rec, executionsBucket); err != nil {
+		if raw, err = json.Marshal(rec); err != nil {
+			return err
+		}
+		if err := b.Put([]byte(arn), raw); err != nil {
 			return err
 		}
 		return putSummary(tx, &rec)
 	})
 	if err != nil {
+		t.rec, t.recRaw = nil, nil
 		return err
 	}
+	t.rec, t.recRaw = &rec, raw
 	kept := t.pending[:0]
 	for _, ev := range t.pending {
 		if final == nil && (t.cp == nil || ev.ID > t.cp.LastEventID) {
