@@ -382,5 +382,7 @@ func appendStuffed(buf []byte, v uint32, nb uint) []byte {
 	return buf
 }
 
-// symsFree holds symbol lists for reuse: up to 32 MB.
-var symsFree = freeList[uint32]{budget: 8 << 20}
+// symsFree holds symbol lists for reuse: up to 48 MB, the lists of four
+// photos of a megabyte or so being encoded at once (sanitizer run's compute
+// gate on two cores).
+var symsFree = freeList[uint32]{budget: 12 << 20}
