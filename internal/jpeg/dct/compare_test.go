@@ -271,8 +271,24 @@ func TestFreeListBudget(t *testing.T) {
 		}
 	}
 	for _, n := range []int{10, 350, 900, 0} {
-		if s := f.get(n); len(s) != n {
+		if s, _ := f.get(n); len(s) != n {
 			t.Fatalf("get(%d) has length %d", n, len(s))
 		}
+	}
+	// A new slice is zero; a reused one says so.
+	g := freeList[int16]{budget: 100}
+	s, reused := g.get(50)
+	if reused {
+		t.Fatal("get from an empty list says reused")
+	}
+	for i := range s {
+		s[i] = 7
+	}
+	g.put(s)
+	if s2, reused := g.get(40); !reused || len(s2) != 40 || s2[0] != 7 {
+		t.Fatalf("get after put: reused %v, length %d", reused, len(s2))
+	}
+	if s3, reused := g.get(40); reused || s3[0] != 0 {
+		t.Fatal("the list handed out a slice twice, or a new one not zero")
 	}
 }

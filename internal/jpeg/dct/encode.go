@@ -42,7 +42,8 @@ func AppendEncode(buf []byte, img *Image, segments ...[]byte) ([]byte, error) {
 	for i := range img.Components {
 		total += img.Components[i].BlocksW * img.Components[i].BlocksH
 	}
-	syms := symsFree.get(8 * total)[:0] // a guess; append grows it
+	syms, _ := symsFree.get(8 * total) // a guess; append grows it
+	syms = syms[:0]
 	defer func() { symsFree.put(syms) }()
 	planned := make([]plannedScan, len(scans))
 	for si, comps := range scans {

@@ -70,19 +70,21 @@ func (m *Image) maxSampling() (hmax, vmax int) {
 // factors (T.81 A.1.1) and allocates its coefficients, all zero.
 func (m *Image) layout() {
 	m.grid()
-	clear(m.alloc())
+	if m.alloc() {
+		clear(m.coef)
+	}
 }
 
-// alloc gives each component its coefficients, in one slice that it
-// returns, from memory Release handed back if there is some: their values
-// are arbitrary.
-func (m *Image) alloc() []int16 {
+// alloc gives each component its coefficients, in one slice, from memory
+// Release handed back if there is some (reused): their values are then
+// arbitrary, otherwise zero.
+func (m *Image) alloc() (reused bool) {
 	n := 0
 	for i := range m.Components {
 		c := &m.Components[i]
 		n += c.Stride * c.Rows * 64
 	}
-	m.coef = coefFree.get(n)
+	m.coef, reused = coefFree.get(n)
 	n = 0
 	for i := range m.Components {
 		c := &m.Components[i]
@@ -90,7 +92,7 @@ func (m *Image) alloc() []int16 {
 		c.Coef = m.coef[n : n+size : n+size]
 		n += size
 	}
-	return m.coef
+	return reused
 }
 
 // Release hands m's coefficient memory back for reuse by a later Decode or

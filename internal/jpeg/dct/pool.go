@@ -15,9 +15,9 @@ type freeList[T any] struct {
 	budget int
 }
 
-// get returns a slice of length n, reused when one large enough is free;
-// its contents are arbitrary.
-func (f *freeList[T]) get(n int) []T {
+// get returns a slice of length n, reused when one large enough is free:
+// its contents are then arbitrary; a new one (reused false) is all zero.
+func (f *freeList[T]) get(n int) (s []T, reused bool) {
 	f.mu.Lock()
 	best := -1
 	for i, s := range f.free {
@@ -32,10 +32,10 @@ func (f *freeList[T]) get(n int) []T {
 		f.free = f.free[:last]
 		f.held -= cap(s)
 		f.mu.Unlock()
-		return s[:n]
+		return s[:n], true
 	}
 	f.mu.Unlock()
-	return make([]T, n)
+	return make([]T, n), false
 }
 
 // put hands s back for reuse, unless that would hold more than the budget:

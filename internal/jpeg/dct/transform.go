@@ -118,11 +118,12 @@ func (m *Image) Transform(t Transform) (*Image, error) {
 	}
 	out.grid()
 	// Every block that carries samples is set below; only padding blocks
-	// need clearing.
-	out.alloc()
-	for i := range out.Components {
-		if c := &out.Components[i]; c.BlocksW < c.Stride || c.BlocksH < c.Rows {
-			clear(c.Coef)
+	// of reused memory need clearing.
+	if out.alloc() {
+		for i := range out.Components {
+			if c := &out.Components[i]; c.BlocksW < c.Stride || c.BlocksH < c.Rows {
+				clear(c.Coef)
+			}
 		}
 	}
 
