@@ -36,18 +36,13 @@ func AppendEncode(buf []byte, img *Image, segments ...[]byte) ([]byte, error) {
 		comps      []int
 		table      []int // table id of each component: 0 for the first, 1 for the rest
 		dc, ac     []huffSpec
-		start, end int // the scan's symbols
+		start, end int // the scan's chunks of symbols
 	}
-	total := 0
-	for i := range img.Components {
-		total += img.Components[i].BlocksW * img.Components[i].BlocksH
-	}
-	syms, _ := symsFree.get(8 * total) // a guess; append grows it
-	syms = syms[:0]
-	defer func() { symsFree.put(syms) }()
+	var syms symList
+	defer syms.release()
 	planned := make([]plannedScan, len(scans))
 	for si, comps := range scans {
-		ps := plannedScan{comps: comps, table: make([]int, len(comps)), start: len(syms)}
+		ps := plannedScan{comps: comps, table: make([]int, len(comps)), start: len(syms.done)}
 		ntab := 1
 		if len(comps) > 1 {
 			ntab = 2
@@ -56,14 +51,17 @@ func AppendEncode(buf []byte, img *Image, segments ...[]byte) ([]byte, error) {
 			ps.table[i] = min(i, 1)
 		}
 		var freq [4 * 256]int64 // DC table 0, AC table 0, DC table 1, AC table 1
-		var err error
-		syms, err = walkScan(img, comps, syms, func(syms []uint32, slot int, blk *[64]int16, pred *int32) ([]uint32, error) {
-			return symbolize(syms, blk, pred, uint32(ps.table[slot]), &freq)
+		err := walkScan(img, comps, func(slot int, blk *[64]int16, pred *int32) error {
+			cur := syms.room()
+			var err error
+			*cur, err = symbolize(*cur, blk, pred, uint32(ps.table[slot]), &freq)
+			return err
 		})
 		if err != nil {
 			return nil, err
 		}
-		ps.end = len(syms)
+		syms.close()
+		ps.end = len(syms.done)
 		for t := 0; t < ntab; t++ {
 			ps.dc = append(ps.dc, optimalTable((*[256]int64)(freq[2*t*256:])))
 			ps.ac = append(ps.ac, optimalTable((*[256]int64)(freq[(2*t+1)*256:])))
@@ -94,7 +92,11 @@ func AppendEncode(buf []byte, img *Image, segments ...[]byte) ([]byte, error) {
 			codes.set(2*t, &ps.dc[t])
 			codes.set(2*t+1, &ps.ac[t])
 		}
-		buf = codes.emit(buf, syms[ps.start:ps.end])
+		var w bitBuffer
+		for _, chunk := range syms.done[ps.start:ps.end] {
+			buf = codes.emit(buf, &w, chunk)
+		}
+		buf = w.finish(buf)
 	}
 	return append(buf, 0xFF, mEOI), nil
 }
@@ -189,23 +191,22 @@ func appendHuffSpec(buf []byte, tcth int, s *huffSpec) []byte {
 	return append(buf, s.vals...)
 }
 
-// walkScan calls fn for each block of a scan in coding order (T.81 A.2),
-// threading syms through. In an interleaved scan, blocks of an edge MCU
-// beyond the image are passed as nil: they are coded as a repeat of the
-// previous DC with no AC, as libjpeg codes them.
-func walkScan(img *Image, comps []int, syms []uint32, fn func(syms []uint32, slot int, blk *[64]int16, pred *int32) ([]uint32, error)) ([]uint32, error) {
+// walkScan calls fn for each block of a scan in coding order (T.81 A.2).
+// In an interleaved scan, blocks of an edge MCU beyond the image are passed
+// as nil: they are coded as a repeat of the previous DC with no AC, as
+// libjpeg codes them.
+func walkScan(img *Image, comps []int, fn func(slot int, blk *[64]int16, pred *int32) error) error {
 	var pred [4]int32
-	var err error
 	if len(comps) == 1 {
 		c := &img.Components[comps[0]]
 		for by := 0; by < c.BlocksH; by++ {
 			for bx := 0; bx < c.BlocksW; bx++ {
-				if syms, err = fn(syms, 0, (*[64]int16)(c.Block(bx, by)), &pred[0]); err != nil {
-					return syms, err
+				if err := fn(0, (*[64]int16)(c.Block(bx, by)), &pred[0]); err != nil {
+					return err
 				}
 			}
 		}
-		return syms, nil
+		return nil
 	}
 	mw, mh := img.mcuSize()
 	mcusX, mcusY := ceilDiv(img.Width, mw), ceilDiv(img.Height, mh)
@@ -221,15 +222,15 @@ func walkScan(img *Image, comps []int, syms []uint32, fn func(syms []uint32, slo
 						if bx < c.BlocksW && by < c.BlocksH {
 							blk = (*[64]int16)(c.Block(bx, by))
 						}
-						if syms, err = fn(syms, slot, blk, &pred[slot]); err != nil {
-							return syms, err
+						if err := fn(slot, blk, &pred[slot]); err != nil {
+							return err
 						}
 					}
 				}
 			}
 		}
 	}
-	return syms, nil
+	return nil
 }
 
 var errTooLarge = &UnsupportedError{Msg: "coefficient too large for an 8-bit sequential frame"}
@@ -243,6 +244,10 @@ const (
 	symTable = 8
 	symExtra = 16
 )
+
+// maxBlockSyms bounds the symbols of one block: a DC, at most 63 AC
+// coefficients, 3 runs of 16 zeros and an end of block.
+const maxBlockSyms = 68
 
 // symbolize appends the symbols that code one block (T.81 F.1.2.1-2) to
 // syms, counts them in freq, indexed by symbol and table (the low 10 bits),
@@ -342,11 +347,16 @@ func (c *symCodes) set(tab int, s *huffSpec) {
 	}
 }
 
+// bitBuffer holds the bits of a scan not yet written as whole bytes.
+type bitBuffer struct {
+	acc uint64 // the low n bits are pending, most significant first
+	n   uint   // less than 32
+}
+
 // emit appends the entropy-coded data of syms to buf, stuffing a zero byte
-// after each 0xFF and padding the last byte with one bits (T.81 F.1.2.3).
-func (c *symCodes) emit(buf []byte, syms []uint32) []byte {
-	var acc uint64 // the low n bits are pending, most significant first
-	var n uint
+// after each 0xFF (T.81 F.1.2.3); bits that make no whole 32 stay in w.
+func (c *symCodes) emit(buf []byte, w *bitBuffer, syms []uint32) []byte {
+	acc, n := w.acc, w.n
 	for _, e := range syms {
 		ce := c[e&0x3FF]
 		l := uint(ce & 0xFF)
@@ -362,10 +372,19 @@ func (c *symCodes) emit(buf []byte, syms []uint32) []byte {
 			buf = appendStuffed(buf, v, 4)
 		}
 	}
+	w.acc, w.n = acc, n
+	return buf
+}
+
+// finish appends the pending bits, the last byte padded with one bits
+// (T.81 F.1.2.3).
+func (w *bitBuffer) finish(buf []byte) []byte {
+	acc, n := w.acc, w.n
 	if pad := (8 - n%8) % 8; pad > 0 {
 		acc = acc<<pad | (1<<pad - 1)
 		n += pad
 	}
+	*w = bitBuffer{}
 	return appendStuffed(buf, uint32(acc)<<(32-n), n/8)
 }
 
@@ -383,7 +402,45 @@ func appendStuffed(buf []byte, v uint32, nb uint) []byte {
 	return buf
 }
 
-// symsFree holds symbol lists for reuse: up to 48 MB, the lists of four
-// photos of a megabyte or so being encoded at once (sanitizer run's compute
-// gate on two cores).
+// symList is a list of symbols in chunks of symChunk (256 KB): it grows a
+// chunk at a time, never copied, and its chunks are reused across images.
+type symList struct {
+	done [][]uint32 // closed chunks, each its symbols
+	cur  []uint32   // the chunk being filled
+}
+
+const symChunk = 64 << 10
+
+// room returns the chunk being filled, with room for a block's symbols.
+func (l *symList) room() *[]uint32 {
+	if cap(l.cur)-len(l.cur) < maxBlockSyms {
+		l.close()
+		l.cur, _ = symsFree.get(symChunk)
+		l.cur = l.cur[:0]
+	}
+	return &l.cur
+}
+
+// close ends the chunk being filled: the next symbols start a new one.
+func (l *symList) close() {
+	if len(l.cur) > 0 {
+		l.done = append(l.done, l.cur)
+	} else if l.cur != nil {
+		symsFree.put(l.cur)
+	}
+	l.cur = nil
+}
+
+// release hands the chunks back for reuse.
+func (l *symList) release() {
+	l.close()
+	for _, c := range l.done {
+		symsFree.put(c)
+	}
+	l.done = nil
+}
+
+// symsFree holds chunks of symbol lists for reuse: up to 48 MB, the lists
+// of four photos of a megabyte or so being encoded at once (sanitizer run's
+// compute gate on two cores).
 var symsFree = freeList[uint32]{budget: 12 << 20}
