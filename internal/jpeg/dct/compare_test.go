@@ -14,10 +14,15 @@ import (
 // TestEncodeMatchesReference: AppendEncode writes, byte for byte, what the
 // two-pass reference encoder writes, for every generated file and every
 // perfect transform of it (interleaved and single-component scans, edge
-// MCUs, 16-bit quantisation tables, runs of zeros past 16).
+// MCUs, 16-bit quantisation tables, runs of zeros past 16, symbol lists of
+// many chunks).
 func TestEncodeMatchesReference(t *testing.T) {
 	files := generated(t)
 	files["zero_runs"] = sparse(t)
+	// Millions of symbols: the list spans many chunks, and scans and the
+	// bits pending cross their ends.
+	files["large"] = jpegfixture.Blocks(480, 360, 5, jpegfixture.Coding{Noise: true})
+	files["large_three_scans"] = threeScans(t, files["large"])
 	for name, data := range files {
 		img, err := Decode(data, Limits{})
 		if err != nil {
@@ -62,6 +67,36 @@ func sparse(t *testing.T) []byte {
 	}
 	img.Components[0].Quant[5] = 300
 	return encode(t, img)
+}
+
+// threeScans re-encodes a 4:4:4 file with every component sampled 2x2: the
+// same blocks, but 12 to an MCU, so each component has a scan of its own.
+func threeScans(t *testing.T, data []byte) []byte {
+	src, err := Decode(data, Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	img := &Image{Width: src.Width, Height: src.Height, Components: make([]Component, len(src.Components))}
+	for i, c := range src.Components {
+		img.Components[i] = Component{ID: c.ID, H: 2, V: 2, Quant: c.Quant}
+	}
+	img.layout()
+	for i := range img.Components {
+		c, sc := &img.Components[i], &src.Components[i]
+		if c.BlocksW != sc.BlocksW || c.BlocksH != sc.BlocksH {
+			t.Fatalf("component %d: %dx%d blocks, was %dx%d", i, c.BlocksW, c.BlocksH, sc.BlocksW, sc.BlocksH)
+		}
+		for by := 0; by < c.BlocksH; by++ {
+			for bx := 0; bx < c.BlocksW; bx++ {
+				copy(c.Block(bx, by), sc.Block(bx, by))
+			}
+		}
+	}
+	out := encode(t, img)
+	if n := bytes.Count(out, []byte{0xFF, mSOS}); n != 3 {
+		t.Fatalf("%d scans", n)
+	}
+	return out
 }
 
 // TestCompare: Compare accepts exactly the image it is given, sequential or
