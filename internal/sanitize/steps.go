@@ -53,7 +53,7 @@ func (s *Service) Validate(ctx context.Context, at Attempt, job Job) (Job, error
 		rec.BytesIn = int64(len(b))
 		rec.PolicyVersion = s.policyVersion()
 		var insp *metadata.Inspection
-		err = s.computing(ctx, func() (err error) {
+		err = s.computing(ctx, priorityValidate, func() (err error) {
 			rec.SHA256In = digest(b)
 			if insp, err = metadata.Inspect(bytes.NewReader(b), s.Config.Policy); err != nil {
 				return err
@@ -100,7 +100,7 @@ func (s *Service) Strip(ctx context.Context, at Attempt, job Job) (Job, error) {
 		var out bytes.Buffer
 		var rep *metadata.Report
 		var sum string
-		err = s.computing(ctx, func() (err error) {
+		err = s.computing(ctx, priorityStrip, func() (err error) {
 			out.Grow(len(b))
 			if rep, err = metadata.Strip(&out, bytes.NewReader(b), s.Config.Policy); err == nil {
 				sum = digest(out.Bytes())
@@ -368,7 +368,7 @@ func (s *Service) Verify(ctx context.Context, at Attempt, job Job) (Job, error) 
 		}
 		var got string
 		var verr error
-		if err := s.computing(ctx, func() error {
+		if err := s.computing(ctx, priorityVerify, func() error {
 			rec.SHA256Out = digest(b)
 			got, verr = s.check(b, want)
 			return nil
