@@ -25,7 +25,7 @@ func Compare(data []byte, want *Image, lim Limits) error {
 // got, with the expected block; padding blocks are not compared.
 func (d *decoder) compareBlock(ci, bx, by int, got *[64]int16) error {
 	c := &d.img.Components[ci]
-	if bx >= c.BlocksW || by >= c.BlocksH || *got == [64]int16(d.want.Components[ci].Block(bx, by)) {
+	if bx >= c.BlocksW || by >= c.BlocksH || *got == *(*[64]int16)(d.want.Components[ci].Block(bx, by)) {
 		return nil
 	}
 	return &MismatchError{fmt.Sprintf("component %d: block (%d,%d) differs", ci, bx, by)}
@@ -53,7 +53,7 @@ func (d *decoder) compareEnd() error {
 				if !d.stream {
 					got = (*[64]int16)(c.Block(bx, by))
 				}
-				if *got != [64]int16(d.want.Components[i].Block(bx, by)) {
+				if *got != *(*[64]int16)(d.want.Components[i].Block(bx, by)) {
 					return &MismatchError{fmt.Sprintf("component %d: block (%d,%d) differs", i, bx, by)}
 				}
 			}
