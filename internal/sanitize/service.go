@@ -144,12 +144,13 @@ func (s *Service) readAll(ctx context.Context, ref ObjectRef, limit int64) ([]by
 
 // readBody reads r to the end into one buffer sized from the length the store
 // announced: io.ReadAll would grow it a dozen times for a photo, copying and
-// discarding megabytes each time.
+// discarding megabytes each time. The buffer comes from getBuffer: the caller
+// gives it back with putBuffer once done with it.
 func readBody(r io.Reader, size int64) ([]byte, error) {
 	if size < 0 || size > 1<<30 {
 		return io.ReadAll(r)
 	}
-	b := make([]byte, 0, size+1) // +1: reading to EOF needs room to see it
+	b := getBuffer(int(size) + 1) // +1: reading to EOF needs room to see it
 	for {
 		n, err := r.Read(b[len(b):cap(b)])
 		b = b[:len(b)+n]

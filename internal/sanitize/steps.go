@@ -39,6 +39,7 @@ func (s *Service) Validate(ctx context.Context, at Attempt, job Job) (Job, error
 		if err != nil {
 			return "", sourceError(job.Source, err)
 		}
+		defer putBuffer(b)
 		if job.Source.ETag == "" {
 			job.Source.ETag = info.ETag
 		}
@@ -92,25 +93,27 @@ func (s *Service) Strip(ctx context.Context, at Attempt, job Job) (Job, error) {
 		if err != nil {
 			return "", sourceError(job.Source, err)
 		}
+		defer putBuffer(b)
 		in := job.Validation.SHA256
 		if int64(len(b)) != job.Validation.Bytes {
 			return "", &SourceChangedError{Bucket: job.Source.Bucket, Key: job.Source.Key,
 				Detail: fmt.Sprintf("%d bytes, Validate read %d", len(b), job.Validation.Bytes)}
 		}
-		var out bytes.Buffer
+		out := bytes.NewBuffer(getBuffer(len(b)))
 		var rep *metadata.Report
 		var sum string
 		err = s.computing(ctx, priorityStrip, func() (err error) {
-			out.Grow(len(b))
-			if rep, err = metadata.Strip(&out, bytes.NewReader(b), s.Config.Policy); err == nil {
+			if rep, err = metadata.Strip(out, bytes.NewReader(b), s.Config.Policy); err == nil {
 				sum = digest(out.Bytes())
 			}
 			return err
 		})
 		if err != nil {
+			putBuffer(out.Bytes())
 			return "", err
 		}
 		if rep.SourceImageDigest != job.Validation.ImageDigest {
+			putBuffer(out.Bytes())
 			return "", &metadata.ImageMismatchError{Want: job.Validation.ImageDigest, Got: rep.SourceImageDigest}
 		}
 		// A rotation in the DCT domain changes the image digest: metadata.Strip
@@ -123,8 +126,12 @@ func (s *Service) Strip(ctx context.Context, at Attempt, job Job) (Job, error) {
 			Metadata: map[string]string{MetaSHA256: sum, MetaPolicyVersion: rep.PolicyVersion}, SSE: s.Config.SSE,
 		})
 		if err != nil {
+			// Not given back: an HTTP transport may still be reading a request
+			// body after an early error response.
 			return "", err
 		}
+		bytesOut := int64(out.Len())
+		putBuffer(out.Bytes()) // S3 answered: it has read the whole body
 		removed := make([]audit.Removal, 0, len(rep.Removed))
 		for _, r := range rep.Removed {
 			if len(removed) < MaxNames {
@@ -133,14 +140,14 @@ func (s *Service) Strip(ctx context.Context, at Attempt, job Job) (Job, error) {
 		}
 		tags := boundNames(rep.SensitiveTags)
 		job.Stripped = &Stripped{
-			PolicyVersion: rep.PolicyVersion, BytesIn: int64(len(b)), BytesOut: int64(out.Len()),
+			PolicyVersion: rep.PolicyVersion, BytesIn: int64(len(b)), BytesOut: bytesOut,
 			SHA256In: in, SHA256Out: sum, ImageDigest: rep.ImageDigest, SourceImageDigest: rep.SourceImageDigest,
 			Removed: removed, SensitiveTags: tags,
 			Orientation: rep.Orientation, OrientationAction: rep.OrientationAction,
 		}
-		job.Staged = &Staged{Bucket: staged.Bucket, Key: staged.Key, VersionID: info.VersionID, ETag: info.ETag, Size: int64(out.Len()), SHA256: sum}
-		rec.Output = &audit.Object{Bucket: staged.Bucket, Key: staged.Key, VersionID: info.VersionID, ETag: info.ETag, Size: int64(out.Len())}
-		rec.SHA256In, rec.SHA256Out, rec.BytesIn, rec.BytesOut = in, sum, int64(len(b)), int64(out.Len())
+		job.Staged = &Staged{Bucket: staged.Bucket, Key: staged.Key, VersionID: info.VersionID, ETag: info.ETag, Size: bytesOut, SHA256: sum}
+		rec.Output = &audit.Object{Bucket: staged.Bucket, Key: staged.Key, VersionID: info.VersionID, ETag: info.ETag, Size: bytesOut}
+		rec.SHA256In, rec.SHA256Out, rec.BytesIn, rec.BytesOut = in, sum, int64(len(b)), bytesOut
 		rec.ImageDigest, rec.Removed, rec.SensitiveTags, rec.PolicyVersion = rep.ImageDigest, removed, tags, rep.PolicyVersion
 		rec.Orientation, rec.OrientationAction, rec.OrientationReason = rep.Orientation, rep.OrientationAction, rep.OrientationReason
 		return audit.Succeeded, nil
@@ -350,6 +357,7 @@ func (s *Service) Verify(ctx context.Context, at Attempt, job Job) (Job, error) 
 		if err != nil {
 			return "", err
 		}
+		defer putBuffer(b)
 		rec.SHA256In, rec.BytesIn = job.Validation.SHA256, job.Validation.Bytes
 		rec.BytesOut = int64(len(b))
 		rec.PolicyVersion = s.policyVersion()
