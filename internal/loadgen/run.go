@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"sort"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -166,15 +167,18 @@ func Run(ctx context.Context, cfg Config) (*Summary, error) {
 	var wg sync.WaitGroup
 	var bytesUp, retries atomic.Int64
 	var mu sync.Mutex
+	var putMS []float64 // each upload's time, retries included
 	for c := 0; c < cfg.Concurrency; c++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for j := range jobs {
 				body := corpus.Body(j.t.item, j.v)
+				began := time.Now()
 				ver, tries, err := upload(ctx, uploader, cfg.InputBucket, j.t.item.Key, body)
 				retries.Add(int64(tries - 1))
 				mu.Lock()
+				putMS = append(putMS, float64(time.Since(began))/float64(time.Millisecond))
 				j.t.attempts += tries
 				if err != nil {
 					j.t.failed = true
@@ -193,18 +197,19 @@ func Run(ctx context.Context, cfg Config) (*Summary, error) {
 	}
 	go func() {
 		defer close(jobs)
-		var tick <-chan time.Time
-		if cfg.Rate > 0 {
-			tk := time.NewTicker(time.Duration(float64(time.Second) / cfg.Rate))
-			defer tk.Stop()
-			tick = tk.C
-		}
-		for _, t := range keys {
-			if tick != nil {
-				select {
-				case <-tick:
-				case <-ctx.Done():
-					return
+		// Key i is due at start + i/Rate. A key that could not be handed to a
+		// client in time goes as soon as one is free, and the ones after it
+		// keep their times: the offered rate holds over the run (a ticker
+		// would drop the ticks missed meanwhile and quietly offer less).
+		for i, t := range keys {
+			if cfg.Rate > 0 {
+				due := start.Add(time.Duration(float64(i) / cfg.Rate * float64(time.Second)))
+				if wait := time.Until(due); wait > 0 {
+					select {
+					case <-time.After(wait):
+					case <-ctx.Done():
+						return
+					}
 				}
 			}
 			for v := 0; v < t.item.Versions; v++ {
@@ -282,6 +287,10 @@ func Run(ctx context.Context, cfg Config) (*Summary, error) {
 	}
 	sum.VerifiedTimes = n
 	sum.timing(keys, start)
+	mu.Lock()
+	sort.Float64s(putMS)
+	sum.UploadMS.P50, sum.UploadMS.P99 = percentile(putMS, 50), percentile(putMS, 99)
+	mu.Unlock()
 	if err := check(ctx, cfg, s3c, corpus, keys, sum, logf); err != nil {
 		return sum, err
 	}

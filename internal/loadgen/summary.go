@@ -43,6 +43,13 @@ type Summary struct {
 		P99 float64 `json:"p99"`
 		Max float64 `json:"max"`
 	} `json:"upload_to_clean_ms"`
+	// UploadMS is how long the clients' PutObject calls took: the stack's
+	// answer to uploads while it works (a paced run offers its rate only as
+	// long as enough clients are free).
+	UploadMS struct {
+		P50 float64 `json:"p50"`
+		P99 float64 `json:"p99"`
+	} `json:"upload_ms"`
 
 	// StackCPUSeconds is the CPU time the stack used until the last key
 	// settled (not the load generator's checks after); CPUMsPerImage divides
@@ -160,6 +167,7 @@ func (s *Summary) WriteTable(w io.Writer) error {
 		{"peak RSS of the stack", fmt.Sprintf("%.0f MB", s.PeakRSSMB)},
 		{"RSS by fifth of the run (of it anonymous)", joinMB(s.RSSByFifthMB) + " (" + joinMB(s.AnonRSSByFifthMB) + ")"},
 		{"upload clients / pacing / upload retries", fmt.Sprintf("%d / %s / %d", s.Concurrency, pacing(s.Rate), s.UploadRetries)},
+		{"PutObject time p50 / p99", fmt.Sprintf("%.0f / %.0f ms", s.UploadMS.P50, s.UploadMS.P99)},
 		{"kills (SIGKILL + restart)", fmt.Sprint(s.Kills)},
 		{"exiftool checked / findings", fmt.Sprintf("%d / %d", s.ExiftoolChecked, s.ExiftoolFindings)},
 		{"wall time", fmt.Sprintf("%.1f s (uploads %.1f s)", s.WallSeconds, s.UploadSeconds)},

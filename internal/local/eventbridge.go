@@ -24,7 +24,7 @@ type TargetInvoker interface {
 
 // EventBus is the default EventBridge bus: rules with event patterns and
 // targets, PutEvents, TestEventPattern. Matching events are delivered
-// asynchronously by a few workers, retried with backoff as EventBridge does.
+// asynchronously by workers, retried with backoff as EventBridge does.
 type EventBus struct {
 	db      *stateDB
 	account string

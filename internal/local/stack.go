@@ -163,11 +163,18 @@ func (s *Stack) Mount(prefix string, h http.Handler) {
 // SetEndpoint records the stack's base URL once the listener is known.
 func (s *Stack) SetEndpoint(url string) { s.opt.Endpoint = url }
 
+// deliveryWorkers is how many EventBridge deliveries run at once. A delivery
+// mostly waits: StartExecution commits the execution record and the delivery's
+// end commits its removal from the durable queue, each a shared bbolt commit
+// of some 20-40 ms. With 4 workers deliveries capped the pipeline at ~66
+// uploads/s with the cores a fifth idle.
+const deliveryWorkers = 64
+
 // Start begins delivering events, resumes the executions that were running
 // when the stack last stopped, and reconciles the input bucket. Call it once
 // the HTTP server is accepting requests: resumed tasks call S3 through it.
 func (s *Stack) Start() (StartReport, error) {
-	s.Events.start(4)
+	s.Events.start(deliveryWorkers)
 	var rep StartReport
 	if s.SFN == nil {
 		return rep, nil
