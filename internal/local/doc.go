@@ -10,8 +10,7 @@
 // honours ?versionId=, the copy-source and destination conditions and the
 // metadata directive as S3 does.
 //
-// Durability: object bytes live in synced files (written and read with O_DIRECT
-// where the file system allows: see blobfile.go) and their metadata in bbolt;
+// Durability: object bytes live in synced files and their metadata in bbolt;
 // rules, topics, state machines, executions, checkpoints and history live in a
 // second bbolt file. After a crash, Start resumes running executions from their
 // last checkpoint and reconciles the input bucket: every object whose latest

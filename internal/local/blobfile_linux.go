@@ -1,5 +1,0 @@
-package local
-
-import "syscall"
-
-const oDirect = syscall.O_DIRECT
