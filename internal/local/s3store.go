@@ -114,7 +114,6 @@ func OpenObjectStore(dir string, now func() time.Time) (*ObjectStore, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open s3 metadata: %w", err)
 	}
-	db.MaxBatchDelay = batchDelay
 	if err := db.Update(func(tx *bolt.Tx) error {
 		if _, err := tx.CreateBucketIfNotExists(inlineKey); err != nil {
 			return err

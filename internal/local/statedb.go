@@ -13,16 +13,11 @@ import (
 // and their history: everything but object bytes.
 type stateDB struct{ db *bolt.DB }
 
-// batchDelay is how long a write waits for others to share its commit (and
-// its fsync); bbolt's default is 10 ms.
-const batchDelay = 20 * time.Millisecond
-
 func openStateDB(dir string) (*stateDB, error) {
 	db, err := bolt.Open(filepath.Join(dir, "state.db"), 0o600, &bolt.Options{Timeout: 2 * time.Second, NoFreelistSync: true})
 	if err != nil {
 		return nil, fmt.Errorf("open state: %w", err)
 	}
-	db.MaxBatchDelay = batchDelay
 	return &stateDB{db: db}, nil
 }
 
