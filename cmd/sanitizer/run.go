@@ -32,7 +32,6 @@ import (
 	"github.com/s3-image-sanitizer/s3-image-sanitizer/internal/lambdafn"
 	"github.com/s3-image-sanitizer/s3-image-sanitizer/internal/local"
 	"github.com/s3-image-sanitizer/s3-image-sanitizer/internal/s3store"
-	"github.com/s3-image-sanitizer/s3-image-sanitizer/internal/sanitize"
 	"github.com/s3-image-sanitizer/s3-image-sanitizer/statemachine"
 )
 
@@ -154,7 +153,7 @@ func (m *Main) Run(ctx context.Context) error {
 		envs = defaultConcurrency
 	}
 	svc := lambdafn.NewService(pcfg, s3c, time.Now)
-	svc.Compute = sanitize.NewPriorityGate(2 * runtime.GOMAXPROCS(0))
+	svc.Compute = newGate(2 * runtime.GOMAXPROCS(0))
 	values := map[string]string{}
 	for _, name := range lambdafn.Functions {
 		values[strings.ReplaceAll(name, "-", "_")+"_function_arn"] = functionARN(name)
@@ -280,6 +279,22 @@ func pprofHandler(w http.ResponseWriter, r *http.Request) {
 // S3 answering in 50 ms plus retries, the pipeline managed 9 images/s; with 64,
 // 31 images/s (sanitizer load, faults as in the README).
 const defaultConcurrency = 64
+
+// computeGate is a counting semaphore (sanitize.Gate).
+type computeGate chan struct{}
+
+func newGate(n int) computeGate { return make(computeGate, n) }
+
+func (g computeGate) Acquire(ctx context.Context) error {
+	select {
+	case g <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (g computeGate) Release() { <-g }
 
 // lambdaPool runs each task in a free execution environment: a set of the
 // functions' handlers that serves one invocation at a time.

@@ -17,10 +17,9 @@ type countingGate struct {
 	mu            sync.Mutex
 	held, maxHeld int
 	taken         int
-	priorities    map[int]int // how often each priority asked
 }
 
-func (g *countingGate) Acquire(ctx context.Context, priority int) error {
+func (g *countingGate) Acquire(ctx context.Context) error {
 	select {
 	case g.slot <- struct{}{}:
 	case <-ctx.Done():
@@ -30,7 +29,6 @@ func (g *countingGate) Acquire(ctx context.Context, priority int) error {
 	g.held++
 	g.taken++
 	g.maxHeld = max(g.maxHeld, g.held)
-	g.priorities[priority]++
 	g.mu.Unlock()
 	return nil
 }
@@ -47,7 +45,7 @@ func (g *countingGate) Release() {
 // before its context ends fails with the context's error.
 func TestComputeGate(t *testing.T) {
 	e := newEnv(t, true)
-	g := &countingGate{slot: make(chan struct{}, 1), priorities: map[int]int{}}
+	g := &countingGate{slot: make(chan struct{}, 1)}
 	e.svc.Compute = g
 	const n = 8
 	var wg sync.WaitGroup
@@ -70,15 +68,6 @@ func TestComputeGate(t *testing.T) {
 	}
 	if g.taken != 3*n || g.maxHeld != 1 {
 		t.Errorf("gate taken %d times (want %d), at most %d holders (want 1)", g.taken, 3*n, g.maxHeld)
-	}
-	// Validate, Strip and Verify ask with three different priorities, once per photo each.
-	if len(g.priorities) != 3 {
-		t.Errorf("priorities asked: %v, want three of %d each", g.priorities, n)
-	}
-	for p, k := range g.priorities {
-		if k != n {
-			t.Errorf("priority %d asked %d times, want %d", p, k, n)
-		}
 	}
 
 	g.slot <- struct{}{} // occupied: the next step waits for it

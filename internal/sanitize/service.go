@@ -53,10 +53,16 @@ type Service struct {
 	Compute Gate
 }
 
+// Gate is a counting semaphore.
+type Gate interface {
+	Acquire(ctx context.Context) error
+	Release()
+}
+
 // computing runs fn holding a slot of s.Compute, when set.
-func (s *Service) computing(ctx context.Context, priority int, fn func() error) error {
+func (s *Service) computing(ctx context.Context, fn func() error) error {
 	if s.Compute != nil {
-		if err := s.Compute.Acquire(ctx, priority); err != nil {
+		if err := s.Compute.Acquire(ctx); err != nil {
 			return err
 		}
 		defer s.Compute.Release()

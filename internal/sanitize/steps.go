@@ -54,7 +54,7 @@ func (s *Service) Validate(ctx context.Context, at Attempt, job Job) (Job, error
 		rec.BytesIn = int64(len(b))
 		rec.PolicyVersion = s.policyVersion()
 		var insp *metadata.Inspection
-		err = s.computing(ctx, priorityValidate, func() (err error) {
+		err = s.computing(ctx, func() (err error) {
 			rec.SHA256In = digest(b)
 			if insp, err = metadata.Inspect(bytes.NewReader(b), s.Config.Policy); err != nil {
 				return err
@@ -102,7 +102,7 @@ func (s *Service) Strip(ctx context.Context, at Attempt, job Job) (Job, error) {
 		out := bytes.NewBuffer(getBuffer(len(b)))
 		var rep *metadata.Report
 		var sum string
-		err = s.computing(ctx, priorityStrip, func() (err error) {
+		err = s.computing(ctx, func() (err error) {
 			if rep, err = metadata.Strip(out, bytes.NewReader(b), s.Config.Policy); err == nil {
 				sum = digest(out.Bytes())
 			}
@@ -376,7 +376,7 @@ func (s *Service) Verify(ctx context.Context, at Attempt, job Job) (Job, error) 
 		}
 		var got string
 		var verr error
-		if err := s.computing(ctx, priorityVerify, func() error {
+		if err := s.computing(ctx, func() error {
 			rec.SHA256Out = digest(b)
 			got, verr = s.check(b, want)
 			return nil
