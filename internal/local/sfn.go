@@ -39,6 +39,7 @@ type StepFunctions struct {
 	mu       sync.Mutex
 	machines map[string]*machine          // by ARN
 	live     map[string]*asl.Execution    // running executions by ARN
+	ended    chan struct{}                // closed (and replaced) when an execution leaves live
 	starting map[string]bool              // ARNs being created
 	objects  map[string]bool              // object identities with a start in flight
 	parsed   map[string]*asl.StateMachine // definitions executions run, by ID and machine
@@ -108,7 +109,8 @@ const (
 func newStepFunctions(ctx context.Context, db *stateDB, account, region string, tasks asl.TaskRunner, log *slog.Logger) (*StepFunctions, error) {
 	s := &StepFunctions{db: db, account: account, region: region, log: log, ctx: ctx, now: time.Now,
 		machines: map[string]*machine{}, live: map[string]*asl.Execution{}, starting: map[string]bool{},
-		objects: map[string]bool{}, track: map[string]*tracking{}, parsed: map[string]*asl.StateMachine{}}
+		objects: map[string]bool{}, track: map[string]*tracking{}, parsed: map[string]*asl.StateMachine{},
+		ended: make(chan struct{})}
 	s.engine = asl.New(asl.Options{Tasks: tasks, Observer: s, Region: region, Account: account})
 	err := db.db.View(func(tx *bolt.Tx) error {
 		return forEachJSON(tx, func(_, v []byte) error {
@@ -335,6 +337,36 @@ func (e *epoch) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
+// leave removes an ended execution from live and wakes those waiting for
+// room; s.mu is held.
+func (s *StepFunctions) leave(arn string) {
+	delete(s.live, arn)
+	close(s.ended)
+	s.ended = make(chan struct{})
+}
+
+// waitForRoom returns once fewer than max executions run, or when ctx ends.
+// EventBridge deliveries wait here: on one machine, starting every execution
+// a burst of uploads asks for at once only shares the cores among them all,
+// each holding its state meanwhile (10,000 uploads as fast as 32 clients go:
+// RSS 1.6 GB at the heap limit, 46 ms of CPU per photo instead of ~22). The
+// deliveries not yet made wait in EventBridge's durable queue.
+func (s *StepFunctions) waitForRoom(ctx context.Context, max int) error {
+	s.mu.Lock()
+	for len(s.live) >= max {
+		ch := s.ended
+		s.mu.Unlock()
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		s.mu.Lock()
+	}
+	s.mu.Unlock()
+	return nil
+}
+
 // watch waits for an execution's run to end and commits the outcome.
 func (s *StepFunctions) watch(x *asl.Execution) {
 	s.wg.Add(1)
@@ -346,7 +378,7 @@ func (s *StepFunctions) watch(x *asl.Execution) {
 		if d.Status == asl.StatusRunning {
 			// The host is shutting down: the execution stays RUNNING on disk.
 			s.mu.Lock()
-			delete(s.live, arn)
+			s.leave(arn)
 			s.mu.Unlock()
 			s.forget(arn)
 			return
@@ -370,7 +402,7 @@ func (s *StepFunctions) watch(x *asl.Execution) {
 		s.mu.Lock()
 		evict := s.live[arn] == x
 		if evict {
-			delete(s.live, arn)
+			s.leave(arn)
 		}
 		s.mu.Unlock()
 		if evict {

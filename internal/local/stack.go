@@ -44,6 +44,10 @@ type Options struct {
 	Tasks asl.TaskRunner
 	// MaxConcurrentTasks bounds Task states running at once (default 16).
 	MaxConcurrentTasks int
+	// MaxRunningExecutions is how many executions may run before EventBridge
+	// deliveries to a state machine wait for one to end (default twice
+	// MaxConcurrentTasks). StartExecution calls are not held back.
+	MaxRunningExecutions int
 }
 
 // Stack is the running local AWS: its services and the HTTP handler over them.
@@ -131,7 +135,14 @@ func Open(opt Options) (*Stack, error) {
 		if err != nil {
 			return fail(err)
 		}
-		s.invoker.start = func(_ context.Context, arn string, input []byte) error {
+		running := opt.MaxRunningExecutions
+		if running <= 0 {
+			running = 2 * n
+		}
+		s.invoker.start = func(ctx context.Context, arn string, input []byte) error {
+			if err := s.SFN.waitForRoom(ctx, running); err != nil {
+				return err
+			}
 			_, err := s.SFN.Start(arn, "", input)
 			return err
 		}
