@@ -45,8 +45,10 @@ type Options struct {
 	// MaxConcurrentTasks bounds Task states running at once (default 16).
 	MaxConcurrentTasks int
 	// MaxRunningExecutions is how many executions may run before EventBridge
-	// deliveries to a state machine wait for one to end (default twice
-	// MaxConcurrentTasks). StartExecution calls are not held back.
+	// deliveries to a state machine wait for one to end (default eight times
+	// MaxConcurrentTasks: executions waiting on retries and slow S3 hold no
+	// core, so many more may run than there are task slots). StartExecution
+	// calls are not held back.
 	MaxRunningExecutions int
 }
 
@@ -137,7 +139,7 @@ func Open(opt Options) (*Stack, error) {
 		}
 		running := opt.MaxRunningExecutions
 		if running <= 0 {
-			running = 2 * n
+			running = 8 * n
 		}
 		s.invoker.start = func(ctx context.Context, arn string, input []byte) error {
 			if err := s.SFN.waitForRoom(ctx, running); err != nil {
