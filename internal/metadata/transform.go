@@ -8,6 +8,7 @@ import (
 
 	"github.com/s3-image-sanitizer/s3-image-sanitizer/internal/jpeg"
 	"github.com/s3-image-sanitizer/s3-image-sanitizer/internal/jpeg/dct"
+	"github.com/s3-image-sanitizer/s3-image-sanitizer/internal/reuse"
 )
 
 // OrientationTransform rotates or mirrors the image losslessly, in the DCT
@@ -259,38 +260,19 @@ func CheckTransform(src, out []byte, p Policy) error {
 	return nil
 }
 
-// buffers keeps a few buffers of staged and transformed images for reuse:
-// a transform stages a whole photo and writes another, and growing fresh
-// buffers for them costs copies and the page faults of fresh memory. It holds
-// at most 8 buffers of up to 8 MB; unlike a sync.Pool, garbage collections
-// (frequent while photos are transformed) do not empty it.
-var buffers = make(chan []byte, 8)
+// buffers keeps buffers of staged and transformed images for reuse: a
+// transform stages a whole photo and writes another, and growing fresh
+// buffers for them costs copies and the page faults of fresh memory.
+var buffers = reuse.List[byte]{Budget: 64 << 20}
 
-const maxBuffer = 8 << 20
-
-// getBuffer returns an empty buffer, of capacity n or more when n > 0.
+// getBuffer returns an empty buffer, of capacity n or more.
 func getBuffer(n int) []byte {
-	select {
-	case b := <-buffers:
-		if cap(b) >= n {
-			return b[:0]
-		}
-		putBuffer(b)
-	default:
-	}
-	return make([]byte, 0, n)
+	b, _ := buffers.Get(n)
+	return b[:0]
 }
 
 // putBuffer hands b back for reuse; its contents must not be used afterwards.
-func putBuffer(b []byte) {
-	if cap(b) == 0 || cap(b) > maxBuffer {
-		return
-	}
-	select {
-	case buffers <- b[:0]:
-	default:
-	}
-}
+func putBuffer(b []byte) { buffers.Put(b) }
 
 // stagingWriter holds the output in memory until release, then writes through.
 type stagingWriter struct {

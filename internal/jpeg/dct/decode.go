@@ -3,6 +3,7 @@ package dct
 import (
 	"encoding/binary"
 	"fmt"
+	"github.com/s3-image-sanitizer/s3-image-sanitizer/internal/reuse"
 )
 
 // JPEG markers (T.81 Table B.1).
@@ -85,7 +86,7 @@ func Check(data []byte, lim Limits) error {
 func (d *decoder) decode(data []byte, lim Limits) (*Image, error) {
 	img, err := d.decodeStream(data, lim)
 	if d.unstuff != nil {
-		unstuffFree.put(d.unstuff)
+		unstuffFree.Put(d.unstuff)
 		d.unstuff = nil
 	}
 	return img, err
@@ -93,7 +94,7 @@ func (d *decoder) decode(data []byte, lim Limits) (*Image, error) {
 
 // unstuffFree holds the decoders' copies of entropy-coded data for reuse: up
 // to 16 MB.
-var unstuffFree = freeList[byte]{budget: 16 << 20}
+var unstuffFree = reuse.List[byte]{Budget: 16 << 20}
 
 func (d *decoder) decodeStream(data []byte, lim Limits) (*Image, error) {
 	def := DefaultLimits()

@@ -2,6 +2,7 @@ package dct
 
 import (
 	"encoding/binary"
+	"github.com/s3-image-sanitizer/s3-image-sanitizer/internal/reuse"
 	"io"
 	"math/bits"
 )
@@ -415,7 +416,7 @@ const symChunk = 64 << 10
 func (l *symList) room() *[]uint32 {
 	if cap(l.cur)-len(l.cur) < maxBlockSyms {
 		l.close()
-		l.cur, _ = symsFree.get(symChunk)
+		l.cur, _ = symsFree.Get(symChunk)
 		l.cur = l.cur[:0]
 	}
 	return &l.cur
@@ -426,7 +427,7 @@ func (l *symList) close() {
 	if len(l.cur) > 0 {
 		l.done = append(l.done, l.cur)
 	} else if l.cur != nil {
-		symsFree.put(l.cur)
+		symsFree.Put(l.cur)
 	}
 	l.cur = nil
 }
@@ -435,7 +436,7 @@ func (l *symList) close() {
 func (l *symList) release() {
 	l.close()
 	for _, c := range l.done {
-		symsFree.put(c)
+		symsFree.Put(c)
 	}
 	l.done = nil
 }
@@ -443,4 +444,4 @@ func (l *symList) release() {
 // symsFree holds chunks of symbol lists for reuse: up to 48 MB, the lists
 // of four photos of a megabyte or so being encoded at once (sanitizer run's
 // compute gate on two cores).
-var symsFree = freeList[uint32]{budget: 12 << 20}
+var symsFree = reuse.List[uint32]{Budget: 12 << 20}

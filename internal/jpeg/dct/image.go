@@ -1,5 +1,7 @@
 package dct
 
+import "github.com/s3-image-sanitizer/s3-image-sanitizer/internal/reuse"
+
 // Image is a JPEG frame as quantised DCT coefficients.
 type Image struct {
 	Width, Height int
@@ -84,7 +86,7 @@ func (m *Image) alloc() (reused bool) {
 		c := &m.Components[i]
 		n += c.Stride * c.Rows * 64
 	}
-	m.coef, reused = coefFree.get(n)
+	m.coef, reused = coefFree.Get(n)
 	n = 0
 	for i := range m.Components {
 		c := &m.Components[i]
@@ -104,7 +106,7 @@ func (m *Image) Release() {
 	if m.coef == nil {
 		return
 	}
-	coefFree.put(m.coef)
+	coefFree.Put(m.coef)
 	m.coef = nil
 	for i := range m.Components {
 		m.Components[i].Coef = nil
@@ -114,7 +116,7 @@ func (m *Image) Release() {
 // coefFree holds released coefficients: up to 64 MB, enough for two
 // rotations of 5-megapixel 4:2:0 photos at once (source and transformed
 // image each), while a rare huge image is not kept.
-var coefFree = freeList[int16]{budget: 32 << 20}
+var coefFree = reuse.List[int16]{Budget: 32 << 20}
 
 // grid is layout without the allocation.
 func (m *Image) grid() {

@@ -127,7 +127,7 @@ func (d *decoder) unstuffScan(data []byte, pos int) int {
 	out, spans := d.unstuff[:0], d.spans[:0]
 	if out == nil {
 		// Enough for this scan and every later one: a single allocation.
-		out, _ = unstuffFree.get(len(data) - pos)
+		out, _ = unstuffFree.Get(len(data) - pos)
 		out = out[:0]
 	}
 	start, rst := 0, -1
