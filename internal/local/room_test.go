@@ -9,16 +9,39 @@ import (
 	"github.com/s3-image-sanitizer/s3-image-sanitizer/internal/asl"
 )
 
-// waitForRoom holds a delivery while max executions run, lets it go when
-// one ends, and gives up when its context ends.
+// waitForRoom holds a delivery while max executions run or are being
+// started, lets it go when one ends or a start gives its room back, and gives
+// up when its context ends.
 func TestWaitForRoom(t *testing.T) {
-	s := &StepFunctions{live: map[string]*asl.Execution{"a": nil, "b": nil, "c": nil}, ended: make(chan struct{})}
+	s := &StepFunctions{live: map[string]*asl.Execution{"a": nil, "b": nil}, ended: make(chan struct{})}
 	ctx := context.Background()
-	if err := s.waitForRoom(ctx, 4); err != nil {
-		t.Fatalf("room for a fourth: %v", err)
+	release, err := s.waitForRoom(ctx, 3)
+	if err != nil {
+		t.Fatalf("room for a third: %v", err)
 	}
 	done := make(chan error, 1)
-	go func() { done <- s.waitForRoom(ctx, 3) }()
+	wait := func(ctx context.Context) {
+		release, err := s.waitForRoom(ctx, 3)
+		if err == nil {
+			release()
+		}
+		done <- err
+	}
+	go wait(ctx)
+	select {
+	case err := <-done:
+		t.Fatalf("went on with 2 running and a third being started: %v", err)
+	case <-time.After(50 * time.Millisecond):
+	}
+	s.mu.Lock()
+	s.live["c"] = nil // the third start put its execution in live
+	s.mu.Unlock()
+	release()
+	select {
+	case err := <-done:
+		t.Fatalf("went on with 3 of 3 running: %v", err)
+	case <-time.After(50 * time.Millisecond):
+	}
 	select {
 	case err := <-done:
 		t.Fatalf("went on with 3 of 3 running: %v", err)
@@ -40,7 +63,7 @@ func TestWaitForRoom(t *testing.T) {
 	s.live["d"] = nil
 	s.mu.Unlock()
 	cctx, cancel := context.WithCancel(ctx)
-	go func() { done <- s.waitForRoom(cctx, 3) }()
+	go wait(cctx)
 	cancel()
 	select {
 	case err := <-done:

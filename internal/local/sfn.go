@@ -39,7 +39,8 @@ type StepFunctions struct {
 	mu       sync.Mutex
 	machines map[string]*machine          // by ARN
 	live     map[string]*asl.Execution    // running executions by ARN
-	ended    chan struct{}                // closed (and replaced) when an execution leaves live
+	ended    chan struct{}                // closed (and replaced) when an execution leaves live or a reservation ends
+	reserved int                          // room taken by starts under way (see waitForRoom)
 	starting map[string]bool              // ARNs being created
 	objects  map[string]bool              // object identities with a start in flight
 	parsed   map[string]*asl.StateMachine // definitions executions run, by ID and machine
@@ -341,6 +342,11 @@ func (e *epoch) UnmarshalJSON(b []byte) error {
 // room; s.mu is held.
 func (s *StepFunctions) leave(arn string) {
 	delete(s.live, arn)
+	s.wake()
+}
+
+// wake wakes those waiting for room; s.mu is held.
+func (s *StepFunctions) wake() {
 	close(s.ended)
 	s.ended = make(chan struct{})
 }
@@ -351,20 +357,30 @@ func (s *StepFunctions) leave(arn string) {
 // each holding its state meanwhile (10,000 uploads as fast as 32 clients go:
 // RSS 1.6 GB at the heap limit, 46 ms of CPU per photo instead of ~22). The
 // deliveries not yet made wait in EventBridge's durable queue.
-func (s *StepFunctions) waitForRoom(ctx context.Context, max int) error {
+//
+// The room is reserved until the returned release is called, once the start
+// has put its execution in live (or failed): otherwise every waiter woken at
+// once would see the same free room and start.
+func (s *StepFunctions) waitForRoom(ctx context.Context, max int) (release func(), err error) {
 	s.mu.Lock()
-	for len(s.live) >= max {
+	for len(s.live)+s.reserved >= max {
 		ch := s.ended
 		s.mu.Unlock()
 		select {
 		case <-ch:
 		case <-ctx.Done():
-			return ctx.Err()
+			return nil, ctx.Err()
 		}
 		s.mu.Lock()
 	}
+	s.reserved++
 	s.mu.Unlock()
-	return nil
+	return func() {
+		s.mu.Lock()
+		s.reserved--
+		s.wake()
+		s.mu.Unlock()
+	}, nil
 }
 
 // watch waits for an execution's run to end and commits the outcome.

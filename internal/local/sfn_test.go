@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http/httptest"
 	"strings"
 	"sync"
@@ -316,6 +317,86 @@ func TestStepFunctionsResumeAfterRestart(t *testing.T) {
 		if ev.Id != int64(i+1) {
 			t.Fatalf("event %d has id %d", i, ev.Id)
 		}
+	}
+}
+
+// After a crash with many uploads whose events were lost, Start is ready
+// without waiting for their executions: it reports how many it found and starts
+// them in the background, never more running at once than the stack's bound.
+func TestStartReconcilesInTheBackgroundWithinTheRunningBound(t *testing.T) {
+	dir := t.TempDir()
+	first := &scriptTasks{fn: func(_ context.Context, _ string, _ int, in json.RawMessage) (json.RawMessage, error) { return in, nil }}
+	st, c, stop := startSFN(t, dir, first)
+	ctx := context.Background()
+	s3c := s3.NewFromConfig(aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("t", "t", ""),
+		BaseEndpoint: aws.String(st.opt.Endpoint)}, func(o *s3.Options) { o.UsePathStyle = true })
+	const uploads, bound = 12, 3
+	// No rule yet: these uploads' events match nothing and are gone.
+	for i := range uploads {
+		if _, err := s3c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("uploads"), Key: aws.String(fmt.Sprintf("p%d.jpg", i)), Body: strings.NewReader("x")}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	smArn := createMachine(t, c, twoSteps)
+	if _, err := st.Events.PutRule("uploads", `{"source":["aws.s3"],"detail":{"object":{"key":[{"suffix":".jpg"}]}}}`, ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Events.PutTargets("uploads", Target{ID: "sm", Arn: smArn}); err != nil {
+		t.Fatal(err)
+	}
+	stop()
+
+	gate := make(chan struct{})
+	var running, peak atomic.Int32
+	tasks := &scriptTasks{fn: func(ctx context.Context, _ string, _ int, in json.RawMessage) (json.RawMessage, error) {
+		n := running.Add(1)
+		defer running.Add(-1)
+		for p := peak.Load(); n > p && !peak.CompareAndSwap(p, n); p = peak.Load() {
+		}
+		select {
+		case <-gate:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+		return in, nil
+	}}
+	st2, err := Open(Options{Dir: dir, InputBucket: "uploads", Buckets: []string{"uploads"}, Versioned: []string{"uploads"},
+		Tasks: tasks, MaxRunningExecutions: bound})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(st2)
+	defer func() { srv.Close(); st2.Close() }()
+	st2.SetEndpoint(srv.URL)
+	rep, err := st2.Start() // returns although every task it would wait on is held at the gate
+	if err != nil || rep.Reconciling != uploads {
+		t.Fatalf("start: %+v, %v; want %d uploads to reconcile", rep, err, uploads)
+	}
+	c2 := sfn.NewFromConfig(aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("t", "t", ""), BaseEndpoint: aws.String(srv.URL)})
+	waitRunning := time.Now().Add(10 * time.Second)
+	for running.Load() < bound && time.Now().Before(waitRunning) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	close(gate)
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		list, err := c2.ListExecutions(ctx, &sfn.ListExecutionsInput{StateMachineArn: aws.String(smArn), StatusFilter: sfntypes.ExecutionStatusSucceeded})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(list.Executions) == uploads {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of %d reconciled executions succeeded", len(list.Executions), uploads)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if p := peak.Load(); p != bound {
+		t.Errorf("at most %d executions ran at once, want the bound %d", p, bound)
+	}
+	if n, err := st2.Reconcile(); err != nil || n != 0 {
+		t.Errorf("a second reconcile started %d (%v)", n, err)
 	}
 }
 
