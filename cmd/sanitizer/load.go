@@ -125,8 +125,8 @@ func runLoad(ctx context.Context, args []string, s stdio) error {
 	}
 	if *strict && !sum.OK() {
 		keepData = true
-		fmt.Fprintf(s.err, "load: FAILED: lost %d, leaked %d, duplicates %d, wrong outputs %d, uploaded %d of %d\n",
-			sum.Lost, sum.Leaked, sum.Duplicates, sum.WrongOutput, sum.Uploaded, sum.Keys)
+		fmt.Fprintf(s.err, "load: FAILED: lost %d, leaked %d, duplicates %d, wrong outputs %d, unchecked outputs %d, uploaded %d of %d\n",
+			sum.Lost, sum.Leaked, sum.Duplicates, sum.WrongOutput, sum.Unchecked, sum.Uploaded, sum.Keys)
 		return exitError{1}
 	}
 	return nil

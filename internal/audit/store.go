@@ -7,8 +7,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
+	"sync"
 )
 
 // Objects is the storage the writer and reader need: an S3 bucket, or anything with
@@ -155,29 +157,45 @@ func (rd *Reader) read(ctx context.Context, prefix string) ([]Record, error) {
 	return readAll[Record](ctx, rd, prefix)
 }
 
-// readAll decodes every JSON object under prefix, in key order.
+// readAll decodes every JSON object under prefix, in key order. The objects
+// are read a few at a time: on S3 each read is a round trip of tens of
+// milliseconds, and an execution has a record per step and attempt.
 func readAll[T any](ctx context.Context, rd *Reader, prefix string) ([]T, error) {
 	keys, err := rd.Objects.List(ctx, rd.Bucket, prefix)
 	if err != nil {
 		return nil, fmt.Errorf("audit list %s: %w", prefix, err)
 	}
-	out := make([]T, 0, len(keys))
-	for _, k := range keys {
-		if !strings.HasSuffix(k, ".json") {
-			continue
-		}
-		body, err := rd.Objects.ReadAll(ctx, rd.Bucket, k)
+	keys = slices.DeleteFunc(keys, func(k string) bool { return !strings.HasSuffix(k, ".json") })
+	out := make([]T, len(keys))
+	errs := make([]error, len(keys))
+	sem := make(chan struct{}, readAhead)
+	var wg sync.WaitGroup
+	for i, k := range keys {
+		sem <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			body, err := rd.Objects.ReadAll(ctx, rd.Bucket, k)
+			if err != nil {
+				errs[i] = fmt.Errorf("audit read %s: %w", k, err)
+				return
+			}
+			if err := json.Unmarshal(body, &out[i]); err != nil {
+				errs[i] = fmt.Errorf("audit decode %s: %w", k, err)
+			}
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
 		if err != nil {
-			return nil, fmt.Errorf("audit read %s: %w", k, err)
+			return nil, err
 		}
-		var v T
-		if err := json.Unmarshal(body, &v); err != nil {
-			return nil, fmt.Errorf("audit decode %s: %w", k, err)
-		}
-		out = append(out, v)
 	}
 	return out, nil
 }
+
+// readAhead is how many of a prefix's records readAll reads at once.
+const readAhead = 8
 
 // before orders records by start time; ties (a coarse clock) fall back to the
 // pipeline's step order and then the attempt.

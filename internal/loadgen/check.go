@@ -26,6 +26,7 @@ type verdict struct {
 	digest     string
 	err        error
 	leak       bool   // the output parses and holds metadata the policy removes
+	unread     bool   // the output could not be read: nothing is known of it
 	body       []byte // kept for the exiftool sample
 	wantDigest string
 }
@@ -102,7 +103,7 @@ func check(ctx context.Context, cfg Config, c *s3.Client, co *Corpus, keys []*tr
 				v := verdict{out: o}
 				body, meta, err := get(ctx, c, cfg.OutputBucket, o.key, o.version)
 				if err != nil {
-					v.err = err
+					v.err, v.unread = err, true
 				} else {
 					v.sourceVer = meta["source-version-id"]
 					ins, err := metadata.Inspect(bytes.NewReader(body), *cfg.Policy)
@@ -148,10 +149,14 @@ func check(ctx context.Context, cfg Config, c *s3.Client, co *Corpus, keys []*tr
 	for _, v := range verdicts {
 		t := byKey[v.out.key]
 		if v.err != nil {
-			if v.leak {
+			switch {
+			case v.leak:
 				sum.Leaked++
 				sum.problem(v.out.key, "leaked: version %s: %v", v.out.version, v.err)
-			} else {
+			case v.unread:
+				sum.Unchecked++
+				sum.problem(v.out.key, "unchecked: version %s: %v", v.out.version, v.err)
+			default:
 				sum.WrongOutput++
 				sum.problem(v.out.key, "version %s: %v", v.out.version, v.err)
 			}
@@ -224,6 +229,9 @@ func get(ctx context.Context, c *s3.Client, bucket, key, version string) ([]byte
 		out, err := c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(key), VersionId: aws.String(version)})
 		if err != nil {
 			lastErr = err
+			if ctx.Err() != nil {
+				break
+			}
 			continue
 		}
 		body, err := io.ReadAll(out.Body)

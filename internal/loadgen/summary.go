@@ -27,8 +27,12 @@ type Summary struct {
 	PhotosRejected int `json:"photos_rejected"`
 	// WrongOutput counts outputs whose image data differs from a local Strip
 	// of the upload, or from the wrong version.
-	WrongOutput int      `json:"wrong_output"`
-	Problems    []string `json:"problems,omitempty"` // the first few, key and reason
+	WrongOutput int `json:"wrong_output"`
+	// Unchecked counts outputs the checker could not read (the run's time ran
+	// out, or the stack kept failing the reads): neither right nor wrong is
+	// known of them, so a run with any is not OK either.
+	Unchecked int      `json:"unchecked"`
+	Problems  []string `json:"problems,omitempty"` // the first few, key and reason
 
 	ImagesPerSecond float64 `json:"images_per_s"` // settled keys per second of wall time
 	MBPerSecond     float64 `json:"mb_per_s"`
@@ -91,9 +95,9 @@ type Summary struct {
 	When    string `json:"when,omitempty"`
 }
 
-// OK reports whether nothing was lost, leaked, duplicated or wrong.
+// OK reports whether nothing was lost, leaked, duplicated, wrong or left unchecked.
 func (s *Summary) OK() bool {
-	return s.Lost == 0 && s.Leaked == 0 && s.Duplicates == 0 && s.WrongOutput == 0 && s.Uploaded == s.Keys
+	return s.Lost == 0 && s.Leaked == 0 && s.Duplicates == 0 && s.WrongOutput == 0 && s.Unchecked == 0 && s.Uploaded == s.Keys
 }
 
 func (s *Summary) problem(key, format string, a ...any) {
@@ -157,7 +161,7 @@ func (s *Summary) WriteTable(w io.Writer) error {
 		{"uploaded", fmt.Sprint(s.Uploaded)}, {"clean", fmt.Sprint(s.Clean)},
 		{"rejected and notified (of them photos)", fmt.Sprintf("%d (%d)", s.RejectedAndNotified, s.PhotosRejected)},
 		{"lost", fmt.Sprint(s.Lost)}, {"leaked", fmt.Sprint(s.Leaked)}, {"duplicates", fmt.Sprint(s.Duplicates)},
-		{"wrong output", fmt.Sprint(s.WrongOutput)},
+		{"wrong output", fmt.Sprint(s.WrongOutput)}, {"outputs the checker could not read", fmt.Sprint(s.Unchecked)},
 		{"images/s", fmt.Sprintf("%.1f", s.ImagesPerSecond)}, {"MB/s", fmt.Sprintf("%.1f", s.MBPerSecond)},
 		{"average size", fmt.Sprintf("%.0f KB", s.AvgSizeKB)},
 		{fmt.Sprintf("upload→clean p50 / p95 / p99 / max (%d ending at Verify's audit record)", s.VerifiedTimes),
