@@ -2,6 +2,7 @@ package infracheck
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -295,6 +296,11 @@ func TestLambdas(t *testing.T) {
 			timeout, _ := Attr(f, "timeout").(float64)
 			if mem < 128 || timeout < 1 || timeout > 900 {
 				t.Errorf("%s: memory %v timeout %v", step, mem, timeout)
+			}
+			// The Go heap is held under the function's memory, with room
+			// for the runtime: a rotation is sized from the same figure.
+			if want := fmt.Sprintf("%dMiB", int(mem*0.9)); env["GOMEMLIMIT"] != want {
+				t.Errorf("%s: GOMEMLIMIT %v at %v MB, want %s", step, env["GOMEMLIMIT"], mem, want)
 			}
 		}
 		var got []string

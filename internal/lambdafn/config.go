@@ -16,8 +16,9 @@ import (
 // ConfigFromEnv reads the functions' environment (getenv is os.Getenv in main):
 // INPUT_BUCKET, OUTPUT_BUCKET, STAGING_BUCKET, AUDIT_BUCKET (required),
 // POLICY_ORIENTATION (transform|keep|drop, default transform), MAX_BYTES, MAX_PIXELS (0 or empty:
-// the policy's defaults), SSE (AES256|aws:kms, empty: the bucket default) and
-// SSE_KMS_KEY_ID.
+// the policy's defaults), MAX_TRANSFORM_MEMORY (bytes a lossless rotation may take; 0 or empty:
+// 80% of the function's memory on Lambda, no bound elsewhere), SSE (AES256|aws:kms, empty: the
+// bucket default) and SSE_KMS_KEY_ID.
 func ConfigFromEnv(getenv func(string) string) (sanitize.Config, error) {
 	cfg := sanitize.Config{
 		InputBucket: getenv("INPUT_BUCKET"), OutputBucket: getenv("OUTPUT_BUCKET"),
@@ -42,7 +43,9 @@ func ConfigFromEnv(getenv func(string) string) (sanitize.Config, error) {
 		}
 		cfg.Policy.Orientation = mode
 	}
-	for name, dst := range map[string]*int64{"MAX_BYTES": &cfg.Policy.Limits.MaxBytes, "MAX_PIXELS": &cfg.Policy.Limits.MaxPixels} {
+	cfg.Policy.Limits.MaxTransformMemory = transformMemory(getenv("AWS_LAMBDA_FUNCTION_MEMORY_SIZE"))
+	for name, dst := range map[string]*int64{"MAX_BYTES": &cfg.Policy.Limits.MaxBytes, "MAX_PIXELS": &cfg.Policy.Limits.MaxPixels,
+		"MAX_TRANSFORM_MEMORY": &cfg.Policy.Limits.MaxTransformMemory} {
 		v := getenv(name)
 		if v == "" || v == "0" {
 			continue
@@ -59,6 +62,19 @@ func ConfigFromEnv(getenv func(string) string) (sanitize.Config, error) {
 		return cfg, fmt.Errorf("SSE=%q: want AES256 or aws:kms", cfg.SSE.Algorithm)
 	}
 	return cfg, nil
+}
+
+// transformMemory is the default bound on a rotation's memory: 80% of the
+// function's memory (Lambda sets AWS_LAMBDA_FUNCTION_MEMORY_SIZE, in MB), the
+// rest left to the runtime and the collector's headroom. A rotated 100 MP
+// photo needs 0.7-1.3 GB; over the bound, Strip keeps a minimal Orientation
+// tag instead of failing the function with an out-of-memory crash.
+func transformMemory(mb string) int64 {
+	n, err := strconv.ParseInt(mb, 10, 64)
+	if err != nil || n <= 0 {
+		return 0
+	}
+	return n << 20 * 8 / 10
 }
 
 // NewService wires the domain to S3 through client: steps, audit records, all in the

@@ -119,7 +119,21 @@ func TestConfigFromEnv(t *testing.T) {
 		cfg.Policy.Limits.MaxPixels != metadata.DefaultMaxPixels || cfg.SSE.KMSKeyID != "k" {
 		t.Errorf("%+v", cfg)
 	}
-	for k, v := range map[string]string{"OUTPUT_BUCKET": "a", "AUDIT_BUCKET": "", "MAX_BYTES": "-1", "SSE": "rot13", "POLICY_ORIENTATION": "sideways"} {
+	// A rotation's memory: no bound off Lambda, 80% of the function's memory
+	// on it, or what MAX_TRANSFORM_MEMORY says.
+	if cfg.Policy.Limits.MaxTransformMemory != 0 {
+		t.Errorf("MaxTransformMemory %d off Lambda", cfg.Policy.Limits.MaxTransformMemory)
+	}
+	env["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"] = "512"
+	if cfg, err := lambdafn.ConfigFromEnv(func(k string) string { return env[k] }); err != nil || cfg.Policy.Limits.MaxTransformMemory != 512<<20*8/10 {
+		t.Errorf("MaxTransformMemory %d at 512 MB (%v)", cfg.Policy.Limits.MaxTransformMemory, err)
+	}
+	env["MAX_TRANSFORM_MEMORY"] = "300000000"
+	if cfg, err := lambdafn.ConfigFromEnv(func(k string) string { return env[k] }); err != nil || cfg.Policy.Limits.MaxTransformMemory != 300000000 {
+		t.Errorf("MaxTransformMemory %d with MAX_TRANSFORM_MEMORY (%v)", cfg.Policy.Limits.MaxTransformMemory, err)
+	}
+	for k, v := range map[string]string{"OUTPUT_BUCKET": "a", "AUDIT_BUCKET": "", "MAX_BYTES": "-1", "SSE": "rot13", "POLICY_ORIENTATION": "sideways",
+		"MAX_TRANSFORM_MEMORY": "lots"} {
 		bad := map[string]string{}
 		for k, v := range env {
 			bad[k] = v

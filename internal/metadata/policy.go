@@ -22,6 +22,12 @@ const (
 type Limits struct {
 	MaxBytes  int64 `json:"maxBytes"`  // input size in bytes, trailer included
 	MaxPixels int64 `json:"maxPixels"` // width × height from the frame header
+	// MaxTransformMemory bounds the memory a lossless rotation may take, in
+	// bytes, estimated from the frame before decoding (see transformImage);
+	// an image that would need more keeps a minimal Orientation tag instead.
+	// Zero or negative: no bound beyond MaxPixels (a 100 MP 4:4:4 rotation
+	// takes about 1.3 GB). A Lambda function sets it from its memory size.
+	MaxTransformMemory int64 `json:"maxTransformMemory,omitempty"`
 }
 
 // Default limits: large enough for any camera, small enough to refuse bombs.

@@ -228,6 +228,42 @@ func TestTransformFallsBack(t *testing.T) {
 	}
 }
 
+// A transform that would take more memory than MaxTransformMemory is not
+// attempted: the photo keeps a minimal Orientation tag, and says why.
+func TestTransformMemoryBound(t *testing.T) {
+	needJPEGTools(t)
+	src := orientedJPEG(t, 512, 384, "2x2", false, false, 6)
+	// 512x384 4:2:0: 64x48 luma and 2x 32x24 chroma blocks of 128 bytes,
+	// twice, plus four times the file (the source, a bit more than the
+	// stripped copy the estimate takes).
+	need := int64(2*(64*48+2*32*24)*128) + transformFileFactor*int64(len(src))
+	for _, tc := range []struct {
+		most   int64
+		action string
+	}{{0, OrientationTransformed}, {need + 64<<10, OrientationTransformed}, {need / 2, OrientationKeptFallback}, {1, OrientationKeptFallback}} {
+		p := DefaultPolicy()
+		p.Limits.MaxTransformMemory = tc.most
+		var out bytes.Buffer
+		rep, err := Strip(&out, bytes.NewReader(src), p)
+		if err != nil {
+			t.Fatalf("bound %d: %v", tc.most, err)
+		}
+		if rep.OrientationAction != tc.action {
+			t.Errorf("bound %d for about %d: action %s (%s), want %s", tc.most, need, rep.OrientationAction, rep.OrientationReason, tc.action)
+		}
+		if tc.action == OrientationKeptFallback && !strings.HasPrefix(rep.OrientationReason, "limit") {
+			t.Errorf("bound %d: reason %q", tc.most, rep.OrientationReason)
+		}
+		ins, err := Verify(bytes.NewReader(out.Bytes()), p, false)
+		if err != nil || !ins.Clean {
+			t.Fatalf("bound %d: output: %v", tc.most, err)
+		}
+		if want := map[string]int{OrientationTransformed: 0, OrientationKeptFallback: 6}[tc.action]; ins.Orientation != want {
+			t.Errorf("bound %d: output orientation %d, want %d", tc.most, ins.Orientation, want)
+		}
+	}
+}
+
 // TestCheckTransformDetects: an output that is not exactly the transformed
 // source fails CheckTransform, whether one coefficient differs or the
 // image was not transformed at all.

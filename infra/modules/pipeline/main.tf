@@ -57,6 +57,10 @@ resource "aws_lambda_function" "step" {
       MAX_PIXELS         = tostring(var.max_pixels)
       SSE                = var.sse_algorithm
       SSE_KMS_KEY_ID     = local.use_kms ? var.storage_kms_key_arn : ""
+      # The Go collector keeps the heap under 90% of the function's memory
+      # (a rotation's coefficients are most of it) instead of letting it grow
+      # to twice what is live and the function die out of memory.
+      GOMEMLIMIT = "${floor(var.functions[each.key].memory_size * 0.9)}MiB"
     }
   }
 

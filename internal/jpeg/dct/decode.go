@@ -240,6 +240,11 @@ func (d *decoder) parseSOF(m byte, seg []byte) error {
 	if blocks > 8*int64(d.size) {
 		return &LimitError{Msg: fmt.Sprintf("%d blocks cannot be coded in %d bytes", blocks, d.size)}
 	}
+	if most := d.lim.MaxCoefficientBytes; most > 0 && !d.noCoef && d.want == nil {
+		if need := img.coefficientBytes(); need > most {
+			return &LimitError{Msg: fmt.Sprintf("the coefficients need %.1f MB, more than the %.1f MB allowed", float64(need)/(1<<20), float64(most)/(1<<20))}
+		}
+	}
 	if d.want != nil {
 		if err := equalFrame(d.want, img); err != nil {
 			return err

@@ -61,6 +61,25 @@ func TestDecodeRefuses(t *testing.T) {
 	if _, err := Decode(base, Limits{MaxPixels: 64*48 - 1}); !errors.As(err, new(*LimitError)) {
 		t.Fatalf("pixel limit: got %v", err)
 	}
+	// The coefficient memory bound: exactly what the frame needs passes, a byte
+	// less is refused before allocating; Check keeps no coefficients.
+	img, err := Decode(base, Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	need := img.coefficientBytes()
+	img.Release()
+	if img, err := Decode(base, Limits{MaxCoefficientBytes: need}); err != nil {
+		t.Fatalf("coefficient bound of exactly %d bytes: %v", need, err)
+	} else {
+		img.Release()
+	}
+	if _, err := Decode(base, Limits{MaxCoefficientBytes: need - 1}); !errors.As(err, new(*LimitError)) {
+		t.Fatalf("coefficient bound of %d bytes for %d: got %v", need-1, need, err)
+	}
+	if err := Check(base, Limits{MaxCoefficientBytes: 1}); err != nil {
+		t.Fatalf("Check with a coefficient bound: %v", err)
+	}
 	// A frame that claims far more blocks than the file has bits is refused
 	// before its coefficients are allocated.
 	bomb := patched(func(b []byte) []byte { b[sof+5], b[sof+7] = 0x40, 0x40; return b }) // 16448 x 16448

@@ -41,6 +41,10 @@ func (c *Component) Block(bx, by int) []int16 {
 type Limits struct {
 	MaxPixels int64 // width*height; 0 means DefaultLimits().MaxPixels
 	MaxScans  int   // 0 means DefaultLimits().MaxScans
+	// MaxCoefficientBytes bounds the memory of the frame's coefficients
+	// (128 bytes per block, sampling factors included); 0 means no bound
+	// beyond MaxPixels.
+	MaxCoefficientBytes int64
 }
 
 // DefaultLimits allows 100 megapixels and 1000 scans: far beyond any camera's
@@ -75,6 +79,15 @@ func (m *Image) layout() {
 	if m.alloc() {
 		clear(m.coef)
 	}
+}
+
+// coefficientBytes is the memory alloc takes for the coefficients (grid set).
+func (m *Image) coefficientBytes() int64 {
+	var n int64
+	for _, c := range m.Components {
+		n += int64(c.Stride) * int64(c.Rows) * 64 * 2
+	}
+	return n
 }
 
 // alloc gives each component its coefficients, in one slice, from memory
