@@ -320,20 +320,15 @@ func TestStepFunctionsResumeAfterRestart(t *testing.T) {
 	}
 }
 
-// After a crash with many uploads whose events were lost, Start is ready
-// without waiting for their executions: it reports how many it found and starts
-// them in the background, never more running at once than the stack's bound.
-func TestStartReconcilesInTheBackgroundWithinTheRunningBound(t *testing.T) {
-	dir := t.TempDir()
-	first := &scriptTasks{fn: func(_ context.Context, _ string, _ int, in json.RawMessage) (json.RawMessage, error) { return in, nil }}
-	st, c, stop := startSFN(t, dir, first)
-	ctx := context.Background()
+// uploadWithoutRule uploads keys while no rule matches them, so their events
+// are gone, then creates the state machine and the rule for .jpg uploads that
+// targets it, and returns the machine's ARN.
+func uploadWithoutRule(t *testing.T, st *Stack, c *sfn.Client, keys ...string) string {
+	t.Helper()
 	s3c := s3.NewFromConfig(aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("t", "t", ""),
 		BaseEndpoint: aws.String(st.opt.Endpoint)}, func(o *s3.Options) { o.UsePathStyle = true })
-	const uploads, bound = 12, 3
-	// No rule yet: these uploads' events match nothing and are gone.
-	for i := range uploads {
-		if _, err := s3c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("uploads"), Key: aws.String(fmt.Sprintf("p%d.jpg", i)), Body: strings.NewReader("x")}); err != nil {
+	for _, k := range keys {
+		if _, err := s3c.PutObject(context.Background(), &s3.PutObjectInput{Bucket: aws.String("uploads"), Key: aws.String(k), Body: strings.NewReader(k)}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -344,6 +339,23 @@ func TestStartReconcilesInTheBackgroundWithinTheRunningBound(t *testing.T) {
 	if err := st.Events.PutTargets("uploads", Target{ID: "sm", Arn: smArn}); err != nil {
 		t.Fatal(err)
 	}
+	return smArn
+}
+
+// After a crash with many uploads whose events were lost, Start is ready
+// without waiting for their executions: it reports how many it found and starts
+// them in the background, never more running at once than the stack's bound.
+func TestStartReconcilesInTheBackgroundWithinTheRunningBound(t *testing.T) {
+	dir := t.TempDir()
+	first := &scriptTasks{fn: func(_ context.Context, _ string, _ int, in json.RawMessage) (json.RawMessage, error) { return in, nil }}
+	st, c, stop := startSFN(t, dir, first)
+	ctx := context.Background()
+	const uploads, bound = 12, 3
+	var keys []string
+	for i := range uploads {
+		keys = append(keys, fmt.Sprintf("p%d.jpg", i))
+	}
+	smArn := uploadWithoutRule(t, st, c, keys...)
 	stop()
 
 	gate := make(chan struct{})
@@ -406,21 +418,7 @@ func TestReconcileStartsMissingExecutionsOnce(t *testing.T) {
 	tasks := &scriptTasks{fn: func(_ context.Context, _ string, _ int, in json.RawMessage) (json.RawMessage, error) { return in, nil }}
 	st, c, _ := startSFN(t, t.TempDir(), tasks)
 	ctx := context.Background()
-	s3c := s3.NewFromConfig(aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("t", "t", ""),
-		BaseEndpoint: aws.String(st.opt.Endpoint)}, func(o *s3.Options) { o.UsePathStyle = true })
-	// No rule yet: these uploads' events match nothing and are gone.
-	for _, k := range []string{"a.jpg", "b c.jpg", "skip.png"} {
-		if _, err := s3c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("uploads"), Key: aws.String(k), Body: strings.NewReader(k)}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	smArn := createMachine(t, c, twoSteps)
-	if _, err := st.Events.PutRule("uploads", `{"source":["aws.s3"],"detail":{"object":{"key":[{"suffix":".jpg"}]}}}`, ""); err != nil {
-		t.Fatal(err)
-	}
-	if err := st.Events.PutTargets("uploads", Target{ID: "sm", Arn: smArn}); err != nil {
-		t.Fatal(err)
-	}
+	smArn := uploadWithoutRule(t, st, c, "a.jpg", "b c.jpg", "skip.png")
 	n, err := st.Reconcile()
 	if err != nil || n != 2 {
 		t.Fatalf("reconcile started %d (%v), want 2 (the .png does not match the rule)", n, err)
