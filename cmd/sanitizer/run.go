@@ -377,9 +377,12 @@ func runRun(ctx context.Context, args []string, s stdio) error {
 		return err
 	}
 	defer m.Close()
-	fmt.Fprintf(s.out, "sanitizer: local stack on %s (data in %s), ready in %s; resumed %d executions (%s), found %d uploads without an execution (%s; starting them in the background)\n",
-		m.URL, m.DataDir, m.StartupTime.Round(time.Millisecond), m.Started.Resumed, m.Started.ResumeTime.Round(time.Millisecond),
-		m.Started.Reconciling, m.Started.ReconcileTime.Round(time.Millisecond))
+	reconcile := "every upload has an execution"
+	if n := m.Started.Reconciling; n > 0 {
+		reconcile = fmt.Sprintf("%d uploads had none (found in %s; their executions start in the background)", n, m.Started.ReconcileTime.Round(time.Millisecond))
+	}
+	fmt.Fprintf(s.out, "sanitizer: local stack on %s (data in %s), ready in %s; resumed %d executions (%s); %s\n",
+		m.URL, m.DataDir, m.StartupTime.Round(time.Millisecond), m.Started.Resumed, m.Started.ResumeTime.Round(time.Millisecond), reconcile)
 	if *samples {
 		if err := uploadSamples(ctx, m, s.out); err != nil {
 			fmt.Fprintf(s.err, "sanitizer: samples: %v\n", err)
