@@ -349,14 +349,15 @@ type copyObjectResult struct {
 // x-amz-copy-source-version-id of the source, and the encryption applied.
 func (f *s3Front) copyObject(w http.ResponseWriter, r *http.Request, bucket, key string) {
 	h := w.Header()
-	h.Set("x-amz-request-id", newRequestID())
+	id := newRequestID()
+	h.Set("x-amz-request-id", id)
 	req, err := parseCopy(r, bucket, key)
 	if err != nil {
 		writeCopyError(w, r, err)
 		return
 	}
 	if bucket == f.inputBucket {
-		defer f.track(w, r, bucket, key, "CopyObject")()
+		defer f.track(r, id, bucket, key, "CopyObject")()
 	}
 	res, err := f.store.copyObject(req)
 	if err != nil {

@@ -29,7 +29,11 @@ type s3Front struct {
 
 type s3Request struct {
 	reason   string
-	header   http.Header // the response header, where gofakes3 puts x-amz-request-id
+	// requestID is the x-amz-request-id of the response and the event. It is
+	// fixed before the request is registered: another request's change (two
+	// uploads of one key at once) may find this one, and must not read its
+	// response header while its handler writes it.
+	requestID string
 	sourceIP string
 }
 
@@ -111,17 +115,48 @@ func (f *s3Front) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		f.next.ServeHTTP(w, r)
 		return
 	}
-	defer f.track(w, r, bucket, key, reason)()
-	f.next.ServeHTTP(w, r)
+	id := newRequestID()
+	defer f.track(r, id, bucket, key, reason)()
+	rw := &requestIDWriter{ResponseWriter: w, id: id}
+	f.next.ServeHTTP(rw, r)
+	rw.setID() // a response without a body is written after the handler returns
 }
 
-// track registers an in-flight write; the returned function unregisters it.
-func (f *s3Front) track(w http.ResponseWriter, r *http.Request, bucket, key, reason string) func() {
+// requestIDWriter answers with the request ID the event carries, in place of
+// the one gofakes3 sets.
+type requestIDWriter struct {
+	http.ResponseWriter
+	id  string
+	set bool
+}
+
+func (w *requestIDWriter) setID() {
+	if !w.set {
+		w.set = true
+		w.Header().Set("x-amz-request-id", w.id)
+	}
+}
+
+func (w *requestIDWriter) WriteHeader(code int) {
+	w.setID()
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *requestIDWriter) Write(b []byte) (int, error) {
+	w.setID()
+	return w.ResponseWriter.Write(b)
+}
+
+func (w *requestIDWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// track registers an in-flight write with its request ID; the returned
+// function unregisters it.
+func (f *s3Front) track(r *http.Request, id, bucket, key, reason string) func() {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
 		host = r.RemoteAddr
 	}
-	req := &s3Request{reason: reason, header: w.Header(), sourceIP: host}
+	req := &s3Request{reason: reason, requestID: id, sourceIP: host}
 	slot := bucket + "/" + key
 	if reason == "POST Object" || (reason == "DeleteObject" && r.Method == http.MethodPost) {
 		slot = bucket + "/"
@@ -180,10 +215,7 @@ func (f *s3Front) onChange(c Change) {
 	req := f.request(c)
 	reason, requestID, sourceIP := "", newRequestID(), ""
 	if req != nil {
-		reason, sourceIP = req.reason, req.sourceIP
-		if id := req.header.Get("x-amz-request-id"); id != "" {
-			requestID = id
-		}
+		reason, requestID, sourceIP = req.reason, req.requestID, req.sourceIP
 	}
 	f.bus.Emit(f.event(c, reason, requestID, sourceIP))
 }

@@ -13,10 +13,12 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
@@ -101,6 +103,49 @@ func (ts *testStack) captureEvents(t *testing.T, pattern string) func(n int) []m
 			}
 			time.Sleep(10 * time.Millisecond)
 		}
+	}
+}
+
+// Uploads of one key at the same moment each get their event, carrying the
+// request ID of one of the uploads' responses. The stack once read another
+// in-flight upload's response header to find it, while that upload's handler
+// wrote it: a fatal concurrent map access (run with -race).
+func TestConcurrentUploadsOfOneKey(t *testing.T) {
+	ts := startStack(t, "")
+	events := ts.captureEvents(t, `{"source":["aws.s3"]}`)
+	c := ts.s3()
+	const writers, each = 6, 10
+	var mu sync.Mutex
+	ids := map[string]bool{}
+	var wg sync.WaitGroup
+	for range writers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range each {
+				out, err := c.PutObject(context.Background(), &s3.PutObjectInput{Bucket: aws.String("uploads"), Key: aws.String("same.jpg"), Body: strings.NewReader("x")})
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				id, _ := awsmiddleware.GetRequestIDMetadata(out.ResultMetadata)
+				mu.Lock()
+				ids[id] = true
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	versions := map[string]bool{}
+	for _, ev := range events(writers * each) {
+		d := ev["detail"].(map[string]any)
+		versions[d["object"].(map[string]any)["version-id"].(string)] = true
+		if id, _ := d["request-id"].(string); !ids[id] {
+			t.Errorf("event request-id %q is none of the uploads' responses", id)
+		}
+	}
+	if len(versions) != writers*each || len(ids) != writers*each {
+		t.Errorf("%d versions in events, %d request IDs in responses; want %d of each", len(versions), len(ids), writers*each)
 	}
 }
 
