@@ -28,13 +28,13 @@ type s3Front struct {
 }
 
 type s3Request struct {
-	reason   string
+	reason string
 	// requestID is the x-amz-request-id of the response and the event. It is
 	// fixed before the request is registered: another request's change (two
 	// uploads of one key at once) may find this one, and must not read its
 	// response header while its handler writes it.
 	requestID string
-	sourceIP string
+	sourceIP  string
 }
 
 func newS3Front(next http.Handler, inputBucket string, bus *EventBus, account string) *s3Front {
