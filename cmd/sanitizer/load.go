@@ -102,10 +102,25 @@ func runLoad(ctx context.Context, args []string, s stdio) error {
 		defer sup.Stop()
 		fmt.Fprintf(s.err, "load: stack started on %s (data in %s), %s\n", sup.URL, dir, fc)
 		cfg.Endpoint, cfg.Stack = sup.URL, sup
+		// A stack that crashes ends the run at once: uploads would otherwise
+		// retry against a closed port for minutes each.
+		var cancel context.CancelCauseFunc
+		ctx, cancel = context.WithCancelCause(ctx)
+		defer cancel(nil)
+		go func() {
+			select {
+			case err := <-sup.Exited():
+				cancel(err)
+			case <-ctx.Done():
+			}
+		}()
 	}
 	sum, err := loadgen.Run(ctx, cfg)
 	if err != nil {
 		keepData = true
+		if cause := context.Cause(ctx); cause != nil && cause != ctx.Err() {
+			return cause
+		}
 		return err
 	}
 	if cfg.Stack != nil {

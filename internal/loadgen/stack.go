@@ -43,6 +43,7 @@ type Supervisor struct {
 	stop    chan struct{}
 	wg      sync.WaitGroup
 	logFile *os.File
+	exited  chan error
 }
 
 // RSSSample is the stack's resident set size at one moment.
@@ -72,6 +73,7 @@ func (s *Supervisor) Start(ctx context.Context) error {
 		s.logFile, s.Log = f, f
 	}
 	s.stop = make(chan struct{})
+	s.exited = make(chan error, 1)
 	if err := s.spawn(ctx); err != nil {
 		return err
 	}
@@ -125,6 +127,17 @@ func (s *Supervisor) spawn(ctx context.Context) error {
 			ready <- errors.New("loadgen: the stack exited before it was ready (see stack.log)")
 		}
 		cmd.Wait()
+		s.mu.Lock()
+		// Kill and Stop take cmd away before they signal it: still here, it
+		// ended on its own (a crash), and the run cannot go on.
+		if s.cmd == cmd {
+			s.cmd = nil
+			select {
+			case s.exited <- fmt.Errorf("loadgen: the stack exited on its own (%s); its log: %s", cmd.ProcessState, filepath.Join(s.DataDir, "stack.log")):
+			default:
+			}
+		}
+		s.mu.Unlock()
 		close(done)
 	}()
 	t := time.NewTimer(2 * time.Minute)
@@ -147,6 +160,10 @@ func (s *Supervisor) spawn(ctx context.Context) error {
 	s.mu.Unlock()
 	return nil
 }
+
+// Exited reports an incarnation that ended without Kill or Stop: the stack
+// crashed.
+func (s *Supervisor) Exited() <-chan error { return s.exited }
 
 // Kill SIGKILLs the stack (no chance to flush anything) and starts it again.
 func (s *Supervisor) Kill(ctx context.Context) error {
