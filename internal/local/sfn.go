@@ -37,14 +37,16 @@ type StepFunctions struct {
 	now     func() time.Time
 
 	mu       sync.Mutex
-	machines map[string]*machine          // by ARN
-	live     map[string]*asl.Execution    // running executions by ARN
-	ended    chan struct{}                // closed (and replaced) when an execution leaves live or a reservation ends
-	reserved int                          // room taken by starts under way (see waitForRoom)
-	starting map[string]bool              // ARNs being created
-	objects  map[string]bool              // object identities with a start in flight
-	parsed   map[string]*asl.StateMachine // definitions executions run, by ID and machine
-	wg       sync.WaitGroup
+	machines map[string]*machine       // by ARN
+	live     map[string]*asl.Execution // running executions by ARN
+	ended    chan struct{}             // closed (and replaced) when an execution leaves live or a reservation ends
+	reserved int                       // room taken by starts under way (see waitForRoom)
+	// maxRunning bounds the executions admit lets start (0: no bound).
+	maxRunning int
+	starting   map[string]bool              // ARNs being created
+	objects    map[string]bool              // object identities with a start in flight
+	parsed     map[string]*asl.StateMachine // definitions executions run, by ID and machine
+	wg         sync.WaitGroup
 
 	// trackMu guards track. The observer runs under an execution's lock, so it
 	// must never wait for mu (held by code that calls into executions).
@@ -381,6 +383,20 @@ func (s *StepFunctions) waitForRoom(ctx context.Context, max int) (release func(
 		s.wake()
 		s.mu.Unlock()
 	}, nil
+}
+
+// admit runs start, which starts one execution, once there is room under
+// maxRunning; EventBridge deliveries and reconciliation start through it,
+// StartExecution calls do not.
+func (s *StepFunctions) admit(ctx context.Context, start func() error) error {
+	if s.maxRunning > 0 {
+		release, err := s.waitForRoom(ctx, s.maxRunning)
+		if err != nil {
+			return err
+		}
+		defer release()
+	}
+	return start()
 }
 
 // watch waits for an execution's run to end and commits the outcome.

@@ -70,11 +70,7 @@ type Stack struct {
 	mounts  map[string]http.Handler
 	invoker *targets
 	closers []func() error
-
-	// maxRunning bounds the executions running at once that events and
-	// reconciliation start (see Options.MaxRunningExecutions).
-	maxRunning int
-	bg         sync.WaitGroup
+	bg      sync.WaitGroup // background reconciliation
 }
 
 // Open opens (or creates) the stack's state under opt.Dir and creates the
@@ -142,18 +138,15 @@ func Open(opt Options) (*Stack, error) {
 		if err != nil {
 			return fail(err)
 		}
-		s.maxRunning = opt.MaxRunningExecutions
-		if s.maxRunning <= 0 {
-			s.maxRunning = 8 * n
+		s.SFN.maxRunning = opt.MaxRunningExecutions
+		if s.SFN.maxRunning <= 0 {
+			s.SFN.maxRunning = 8 * n
 		}
 		s.invoker.start = func(ctx context.Context, arn string, input []byte) error {
-			release, err := s.SFN.waitForRoom(ctx, s.maxRunning)
-			if err != nil {
+			return s.SFN.admit(ctx, func() error {
+				_, err := s.SFN.Start(arn, "", input)
 				return err
-			}
-			defer release()
-			_, err = s.SFN.Start(arn, "", input)
-			return err
+			})
 		}
 	}
 
@@ -305,12 +298,11 @@ func (s *Stack) startMissing(ctx context.Context, starts []missingStart) (int, e
 		go func() {
 			defer wg.Done()
 			for m := range next {
-				release, err := s.SFN.waitForRoom(ctx, s.maxRunning)
 				var ok bool
-				if err == nil {
+				err := s.SFN.admit(ctx, func() (err error) {
 					ok, err = s.SFN.StartUnlessProcessed(m.machineArn, m.input)
-					release()
-				}
+					return err
+				})
 				mu.Lock()
 				if ok {
 					started++
