@@ -60,6 +60,9 @@ type Main struct {
 	ConsoleToken  string // required by the console when Addr is not loopback
 	// MaxConcurrentTasks bounds Lambda invocations running at once (0: the stack's default).
 	MaxConcurrentTasks int
+	// BlobCacheMB is the memory S3 keeps the newest objects' bytes in (0: the
+	// stack's default, <0: none).
+	BlobCacheMB int
 	// Profiling serves Go profiles under /_debug/pprof/.
 	Profiling bool
 	Logger    *slog.Logger
@@ -177,7 +180,8 @@ func (m *Main) Run(ctx context.Context) error {
 	buckets := []string{m.InputBucket, m.OutputBucket, m.StagingBucket, m.AuditBucket}
 	st, err := local.Open(local.Options{Dir: m.DataDir, Endpoint: m.URL, Account: localAccount, Region: localRegion,
 		InputBucket: m.InputBucket, Buckets: buckets, Versioned: buckets, Logger: m.Logger,
-		WrapS3: m.WrapS3, WrapTargets: m.WrapTargets, Tasks: tasks, MaxConcurrentTasks: envs})
+		WrapS3: m.WrapS3, WrapTargets: m.WrapTargets, Tasks: tasks, MaxConcurrentTasks: envs,
+		BlobCache: int64(m.BlobCacheMB) << 20})
 	if err != nil {
 		ln.Close()
 		return err
@@ -353,6 +357,7 @@ func runRun(ctx context.Context, args []string, s stdio) error {
 	fs.StringVar(&m.OutputBucket, "output-bucket", m.OutputBucket, "bucket sanitized copies go to (bucket B)")
 	fs.StringVar(&m.ConsoleToken, "console-token", "", "token the web console requires (needed off loopback)")
 	fs.IntVar(&m.MaxConcurrentTasks, "concurrency", 0, "Lambda invocations running at once (default 64; decoding is bounded by the cores apart from this)")
+	fs.IntVar(&m.BlobCacheMB, "blob-cache-mb", 0, fmt.Sprintf("memory for the newest objects' bytes, which the pipeline reads right after they are written (default %d; -1: none)", local.DefaultBlobCache>>20))
 	fs.BoolVar(&m.Profiling, "pprof", false, "serve Go profiles under /_debug/pprof/ (heap, goroutine, profile, trace)")
 	samples := fs.Bool("samples", false, "upload a few generated photos carrying GPS, serials and thumbnails, and show what was removed")
 	verbose := fs.Bool("v", false, "log background errors to stderr")

@@ -10,7 +10,9 @@
 // honours ?versionId=, the copy-source and destination conditions and the
 // metadata directive as S3 does.
 //
-// Durability: object bytes live in synced files and their metadata in bbolt;
+// Durability: object bytes live in synced files (written past the page cache,
+// the newest also kept in a fixed arena for the reads that follow: blobcache.go)
+// and their metadata in bbolt;
 // rules, topics, state machines, executions, checkpoints and history live in a
 // second bbolt file. After a crash, Start resumes running executions from their
 // last checkpoint and reconciles the input bucket: every object whose latest

@@ -311,6 +311,9 @@ func (s *ObjectStore) linkBlob(src version) (string, error) {
 		return "", err
 	}
 	err := os.Link(s.blobPath(src.Blob), s.blobPath(name))
+	if err == nil {
+		s.cache.link(src.Blob, name)
+	}
 	if err == nil || errors.Is(err, fs.ErrNotExist) {
 		return name, err
 	}

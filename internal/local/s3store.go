@@ -14,7 +14,6 @@ import (
 	"path/filepath"
 	"reflect"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/johannesboyne/gofakes3"
@@ -33,6 +32,7 @@ type ObjectStore struct {
 	blobDir  string
 	now      func() time.Time
 	onChange func(Change)
+	cache    *blobCache // the newest blobs' bytes; nil: none kept
 }
 
 var (
@@ -104,8 +104,17 @@ type version struct {
 
 func (v version) sequencer() string { return fmt.Sprintf("%016x", v.Seq) }
 
+// StoreOptions tune an ObjectStore.
+type StoreOptions struct {
+	// Now is the clock of Last-Modified times (default time.Now).
+	Now func() time.Time
+	// BlobCache is how many bytes of the newest blobs are kept in memory for
+	// the reads that follow their writes (blobcache.go); 0 keeps none.
+	BlobCache int64
+}
+
 // OpenObjectStore opens (creating when needed) the store under dir.
-func OpenObjectStore(dir string, now func() time.Time) (*ObjectStore, error) {
+func OpenObjectStore(dir string, opt StoreOptions) (*ObjectStore, error) {
 	blobs := filepath.Join(dir, "blobs")
 	if err := os.MkdirAll(blobs, 0o755); err != nil {
 		return nil, err
@@ -124,16 +133,20 @@ func OpenObjectStore(dir string, now func() time.Time) (*ObjectStore, error) {
 		db.Close()
 		return nil, err
 	}
+	now := opt.Now
 	if now == nil {
 		now = time.Now
 	}
-	s := &ObjectStore{db: db, blobDir: blobs, now: now}
+	s := &ObjectStore{db: db, blobDir: blobs, now: now, cache: newBlobCache(opt.BlobCache)}
 	s.removeTempBlobs()
 	return s, nil
 }
 
-// Close closes the metadata database.
-func (s *ObjectStore) Close() error { return s.db.Close() }
+// Close closes the metadata database and lets go of the blob cache.
+func (s *ObjectStore) Close() error {
+	s.cache.close()
+	return s.db.Close()
+}
 
 // removeTempBlobs deletes blobs a crash left half written.
 func (s *ObjectStore) removeTempBlobs() {
@@ -300,6 +313,7 @@ func (s *ObjectStore) removeBlobs(names ...string) {
 		case isInline(n):
 			inline = append(inline, n)
 		default:
+			s.cache.forget(n)
 			os.Remove(s.blobPath(n))
 		}
 	}
@@ -353,15 +367,12 @@ func (s *ObjectStore) writeBlob(r io.Reader, size int64) (name string, n int64, 
 		return "", 0, nil, nil, err
 	}
 	tmp := filepath.Join(dir, name+".tmp")
-	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o644)
+	f, direct, err := createBlobFile(tmp)
 	if err != nil {
 		return "", 0, nil, nil, err
 	}
-	// A 256 KiB buffer (not os.File's 32 KiB ReadFrom fallback) keeps the
-	// number of read and write system calls per megabyte low.
-	buf := copyBuffers.Get().(*[]byte)
-	n, err = io.CopyBuffer(io.MultiWriter(fileWriter{f}, h), r, *buf)
-	copyBuffers.Put(buf)
+	w := s.cache.newWrite(size)
+	n, err = writeBlobFile(f, direct, r, h, w)
 	if err == nil && size >= 0 && n != size {
 		err = gofakes3.ErrIncompleteBody
 	}
@@ -375,9 +386,11 @@ func (s *ObjectStore) writeBlob(r io.Reader, size int64) (name string, n int64, 
 		err = os.Rename(tmp, s.blobPath(name))
 	}
 	if err != nil {
+		w.finish("", 0)
 		os.Remove(tmp)
 		return "", 0, nil, nil, err
 	}
+	w.finish(name, n)
 	return name, n, finish(), nil, nil
 }
 
@@ -399,13 +412,6 @@ type etagSummer interface {
 	io.Reader
 	Sum([]byte) []byte
 }
-
-// fileWriter hides *os.File's ReadFrom so io.CopyBuffer uses the given buffer.
-type fileWriter struct{ f *os.File }
-
-func (w fileWriter) Write(p []byte) (int, error) { return w.f.Write(p) }
-
-var copyBuffers = sync.Pool{New: func() any { b := make([]byte, 256<<10); return &b }}
 
 // storedMeta keeps what S3 keeps of request headers: content headers, user
 // metadata and server-side-encryption settings; signing and transfer headers go.
@@ -604,11 +610,23 @@ func (s *ObjectStore) open(key string, v *version, m *bucketMeta, rng *gofakes3.
 		obj.Contents = nopCloser{bytes.NewReader(data)}
 		return obj, nil
 	}
+	obj.Range = r
+	off, length := int64(0), v.Size
+	if r != nil {
+		off, length = r.Start, r.Length
+	}
+	rc := s.cache.open(v.Blob, off, length)
+	if rc == nil && r == nil && s.cache.fill(v.Blob, s.blobPath(v.Blob), v.Size) {
+		rc = s.cache.open(v.Blob, off, length)
+	}
+	if rc != nil {
+		obj.Contents = rc
+		return obj, nil
+	}
 	f, err := os.Open(s.blobPath(v.Blob))
 	if err != nil {
 		return nil, fmt.Errorf("object %s: %w", key, err)
 	}
-	obj.Range = r
 	if r != nil {
 		if _, err := f.Seek(r.Start, io.SeekStart); err != nil {
 			f.Close()

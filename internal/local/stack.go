@@ -50,6 +50,9 @@ type Options struct {
 	// core, so many more may run than there are task slots). StartExecution
 	// calls are not held back.
 	MaxRunningExecutions int
+	// BlobCache is how many bytes of the newest objects S3 keeps in memory
+	// for the reads that follow their writes (0: DefaultBlobCache, <0: none).
+	BlobCache int64
 }
 
 // Stack is the running local AWS: its services and the HTTP handler over them.
@@ -88,6 +91,9 @@ func Open(opt Options) (*Stack, error) {
 	if opt.Logger == nil {
 		opt.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
+	if opt.BlobCache == 0 {
+		opt.BlobCache = DefaultBlobCache
+	}
 	if err := os.MkdirAll(opt.Dir, 0o755); err != nil {
 		return nil, err
 	}
@@ -97,7 +103,7 @@ func Open(opt Options) (*Stack, error) {
 		s.Close()
 		return nil, err
 	}
-	objects, err := OpenObjectStore(filepath.Join(opt.Dir, "s3"), nil)
+	objects, err := OpenObjectStore(filepath.Join(opt.Dir, "s3"), StoreOptions{BlobCache: opt.BlobCache})
 	if err != nil {
 		return fail(err)
 	}

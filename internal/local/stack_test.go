@@ -39,10 +39,17 @@ type testStack struct {
 
 func startStack(t testing.TB, dir string) *testStack {
 	t.Helper()
-	if dir == "" {
-		dir = t.TempDir()
+	return startStackWith(t, Options{Dir: dir})
+}
+
+// startStackWith starts a stack with the test buckets and opt's other settings.
+func startStackWith(t testing.TB, opt Options) *testStack {
+	t.Helper()
+	if opt.Dir == "" {
+		opt.Dir = t.TempDir()
 	}
-	st, err := Open(Options{Dir: dir, InputBucket: "uploads", Buckets: []string{"uploads", "sanitized", "staging"}, Versioned: []string{"uploads", "sanitized"}})
+	opt.InputBucket, opt.Buckets, opt.Versioned = "uploads", []string{"uploads", "sanitized", "staging"}, []string{"uploads", "sanitized"}
+	st, err := Open(opt)
 	if err != nil {
 		t.Fatal(err)
 	}
