@@ -45,10 +45,12 @@ type Options struct {
 	// MaxConcurrentTasks bounds Task states running at once (default 16).
 	MaxConcurrentTasks int
 	// MaxRunningExecutions is how many executions may run before EventBridge
-	// deliveries to a state machine wait for one to end (default eight times
-	// MaxConcurrentTasks: executions waiting on retries and slow S3 hold no
-	// core, so many more may run than there are task slots). StartExecution
-	// calls are not held back.
+	// deliveries to a state machine wait for one to end (default twice
+	// MaxConcurrentTasks: executions waiting on retries hold no task slot, so
+	// more may run than there are slots; but each running execution queues
+	// for a slot at every step, and with many more, every step waits behind
+	// the others' and an execution's reads come seconds after its writes,
+	// too late for S3's blob cache). StartExecution calls are not held back.
 	MaxRunningExecutions int
 	// BlobCache is how many bytes of the newest objects S3 keeps in memory
 	// for the reads that follow their writes (0: DefaultBlobCache, <0: none).
@@ -146,7 +148,7 @@ func Open(opt Options) (*Stack, error) {
 		}
 		s.SFN.maxRunning = opt.MaxRunningExecutions
 		if s.SFN.maxRunning <= 0 {
-			s.SFN.maxRunning = 8 * n
+			s.SFN.maxRunning = 2 * n
 		}
 		s.invoker.start = func(ctx context.Context, arn string, input []byte) error {
 			return s.SFN.admit(ctx, func() error {
