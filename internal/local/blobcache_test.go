@@ -178,6 +178,37 @@ func TestArenaEvictsOldestButNeverUnderAReader(t *testing.T) {
 	requireAccounted(t, s.cache)
 }
 
+// Where the file system refuses O_DIRECT (tmpfs), blobs are written through the
+// page cache: no padding, nothing to cut, and the arena still keeps them.
+func TestBlobFileBuffered(t *testing.T) {
+	c := newBlobCache(16 * blobChunk)
+	defer c.close()
+	rng := rand.New(rand.NewPCG(9, 9))
+	for _, size := range []int{1, directAlign + 1, blobChunk, 2*blobChunk + 3} {
+		data := randomBytes(rng, size)
+		path := t.TempDir() + "/blob"
+		f, err := os.Create(path)
+		require.NoError(t, err)
+		w := c.newWrite(int64(size))
+		h := md5.New()
+		n, err := writeBlobFile(f, false, iotest.HalfReader(bytes.NewReader(data)), h, w)
+		require.NoError(t, err)
+		require.NoError(t, f.Close())
+		require.EqualValues(t, size, n)
+		w.finish(path, n)
+		onDisk, err := os.ReadFile(path)
+		require.NoError(t, err)
+		require.True(t, bytes.Equal(data, onDisk), "size %d on disk", size)
+		rc := c.open(path, 0, int64(size))
+		require.NotNil(t, rc)
+		kept, err := io.ReadAll(rc)
+		require.NoError(t, err)
+		require.NoError(t, rc.Close())
+		require.True(t, bytes.Equal(data, kept), "size %d in the arena", size)
+	}
+	requireAccounted(t, c)
+}
+
 // A write that fails half way (gofakes3 fails the body's read on a wrong
 // Content-MD5) gives its chunks back and leaves no object.
 func TestArenaFailedWriteGivesChunksBack(t *testing.T) {
