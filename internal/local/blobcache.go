@@ -320,7 +320,9 @@ func (c *blobCache) newWrite(size int64) *blobWrite {
 
 // buffer is where the next chunk of the blob goes.
 func (w *blobWrite) buffer(total int64) []byte {
-	if w.held && total+blobChunk <= w.c.maxBlob {
+	// total == maxBlob still gets a chunk: the read that finds the end of a
+	// blob of exactly maxBlob bytes needs one.
+	if w.held && total <= w.c.maxBlob {
 		if b := w.c.alloc(); b != nil {
 			w.chunks = append(w.chunks, b)
 			return b
@@ -389,14 +391,19 @@ func (w *blobWrite) finish(name string, size int64) {
 	w.c.keep(name, w.chunks[:used], size, w.chunks[used:])
 }
 
-// alignedChunks holds blobChunk-byte buffers whose start is directAlign-aligned,
-// for blobs written without the arena.
+// alignedChunks holds blobChunk-byte buffers, for blobs written without the arena.
 var alignedChunks = sync.Pool{New: func() any {
-	raw := make([]byte, blobChunk+directAlign)
+	b := alignedBytes(blobChunk)
+	return &b
+}}
+
+// alignedBytes allocates n bytes starting at a directAlign boundary, as O_DIRECT
+// asks of its buffers.
+func alignedBytes(n int) []byte {
+	raw := make([]byte, n+directAlign)
 	off := 0
 	if r := int(uintptr(unsafe.Pointer(&raw[0])) % directAlign); r != 0 {
 		off = directAlign - r
 	}
-	b := raw[off : off+blobChunk : off+blobChunk]
-	return &b
-}}
+	return raw[off : off+n : off+n]
+}

@@ -9,7 +9,7 @@ const oDirect = syscall.O_DIRECT
 func mapArena(size int) ([]byte, func()) {
 	b, err := syscall.Mmap(-1, 0, size, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_ANON|syscall.MAP_PRIVATE)
 	if err != nil {
-		return make([]byte, size), nil
+		return alignedBytes(size), nil
 	}
 	return b, func() { syscall.Munmap(b) }
 }

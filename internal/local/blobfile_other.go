@@ -6,4 +6,4 @@ package local
 const oDirect = 0
 
 // mapArena allocates the arena on the heap where anonymous maps are not used.
-func mapArena(size int) ([]byte, func()) { return make([]byte, size), nil }
+func mapArena(size int) ([]byte, func()) { return alignedBytes(size), nil }
