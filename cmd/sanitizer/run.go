@@ -401,6 +401,10 @@ func runRun(ctx context.Context, args []string, s stdio) error {
 	if inj != nil {
 		reportFaults(s.out, inj)
 	}
+	if st := m.Stack.Objects.BlobCacheStats(); st.Bytes > 0 {
+		b, _ := json.Marshal(st)
+		fmt.Fprintf(s.out, "blob cache: %s\n", b)
+	}
 	fmt.Fprintln(s.out, "\nsanitizer: stopping; running executions resume at the next start")
 	return nil
 }

@@ -51,6 +51,41 @@ type blobCache struct {
 	maxBlob int64      // larger blobs are not kept
 	refs    int        // open readers and writers holding arena chunks
 	closed  bool
+	stats   BlobCacheStats
+}
+
+// BlobCacheStats counts what the arena did since the store opened, for an
+// operator choosing its size (--blob-cache-mb): reads served from the arena,
+// reads that had to fill it from disk first, and reads it could not serve
+// (ranges of blobs not held, blobs too large, an arena full of open readers).
+type BlobCacheStats struct {
+	Hits    int64 `json:"hits"`
+	Fills   int64 `json:"filled_from_disk"`
+	Misses  int64 `json:"read_from_disk"`
+	Evicted int64 `json:"evicted"`
+	Bytes   int64 `json:"arena_bytes"`
+}
+
+// count updates c.stats; nothing without an arena.
+func (c *blobCache) count(add func(*BlobCacheStats)) {
+	if c == nil {
+		return
+	}
+	c.mu.Lock()
+	add(&c.stats)
+	c.mu.Unlock()
+}
+
+// Stats returns the counts so far; zero without an arena.
+func (c *blobCache) Stats() BlobCacheStats {
+	if c == nil {
+		return BlobCacheStats{}
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	st := c.stats
+	st.Bytes = int64(len(c.arena))
+	return st
 }
 
 // cachedBlob is one blob's bytes in the arena, under every name it has (a
@@ -91,6 +126,7 @@ func (c *blobCache) alloc() []byte {
 			return nil
 		}
 		c.drop(e.Value.(*cachedBlob))
+		c.stats.Evicted++
 	}
 	if c.closed {
 		return nil

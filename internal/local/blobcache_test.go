@@ -130,6 +130,7 @@ func TestBlobsRoundTripThroughArenaAndDisk(t *testing.T) {
 	defer s.Close()
 	require.Nil(t, s.cache)
 	check(s, "no arena")
+	require.Zero(t, s.BlobCacheStats())
 }
 
 // Writing more than the arena holds evicts the oldest blobs; every object still
@@ -186,6 +187,13 @@ func TestArenaEvictsOldestButNeverUnderAReader(t *testing.T) {
 	require.False(t, isArena, "a blob too large for the arena is neither kept nor read into it")
 	require.True(t, bytes.Equal(data["big"], s.getAll(t, "big", nil)))
 	requireAccounted(t, s.cache)
+
+	st := s.BlobCacheStats()
+	require.EqualValues(t, 16*blobChunk, st.Bytes)
+	require.Positive(t, st.Hits, "the newest blobs were read from the arena")
+	require.Positive(t, st.Fills, "evicted blobs were read into it again")
+	require.Positive(t, st.Evicted)
+	require.EqualValues(t, 2, st.Misses, "the blob too large for it, read twice, was read from disk")
 }
 
 // Where the file system refuses O_DIRECT (tmpfs), blobs are written through the

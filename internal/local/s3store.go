@@ -142,6 +142,9 @@ func OpenObjectStore(dir string, opt StoreOptions) (*ObjectStore, error) {
 	return s, nil
 }
 
+// BlobCacheStats reports what the blob cache did since the store opened.
+func (s *ObjectStore) BlobCacheStats() BlobCacheStats { return s.cache.Stats() }
+
 // Close closes the metadata database and lets go of the blob cache.
 func (s *ObjectStore) Close() error {
 	s.cache.close()
@@ -616,8 +619,14 @@ func (s *ObjectStore) open(key string, v *version, m *bucketMeta, rng *gofakes3.
 		off, length = r.Start, r.Length
 	}
 	rc := s.cache.open(v.Blob, off, length)
-	if rc == nil && r == nil && s.cache.fill(v.Blob, s.blobPath(v.Blob), v.Size) {
+	switch {
+	case rc != nil:
+		s.cache.count(func(st *BlobCacheStats) { st.Hits++ })
+	case r == nil && s.cache.fill(v.Blob, s.blobPath(v.Blob), v.Size):
 		rc = s.cache.open(v.Blob, off, length)
+		s.cache.count(func(st *BlobCacheStats) { st.Fills++ })
+	default:
+		s.cache.count(func(st *BlobCacheStats) { st.Misses++ })
 	}
 	if rc != nil {
 		obj.Contents = rc
