@@ -66,16 +66,6 @@ type BlobCacheStats struct {
 	Bytes   int64 `json:"arena_bytes"`
 }
 
-// count updates c.stats; nothing without an arena.
-func (c *blobCache) count(add func(*BlobCacheStats)) {
-	if c == nil {
-		return
-	}
-	c.mu.Lock()
-	add(&c.stats)
-	c.mu.Unlock()
-}
-
 // Stats returns the counts so far; zero without an arena.
 func (c *blobCache) Stats() BlobCacheStats {
 	if c == nil {
@@ -179,14 +169,22 @@ func (c *blobCache) keep(name string, chunks [][]byte, size int64, unused [][]by
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.release(unused)
+	c.keepLocked(name, chunks, size)
+}
+
+// keepLocked files chunks under name and drops the writer's reference; it
+// returns the blob now held under name, which is another one's when a
+// concurrent fill of the same blob came first. Called with c.mu held.
+func (c *blobCache) keepLocked(name string, chunks [][]byte, size int64) *cachedBlob {
 	defer c.unref()
-	if c.names[name] != nil { // a concurrent fill of the same blob came first
+	if b := c.names[name]; b != nil {
 		c.release(chunks)
-		return
+		return b
 	}
 	b := &cachedBlob{chunks: chunks, size: size, names: []string{name}}
 	b.elem = c.order.PushBack(b)
 	c.names[name] = b
+	return b
 }
 
 // discard gives back a failed or uncacheable write's chunks.
@@ -241,13 +239,42 @@ func (c *blobCache) open(name string, off, length int64) io.ReadCloser {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	b := c.names[name]
+	return c.openLocked(c.names[name], off, length)
+}
+
+// openLocked opens a reader of b (nil: none); called with c.mu held.
+func (c *blobCache) openLocked(b *cachedBlob, off, length int64) io.ReadCloser {
 	if b == nil || off+length > b.size {
 		return nil
 	}
 	b.readers++
 	c.refs++
 	return &cachedReader{c: c, b: b, off: off, end: off + length}
+}
+
+// reader is a GET's reader of [off, off+length) of the blob at path, of size
+// bytes: from the arena when it holds the blob, else, for a whole-object read,
+// after reading the file into it; nil when the caller must read the file
+// (counted as a read from disk).
+func (c *blobCache) reader(name, path string, size, off, length int64, whole bool) io.ReadCloser {
+	if c == nil {
+		return nil
+	}
+	c.mu.Lock()
+	rc := c.openLocked(c.names[name], off, length)
+	if rc != nil {
+		c.stats.Hits++
+	}
+	c.mu.Unlock()
+	if rc == nil && whole {
+		rc = c.fill(name, path, size, off, length)
+	}
+	if rc == nil {
+		c.mu.Lock()
+		c.stats.Misses++
+		c.mu.Unlock()
+	}
+	return rc
 }
 
 // close drops every blob; the arena is unmapped when the last reader or writer
@@ -374,17 +401,17 @@ func (w *blobWrite) buffer(total int64) []byte {
 	return *w.spare
 }
 
-// fill reads the blob at path, of size bytes, into the arena under name:
-// a blob read again long after its write (a backlog, a restart) is read from
-// the device once, past the page cache, and served to the reads after it from
-// memory. It reports whether the arena holds the blob now.
-func (c *blobCache) fill(name, path string, size int64) bool {
-	if c == nil || size > c.maxBlob {
-		return false
+// fill reads the blob at path, of size bytes, into the arena under name, and
+// returns a reader of [off, off+length) of it, or nil: a blob read again long
+// after its write (a backlog, a restart) is read from the device once, past
+// the page cache, and served to the reads after it from memory.
+func (c *blobCache) fill(name, path string, size, off, length int64) io.ReadCloser {
+	if size > c.maxBlob {
+		return nil
 	}
 	f, err := openDirect(path)
 	if err != nil {
-		return false
+		return nil
 	}
 	defer f.Close()
 	w := c.newWrite(size)
@@ -402,10 +429,14 @@ func (c *blobCache) fill(name, path string, size int64) bool {
 	}
 	if n != size || !w.held {
 		w.finish("", 0)
-		return false
+		return nil
 	}
-	w.finish(name, size)
-	return true
+	// The loop stopped at size: every chunk holds bytes of the blob.
+	w.held = false
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.stats.Fills++
+	return c.openLocked(c.keepLocked(name, w.chunks, size), off, length)
 }
 
 // finish keeps the blob under name, or (name "") lets go of its chunks.

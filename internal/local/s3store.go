@@ -618,17 +618,7 @@ func (s *ObjectStore) open(key string, v *version, m *bucketMeta, rng *gofakes3.
 	if r != nil {
 		off, length = r.Start, r.Length
 	}
-	rc := s.cache.open(v.Blob, off, length)
-	switch {
-	case rc != nil:
-		s.cache.count(func(st *BlobCacheStats) { st.Hits++ })
-	case r == nil && s.cache.fill(v.Blob, s.blobPath(v.Blob), v.Size):
-		rc = s.cache.open(v.Blob, off, length)
-		s.cache.count(func(st *BlobCacheStats) { st.Fills++ })
-	default:
-		s.cache.count(func(st *BlobCacheStats) { st.Misses++ })
-	}
-	if rc != nil {
+	if rc := s.cache.reader(v.Blob, s.blobPath(v.Blob), v.Size, off, length, r == nil); rc != nil {
 		obj.Contents = rc
 		return obj, nil
 	}
