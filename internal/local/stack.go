@@ -13,10 +13,12 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/johannesboyne/gofakes3"
 	"github.com/s3-image-sanitizer/s3-image-sanitizer/internal/asl"
+	"golang.org/x/sync/errgroup"
 )
 
 // Options configure a Stack.
@@ -295,45 +297,32 @@ const reconcileWorkers = 32
 // all) is skipped.
 func (s *Stack) startMissing(ctx context.Context, starts []missingStart) (int, error) {
 	var (
-		mu       sync.Mutex
-		started  int
-		firstErr error
-		wg       sync.WaitGroup
+		g       errgroup.Group
+		started atomic.Int64
+		failed  atomic.Bool
 	)
-	next := make(chan missingStart)
-	for range min(reconcileWorkers, len(starts)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for m := range next {
-				var ok bool
-				err := s.SFN.admit(ctx, func() (err error) {
-					ok, err = s.SFN.StartUnlessProcessed(m.machineArn, m.input)
-					return err
-				})
-				mu.Lock()
-				if ok {
-					started++
-				}
-				if err != nil && firstErr == nil {
-					firstErr = err
-				}
-				mu.Unlock()
-			}
-		}()
-	}
+	g.SetLimit(reconcileWorkers)
 	for _, m := range starts {
-		mu.Lock()
-		failed := firstErr != nil
-		mu.Unlock()
-		if failed {
+		if failed.Load() {
 			break
 		}
-		next <- m
+		g.Go(func() error {
+			var ok bool
+			err := s.SFN.admit(ctx, func() (err error) {
+				ok, err = s.SFN.StartUnlessProcessed(m.machineArn, m.input)
+				return err
+			})
+			if ok {
+				started.Add(1)
+			}
+			if err != nil {
+				failed.Store(true)
+			}
+			return err
+		})
 	}
-	close(next)
-	wg.Wait()
-	return started, firstErr
+	err := g.Wait()
+	return int(started.Load()), err
 }
 
 // boundedTasks limits how many Task states run at once.
