@@ -231,17 +231,6 @@ func (c *blobCache) forget(name string) {
 	}
 }
 
-// open returns a reader of [off, off+length) of the named blob, or nil when the
-// arena does not hold it. The reader must be closed.
-func (c *blobCache) open(name string, off, length int64) io.ReadCloser {
-	if c == nil {
-		return nil
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.openLocked(c.names[name], off, length)
-}
-
 // openLocked opens a reader of b (nil: none); called with c.mu held.
 func (c *blobCache) openLocked(b *cachedBlob, off, length int64) io.ReadCloser {
 	if b == nil || off+length > b.size {

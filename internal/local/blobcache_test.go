@@ -217,7 +217,7 @@ func TestBlobFileBuffered(t *testing.T) {
 		onDisk, err := os.ReadFile(path)
 		require.NoError(t, err)
 		require.True(t, bytes.Equal(data, onDisk), "size %d on disk", size)
-		rc := c.open(path, 0, int64(size))
+		rc := c.reader(path, path, int64(size), 0, int64(size), false)
 		require.NotNil(t, rc)
 		kept, err := io.ReadAll(rc)
 		require.NoError(t, err)
