@@ -823,27 +823,29 @@ func (s *ObjectStore) ListBucket(bucket string, prefix *gofakes3.Prefix, page go
 		if err != nil {
 			return err
 		}
-		c := ob.Cursor()
-		var k, v []byte
-		if page.HasMarker {
-			k, v = c.Seek([]byte(page.Marker))
-			if k != nil && string(k) == page.Marker {
-				k, v = c.Next()
+		// lastPrefix is the common prefix already listed: a page that ended on
+		// one has it as its marker, and the next page must not list it again
+		// (nor any key under it), as S3 does.
+		start, lastPrefix := prefix.Prefix, ""
+		if page.HasMarker && page.Marker >= start {
+			start = page.Marker
+			if cp, ok := commonPrefix(page.Marker, prefix); ok && cp == page.Marker {
+				lastPrefix = cp
 			}
-		} else if prefix.HasPrefix {
-			k, v = c.Seek([]byte(prefix.Prefix))
-		} else {
-			k, v = c.First()
 		}
-		var match gofakes3.PrefixMatch
+		c := ob.Cursor()
+		k, v := c.Seek([]byte(start))
+		if page.HasMarker && k != nil && string(k) == page.Marker {
+			k, v = c.Next()
+		}
 		var count int64
-		lastPrefix := ""
 		for ; k != nil; k, v = c.Next() {
 			key := string(k)
 			if prefix.HasPrefix && !strings.HasPrefix(key, prefix.Prefix) {
 				break
 			}
-			if !prefix.Match(key, &match) {
+			cp, rolled := commonPrefix(key, prefix)
+			if rolled && cp == lastPrefix {
 				continue
 			}
 			var rec objectRecord
@@ -858,19 +860,17 @@ func (s *ObjectStore) ListBucket(bucket string, prefix *gofakes3.Prefix, page go
 				out.IsTruncated = true
 				break
 			}
-			if match.CommonPrefix {
-				if match.MatchedPart == lastPrefix {
-					continue
-				}
-				lastPrefix = match.MatchedPart
-				out.AddPrefix(match.MatchedPart)
+			if rolled {
+				lastPrefix = cp
+				out.AddPrefix(cp)
+				out.NextMarker = cp
 			} else {
 				out.Add(&gofakes3.Content{
 					Key: key, LastModified: gofakes3.NewContentTime(cur.Modified),
 					ETag: `"` + cur.MD5 + `"`, Size: cur.Size, StorageClass: "STANDARD",
 				})
+				out.NextMarker = key
 			}
-			out.NextMarker = key
 			count++
 		}
 		if !out.IsTruncated {
@@ -879,6 +879,20 @@ func (s *ObjectStore) ListBucket(bucket string, prefix *gofakes3.Prefix, page go
 		return nil
 	})
 	return out, err
+}
+
+// commonPrefix is the common prefix S3 rolls key up into under a delimited
+// listing: the listing's prefix and the rest of the key up to and including
+// the first delimiter after it. ok is false when key is listed as itself.
+func commonPrefix(key string, p *gofakes3.Prefix) (cp string, ok bool) {
+	if !p.HasDelimiter || p.Delimiter == "" || !strings.HasPrefix(key, p.Prefix) {
+		return "", false
+	}
+	i := strings.Index(key[len(p.Prefix):], p.Delimiter)
+	if i < 0 {
+		return "", false
+	}
+	return key[:len(p.Prefix)+i+len(p.Delimiter)], true
 }
 
 func (s *ObjectStore) ListBucketVersions(bucket string, prefix *gofakes3.Prefix, page *gofakes3.ListBucketVersionsPage) (*gofakes3.ListBucketVersionsResult, error) {
