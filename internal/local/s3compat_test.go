@@ -3,11 +3,16 @@ package local
 import (
 	"context"
 	"fmt"
+	"os"
+	"os/exec"
 	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/aws/smithy-go"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -85,4 +90,57 @@ func TestListDelimitedPagesListEachPrefixOnce(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, out.Contents, 2)
 	assert.Equal(t, "p/d1/k07", aws.ToString(out.Contents[0].Key))
+}
+
+// Missing keys and versions answer with S3's codes, statuses and messages.
+// gofakes3's NoSuchKey had no message: SDKs showed "Unknown", and a copy from
+// a missing source answered an empty <Message/> on which the AWS CLI failed
+// with "argument of type 'NoneType' is not iterable".
+func TestS3MissingKeyErrors(t *testing.T) {
+	ts := startStack(t, "")
+	ctx := context.Background()
+	c := ts.s3()
+	put, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("uploads"), Key: aws.String("there"), Body: strings.NewReader("x")})
+	require.NoError(t, err)
+	check := func(what string, err error, status int, code, msg string) {
+		t.Helper()
+		var re *awshttp.ResponseError
+		require.ErrorAs(t, err, &re, what)
+		assert.Equal(t, status, re.HTTPStatusCode(), what)
+		var ae smithy.APIError
+		require.ErrorAs(t, err, &ae, what)
+		assert.Equal(t, code, ae.ErrorCode(), what)
+		assert.Equal(t, msg, ae.ErrorMessage(), what)
+	}
+	const noKey, noVersion = "The specified key does not exist.", "The specified version does not exist."
+	_, err = c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String("uploads"), Key: aws.String("missing")})
+	check("get", err, 404, "NoSuchKey", noKey)
+	var nsk *types.NoSuchKey
+	assert.ErrorAs(t, err, &nsk)
+	_, err = c.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String("uploads"), Key: aws.String("missing")})
+	check("head", err, 404, "NotFound", "")
+	_, err = c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String("uploads"), Key: aws.String("there"), VersionId: aws.String("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")})
+	check("get version", err, 404, "NoSuchVersion", noVersion)
+	_, err = c.CopyObject(ctx, &s3.CopyObjectInput{Bucket: aws.String("staging"), Key: aws.String("c"), CopySource: aws.String("uploads/missing")})
+	check("copy", err, 404, "NoSuchKey", noKey)
+	_, err = c.CopyObject(ctx, &s3.CopyObjectInput{Bucket: aws.String("staging"), Key: aws.String("c"), CopySource: aws.String("uploads/there?versionId=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")})
+	check("copy version", err, 404, "NoSuchVersion", noVersion)
+	_, err = c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String("nobucket"), Key: aws.String("k")})
+	check("no bucket", err, 404, "NoSuchBucket", "The specified bucket does not exist")
+	_, err = c.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String("uploads"), Key: aws.String("there")})
+	require.NoError(t, err)
+	_, err = c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String("uploads"), Key: aws.String("there")})
+	check("deleted", err, 404, "NoSuchKey", noKey)
+	got, err := c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String("uploads"), Key: aws.String("there"), VersionId: put.VersionId})
+	require.NoError(t, err)
+	got.Body.Close()
+
+	if _, err := exec.LookPath("aws"); err == nil {
+		cmd := exec.Command("aws", "--endpoint-url", ts.url, "s3api", "copy-object", "--bucket", "staging", "--key", "c", "--copy-source", "uploads/missing")
+		cmd.Env = append(os.Environ(), "AWS_ACCESS_KEY_ID=cli", "AWS_SECRET_ACCESS_KEY=cli", "AWS_DEFAULT_REGION=us-east-1",
+			"AWS_PAGER=", "AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null")
+		raw, err := cmd.CombinedOutput()
+		assert.Error(t, err)
+		assert.Contains(t, string(raw), "(NoSuchKey) when calling the CopyObject operation: The specified key does not exist.")
+	}
 }

@@ -542,6 +542,18 @@ func (s *ObjectStore) commitVersion(bucket, key string, kind ChangeKind, v versi
 	return Change{Kind: kind, Bucket: bucket, Key: key, VersionID: string(ext), ETag: v.MD5, Size: v.Size, Sequencer: v.sequencer(), Time: v.Modified}, ext, nil
 }
 
+// S3's errors for a missing key or version, with S3's messages: gofakes3's
+// KeyNotFound has none, which SDKs show as "Unknown" and the AWS CLI's copy
+// and move commands fail on. Each call makes a new one: gofakes3 writes the
+// request ID into the error it answers with.
+func errNoSuchKey() error {
+	return gofakes3.ErrorMessage(gofakes3.ErrNoSuchKey, "The specified key does not exist.")
+}
+
+func errNoSuchVersion() error {
+	return gofakes3.ErrorMessage(gofakes3.ErrNoSuchVersion, "The specified version does not exist.")
+}
+
 const http1123 = "Mon, 02 Jan 2006 15:04:05 GMT"
 
 func (s *ObjectStore) find(bucket, key string, id gofakes3.VersionID) (*version, *bucketMeta, error) {
@@ -562,7 +574,7 @@ func (s *ObjectStore) find(bucket, key string, id gofakes3.VersionID) (*version,
 				out = cur
 			}
 			if out == nil || out.DeleteMarker {
-				return gofakes3.KeyNotFound(key)
+				return errNoSuchKey()
 			}
 			return nil
 		}
@@ -572,7 +584,7 @@ func (s *ObjectStore) find(bucket, key string, id gofakes3.VersionID) (*version,
 				return nil
 			}
 		}
-		return gofakes3.ResourceError(gofakes3.ErrNoSuchVersion, key)
+		return errNoSuchVersion()
 	})
 	return out, meta, err
 }
