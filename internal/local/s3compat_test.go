@@ -3,10 +3,14 @@ package local
 import (
 	"context"
 	"fmt"
+	"io"
+	"net"
+	"net/url"
 	"os"
 	"os/exec"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
@@ -143,4 +147,111 @@ func TestS3MissingKeyErrors(t *testing.T) {
 		assert.Error(t, err)
 		assert.Contains(t, string(raw), "(NoSuchKey) when calling the CopyObject operation: The specified key does not exist.")
 	}
+}
+
+// GetObject and HeadObject honour If-Match, If-None-Match, If-Modified-Since
+// and If-Unmodified-Since with S3's statuses and precedence. If-Match used to
+// be ignored: a reader that asked for the version it had seen got another.
+func TestS3ConditionalReads(t *testing.T) {
+	ts := startStack(t, "")
+	ctx := context.Background()
+	c := ts.s3()
+	v1, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("uploads"), Key: aws.String("c.txt"), Body: strings.NewReader("one")})
+	require.NoError(t, err)
+	v2, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("uploads"), Key: aws.String("c.txt"), Body: strings.NewReader("two")})
+	require.NoError(t, err)
+	past, future := time.Now().Add(-time.Hour), time.Now().Add(time.Hour)
+	status := func(err error) int {
+		if err == nil {
+			return 200
+		}
+		var re *awshttp.ResponseError
+		require.ErrorAs(t, err, &re)
+		return re.HTTPStatusCode()
+	}
+	cases := []struct {
+		name string
+		get  s3.GetObjectInput
+		want int
+	}{
+		{"if-match current", s3.GetObjectInput{IfMatch: v2.ETag}, 200},
+		{"if-match star", s3.GetObjectInput{IfMatch: aws.String("*")}, 200},
+		{"if-match in a list", s3.GetObjectInput{IfMatch: aws.String(`"abc", ` + aws.ToString(v2.ETag))}, 200},
+		{"if-match older", s3.GetObjectInput{IfMatch: v1.ETag}, 412},
+		{"if-match older, its version", s3.GetObjectInput{IfMatch: v1.ETag, VersionId: v1.VersionId}, 200},
+		{"if-unmodified-since past", s3.GetObjectInput{IfUnmodifiedSince: &past}, 412},
+		{"if-unmodified-since future", s3.GetObjectInput{IfUnmodifiedSince: &future}, 200},
+		{"if-match wins over if-unmodified-since", s3.GetObjectInput{IfMatch: v2.ETag, IfUnmodifiedSince: &past}, 200},
+		{"if-none-match current", s3.GetObjectInput{IfNoneMatch: v2.ETag}, 304},
+		{"if-none-match star", s3.GetObjectInput{IfNoneMatch: aws.String("*")}, 304},
+		{"if-none-match older", s3.GetObjectInput{IfNoneMatch: v1.ETag}, 200},
+		{"if-modified-since future", s3.GetObjectInput{IfModifiedSince: &future}, 304},
+		{"if-modified-since past", s3.GetObjectInput{IfModifiedSince: &past}, 200},
+		{"if-none-match wins over if-modified-since", s3.GetObjectInput{IfNoneMatch: v1.ETag, IfModifiedSince: &future}, 200},
+		{"if-match fails before if-none-match", s3.GetObjectInput{IfMatch: v1.ETag, IfNoneMatch: v2.ETag}, 412},
+	}
+	for _, tc := range cases {
+		in := tc.get
+		in.Bucket, in.Key = aws.String("uploads"), aws.String("c.txt")
+		out, err := c.GetObject(ctx, &in)
+		assert.Equal(t, tc.want, status(err), "GET %s", tc.name)
+		if err == nil {
+			body, _ := io.ReadAll(out.Body)
+			out.Body.Close()
+			want := "two"
+			if in.VersionId != nil {
+				want = "one"
+			}
+			assert.Equal(t, want, string(body), tc.name)
+		} else if tc.want == 412 {
+			var ae smithy.APIError
+			require.ErrorAs(t, err, &ae)
+			assert.Equal(t, "PreconditionFailed", ae.ErrorCode(), tc.name)
+		}
+		_, err = c.HeadObject(ctx, &s3.HeadObjectInput{Bucket: in.Bucket, Key: in.Key, VersionId: in.VersionId,
+			IfMatch: in.IfMatch, IfNoneMatch: in.IfNoneMatch, IfModifiedSince: in.IfModifiedSince, IfUnmodifiedSince: in.IfUnmodifiedSince})
+		assert.Equal(t, tc.want, status(err), "HEAD %s", tc.name)
+	}
+	_, err = c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String("uploads"), Key: aws.String("missing"), IfMatch: v1.ETag})
+	assert.Equal(t, 404, status(err))
+}
+
+// User metadata comes back under lower-case header names, as S3 sends them:
+// boto3 and the AWS CLI name metadata keys by the header as sent, and Go's
+// canonical X-Amz-Meta-Origin made head_object()["Metadata"]["origin"] fail.
+// (aws-sdk-go-v2 lower-cases the names itself, so the header is read raw.)
+func TestS3MetadataNamesLowerCase(t *testing.T) {
+	ts := startStack(t, "")
+	ctx := context.Background()
+	c := ts.s3()
+	_, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("uploads"), Key: aws.String("m.txt"), Body: strings.NewReader("m"),
+		Metadata: map[string]string{"Origin": "cli", "source-etag": "abc"}})
+	require.NoError(t, err)
+	head, err := c.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String("uploads"), Key: aws.String("m.txt")})
+	require.NoError(t, err)
+	assert.Equal(t, map[string]string{"origin": "cli", "source-etag": "abc"}, head.Metadata)
+	for _, method := range []string{"HEAD", "GET"} {
+		for _, query := range []string{"", "?versionId=" + aws.ToString(head.VersionId)} {
+			raw := rawResponse(t, ts.url, method+" /uploads/m.txt"+query)
+			assert.Contains(t, raw, "\r\nx-amz-meta-origin: cli\r\n", method+query)
+			assert.Contains(t, raw, "\r\nx-amz-meta-source-etag: abc\r\n", method+query)
+			assert.NotContains(t, raw, "X-Amz-Meta-", method+query)
+		}
+	}
+}
+
+// rawResponse sends one HTTP/1.1 request line and returns the response as
+// sent, header names in their case.
+func rawResponse(t *testing.T, base, requestLine string) string {
+	t.Helper()
+	u, err := url.Parse(base)
+	require.NoError(t, err)
+	conn, err := net.DialTimeout("tcp", u.Host, 5*time.Second)
+	require.NoError(t, err)
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(10 * time.Second))
+	fmt.Fprintf(conn, "%s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n", requestLine, u.Host)
+	raw, err := io.ReadAll(conn)
+	require.NoError(t, err)
+	return string(raw)
 }
