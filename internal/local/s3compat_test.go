@@ -1,13 +1,16 @@
 package local
 
 import (
+	"bytes"
 	"context"
+	"crypto/md5"
 	"fmt"
 	"io"
 	"net"
 	"net/url"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -254,4 +257,114 @@ func rawResponse(t *testing.T, base, requestLine string) string {
 	raw, err := io.ReadAll(conn)
 	require.NoError(t, err)
 	return string(raw)
+}
+
+// Multipart uploads are the store's: parts go to disk as they arrive, an
+// upload in progress survives a restart, and the object keeps the multipart
+// ETag its completion answered with, in HEAD, GET, listings and the event.
+// gofakes3's uploader kept parts in memory, lost them on restart, and the
+// object read back with the MD5 of its bytes instead of the ETag S3 (and the
+// completion) gives it, so If-Match with the completion's ETag failed.
+func TestS3MultipartUploadsOnDisk(t *testing.T) {
+	dir := t.TempDir()
+	ts := startStack(t, dir)
+	ctx := context.Background()
+	c := ts.s3()
+	bucket, key := aws.String("uploads"), aws.String("big ü+%.jpg")
+	up, err := c.CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{Bucket: bucket, Key: key, ContentType: aws.String("image/jpeg"),
+		Metadata: map[string]string{"origin": "multipart"}})
+	require.NoError(t, err)
+	part1 := bytes.Repeat([]byte("0123456789abcdef"), 5<<16) // 5 MiB
+	uploadPart := func(c *s3.Client, n int32, body []byte) string {
+		t.Helper()
+		out, err := c.UploadPart(ctx, &s3.UploadPartInput{Bucket: bucket, Key: key, UploadId: up.UploadId, PartNumber: aws.Int32(n), Body: bytes.NewReader(body)})
+		require.NoError(t, err)
+		return aws.ToString(out.ETag)
+	}
+	e1 := uploadPart(c, 1, part1)
+	uploadPart(c, 2, []byte("a tail sent twice"))
+	partFiles, err := os.ReadDir(filepath.Join(dir, "s3", "parts", aws.ToString(up.UploadId)))
+	require.NoError(t, err)
+	assert.Len(t, partFiles, 2, "parts are files, not memory")
+
+	// The upload survives a restart.
+	ts.Close()
+	ts = startStack(t, dir)
+	events := ts.captureEvents(t, `{"source":["aws.s3"]}`)
+	c = ts.s3()
+	e2 := uploadPart(c, 2, []byte("the tail"))
+	uploads, err := c.ListMultipartUploads(ctx, &s3.ListMultipartUploadsInput{Bucket: bucket})
+	require.NoError(t, err)
+	require.Len(t, uploads.Uploads, 1)
+	assert.Equal(t, aws.ToString(up.UploadId), aws.ToString(uploads.Uploads[0].UploadId))
+	assert.Equal(t, aws.ToString(key), aws.ToString(uploads.Uploads[0].Key))
+	parts, err := c.ListParts(ctx, &s3.ListPartsInput{Bucket: bucket, Key: key, UploadId: up.UploadId})
+	require.NoError(t, err)
+	require.Len(t, parts.Parts, 2)
+	assert.Equal(t, e1, aws.ToString(parts.Parts[0].ETag))
+	assert.Equal(t, e2, aws.ToString(parts.Parts[1].ETag))
+	assert.Equal(t, int64(len("the tail")), aws.ToInt64(parts.Parts[1].Size))
+
+	complete := func(parts ...types.CompletedPart) (*s3.CompleteMultipartUploadOutput, error) {
+		return c.CompleteMultipartUpload(ctx, &s3.CompleteMultipartUploadInput{Bucket: bucket, Key: key, UploadId: up.UploadId,
+			MultipartUpload: &types.CompletedMultipartUpload{Parts: parts}})
+	}
+	p1 := types.CompletedPart{PartNumber: aws.Int32(1), ETag: aws.String(e1)}
+	p2 := types.CompletedPart{PartNumber: aws.Int32(2), ETag: aws.String(e2)}
+	var ae smithy.APIError
+	_, err = complete(p2, p1)
+	require.ErrorAs(t, err, &ae)
+	assert.Equal(t, "InvalidPartOrder", ae.ErrorCode())
+	_, err = complete(p1, types.CompletedPart{PartNumber: aws.Int32(2), ETag: aws.String(`"0123"`)})
+	require.ErrorAs(t, err, &ae)
+	assert.Equal(t, "InvalidPart", ae.ErrorCode())
+
+	fin, err := complete(p1, p2)
+	require.NoError(t, err)
+	s1, s2 := md5.Sum(part1), md5.Sum([]byte("the tail"))
+	want := fmt.Sprintf(`"%x-2"`, md5.Sum(append(s1[:], s2[:]...)))
+	assert.Equal(t, want, aws.ToString(fin.ETag))
+
+	body, got := ts.read(t, "uploads", aws.ToString(key))
+	assert.Equal(t, string(part1)+"the tail", body)
+	assert.Equal(t, want, aws.ToString(got.ETag))
+	assert.Equal(t, "multipart", got.Metadata["origin"])
+	assert.Equal(t, "image/jpeg", aws.ToString(got.ContentType))
+	head, err := c.HeadObject(ctx, &s3.HeadObjectInput{Bucket: bucket, Key: key, IfMatch: fin.ETag})
+	require.NoError(t, err)
+	assert.Equal(t, want, aws.ToString(head.ETag))
+	head, err = c.HeadObject(ctx, &s3.HeadObjectInput{Bucket: bucket, Key: key, VersionId: fin.VersionId})
+	require.NoError(t, err)
+	assert.Equal(t, want, aws.ToString(head.ETag))
+	list, err := c.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: bucket})
+	require.NoError(t, err)
+	require.Len(t, list.Contents, 1)
+	assert.Equal(t, want, aws.ToString(list.Contents[0].ETag))
+	ev := events(1)[0]["detail"].(map[string]any)
+	assert.Equal(t, "CompleteMultipartUpload", ev["reason"])
+	assert.Equal(t, strings.Trim(want, `"`), ev["object"].(map[string]any)["etag"])
+	_, err = c.PutObject(ctx, &s3.PutObjectInput{Bucket: bucket, Key: key, Body: strings.NewReader("replaced"), IfMatch: fin.ETag})
+	require.NoError(t, err, "a conditional PUT on the multipart ETag")
+
+	_, err = c.ListParts(ctx, &s3.ListPartsInput{Bucket: bucket, Key: key, UploadId: up.UploadId})
+	require.ErrorAs(t, err, &ae)
+	assert.Equal(t, "NoSuchUpload", ae.ErrorCode(), "a completed upload is gone")
+	_, err = os.Stat(filepath.Join(dir, "s3", "parts", aws.ToString(up.UploadId)))
+	assert.True(t, os.IsNotExist(err), "its parts are removed")
+
+	// An aborted upload is gone with its parts.
+	up2, err := c.CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{Bucket: bucket, Key: aws.String("aborted")})
+	require.NoError(t, err)
+	_, err = c.UploadPart(ctx, &s3.UploadPartInput{Bucket: bucket, Key: aws.String("aborted"), UploadId: up2.UploadId, PartNumber: aws.Int32(1), Body: strings.NewReader("x")})
+	require.NoError(t, err)
+	_, err = c.AbortMultipartUpload(ctx, &s3.AbortMultipartUploadInput{Bucket: bucket, Key: aws.String("aborted"), UploadId: up2.UploadId})
+	require.NoError(t, err)
+	_, err = c.UploadPart(ctx, &s3.UploadPartInput{Bucket: bucket, Key: aws.String("aborted"), UploadId: up2.UploadId, PartNumber: aws.Int32(2), Body: strings.NewReader("x")})
+	require.ErrorAs(t, err, &ae)
+	assert.Equal(t, "NoSuchUpload", ae.ErrorCode())
+	_, err = os.Stat(filepath.Join(dir, "s3", "parts", aws.ToString(up2.UploadId)))
+	assert.True(t, os.IsNotExist(err))
+	uploads, err = c.ListMultipartUploads(ctx, &s3.ListMultipartUploadsInput{Bucket: bucket})
+	require.NoError(t, err)
+	assert.Empty(t, uploads.Uploads)
 }

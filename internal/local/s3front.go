@@ -61,7 +61,9 @@ func (f *s3Front) headVersion(w http.ResponseWriter, bucket, key, id string) {
 	for k, v := range obj.Metadata {
 		h.Set(k, v)
 	}
-	h.Set("ETag", `"`+hex.EncodeToString(obj.Hash)+`"`)
+	if h.Get(etagHeader) == "" {
+		h.Set("ETag", `"`+hex.EncodeToString(obj.Hash)+`"`)
+	}
 	h.Set("Accept-Ranges", "bytes")
 	h.Set("Content-Length", strconv.FormatInt(obj.Size, 10))
 	w.WriteHeader(http.StatusOK)

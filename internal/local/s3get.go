@@ -85,7 +85,7 @@ func etagListHas(list, etag string) bool {
 }
 
 // metaCaseWriter sends user metadata headers in lower case, as S3 does (it
-// keeps metadata names lower-cased). Go canonicalises header names to
+// keeps metadata names lower-cased), and a multipart ETag as the ETag. Go canonicalises header names to
 // X-Amz-Meta-Name, and boto3 and the AWS CLI take the metadata key from the
 // header name as sent: head_object()["Metadata"]["name"] failed locally.
 type metaCaseWriter struct {
@@ -99,6 +99,10 @@ func (w *metaCaseWriter) lower() {
 	}
 	w.done = true
 	h := w.ResponseWriter.Header()
+	if etag := h.Get(etagHeader); etag != "" {
+		h.Del(etagHeader)
+		h.Set("ETag", etag)
+	}
 	for k, v := range h {
 		if lk := strings.ToLower(k); lk != k && strings.HasPrefix(lk, "x-amz-meta-") {
 			delete(h, k)

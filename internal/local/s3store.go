@@ -92,7 +92,7 @@ type version struct {
 	ID           string            `json:"id"` // "null" for unversioned writes
 	Blob         string            `json:"blob,omitempty"`
 	Size         int64             `json:"size"`
-	MD5          string            `json:"md5,omitempty"`
+	MD5          string            `json:"md5,omitempty"` // the ETag: hex MD5, or a multipart ETag (hex-N)
 	Meta         map[string]string `json:"meta,omitempty"`
 	Modified     time.Time         `json:"mod"`
 	DeleteMarker bool              `json:"dm,omitempty"`
@@ -127,6 +127,9 @@ func OpenObjectStore(dir string, opt StoreOptions) (*ObjectStore, error) {
 		if _, err := tx.CreateBucketIfNotExists(inlineKey); err != nil {
 			return err
 		}
+		if _, err := tx.CreateBucketIfNotExists(uploadsKey); err != nil {
+			return err
+		}
 		_, err := tx.CreateBucketIfNotExists(bucketsKey)
 		return err
 	}); err != nil {
@@ -139,6 +142,7 @@ func OpenObjectStore(dir string, opt StoreOptions) (*ObjectStore, error) {
 	}
 	s := &ObjectStore{db: db, blobDir: blobs, now: now, cache: newBlobCache(opt.BlobCache)}
 	s.removeTempBlobs()
+	s.removeEndedUploads()
 	return s, nil
 }
 
@@ -505,12 +509,7 @@ func (s *ObjectStore) commitVersion(bucket, key string, kind ChangeKind, v versi
 			return err
 		}
 		if cond != nil {
-			info := &gofakes3.ConditionalObjectInfo{}
-			if cur := latest(rec); cur != nil && !cur.DeleteMarker {
-				info.Exists = true
-				info.Hash, _ = hex.DecodeString(cur.MD5)
-			}
-			if err := gofakes3.CheckPutConditions(cond, info); err != nil {
+			if err := checkPutConditions(cond, latest(rec)); err != nil {
 				return err
 			}
 		}
@@ -594,11 +593,15 @@ type nopCloser struct{ io.Reader }
 func (nopCloser) Close() error { return nil }
 
 func (s *ObjectStore) open(key string, v *version, m *bucketMeta, rng *gofakes3.ObjectRangeRequest, body bool) (*gofakes3.Object, error) {
-	sum, _ := hex.DecodeString(v.MD5)
 	obj := &gofakes3.Object{
-		Name: key, Metadata: copyMeta(v.Meta), Size: v.Size, Hash: sum,
+		Name: key, Metadata: copyMeta(v.Meta), Size: v.Size,
 		VersionID: m.externalID(v.ID), IsDeleteMarker: v.DeleteMarker,
 		Contents: nopCloser{bytes.NewReader(nil)},
+	}
+	if sum, err := hex.DecodeString(v.MD5); err == nil {
+		obj.Hash = sum
+	} else {
+		obj.Metadata[etagHeader] = `"` + v.MD5 + `"` // a multipart ETag
 	}
 	if v.DeleteMarker || !body {
 		return obj, nil
