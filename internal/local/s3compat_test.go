@@ -436,3 +436,36 @@ func TestS3ChecksumsAreChecked(t *testing.T) {
 	assert.Equal(t, 400, resp.StatusCode, "%s", raw)
 	assert.Contains(t, string(raw), "<Code>BadDigest</Code>")
 }
+
+// An object sent without a type reads back as binary/octet-stream, as on S3
+// (Go's server sniffed a type for each GET: text/plain for JSON); an
+// unsatisfiable range and a non-empty bucket's delete have S3's messages.
+func TestS3DefaultTypeAndMessages(t *testing.T) {
+	ts := startStack(t, "")
+	ctx := context.Background()
+	c := ts.s3()
+	// aws-sdk-go-v2 sends application/octet-stream itself; boto3 and the CLI's
+	// s3api send no type, as this request does.
+	req, err := http.NewRequest(http.MethodPut, ts.url+"/staging/a.json", strings.NewReader(`{"a":1}`))
+	require.NoError(t, err)
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, 200, resp.StatusCode)
+	_, got := ts.read(t, "staging", "a.json")
+	assert.Equal(t, "binary/octet-stream", aws.ToString(got.ContentType))
+	_, err = c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("staging"), Key: aws.String("b.json"), Body: strings.NewReader(`{}`), ContentType: aws.String("application/json")})
+	require.NoError(t, err)
+	_, got = ts.read(t, "staging", "b.json")
+	assert.Equal(t, "application/json", aws.ToString(got.ContentType))
+
+	_, err = c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String("staging"), Key: aws.String("a.json"), Range: aws.String("bytes=100-")})
+	var ae smithy.APIError
+	require.ErrorAs(t, err, &ae)
+	assert.Equal(t, "InvalidRange", ae.ErrorCode())
+	assert.Equal(t, "The requested range is not satisfiable", ae.ErrorMessage())
+	_, err = c.DeleteBucket(ctx, &s3.DeleteBucketInput{Bucket: aws.String("staging")})
+	require.ErrorAs(t, err, &ae)
+	assert.Equal(t, "BucketNotEmpty", ae.ErrorCode())
+	assert.Equal(t, "The bucket you tried to delete is not empty", ae.ErrorMessage())
+}
