@@ -118,3 +118,29 @@ func str(p *string) string {
 	}
 	return *p
 }
+
+const specDir = "testdata/spec"
+
+// TestSpecCases runs the project's own cases (same format as the shared
+// suite): each one exposed a divergence from AWS that the engine had; its
+// resolution says why the expectation is AWS's behaviour.
+func TestSpecCases(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join(specDir, "*.json"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no cases in %s: %v", specDir, err)
+	}
+	for _, file := range files {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var c conformanceCase
+		if err := json.Unmarshal(b, &c); err != nil {
+			t.Fatalf("%s: %v", file, err)
+		}
+		t.Run(c.Name, func(t *testing.T) {
+			t.Parallel()
+			runConformanceCase(t, c)
+		})
+	}
+}
