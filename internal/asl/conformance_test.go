@@ -41,6 +41,11 @@ func TestConformance(t *testing.T) {
 	if len(files) == 0 {
 		t.Skip(casesDir + " not found")
 	}
+	runCaseFiles(t, files)
+}
+
+// runCaseFiles runs each case file as a parallel subtest.
+func runCaseFiles(t *testing.T, files []string) {
 	for _, file := range files {
 		b, err := os.ReadFile(file)
 		if err != nil {
@@ -129,18 +134,5 @@ func TestSpecCases(t *testing.T) {
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no cases in %s: %v", specDir, err)
 	}
-	for _, file := range files {
-		b, err := os.ReadFile(file)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var c conformanceCase
-		if err := json.Unmarshal(b, &c); err != nil {
-			t.Fatalf("%s: %v", file, err)
-		}
-		t.Run(c.Name, func(t *testing.T) {
-			t.Parallel()
-			runConformanceCase(t, c)
-		})
-	}
+	runCaseFiles(t, files)
 }
