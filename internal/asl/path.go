@@ -187,14 +187,32 @@ func (p *path) eval(root any) (any, bool) {
 	if p.definite {
 		return walk(root, p.steps)
 	}
+	return p.query(root), true
+}
+
+// query evaluates a non-definite path. ojg's Locate panics on some nested
+// filter scripts where its Get does not (found by FuzzJSONPath: $[?$[?0]]);
+// such a path falls back to Get, and to no match if that panics too.
+func (p *path) query(root any) []any {
 	if p.scan || len(p.filters) > 0 {
-		return p.scanOrdered(root), true
+		if res, ok := guarded(func() []any { return p.scanOrdered(root) }); ok {
+			return res
+		}
 	}
-	res := p.expr.Get(root)
+	res, _ := guarded(func() []any { return p.expr.Get(root) })
 	if res == nil {
 		res = []any{}
 	}
-	return res, true
+	return res
+}
+
+func guarded(f func() []any) (res []any, ok bool) {
+	defer func() {
+		if recover() != nil {
+			res, ok = nil, false
+		}
+	}()
+	return f(), true
 }
 
 // scanOrdered evaluates a descent or wildcard path in document order, as
