@@ -4,9 +4,15 @@ import (
 	"bytes"
 	"context"
 	"crypto/md5"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/binary"
 	"fmt"
+	"hash/crc32"
+	"hash/crc64"
 	"io"
 	"net"
+	"net/http"
 	"net/url"
 	"os"
 	"os/exec"
@@ -367,4 +373,99 @@ func TestS3MultipartUploadsOnDisk(t *testing.T) {
 	uploads, err = c.ListMultipartUploads(ctx, &s3.ListMultipartUploadsInput{Bucket: bucket})
 	require.NoError(t, err)
 	assert.Empty(t, uploads.Uploads)
+}
+
+// A body is checked against the checksum it is sent with, in a header (as
+// boto3 and `aws s3api put-object --checksum-*` send it) or in an aws-chunked
+// trailer: a mismatch is S3's 400 BadDigest and stores nothing. A header
+// checksum used to be ignored, and a trailer mismatch was a 500 the SDKs
+// retried.
+func TestS3ChecksumsAreChecked(t *testing.T) {
+	ts := startStack(t, "")
+	ctx := context.Background()
+	c := ts.s3()
+	body := []byte("checked bytes")
+	crc := crc32.ChecksumIEEE(body)
+	good := base64.StdEncoding.EncodeToString([]byte{byte(crc >> 24), byte(crc >> 16), byte(crc >> 8), byte(crc)})
+	sha := sha256.Sum256(body)
+	nvme := crc64.Checksum(body, crc64.MakeTable(0x9a6c9329ac4bc9b5))
+	nvmeB64 := base64.StdEncoding.EncodeToString(binary.BigEndian.AppendUint64(nil, nvme))
+	for name, in := range map[string]s3.PutObjectInput{
+		"crc32":     {ChecksumCRC32: aws.String(good)},
+		"sha256":    {ChecksumSHA256: aws.String(base64.StdEncoding.EncodeToString(sha[:]))},
+		"crc64nvme": {ChecksumCRC64NVME: aws.String(nvmeB64)},
+		"sdk":       {ChecksumAlgorithm: types.ChecksumAlgorithmCrc32c},
+	} {
+		in.Bucket, in.Key, in.Body = aws.String("staging"), aws.String(name), bytes.NewReader(body)
+		_, err := c.PutObject(ctx, &in)
+		require.NoError(t, err, name)
+	}
+	check := func(what string, err error) {
+		t.Helper()
+		var re *awshttp.ResponseError
+		require.ErrorAs(t, err, &re, what)
+		assert.Equal(t, 400, re.HTTPStatusCode(), what)
+		var ae smithy.APIError
+		require.ErrorAs(t, err, &ae, what)
+		assert.Equal(t, "BadDigest", ae.ErrorCode(), what)
+	}
+	_, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("staging"), Key: aws.String("bad"), Body: bytes.NewReader(body), ChecksumCRC32: aws.String("AAAAAA==")})
+	check("put", err)
+	_, err = c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("staging"), Key: aws.String("bad"), Body: bytes.NewReader(bytes.Repeat(body, 100000)), ChecksumSHA256: aws.String(base64.StdEncoding.EncodeToString(sha[:]))})
+	check("put large", err)
+	_, err = c.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String("staging"), Key: aws.String("bad")})
+	assert.Error(t, err, "nothing is stored")
+	up, err := c.CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{Bucket: aws.String("staging"), Key: aws.String("mp")})
+	require.NoError(t, err)
+	_, err = c.UploadPart(ctx, &s3.UploadPartInput{Bucket: aws.String("staging"), Key: aws.String("mp"), UploadId: up.UploadId, PartNumber: aws.Int32(1),
+		Body: bytes.NewReader(body), ChecksumCRC32: aws.String("AAAAAA==")})
+	check("part", err)
+
+	// An aws-chunked body whose trailer does not match.
+	req, err := http.NewRequest(http.MethodPut, ts.url+"/staging/trailer", strings.NewReader(
+		fmt.Sprintf("%x\r\n%s\r\n0\r\nx-amz-checksum-crc32:AAAAAA==\r\n\r\n", len(body), body)))
+	require.NoError(t, err)
+	req.Header.Set("X-Amz-Content-Sha256", "STREAMING-UNSIGNED-PAYLOAD-TRAILER")
+	req.Header.Set("Content-Encoding", "aws-chunked")
+	req.Header.Set("X-Amz-Decoded-Content-Length", fmt.Sprint(len(body)))
+	req.Header.Set("X-Amz-Trailer", "x-amz-checksum-crc32")
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	raw, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	assert.Equal(t, 400, resp.StatusCode, "%s", raw)
+	assert.Contains(t, string(raw), "<Code>BadDigest</Code>")
+}
+
+// An object sent without a type reads back as binary/octet-stream, as on S3
+// (Go's server sniffed a type for each GET: text/plain for JSON); an
+// unsatisfiable range and a non-empty bucket's delete have S3's messages.
+func TestS3DefaultTypeAndMessages(t *testing.T) {
+	ts := startStack(t, "")
+	ctx := context.Background()
+	c := ts.s3()
+	// aws-sdk-go-v2 sends application/octet-stream itself; boto3 and the CLI's
+	// s3api send no type, as this request does.
+	req, err := http.NewRequest(http.MethodPut, ts.url+"/staging/a.json", strings.NewReader(`{"a":1}`))
+	require.NoError(t, err)
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, 200, resp.StatusCode)
+	_, got := ts.read(t, "staging", "a.json")
+	assert.Equal(t, "binary/octet-stream", aws.ToString(got.ContentType))
+	_, err = c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("staging"), Key: aws.String("b.json"), Body: strings.NewReader(`{}`), ContentType: aws.String("application/json")})
+	require.NoError(t, err)
+	_, got = ts.read(t, "staging", "b.json")
+	assert.Equal(t, "application/json", aws.ToString(got.ContentType))
+
+	_, err = c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String("staging"), Key: aws.String("a.json"), Range: aws.String("bytes=100-")})
+	var ae smithy.APIError
+	require.ErrorAs(t, err, &ae)
+	assert.Equal(t, "InvalidRange", ae.ErrorCode())
+	assert.Equal(t, "The requested range is not satisfiable", ae.ErrorMessage())
+	_, err = c.DeleteBucket(ctx, &s3.DeleteBucketInput{Bucket: aws.String("staging")})
+	require.ErrorAs(t, err, &ae)
+	assert.Equal(t, "BucketNotEmpty", ae.ErrorCode())
+	assert.Equal(t, "The bucket you tried to delete is not empty", ae.ErrorMessage())
 }

@@ -261,7 +261,7 @@ func (s *ObjectStore) deleteBucket(name string, force bool) error {
 			return err
 		}
 		if k, _ := ob.Cursor().First(); k != nil && !force {
-			return gofakes3.ResourceError(gofakes3.ErrBucketNotEmpty, name)
+			return gofakes3.ErrorMessage(gofakes3.ErrBucketNotEmpty, "The bucket you tried to delete is not empty")
 		}
 		ob.ForEach(func(_, v []byte) error {
 			var rec objectRecord
@@ -423,7 +423,10 @@ type etagSummer interface {
 // storedMeta keeps what S3 keeps of request headers: content headers, user
 // metadata and server-side-encryption settings; signing and transfer headers go.
 func storedMeta(in map[string]string) map[string]string {
-	out := make(map[string]string, len(in))
+	out := make(map[string]string, len(in)+1)
+	// S3's type for an object sent without one; without it, Go's server
+	// would sniff one for each GET (text/plain for a JSON audit record).
+	out["Content-Type"] = "binary/octet-stream"
 	for k, v := range in {
 		switch {
 		case k == "Content-Type", k == "Content-Disposition", k == "Content-Language",
@@ -607,7 +610,9 @@ func (s *ObjectStore) open(key string, v *version, m *bucketMeta, rng *gofakes3.
 		return obj, nil
 	}
 	r, err := rng.Range(v.Size)
-	if err != nil {
+	if err == gofakes3.ErrInvalidRange {
+		return nil, gofakes3.ErrorMessage(gofakes3.ErrInvalidRange, "The requested range is not satisfiable")
+	} else if err != nil {
 		return nil, err
 	}
 	if isInline(v.Blob) {

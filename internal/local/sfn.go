@@ -135,16 +135,17 @@ func newStepFunctions(ctx context.Context, db *stateDB, account, region string, 
 // ServeHTTP answers the AWSStepFunctions JSON 1.0 protocol.
 func (s *StepFunctions) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	serveJSON(w, r, "AWSStepFunctions", "1.0", map[string]jsonOp{
-		"CreateStateMachine":   s.createStateMachine,
-		"UpdateStateMachine":   s.updateStateMachine,
-		"DescribeStateMachine": s.describeStateMachine,
-		"ListStateMachines":    s.listStateMachines,
-		"StartExecution":       s.startExecution,
-		"DescribeExecution":    s.describeExecution,
-		"ListExecutions":       s.listExecutions,
-		"GetExecutionHistory":  s.getExecutionHistory,
-		"StopExecution":        s.stopExecution,
-		"RedriveExecution":     s.redriveExecution,
+		"CreateStateMachine":             s.createStateMachine,
+		"UpdateStateMachine":             s.updateStateMachine,
+		"DescribeStateMachine":           s.describeStateMachine,
+		"ListStateMachines":              s.listStateMachines,
+		"StartExecution":                 s.startExecution,
+		"DescribeExecution":              s.describeExecution,
+		"ListExecutions":                 s.listExecutions,
+		"GetExecutionHistory":            s.getExecutionHistory,
+		"StopExecution":                  s.stopExecution,
+		"RedriveExecution":               s.redriveExecution,
+		"ValidateStateMachineDefinition": validateDefinition,
 	})
 }
 
@@ -527,6 +528,62 @@ func invalidDefinition(err error) error {
 		return apiErr(http.StatusBadRequest, "InvalidDefinition", "Invalid State Machine Definition: '%s'", strings.Join(msgs, ", "))
 	}
 	return apiErr(http.StatusBadRequest, "InvalidDefinition", "Invalid State Machine Definition: '%v'", err)
+}
+
+// validateDefinition answers ValidateStateMachineDefinition with the
+// engine's diagnostics, as AWS words them: result OK or FAIL, and the
+// diagnostics of the asked severity and above, at most maxResults of them.
+func validateDefinition(_ *http.Request, body []byte) (any, error) {
+	var in struct {
+		Definition, Type, Severity string
+		MaxResults                 int
+	}
+	if err := decodeInput(body, &in); err != nil {
+		return nil, err
+	}
+	if in.Definition == "" {
+		return nil, validationErr("1 validation error detected: Value null at 'definition' failed to satisfy constraint: Member must not be null")
+	}
+	switch in.Type {
+	case "", "STANDARD", "EXPRESS":
+	default:
+		return nil, validationErr("1 validation error detected: Value '%s' at 'type' failed to satisfy constraint: Member must satisfy enum value set: [STANDARD, EXPRESS]", in.Type)
+	}
+	switch in.Severity {
+	case "", "ERROR", "WARNING":
+	default:
+		return nil, validationErr("1 validation error detected: Value '%s' at 'severity' failed to satisfy constraint: Member must satisfy enum value set: [ERROR, WARNING]", in.Severity)
+	}
+	if in.MaxResults < 0 || in.MaxResults > 100 {
+		return nil, validationErr("1 validation error detected: Value '%d' at 'maxResults' failed to satisfy constraint: Member must have value between 0 and 100", in.MaxResults)
+	}
+	if in.MaxResults == 0 {
+		in.MaxResults = 100
+	}
+	out := struct {
+		Result      string           `json:"result"`
+		Diagnostics []asl.Diagnostic `json:"diagnostics"`
+		Truncated   bool             `json:"truncated"`
+	}{Result: "OK", Diagnostics: []asl.Diagnostic{}}
+	var ve *asl.ValidationError
+	if _, err := asl.Parse([]byte(in.Definition)); errors.As(err, &ve) {
+		for _, d := range ve.Diagnostics {
+			if d.Severity == "ERROR" {
+				out.Result = "FAIL"
+			}
+			if in.Severity != "WARNING" && d.Severity != "ERROR" { // ERROR is the default
+				continue
+			}
+			if len(out.Diagnostics) == in.MaxResults {
+				out.Truncated = true
+				break
+			}
+			out.Diagnostics = append(out.Diagnostics, d)
+		}
+	} else if err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 func definitionID(def string) string {
