@@ -206,7 +206,7 @@ func (fr *frame) choice(env *evalEnv, st *State, raw, eff any) (any, *State, *Fa
 		}
 		next = st.defaultSt
 	}
-	out, f := fr.exit(env, st, raw, eff, ruleAssign)
+	out, f := fr.exit(env, st, raw, eff, eff, ruleAssign)
 	return out, next, f
 }
 

@@ -41,6 +41,11 @@ func TestConformance(t *testing.T) {
 	if len(files) == 0 {
 		t.Skip(casesDir + " not found")
 	}
+	runCaseFiles(t, files)
+}
+
+// runCaseFiles runs each case file as a parallel subtest.
+func runCaseFiles(t *testing.T, files []string) {
 	for _, file := range files {
 		b, err := os.ReadFile(file)
 		if err != nil {
@@ -117,4 +122,17 @@ func str(p *string) string {
 		return "<null>"
 	}
 	return *p
+}
+
+const specDir = "testdata/spec"
+
+// TestSpecCases runs the project's own cases (same format as the shared
+// suite): each one exposed a divergence from AWS that the engine had; its
+// resolution says why the expectation is AWS's behaviour.
+func TestSpecCases(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join(specDir, "*.json"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no cases in %s: %v", specDir, err)
+	}
+	runCaseFiles(t, files)
 }

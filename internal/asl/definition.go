@@ -84,17 +84,11 @@ type State struct {
 	branches []*machine
 
 	// Map
-	itemsPath            *path
-	itemSelector         *template
-	iterator             *machine
-	maxConcurrency       int64
-	maxConcurrencyPath   *path
-	toleratedCount       int64
-	toleratedPercent     float64
-	hasToleratedCount    bool
-	hasToleratedPercent  bool
-	toleratedCountPath   *path
-	toleratedPercentPath *path
+	itemsPath          *path
+	itemSelector       *template
+	iterator           *machine
+	maxConcurrency     int64
+	maxConcurrencyPath *path
 }
 
 type retrier struct {
@@ -602,6 +596,10 @@ func (p *parser) retriers(v any, loc string, present bool) []*retrier {
 		}
 		if v, ok := m["MaxDelaySeconds"]; ok {
 			r.maxDelaySeconds = positiveInt(v, rloc+"/MaxDelaySeconds", "MaxDelaySeconds", p.d)
+			// AWS takes 0 < MaxDelaySeconds < 31622401 (a leap year).
+			if r.maxDelaySeconds > 31622400 {
+				p.d.add(CodeSchema, rloc+"/MaxDelaySeconds", "The field 'MaxDelaySeconds' must be at most 31622400")
+			}
 		}
 		if v, ok := m["JitterStrategy"]; ok {
 			switch v {
@@ -826,19 +824,21 @@ func (p *parser) mapState(st *State, m map[string]any, loc string) {
 		st.maxConcurrency = nonNegativeInt(v, loc+"/MaxConcurrency", "MaxConcurrency", d)
 	}
 	st.maxConcurrencyPath = p.reqPath(m, "MaxConcurrencyPath", loc)
+	// The failure thresholds are checked but not applied: they are Distributed
+	// Map settings, and an inline Map fails as soon as any iteration fails
+	// (https://docs.aws.amazon.com/step-functions/latest/dg/state-map-inline.html,
+	// ProcessorConfig: "In this mode, if any iteration fails, the Map state fails").
 	if v, ok := m["ToleratedFailureCount"]; ok {
-		st.toleratedCount = nonNegativeInt(v, loc+"/ToleratedFailureCount", "ToleratedFailureCount", d)
-		st.hasToleratedCount = true
+		nonNegativeInt(v, loc+"/ToleratedFailureCount", "ToleratedFailureCount", d)
 	}
 	if v, ok := m["ToleratedFailurePercentage"]; ok {
 		f, ok := number(v)
 		if !ok || f < 0 || f > 100 || math.IsNaN(f) {
 			d.add(CodeSchema, loc+"/ToleratedFailurePercentage", "The field 'ToleratedFailurePercentage' must be a number between 0 and 100")
 		}
-		st.toleratedPercent, st.hasToleratedPercent = f, true
 	}
-	st.toleratedCountPath = p.reqPath(m, "ToleratedFailureCountPath", loc)
-	st.toleratedPercentPath = p.reqPath(m, "ToleratedFailurePercentagePath", loc)
+	p.reqPath(m, "ToleratedFailureCountPath", loc)
+	p.reqPath(m, "ToleratedFailurePercentagePath", loc)
 	if st.maxConcurrencyPath != nil && m["MaxConcurrency"] != nil {
 		d.add(CodeSchema, loc, "The fields 'MaxConcurrency' and 'MaxConcurrencyPath' are mutually exclusive")
 	}

@@ -2,6 +2,7 @@ package asl
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 
 	"github.com/ohler55/ojg/jp"
@@ -34,6 +35,15 @@ type path struct {
 	expr     jp.Expr
 	steps    []step
 	definite bool
+	// scan marks a path with a descent (..) or wildcard (*): its matches are
+	// returned in document order, as Jayway JSONPath (AWS's) returns them.
+	scan bool
+	// tail is how many located steps the fragments after the path's only
+	// descent add: a match sorts by the node the descent reached.
+	tail int
+	// filters are the located-step positions of a descent-free path's filter
+	// ([?(...)]) fragments: AWS's filters never select scalar values.
+	filters []int
 }
 
 // compilePath parses a Path or Reference Path. reference demands a definite
@@ -72,8 +82,35 @@ func compilePath(s string, reference bool) (*path, error) {
 			p.steps = append(p.steps, step{key: string(t)})
 		case jp.Nth:
 			p.steps = append(p.steps, step{index: int(t), isIndex: true})
+		case jp.Descent, jp.Wildcard:
+			p.definite, p.scan = false, true
 		default:
 			p.definite = false
+		}
+	}
+	descents, last := 0, 0
+	for i, f := range x {
+		if _, ok := f.(jp.Descent); ok {
+			descents, last = descents+1, i
+		}
+	}
+	if descents == 1 {
+		for _, f := range x[last+1:] {
+			if _, ok := f.(jp.Bracket); !ok {
+				p.tail++
+			}
+		}
+	}
+	if descents == 0 {
+		pos := 0
+		for _, f := range x[1:] {
+			switch f.(type) {
+			case jp.Bracket:
+				continue
+			case *jp.Filter:
+				p.filters = append(p.filters, pos)
+			}
+			pos++
 		}
 	}
 	if reference && !p.definite {
@@ -150,11 +187,127 @@ func (p *path) eval(root any) (any, bool) {
 	if p.definite {
 		return walk(root, p.steps)
 	}
-	res := p.expr.Get(root)
+	return p.query(root), true
+}
+
+// query evaluates a non-definite path. ojg's Locate panics on some nested
+// filter scripts where its Get does not (found by FuzzJSONPath: $[?$[?0]]);
+// such a path falls back to Get, and to no match if that panics too.
+func (p *path) query(root any) []any {
+	if p.scan || len(p.filters) > 0 {
+		if res, ok := guarded(func() []any { return p.scanOrdered(root) }); ok {
+			return res
+		}
+	}
+	res, _ := guarded(func() []any { return p.expr.Get(root) })
 	if res == nil {
 		res = []any{}
 	}
-	return res, true
+	return res
+}
+
+func guarded(f func() []any) (res []any, ok bool) {
+	defer func() {
+		if recover() != nil {
+			res, ok = nil, false
+		}
+	}()
+	return f(), true
+}
+
+// scanOrdered evaluates a descent or wildcard path in document order, as
+// Jayway's deep scan walks: at each node the rest of the path first, then the
+// node's children; array elements by index, object members by key (this
+// engine keeps objects with sorted keys). ojg's Get returns deep scans
+// bottom-up: $..name on {"a":{"name":"x","b":{"name":"y"}}} gave ["y","x"]
+// where AWS gives ["x","y"].
+func (p *path) scanOrdered(root any) []any {
+	locs := p.expr.Locate(root, 0)
+	node := func(l jp.Expr) jp.Expr {
+		if p.tail > 0 && len(l) >= p.tail {
+			return l[:len(l)-p.tail]
+		}
+		return l
+	}
+	sort.SliceStable(locs, func(i, j int) bool {
+		a, b := node(locs[i]), node(locs[j])
+		if locBefore(a, b) {
+			return true
+		}
+		if locBefore(b, a) {
+			return false
+		}
+		return locBefore(locs[i], locs[j])
+	})
+	res := make([]any, 0, len(locs))
+	for _, loc := range locs {
+		steps := make([]step, 0, len(loc))
+		for _, f := range loc {
+			switch t := f.(type) {
+			case jp.Child:
+				steps = append(steps, step{key: string(t)})
+			case jp.Nth:
+				steps = append(steps, step{index: int(t), isIndex: true})
+			}
+		}
+		if p.filteredScalar(root, steps) {
+			continue
+		}
+		if v, ok := walk(root, steps); ok {
+			res = append(res, v)
+		}
+	}
+	return res
+}
+
+// filteredScalar reports whether a filter of the path selected a scalar on
+// the way to this match. AWS documents that "the @ operator ... does not
+// match scalar values. It only matches objects"
+// (https://docs.aws.amazon.com/step-functions/latest/dg/amazon-states-language-paths.html),
+// so $.a[?(@ > 1)] on [1,2,3] selects nothing, where ojg gives [2,3].
+func (p *path) filteredScalar(root any, steps []step) bool {
+	for _, at := range p.filters {
+		if at >= len(steps) {
+			continue
+		}
+		v, ok := walk(root, steps[:at+1])
+		if !ok {
+			continue
+		}
+		switch v.(type) {
+		case map[string]any, []any:
+		default:
+			return true
+		}
+	}
+	return false
+}
+
+// locBefore orders two located paths: a prefix first, then by the first
+// differing step (indexes numerically, keys as strings).
+func locBefore(a, b jp.Expr) bool {
+	for k := 0; k < len(a) && k < len(b); k++ {
+		switch x := a[k].(type) {
+		case jp.Nth:
+			if y, ok := b[k].(jp.Nth); ok {
+				if x != y {
+					return x < y
+				}
+				continue
+			}
+		case jp.Child:
+			if y, ok := b[k].(jp.Child); ok {
+				if x != y {
+					return x < y
+				}
+				continue
+			}
+		}
+		if sa, sb := fmt.Sprint(a[k]), fmt.Sprint(b[k]); sa != sb {
+			return sa < sb
+		}
+	}
+	return len(a) < len(b)
 }
 
 func walk(v any, steps []step) (any, bool) {

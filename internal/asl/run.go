@@ -181,16 +181,16 @@ func (fr *frame) runState(ctx context.Context, st *State, raw any) (any, *State,
 				return nil, nil, f
 			}
 		}
-		out, f := fr.exit(env, st, raw, result, nil)
+		out, f := fr.exit(env, st, raw, result, result, nil)
 		return out, st.nextSt, f
 	case "Succeed":
-		out, f := fr.exit(env, st, raw, eff, nil)
+		out, f := fr.exit(env, st, raw, eff, eff, nil)
 		return out, nil, f
 	case "Wait":
 		if f := fr.wait(ctx, env, st, eff); f != nil {
 			return nil, nil, f
 		}
-		out, f := fr.exit(env, st, raw, eff, nil)
+		out, f := fr.exit(env, st, raw, eff, eff, nil)
 		return out, st.nextSt, f
 	case "Choice":
 		return fr.choice(env, st, raw, eff)
@@ -225,7 +225,10 @@ func (st *State) effectiveInput(env *evalEnv, raw any) (any, *Failure) {
 // exit finishes a state that produced result: ResultPath (for states that
 // have one), OutputPath, Assign and the StateExited event. Choice, Wait and
 // Succeed pass their effective input as result and have no ResultPath.
-func (fr *frame) exit(env *evalEnv, st *State, raw, result any, extraAssign *template) (any, *Failure) {
+// assignIn is what Assign's "$" paths read: the state's raw result, before
+// any ResultSelector — the order AWS's own interpreter follows (LocalStack's
+// AWS-validated execute_state evaluates Assign before ResultSelector).
+func (fr *frame) exit(env *evalEnv, st *State, raw, result, assignIn any, extraAssign *template) (any, *Failure) {
 	combined := result
 	if st.Type != "Choice" && st.Type != "Wait" && st.Type != "Succeed" {
 		var f *Failure
@@ -253,7 +256,7 @@ func (fr *frame) exit(env *evalEnv, st *State, raw, result any, extraAssign *tem
 	}
 	var assigned map[string]any
 	if st.assign != nil || extraAssign != nil {
-		env.input = result
+		env.input = assignIn
 		var f *Failure
 		if assigned, f = fr.assign(env, st.assign, extraAssign); f != nil {
 			return nil, f

@@ -50,47 +50,16 @@ func (fr *frame) mapState(ctx context.Context, env *evalEnv, st *State, raw, eff
 			return nil, f
 		}
 	}
-	tolerance := -1.0 // failures allowed; negative: none tolerated (fail fast)
-	count, percent := st.toleratedCount, st.toleratedPercent
-	hasCount, hasPercent := st.hasToleratedCount, st.hasToleratedPercent
-	if st.toleratedCountPath != nil {
-		var f *Failure
-		if count, f = intAt(st.toleratedCountPath, "ToleratedFailureCount"); f != nil {
-			return nil, f
-		}
-		hasCount = true
-	}
-	if st.toleratedPercentPath != nil {
-		v, found, f := st.toleratedPercentPath.get(env)
-		if f != nil {
-			return nil, f
-		}
-		p, ok := number(v)
-		if !found || !ok || p < 0 || p > 100 {
-			return nil, env.fail(ErrRuntime, "ToleratedFailurePercentage at %s must be a number between 0 and 100", st.toleratedPercentPath.src)
-		}
-		percent, hasPercent = p, true
-	}
-	if hasCount {
-		tolerance = float64(count)
-	}
-	if hasPercent {
-		if t := percent / 100 * float64(len(arr)); tolerance < 0 || t > tolerance {
-			tolerance = t
-		}
-	}
-
 	started := fr.rec("MapStateStarted", &MapStateStartedEventDetails{Length: int64(len(arr))})
 	results := make([]any, len(arr))
 	mctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var ff firstFailure
-	var failures atomic.Int64
 	iterate := func(i int) {
 		child := fr.child(started)
 		in := arr[i]
 		if st.itemSelector != nil {
-			ienv := &evalEnv{input: eff, x: fr.x, st: st, entered: env.entered, item: &mapItem{index: int64(i), value: arr[i]}, vars: fr.vars, rnd: env.rnd}
+			ienv := &evalEnv{input: eff, x: fr.x, st: st, entered: env.entered, retryCount: env.retryCount, enteredID: env.enteredID, item: &mapItem{index: int64(i), value: arr[i]}, vars: fr.vars, rnd: env.rnd}
 			var f *Failure
 			if in, f = st.itemSelector.eval(ienv); f != nil {
 				ff.set(f)
@@ -108,15 +77,8 @@ func (fr *frame) mapState(ctx context.Context, env *evalEnv, st *State, raw, eff
 			child.rec("MapIterationAborted", &MapIterationEventDetails{Name: st.Name, Index: int64(i)})
 			ff.set(f)
 		default:
+			// Inline mode: any failed iteration fails the Map.
 			child.rec("MapIterationFailed", &MapIterationEventDetails{Name: st.Name, Index: int64(i)})
-			n := failures.Add(1)
-			if tolerance >= 0 && float64(n) <= tolerance {
-				results[i] = f.output()
-				return
-			}
-			if tolerance >= 0 {
-				f = fail(ErrExceedToleratedFailure, "The specified tolerated failure threshold was exceeded")
-			}
 			ff.set(f)
 			cancel()
 		}

@@ -81,5 +81,5 @@ func (fr *frame) endGroup(ctx context.Context, env *evalEnv, st *State, raw any,
 			return nil, f
 		}
 	}
-	return fr.exit(env, st, raw, result, nil)
+	return fr.exit(env, st, raw, result, results, nil)
 }

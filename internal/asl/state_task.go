@@ -98,7 +98,7 @@ func (fr *frame) task(ctx context.Context, env *evalEnv, st *State, raw, eff any
 			return nil, f
 		}
 	}
-	return fr.exit(env, st, raw, result, nil)
+	return fr.exit(env, st, raw, result, res, nil)
 }
 
 // MaxPayloadBytes is Step Functions' limit on an execution's input and a

@@ -159,15 +159,17 @@ func TestParallelAndMap(t *testing.T) {
 			"ResultSelector":{"a.$":"$[0]","b.$":"$[1]"},"ResultPath":"$.r","End":true}`), `{"x":7}`)
 		expectSucceeded(t, d, `{"x":7,"r":{"a":7,"b":"b"}}`)
 	})
-	t.Run("map tolerated failures", func(t *testing.T) {
+	t.Run("inline map ignores tolerated failures", func(t *testing.T) {
+		// Failure thresholds belong to Distributed Map: an inline Map fails
+		// with the first failed iteration's error.
 		opts, _ := testOptions(nil)
-		def := single(`{"Type":"Map","ToleratedFailureCount":1,"ItemProcessor":{"StartAt":"C","States":{
+		for _, field := range []string{`"ToleratedFailureCount":1`, `"ToleratedFailurePercentage":50`} {
+			def := single(`{"Type":"Map",` + field + `,"ItemProcessor":{"StartAt":"C","States":{
 			"C":{"Type":"Choice","Choices":[{"Variable":"$","NumericGreaterThan":1,"Next":"Bad"}],"Default":"Ok"},
 			"Bad":{"Type":"Fail","Error":"TooBig","Cause":"c"},"Ok":{"Type":"Pass","End":true}}},"End":true}`)
-		d, _ := run(t, opts, def, `[1,2]`)
-		expectSucceeded(t, d, `[1,{"Error":"TooBig","Cause":"c"}]`)
-		d, _ = run(t, opts, def, `[1,2,3]`)
-		expectFailed(t, d, ErrExceedToleratedFailure)
+			d, _ := run(t, opts, def, `[1,2]`)
+			expectFailed(t, d, "TooBig")
+		}
 	})
 	t.Run("map max concurrency", func(t *testing.T) {
 		var mu = make(chan struct{}, 1)

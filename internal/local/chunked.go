@@ -9,19 +9,32 @@ import (
 	"fmt"
 	"hash"
 	"hash/crc32"
+	"hash/crc64"
 	"io"
 	"net/http"
 	"strconv"
 	"strings"
+
+	"github.com/johannesboyne/gofakes3"
 )
 
 // unchunk decodes aws-chunked request bodies (SigV4 streaming, with or without
 // signed chunks and trailing checksums, as current SDKs and the CLI send them)
-// into plain bodies before gofakes3 sees them, checking a trailing checksum.
+// into plain bodies before gofakes3 sees them, checking a trailing checksum;
+// a plain body's checksum header (x-amz-checksum-crc32 and the like, as
+// boto3 and `--checksum-algorithm` send them) is checked as it is read.
 func unchunk(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		sha := r.Header.Get("X-Amz-Content-Sha256")
 		if !strings.HasPrefix(sha, "STREAMING-") && !strings.Contains(r.Header.Get("Content-Encoding"), "aws-chunked") {
+			if r.Body != nil && r.Method == http.MethodPut {
+				for _, name := range checksumHeaders {
+					if want := r.Header.Get(name); want != "" {
+						r.Body = &checkedBody{ReadCloser: r.Body, name: name, want: want, sum: checksumFor(name)}
+						break
+					}
+				}
+			}
 			next.ServeHTTP(w, r)
 			return
 		}
@@ -120,7 +133,7 @@ func (c *chunkReader) readTrailers() error {
 		name, value, ok := strings.Cut(line, ":")
 		if ok && strings.EqualFold(strings.TrimSpace(name), c.trailer) && c.sum != nil {
 			if base64.StdEncoding.EncodeToString(c.sum.Sum(nil)) != strings.TrimSpace(value) {
-				return fmt.Errorf("BadDigest: the %s you specified did not match the calculated checksum", name)
+				return badChecksum(c.trailer)
 			}
 		}
 		if err != nil {
@@ -129,16 +142,49 @@ func (c *chunkReader) readTrailers() error {
 	}
 }
 
+// checksumHeaders are the checksums S3 checks a body against.
+var checksumHeaders = []string{"X-Amz-Checksum-Crc32", "X-Amz-Checksum-Crc32c", "X-Amz-Checksum-Crc64nvme", "X-Amz-Checksum-Sha1", "X-Amz-Checksum-Sha256"}
+
+// crc64NVME is the table of CRC-64/NVME (the reflected polynomial), which
+// current SDKs offer beside CRC32.
+var crc64NVME = crc64.MakeTable(0x9a6c9329ac4bc9b5)
+
 func checksumFor(header string) hash.Hash {
 	switch strings.ToLower(header) {
 	case "x-amz-checksum-crc32":
 		return crc32.NewIEEE()
 	case "x-amz-checksum-crc32c":
 		return crc32.New(crc32.MakeTable(crc32.Castagnoli))
+	case "x-amz-checksum-crc64nvme":
+		return crc64.New(crc64NVME)
 	case "x-amz-checksum-sha1":
 		return sha1.New()
 	case "x-amz-checksum-sha256":
 		return sha256.New()
 	}
 	return nil
+}
+
+// badChecksum is S3's answer to a body that does not match its checksum: 400
+// BadDigest (an error gofakes3 answers with as it is).
+func badChecksum(header string) error {
+	algorithm := strings.ToUpper(strings.TrimPrefix(strings.ToLower(header), "x-amz-checksum-"))
+	return gofakes3.ErrorMessage(gofakes3.ErrBadDigest, "The "+algorithm+" you specified did not match the calculated checksum.")
+}
+
+// checkedBody checks a plain body against its checksum header when it ends:
+// the store then fails the write, and keeps nothing.
+type checkedBody struct {
+	io.ReadCloser
+	name, want string
+	sum        hash.Hash
+}
+
+func (b *checkedBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	b.sum.Write(p[:n])
+	if err == io.EOF && base64.StdEncoding.EncodeToString(b.sum.Sum(nil)) != b.want {
+		err = badChecksum(b.name)
+	}
+	return n, err
 }

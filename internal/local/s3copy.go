@@ -189,7 +189,7 @@ func (s *ObjectStore) source(req *copyRequest) (out version, ext gofakes3.Versio
 		if req.srcVersion == "" {
 			cur := latest(rec)
 			if cur == nil || cur.DeleteMarker {
-				return gofakes3.KeyNotFound(req.srcKey)
+				return errNoSuchKey()
 			}
 			out, current = *cur, true
 		} else {
@@ -201,7 +201,7 @@ func (s *ObjectStore) source(req *copyRequest) (out version, ext gofakes3.Versio
 				}
 			}
 			if !found {
-				return gofakes3.ResourceError(gofakes3.ErrNoSuchVersion, req.srcKey)
+				return errNoSuchVersion()
 			}
 			if out.DeleteMarker {
 				return &APIError{Status: http.StatusBadRequest, Code: "InvalidRequest",
@@ -276,9 +276,9 @@ func (s *ObjectStore) copyObject(req *copyRequest) (copyResult, error) {
 		// The source version was removed after we found it: the copy comes
 		// after that delete, and finds nothing.
 		if req.srcVersion != "" {
-			return copyResult{}, gofakes3.ResourceError(gofakes3.ErrNoSuchVersion, req.srcKey)
+			return copyResult{}, errNoSuchVersion()
 		}
-		return copyResult{}, gofakes3.KeyNotFound(req.srcKey)
+		return copyResult{}, errNoSuchKey()
 	}
 	if err != nil {
 		return copyResult{}, err

@@ -61,10 +61,29 @@ func (f *s3Front) headVersion(w http.ResponseWriter, bucket, key, id string) {
 	for k, v := range obj.Metadata {
 		h.Set(k, v)
 	}
-	h.Set("ETag", `"`+hex.EncodeToString(obj.Hash)+`"`)
+	if h.Get(etagHeader) == "" {
+		h.Set("ETag", `"`+hex.EncodeToString(obj.Hash)+`"`)
+	}
 	h.Set("Accept-Ranges", "bytes")
 	h.Set("Content-Length", strconv.FormatInt(obj.Size, 10))
 	w.WriteHeader(http.StatusOK)
+}
+
+// isObjectRead reports whether a GET or HEAD of a key reads the object (and
+// not its tags, ACL, parts or attributes).
+func isObjectRead(r *http.Request) bool {
+	for name := range r.URL.Query() {
+		switch name {
+		case "versionId", "partNumber", "x-id",
+			"X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Date", "X-Amz-Expires", "X-Amz-SignedHeaders", "X-Amz-Signature", "X-Amz-Security-Token",
+			"AWSAccessKeyId", "Signature", "Expires":
+		default:
+			if !strings.HasPrefix(name, "response-") {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // reasonFor names the S3 API a write request is, in the words events use.
@@ -100,6 +119,14 @@ func reasonFor(r *http.Request, key string) string {
 func (f *s3Front) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	path := strings.TrimPrefix(r.URL.Path, "/")
 	bucket, key, _ := strings.Cut(path, "/")
+	if (r.Method == http.MethodGet || r.Method == http.MethodHead) && key != "" && f.store != nil && isObjectRead(r) {
+		if f.preconditions(w, r, bucket, key) {
+			return
+		}
+		mw := &metaCaseWriter{ResponseWriter: w}
+		defer mw.lower() // a response without a body is written after the handler returns
+		w = mw
+	}
 	if r.Method == http.MethodHead && key != "" && r.URL.Query().Get("versionId") != "" && f.store != nil {
 		// gofakes3 answers HEAD ?versionId= with the latest version.
 		f.headVersion(w, bucket, key, r.URL.Query().Get("versionId"))

@@ -92,7 +92,7 @@ type version struct {
 	ID           string            `json:"id"` // "null" for unversioned writes
 	Blob         string            `json:"blob,omitempty"`
 	Size         int64             `json:"size"`
-	MD5          string            `json:"md5,omitempty"`
+	MD5          string            `json:"md5,omitempty"` // the ETag: hex MD5, or a multipart ETag (hex-N)
 	Meta         map[string]string `json:"meta,omitempty"`
 	Modified     time.Time         `json:"mod"`
 	DeleteMarker bool              `json:"dm,omitempty"`
@@ -127,6 +127,9 @@ func OpenObjectStore(dir string, opt StoreOptions) (*ObjectStore, error) {
 		if _, err := tx.CreateBucketIfNotExists(inlineKey); err != nil {
 			return err
 		}
+		if _, err := tx.CreateBucketIfNotExists(uploadsKey); err != nil {
+			return err
+		}
 		_, err := tx.CreateBucketIfNotExists(bucketsKey)
 		return err
 	}); err != nil {
@@ -139,6 +142,7 @@ func OpenObjectStore(dir string, opt StoreOptions) (*ObjectStore, error) {
 	}
 	s := &ObjectStore{db: db, blobDir: blobs, now: now, cache: newBlobCache(opt.BlobCache)}
 	s.removeTempBlobs()
+	s.removeEndedUploads()
 	return s, nil
 }
 
@@ -257,7 +261,7 @@ func (s *ObjectStore) deleteBucket(name string, force bool) error {
 			return err
 		}
 		if k, _ := ob.Cursor().First(); k != nil && !force {
-			return gofakes3.ResourceError(gofakes3.ErrBucketNotEmpty, name)
+			return gofakes3.ErrorMessage(gofakes3.ErrBucketNotEmpty, "The bucket you tried to delete is not empty")
 		}
 		ob.ForEach(func(_, v []byte) error {
 			var rec objectRecord
@@ -419,7 +423,10 @@ type etagSummer interface {
 // storedMeta keeps what S3 keeps of request headers: content headers, user
 // metadata and server-side-encryption settings; signing and transfer headers go.
 func storedMeta(in map[string]string) map[string]string {
-	out := make(map[string]string, len(in))
+	out := make(map[string]string, len(in)+1)
+	// S3's type for an object sent without one; without it, Go's server
+	// would sniff one for each GET (text/plain for a JSON audit record).
+	out["Content-Type"] = "binary/octet-stream"
 	for k, v := range in {
 		switch {
 		case k == "Content-Type", k == "Content-Disposition", k == "Content-Language",
@@ -505,12 +512,7 @@ func (s *ObjectStore) commitVersion(bucket, key string, kind ChangeKind, v versi
 			return err
 		}
 		if cond != nil {
-			info := &gofakes3.ConditionalObjectInfo{}
-			if cur := latest(rec); cur != nil && !cur.DeleteMarker {
-				info.Exists = true
-				info.Hash, _ = hex.DecodeString(cur.MD5)
-			}
-			if err := gofakes3.CheckPutConditions(cond, info); err != nil {
+			if err := checkPutConditions(cond, latest(rec)); err != nil {
 				return err
 			}
 		}
@@ -542,6 +544,18 @@ func (s *ObjectStore) commitVersion(bucket, key string, kind ChangeKind, v versi
 	return Change{Kind: kind, Bucket: bucket, Key: key, VersionID: string(ext), ETag: v.MD5, Size: v.Size, Sequencer: v.sequencer(), Time: v.Modified}, ext, nil
 }
 
+// S3's errors for a missing key or version, with S3's messages: gofakes3's
+// KeyNotFound has none, which SDKs show as "Unknown" and the AWS CLI's copy
+// and move commands fail on. Each call makes a new one: gofakes3 writes the
+// request ID into the error it answers with.
+func errNoSuchKey() error {
+	return gofakes3.ErrorMessage(gofakes3.ErrNoSuchKey, "The specified key does not exist.")
+}
+
+func errNoSuchVersion() error {
+	return gofakes3.ErrorMessage(gofakes3.ErrNoSuchVersion, "The specified version does not exist.")
+}
+
 const http1123 = "Mon, 02 Jan 2006 15:04:05 GMT"
 
 func (s *ObjectStore) find(bucket, key string, id gofakes3.VersionID) (*version, *bucketMeta, error) {
@@ -562,7 +576,7 @@ func (s *ObjectStore) find(bucket, key string, id gofakes3.VersionID) (*version,
 				out = cur
 			}
 			if out == nil || out.DeleteMarker {
-				return gofakes3.KeyNotFound(key)
+				return errNoSuchKey()
 			}
 			return nil
 		}
@@ -572,7 +586,7 @@ func (s *ObjectStore) find(bucket, key string, id gofakes3.VersionID) (*version,
 				return nil
 			}
 		}
-		return gofakes3.ResourceError(gofakes3.ErrNoSuchVersion, key)
+		return errNoSuchVersion()
 	})
 	return out, meta, err
 }
@@ -582,17 +596,23 @@ type nopCloser struct{ io.Reader }
 func (nopCloser) Close() error { return nil }
 
 func (s *ObjectStore) open(key string, v *version, m *bucketMeta, rng *gofakes3.ObjectRangeRequest, body bool) (*gofakes3.Object, error) {
-	sum, _ := hex.DecodeString(v.MD5)
 	obj := &gofakes3.Object{
-		Name: key, Metadata: copyMeta(v.Meta), Size: v.Size, Hash: sum,
+		Name: key, Metadata: copyMeta(v.Meta), Size: v.Size,
 		VersionID: m.externalID(v.ID), IsDeleteMarker: v.DeleteMarker,
 		Contents: nopCloser{bytes.NewReader(nil)},
+	}
+	if sum, err := hex.DecodeString(v.MD5); err == nil {
+		obj.Hash = sum
+	} else {
+		obj.Metadata[etagHeader] = `"` + v.MD5 + `"` // a multipart ETag
 	}
 	if v.DeleteMarker || !body {
 		return obj, nil
 	}
 	r, err := rng.Range(v.Size)
-	if err != nil {
+	if err == gofakes3.ErrInvalidRange {
+		return nil, gofakes3.ErrorMessage(gofakes3.ErrInvalidRange, "The requested range is not satisfiable")
+	} else if err != nil {
 		return nil, err
 	}
 	if isInline(v.Blob) {
@@ -823,27 +843,29 @@ func (s *ObjectStore) ListBucket(bucket string, prefix *gofakes3.Prefix, page go
 		if err != nil {
 			return err
 		}
-		c := ob.Cursor()
-		var k, v []byte
-		if page.HasMarker {
-			k, v = c.Seek([]byte(page.Marker))
-			if k != nil && string(k) == page.Marker {
-				k, v = c.Next()
+		// lastPrefix is the common prefix already listed: a page that ended on
+		// one has it as its marker, and the next page must not list it again
+		// (nor any key under it), as S3 does.
+		start, lastPrefix := prefix.Prefix, ""
+		if page.HasMarker && page.Marker >= start {
+			start = page.Marker
+			if cp, ok := commonPrefix(page.Marker, prefix); ok && cp == page.Marker {
+				lastPrefix = cp
 			}
-		} else if prefix.HasPrefix {
-			k, v = c.Seek([]byte(prefix.Prefix))
-		} else {
-			k, v = c.First()
 		}
-		var match gofakes3.PrefixMatch
+		c := ob.Cursor()
+		k, v := c.Seek([]byte(start))
+		if page.HasMarker && k != nil && string(k) == page.Marker {
+			k, v = c.Next()
+		}
 		var count int64
-		lastPrefix := ""
 		for ; k != nil; k, v = c.Next() {
 			key := string(k)
 			if prefix.HasPrefix && !strings.HasPrefix(key, prefix.Prefix) {
 				break
 			}
-			if !prefix.Match(key, &match) {
+			cp, rolled := commonPrefix(key, prefix)
+			if rolled && cp == lastPrefix {
 				continue
 			}
 			var rec objectRecord
@@ -858,19 +880,17 @@ func (s *ObjectStore) ListBucket(bucket string, prefix *gofakes3.Prefix, page go
 				out.IsTruncated = true
 				break
 			}
-			if match.CommonPrefix {
-				if match.MatchedPart == lastPrefix {
-					continue
-				}
-				lastPrefix = match.MatchedPart
-				out.AddPrefix(match.MatchedPart)
+			if rolled {
+				lastPrefix = cp
+				out.AddPrefix(cp)
+				out.NextMarker = cp
 			} else {
 				out.Add(&gofakes3.Content{
 					Key: key, LastModified: gofakes3.NewContentTime(cur.Modified),
 					ETag: `"` + cur.MD5 + `"`, Size: cur.Size, StorageClass: "STANDARD",
 				})
+				out.NextMarker = key
 			}
-			out.NextMarker = key
 			count++
 		}
 		if !out.IsTruncated {
@@ -879,6 +899,20 @@ func (s *ObjectStore) ListBucket(bucket string, prefix *gofakes3.Prefix, page go
 		return nil
 	})
 	return out, err
+}
+
+// commonPrefix is the common prefix S3 rolls key up into under a delimited
+// listing: the listing's prefix and the rest of the key up to and including
+// the first delimiter after it. ok is false when key is listed as itself.
+func commonPrefix(key string, p *gofakes3.Prefix) (cp string, ok bool) {
+	if !p.HasDelimiter || p.Delimiter == "" || !strings.HasPrefix(key, p.Prefix) {
+		return "", false
+	}
+	i := strings.Index(key[len(p.Prefix):], p.Delimiter)
+	if i < 0 {
+		return "", false
+	}
+	return key[:len(p.Prefix)+i+len(p.Delimiter)], true
 }
 
 func (s *ObjectStore) ListBucketVersions(bucket string, prefix *gofakes3.Prefix, page *gofakes3.ListBucketVersionsPage) (*gofakes3.ListBucketVersionsResult, error) {

@@ -135,16 +135,17 @@ func newStepFunctions(ctx context.Context, db *stateDB, account, region string, 
 // ServeHTTP answers the AWSStepFunctions JSON 1.0 protocol.
 func (s *StepFunctions) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	serveJSON(w, r, "AWSStepFunctions", "1.0", map[string]jsonOp{
-		"CreateStateMachine":   s.createStateMachine,
-		"UpdateStateMachine":   s.updateStateMachine,
-		"DescribeStateMachine": s.describeStateMachine,
-		"ListStateMachines":    s.listStateMachines,
-		"StartExecution":       s.startExecution,
-		"DescribeExecution":    s.describeExecution,
-		"ListExecutions":       s.listExecutions,
-		"GetExecutionHistory":  s.getExecutionHistory,
-		"StopExecution":        s.stopExecution,
-		"RedriveExecution":     s.redriveExecution,
+		"CreateStateMachine":             s.createStateMachine,
+		"UpdateStateMachine":             s.updateStateMachine,
+		"DescribeStateMachine":           s.describeStateMachine,
+		"ListStateMachines":              s.listStateMachines,
+		"StartExecution":                 s.startExecution,
+		"DescribeExecution":              s.describeExecution,
+		"ListExecutions":                 s.listExecutions,
+		"GetExecutionHistory":            s.getExecutionHistory,
+		"StopExecution":                  s.stopExecution,
+		"RedriveExecution":               s.redriveExecution,
+		"ValidateStateMachineDefinition": validateDefinition,
 	})
 }
 
@@ -194,35 +195,44 @@ func (s *StepFunctions) flush(arn string, t *tracking, final func(*execRecord)) 
 			commit = append(commit, ev)
 		}
 	}
+	encoded, err := encodeEvents(commit)
+	if err != nil {
+		return err
+	}
+	// The record as it will be stored if nobody else changed it since the last
+	// flush (the usual case), encoded before the transaction too.
+	var next execRecord
+	var nextRaw []byte
+	if t.rec != nil {
+		next = *t.rec
+		advance(&next, encoded, t.cp, final)
+		if nextRaw, err = json.Marshal(next); err != nil {
+			return err
+		}
+	}
 	var rec execRecord
 	var raw []byte
-	err := s.db.db.Batch(func(tx *bolt.Tx) error {
+	err = s.db.db.Batch(func(tx *bolt.Tx) error {
 		b, err := bucketPath(tx, true, executionsBucket)
 		if err != nil {
 			return err
 		}
 		stored := b.Get([]byte(arn))
-		switch {
-		case stored == nil:
+		if stored == nil {
 			return fmt.Errorf("execution %s is not recorded", arn)
-		case t.rec != nil && bytes.Equal(stored, t.recRaw):
-			rec = *t.rec
-		default:
+		}
+		rec, raw = next, nextRaw
+		if raw == nil || !bytes.Equal(stored, t.recRaw) {
 			rec = execRecord{}
 			if err := json.Unmarshal(stored, &rec); err != nil {
 				return err
 			}
+			advance(&rec, encoded, t.cp, final)
+			if raw, err = json.Marshal(rec); err != nil {
+				return err
+			}
 		}
-		if err := storeHistory(tx, arn, &rec, commit); err != nil {
-			return err
-		}
-		if t.cp != nil {
-			rec.Checkpoint = t.cp
-		}
-		if final != nil {
-			final(&rec)
-		}
-		if raw, err = json.Marshal(rec); err != nil {
+		if err := storeHistory(tx, arn, encoded); err != nil {
 			return err
 		}
 		if err := b.Put([]byte(arn), raw); err != nil {
@@ -245,23 +255,52 @@ func (s *StepFunctions) flush(arn string, t *tracking, final func(*execRecord)) 
 	return nil
 }
 
-// storeHistory stores events in the history of execution arn and counts them in rec.
-func storeHistory(tx *bolt.Tx, arn string, rec *execRecord, events []asl.HistoryEvent) error {
+// encodedEvent is a history event in its stored form.
+type encodedEvent struct {
+	id  int64
+	raw []byte
+}
+
+// encodeEvents marshals events before the transaction that stores them: the
+// database has one writer, and every write waits while a transaction runs.
+func encodeEvents(events []asl.HistoryEvent) ([]encodedEvent, error) {
+	out := make([]encodedEvent, len(events))
+	for i, ev := range events {
+		raw, err := ev.MarshalJSON() // not json.Marshal: it would re-scan the event's payloads to compact them
+		if err != nil {
+			return nil, err
+		}
+		out[i] = encodedEvent{ev.ID, raw}
+	}
+	return out, nil
+}
+
+// storeHistory stores events in the history of execution arn.
+func storeHistory(tx *bolt.Tx, arn string, events []encodedEvent) error {
 	hb, err := bucketPath(tx, true, historyBucket, arn)
 	if err != nil {
 		return err
 	}
 	for _, ev := range events {
-		raw, err := ev.MarshalJSON() // not json.Marshal: it would re-scan the event's payloads to compact them
-		if err != nil {
+		if err := hb.Put(eventKey(ev.id), ev.raw); err != nil {
 			return err
 		}
-		if err := hb.Put(eventKey(ev.ID), raw); err != nil {
-			return err
-		}
-		rec.Events = max(rec.Events, ev.ID)
 	}
 	return nil
+}
+
+// advance brings an execution's record up to date with a flush: the events it
+// commits, the checkpoint when there is one, then update when set.
+func advance(rec *execRecord, events []encodedEvent, cp *asl.Checkpoint, update func(*execRecord)) {
+	for _, ev := range events {
+		rec.Events = max(rec.Events, ev.id)
+	}
+	if cp != nil {
+		rec.Checkpoint = cp
+	}
+	if update != nil {
+		update(rec)
+	}
 }
 
 func eventKey(id int64) []byte {
@@ -489,6 +528,62 @@ func invalidDefinition(err error) error {
 		return apiErr(http.StatusBadRequest, "InvalidDefinition", "Invalid State Machine Definition: '%s'", strings.Join(msgs, ", "))
 	}
 	return apiErr(http.StatusBadRequest, "InvalidDefinition", "Invalid State Machine Definition: '%v'", err)
+}
+
+// validateDefinition answers ValidateStateMachineDefinition with the
+// engine's diagnostics, as AWS words them: result OK or FAIL, and the
+// diagnostics of the asked severity and above, at most maxResults of them.
+func validateDefinition(_ *http.Request, body []byte) (any, error) {
+	var in struct {
+		Definition, Type, Severity string
+		MaxResults                 int
+	}
+	if err := decodeInput(body, &in); err != nil {
+		return nil, err
+	}
+	if in.Definition == "" {
+		return nil, validationErr("1 validation error detected: Value null at 'definition' failed to satisfy constraint: Member must not be null")
+	}
+	switch in.Type {
+	case "", "STANDARD", "EXPRESS":
+	default:
+		return nil, validationErr("1 validation error detected: Value '%s' at 'type' failed to satisfy constraint: Member must satisfy enum value set: [STANDARD, EXPRESS]", in.Type)
+	}
+	switch in.Severity {
+	case "", "ERROR", "WARNING":
+	default:
+		return nil, validationErr("1 validation error detected: Value '%s' at 'severity' failed to satisfy constraint: Member must satisfy enum value set: [ERROR, WARNING]", in.Severity)
+	}
+	if in.MaxResults < 0 || in.MaxResults > 100 {
+		return nil, validationErr("1 validation error detected: Value '%d' at 'maxResults' failed to satisfy constraint: Member must have value between 0 and 100", in.MaxResults)
+	}
+	if in.MaxResults == 0 {
+		in.MaxResults = 100
+	}
+	out := struct {
+		Result      string           `json:"result"`
+		Diagnostics []asl.Diagnostic `json:"diagnostics"`
+		Truncated   bool             `json:"truncated"`
+	}{Result: "OK", Diagnostics: []asl.Diagnostic{}}
+	var ve *asl.ValidationError
+	if _, err := asl.Parse([]byte(in.Definition)); errors.As(err, &ve) {
+		for _, d := range ve.Diagnostics {
+			if d.Severity == "ERROR" {
+				out.Result = "FAIL"
+			}
+			if in.Severity != "WARNING" && d.Severity != "ERROR" { // ERROR is the default
+				continue
+			}
+			if len(out.Diagnostics) == in.MaxResults {
+				out.Truncated = true
+				break
+			}
+			out.Diagnostics = append(out.Diagnostics, d)
+		}
+	} else if err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 func definitionID(def string) string {

@@ -609,15 +609,19 @@ func (s *StepFunctions) waitEvicted(arn string) {
 
 // flushEvents commits events and a record update in one transaction.
 func (s *StepFunctions) flushEvents(arn string, events []asl.HistoryEvent, update func(*execRecord)) error {
+	encoded, err := encodeEvents(events)
+	if err != nil {
+		return err
+	}
 	return s.db.db.Update(func(tx *bolt.Tx) error {
 		var rec execRecord
 		if _, err := getJSON(tx, arn, &rec, executionsBucket); err != nil {
 			return err
 		}
-		if err := storeHistory(tx, arn, &rec, events); err != nil {
+		if err := storeHistory(tx, arn, encoded); err != nil {
 			return err
 		}
-		update(&rec)
+		advance(&rec, encoded, nil, update)
 		if err := putJSON(tx, arn, rec, executionsBucket); err != nil {
 			return err
 		}

@@ -437,3 +437,42 @@ func TestReconcileStartsMissingExecutionsOnce(t *testing.T) {
 		}
 	}
 }
+
+// ValidateStateMachineDefinition answers with the engine's diagnostics in
+// AWS's shape (result OK or FAIL, diagnostics, truncated); it was an
+// UnknownOperationException.
+func TestStepFunctionsValidateStateMachineDefinition(t *testing.T) {
+	_, c, _ := startSFN(t, t.TempDir(), &scriptTasks{})
+	ctx := context.Background()
+	ok, err := c.ValidateStateMachineDefinition(ctx, &sfn.ValidateStateMachineDefinitionInput{
+		Definition: aws.String(`{"StartAt":"A","States":{"A":{"Type":"Pass","End":true}}}`)})
+	if err != nil || ok.Result != sfntypes.ValidateStateMachineDefinitionResultCodeOk || len(ok.Diagnostics) != 0 || aws.ToBool(ok.Truncated) {
+		t.Fatalf("valid definition: %+v %v", ok, err)
+	}
+	bad := `{"StartAt":"B","States":{"A":{"Type":"Pass","Next":"C"},"D":{"Type":"Pass"}}}`
+	fail, err := c.ValidateStateMachineDefinition(ctx, &sfn.ValidateStateMachineDefinitionInput{Definition: aws.String(bad)})
+	if err != nil || fail.Result != sfntypes.ValidateStateMachineDefinitionResultCodeFail || len(fail.Diagnostics) < 2 {
+		t.Fatalf("invalid definition: %+v %v", fail, err)
+	}
+	codes := map[string]bool{}
+	for _, d := range fail.Diagnostics {
+		if d.Severity != sfntypes.ValidateStateMachineDefinitionSeverityError || aws.ToString(d.Message) == "" || aws.ToString(d.Location) == "" {
+			t.Errorf("diagnostic %+v", d)
+		}
+		codes[aws.ToString(d.Code)] = true
+	}
+	if !codes["MISSING_TRANSITION_TARGET"] {
+		t.Errorf("codes %v", codes)
+	}
+	one, err := c.ValidateStateMachineDefinition(ctx, &sfn.ValidateStateMachineDefinitionInput{Definition: aws.String(bad), MaxResults: 1})
+	if err != nil || one.Result != sfntypes.ValidateStateMachineDefinitionResultCodeFail || len(one.Diagnostics) != 1 || !aws.ToBool(one.Truncated) {
+		t.Fatalf("maxResults 1: %+v %v", one, err)
+	}
+	notJSON, err := c.ValidateStateMachineDefinition(ctx, &sfn.ValidateStateMachineDefinitionInput{Definition: aws.String(`{"StartAt":`)})
+	if err != nil || notJSON.Result != sfntypes.ValidateStateMachineDefinitionResultCodeFail || aws.ToString(notJSON.Diagnostics[0].Code) != "INVALID_JSON_DESCRIPTION" {
+		t.Fatalf("not JSON: %+v %v", notJSON, err)
+	}
+	if _, err := c.ValidateStateMachineDefinition(ctx, &sfn.ValidateStateMachineDefinitionInput{Definition: aws.String(bad), Severity: "LOUD"}); apiCode(err) != "ValidationException" {
+		t.Errorf("bad severity: %v", err)
+	}
+}

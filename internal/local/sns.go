@@ -100,7 +100,9 @@ func (n *Notifications) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case "GetTopicAttributes":
 		result, err = n.topicAttributes(f.Get("TopicArn"))
 	case "Subscribe":
-		result, err = n.subscribe(f.Get("TopicArn"), f.Get("Protocol"), f.Get("Endpoint"))
+		result, err = n.subscribe(f.Get("TopicArn"), f.Get("Protocol"), f.Get("Endpoint"), f.Get("ReturnSubscriptionArn") == "true")
+	case "GetSubscriptionAttributes":
+		result, err = n.subscriptionAttributes(f.Get("SubscriptionArn"))
 	case "ConfirmSubscription":
 		result, err = n.confirm(f.Get("TopicArn"), f.Get("Token"))
 	case "Unsubscribe":
@@ -285,17 +287,9 @@ func (n *Notifications) topicAttributes(arn string) (any, error) {
 			confirmed++
 		}
 	}
-	type entry struct {
-		Key   string `xml:"key"`
-		Value string `xml:"value"`
-	}
-	return struct {
-		Attributes []entry `xml:"Attributes>entry"`
-	}{[]entry{
-		{"TopicArn", t.Arn}, {"Owner", n.account}, {"DisplayName", ""},
-		{"SubscriptionsConfirmed", fmt.Sprint(confirmed)}, {"SubscriptionsPending", fmt.Sprint(pending)},
-		{"SubscriptionsDeleted", "0"},
-	}}, nil
+	return attributes("TopicArn", t.Arn, "Owner", n.account, "DisplayName", "",
+		"SubscriptionsConfirmed", fmt.Sprint(confirmed), "SubscriptionsPending", fmt.Sprint(pending),
+		"SubscriptionsDeleted", "0"), nil
 }
 
 func (n *Notifications) subscriptions(topic string) ([]snsSubscription, error) {
@@ -340,7 +334,10 @@ func (n *Notifications) listSubscriptions(topic string) (any, error) {
 	return out, nil
 }
 
-func (n *Notifications) subscribe(topicArn, protocol, endpoint string) (any, error) {
+// subscribe subscribes endpoint to a topic, or answers with the subscription
+// it already has, as SNS does. A new subscription is pending until the
+// endpoint confirms; its ARN is answered only when returnArn asks for it.
+func (n *Notifications) subscribe(topicArn, protocol, endpoint string, returnArn bool) (any, error) {
 	if _, err := n.topic(topicArn); err != nil {
 		return nil, err
 	}
@@ -355,6 +352,24 @@ func (n *Notifications) subscribe(topicArn, protocol, endpoint string) (any, err
 	default:
 		return nil, apiErr(http.StatusBadRequest, "InvalidParameter", "Invalid parameter: Amazon SNS local supports the http and https protocols, not %s", protocol)
 	}
+	answer := func(s snsSubscription) any {
+		arn := s.Arn
+		if s.Pending && !returnArn {
+			arn = "pending confirmation"
+		}
+		return struct {
+			SubscriptionArn string `xml:"SubscriptionArn"`
+		}{arn}
+	}
+	subs, err := n.subscriptions(topicArn)
+	if err != nil {
+		return nil, err
+	}
+	for _, s := range subs {
+		if s.Protocol == protocol && s.Endpoint == endpoint {
+			return answer(s), nil
+		}
+	}
 	s := snsSubscription{Arn: topicArn + ":" + newUUID(), TopicArn: topicArn, Protocol: protocol, Endpoint: endpoint, Token: randomHex(32), Pending: true}
 	if err := n.db.db.Update(func(tx *bolt.Tx) error { return putJSON(tx, s.Arn, s, subsBucket) }); err != nil {
 		return nil, err
@@ -368,9 +383,46 @@ func (n *Notifications) subscribe(topicArn, protocol, endpoint string) (any, err
 		doc["SubscribeURL"] = n.endpoint() + "/?Action=ConfirmSubscription&TopicArn=" + url.QueryEscape(topicArn) + "&Token=" + s.Token
 		n.post(s, doc)
 	}()
-	return struct {
-		SubscriptionArn string `xml:"SubscriptionArn"`
-	}{"pending confirmation"}, nil
+	return answer(s), nil
+}
+
+// subscriptionAttributes answers GetSubscriptionAttributes with the
+// attributes SNS always reports for an HTTP subscription.
+func (n *Notifications) subscriptionAttributes(arn string) (any, error) {
+	var s *snsSubscription
+	if arn != "" {
+		subs, err := n.subscriptions("")
+		if err != nil {
+			return nil, err
+		}
+		for i := range subs {
+			if subs[i].Arn == arn {
+				s = &subs[i]
+			}
+		}
+	}
+	if s == nil {
+		return nil, apiErr(http.StatusNotFound, "NotFound", "Subscription does not exist")
+	}
+	return attributes(
+		"SubscriptionArn", s.Arn, "TopicArn", s.TopicArn, "Owner", n.account, "Protocol", s.Protocol, "Endpoint", s.Endpoint,
+		"PendingConfirmation", fmt.Sprint(s.Pending), "ConfirmationWasAuthenticated", "false", "RawMessageDelivery", "false",
+		"SubscriptionPrincipal", "arn:aws:iam::"+n.account+":root"), nil
+}
+
+// attributes is the query protocol's attribute map: key, value pairs.
+func attributes(kv ...string) any {
+	type entry struct {
+		Key   string `xml:"key"`
+		Value string `xml:"value"`
+	}
+	out := struct {
+		Attributes []entry `xml:"Attributes>entry"`
+	}{}
+	for i := 0; i+1 < len(kv); i += 2 {
+		out.Attributes = append(out.Attributes, entry{kv[i], kv[i+1]})
+	}
+	return out
 }
 
 func (n *Notifications) confirm(topicArn, token string) (any, error) {

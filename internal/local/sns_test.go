@@ -104,3 +104,44 @@ func TestSNSHTTPSubscription(t *testing.T) {
 		t.Errorf("publish to a missing topic: %v", err)
 	}
 }
+
+// Subscribe answers a pending subscription's ARN when ReturnSubscriptionArn
+// asks for it (it answered "pending confirmation" regardless), answers the
+// subscription an endpoint already has instead of adding a second one, and
+// GetSubscriptionAttributes describes it (it was an unknown action).
+func TestSNSSubscribeReturnsArnAndDescribesSubscriptions(t *testing.T) {
+	ts := startStack(t, "")
+	ctx := context.Background()
+	c := sns.NewFromConfig(ts.cfg)
+	topic, err := c.CreateTopic(ctx, &sns.CreateTopicInput{Name: aws.String("alerts")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	endpoint := "http://127.0.0.1:1/unreachable" // the confirmation is never delivered: the subscription stays pending
+	s, err := c.Subscribe(ctx, &sns.SubscribeInput{TopicArn: topic.TopicArn, Protocol: aws.String("http"), Endpoint: aws.String(endpoint), ReturnSubscriptionArn: true})
+	if err != nil || !strings.HasPrefix(aws.ToString(s.SubscriptionArn), aws.ToString(topic.TopicArn)+":") {
+		t.Fatalf("subscribe with ReturnSubscriptionArn: %v %v", aws.ToString(s.SubscriptionArn), err)
+	}
+	again, err := c.Subscribe(ctx, &sns.SubscribeInput{TopicArn: topic.TopicArn, Protocol: aws.String("http"), Endpoint: aws.String(endpoint)})
+	if err != nil || aws.ToString(again.SubscriptionArn) != "pending confirmation" {
+		t.Fatalf("subscribe again: %v %v", aws.ToString(again.SubscriptionArn), err)
+	}
+	list, err := c.ListSubscriptionsByTopic(ctx, &sns.ListSubscriptionsByTopicInput{TopicArn: topic.TopicArn})
+	if err != nil || len(list.Subscriptions) != 1 {
+		t.Fatalf("one subscription per endpoint: %+v %v", list, err)
+	}
+	attrs, err := c.GetSubscriptionAttributes(ctx, &sns.GetSubscriptionAttributesInput{SubscriptionArn: s.SubscriptionArn})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := attrs.Attributes
+	if a["SubscriptionArn"] != aws.ToString(s.SubscriptionArn) || a["TopicArn"] != aws.ToString(topic.TopicArn) || a["Protocol"] != "http" ||
+		a["Endpoint"] != endpoint || a["PendingConfirmation"] != "true" || a["Owner"] == "" {
+		t.Errorf("attributes: %v", a)
+	}
+	_, err = c.GetSubscriptionAttributes(ctx, &sns.GetSubscriptionAttributesInput{SubscriptionArn: aws.String(aws.ToString(topic.TopicArn) + ":nope")})
+	var ae smithy.APIError
+	if !asErr(err, &ae) || ae.ErrorCode() != "NotFound" {
+		t.Errorf("missing subscription: %v", err)
+	}
+}

@@ -1,0 +1,342 @@
+package local
+
+import (
+	"crypto/md5"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/johannesboyne/gofakes3"
+	bolt "go.etcd.io/bbolt"
+)
+
+// Multipart uploads are the store's own (gofakes3.MultipartBackend), not
+// gofakes3's: gofakes3 holds every part in memory until the upload completes,
+// loses uploads in progress when the process stops, and answers
+// CompleteMultipartUpload with S3's multipart ETag ("md5-of-part-md5s-N")
+// while the object then reads back with the MD5 of its bytes. Here parts are
+// synced files under parts/<upload>/, uploads are recorded in bbolt, and the
+// object keeps the ETag its completion answered with, as on S3.
+
+var uploadsKey = []byte("_multipart") // upload ID -> multipartUpload
+
+type multipartUpload struct {
+	Bucket    string            `json:"bucket"`
+	Key       string            `json:"key"`
+	Meta      map[string]string `json:"meta,omitempty"`
+	Initiated time.Time         `json:"initiated"`
+	Parts     map[int]uploadedPart
+}
+
+type uploadedPart struct {
+	File     string    `json:"file"` // name under the upload's directory
+	Size     int64     `json:"size"`
+	MD5      string    `json:"md5"`
+	Modified time.Time `json:"mod"`
+}
+
+func (s *ObjectStore) partsDir(id gofakes3.UploadID) string {
+	return filepath.Join(filepath.Dir(s.blobDir), "parts", string(id))
+}
+
+// upload reads an upload in progress for bucket/key.
+func upload(tx *bolt.Tx, bucket, key string, id gofakes3.UploadID) (*multipartUpload, error) {
+	raw := tx.Bucket(uploadsKey).Get([]byte(id))
+	if raw == nil {
+		return nil, gofakes3.ErrNoSuchUpload
+	}
+	var u multipartUpload
+	if err := json.Unmarshal(raw, &u); err != nil {
+		return nil, err
+	}
+	if u.Bucket != bucket || u.Key != key {
+		return nil, gofakes3.ErrNoSuchUpload
+	}
+	return &u, nil
+}
+
+func (s *ObjectStore) readUpload(bucket, key string, id gofakes3.UploadID) (u *multipartUpload, err error) {
+	err = s.db.View(func(tx *bolt.Tx) error {
+		u, err = upload(tx, bucket, key, id)
+		return err
+	})
+	return u, err
+}
+
+func putUpload(tx *bolt.Tx, id gofakes3.UploadID, u *multipartUpload) error {
+	raw, err := json.Marshal(u)
+	if err != nil {
+		return err
+	}
+	return tx.Bucket(uploadsKey).Put([]byte(id), raw)
+}
+
+func (s *ObjectStore) CreateMultipartUpload(bucket, key string, meta map[string]string) (gofakes3.UploadID, error) {
+	id := gofakes3.UploadID(randomHex(24))
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		if _, _, err := s.bucketMeta(tx, bucket); err != nil {
+			return err
+		}
+		return putUpload(tx, id, &multipartUpload{Bucket: bucket, Key: key, Meta: storedMeta(meta), Initiated: s.now().UTC(), Parts: map[int]uploadedPart{}})
+	})
+	if err != nil {
+		return "", err
+	}
+	return id, os.MkdirAll(s.partsDir(id), 0o755)
+}
+
+func (s *ObjectStore) UploadPart(bucket, key string, id gofakes3.UploadID, n int, size int64, r io.Reader) (string, error) {
+	if n < 1 || n > 10000 {
+		return "", gofakes3.ErrorMessage(gofakes3.ErrInvalidArgument, "Part number must be an integer between 1 and 10000, inclusive")
+	}
+	if _, err := s.readUpload(bucket, key, id); err != nil {
+		return "", err
+	}
+	part, err := s.writePart(id, r, size)
+	if err != nil {
+		return "", err
+	}
+	var replaced string
+	err = s.db.Update(func(tx *bolt.Tx) error {
+		u, err := upload(tx, bucket, key, id)
+		if err != nil {
+			return err
+		}
+		replaced = u.Parts[n].File
+		u.Parts[n] = part
+		return putUpload(tx, id, u)
+	})
+	if err != nil {
+		os.Remove(filepath.Join(s.partsDir(id), part.File))
+		return "", err
+	}
+	if replaced != "" {
+		os.Remove(filepath.Join(s.partsDir(id), replaced))
+	}
+	return `"` + part.MD5 + `"`, nil
+}
+
+// writePart streams a part to a synced file of its own (a part sent again
+// replaces the earlier one only once recorded).
+func (s *ObjectStore) writePart(id gofakes3.UploadID, r io.Reader, size int64) (uploadedPart, error) {
+	f, err := os.CreateTemp(s.partsDir(id), "part-")
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return uploadedPart{}, gofakes3.ErrNoSuchUpload // aborted meanwhile
+		}
+		return uploadedPart{}, err
+	}
+	h := md5.New()
+	n, err := io.Copy(io.MultiWriter(f, h), r)
+	if err == nil && size >= 0 && n != size {
+		err = gofakes3.ErrIncompleteBody
+	}
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(f.Name())
+		return uploadedPart{}, err
+	}
+	return uploadedPart{File: filepath.Base(f.Name()), Size: n, MD5: hex.EncodeToString(h.Sum(nil)), Modified: s.now().UTC()}, nil
+}
+
+func (s *ObjectStore) CompleteMultipartUpload(bucket, key string, id gofakes3.UploadID, in *gofakes3.CompleteMultipartUploadRequest) (gofakes3.VersionID, string, error) {
+	u, err := s.readUpload(bucket, key, id)
+	if err != nil {
+		return "", "", err
+	}
+	if len(in.Parts) == 0 {
+		return "", "", gofakes3.ErrorMessage(gofakes3.ErrMalformedXML, "The XML you provided was not well-formed or did not validate against our published schema")
+	}
+	sums := md5.New()
+	var files []io.Reader
+	var size int64
+	defer func() {
+		for _, f := range files {
+			f.(*os.File).Close()
+		}
+	}()
+	for i, p := range in.Parts {
+		if i > 0 && p.PartNumber <= in.Parts[i-1].PartNumber {
+			return "", "", gofakes3.ErrorMessage(gofakes3.ErrInvalidPartOrder, "The list of parts was not in ascending order. The parts list must be specified in order by part number.")
+		}
+		part, ok := u.Parts[p.PartNumber]
+		if !ok || strings.Trim(p.ETag, `"`) != part.MD5 {
+			return "", "", gofakes3.ErrorMessage(gofakes3.ErrInvalidPart, "One or more of the specified parts could not be found. The part may not have been uploaded, or the specified entity tag may not match the part's entity tag.")
+		}
+		f, err := os.Open(filepath.Join(s.partsDir(id), part.File))
+		if err != nil {
+			return "", "", gofakes3.ErrNoSuchUpload // aborted meanwhile
+		}
+		files = append(files, f)
+		sum, _ := hex.DecodeString(part.MD5)
+		sums.Write(sum)
+		size += part.Size
+	}
+	etag := hex.EncodeToString(sums.Sum(nil)) + "-" + strconv.Itoa(len(in.Parts))
+	blob, n, _, data, err := s.writeBlob(io.MultiReader(files...), size)
+	if err != nil {
+		return "", "", err
+	}
+	ch, ext, err := s.commitVersion(bucket, key, ChangePut, version{Blob: blob, Size: n, MD5: etag, Meta: u.Meta, data: data}, nil)
+	if err != nil {
+		s.removeBlobs(blob)
+		return "", "", err
+	}
+	s.notify(ch)
+	s.endUpload(id)
+	return ext, `"` + etag + `"`, nil
+}
+
+func (s *ObjectStore) AbortMultipartUpload(bucket, key string, id gofakes3.UploadID) error {
+	if _, err := s.readUpload(bucket, key, id); err != nil {
+		return err
+	}
+	s.endUpload(id)
+	return nil
+}
+
+// endUpload forgets an upload and removes its parts.
+func (s *ObjectStore) endUpload(id gofakes3.UploadID) {
+	s.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(uploadsKey).Delete([]byte(id)) })
+	os.RemoveAll(s.partsDir(id))
+}
+
+// removeEndedUploads removes the parts of uploads a crash left behind after
+// they were completed or aborted.
+func (s *ObjectStore) removeEndedUploads() {
+	dirs, _ := os.ReadDir(filepath.Join(filepath.Dir(s.blobDir), "parts"))
+	s.db.View(func(tx *bolt.Tx) error {
+		for _, d := range dirs {
+			if tx.Bucket(uploadsKey).Get([]byte(d.Name())) == nil {
+				os.RemoveAll(s.partsDir(gofakes3.UploadID(d.Name())))
+			}
+		}
+		return nil
+	})
+}
+
+func (s *ObjectStore) ListMultipartUploads(bucket string, marker *gofakes3.UploadListMarker, prefix gofakes3.Prefix, limit int64) (*gofakes3.ListMultipartUploadsResult, error) {
+	type item struct {
+		id gofakes3.UploadID
+		u  multipartUpload
+	}
+	var all []item
+	err := s.db.View(func(tx *bolt.Tx) error {
+		if _, _, err := s.bucketMeta(tx, bucket); err != nil {
+			return err
+		}
+		return tx.Bucket(uploadsKey).ForEach(func(k, v []byte) error {
+			var u multipartUpload
+			if err := json.Unmarshal(v, &u); err != nil {
+				return err
+			}
+			if u.Bucket == bucket && strings.HasPrefix(u.Key, prefix.Prefix) {
+				all = append(all, item{gofakes3.UploadID(k), u})
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, err
+	}
+	sort.Slice(all, func(i, j int) bool {
+		if all[i].u.Key != all[j].u.Key {
+			return all[i].u.Key < all[j].u.Key
+		}
+		return all[i].u.Initiated.Before(all[j].u.Initiated) || all[i].u.Initiated.Equal(all[j].u.Initiated) && all[i].id < all[j].id
+	})
+	out := &gofakes3.ListMultipartUploadsResult{Bucket: bucket, Prefix: prefix.Prefix, Delimiter: prefix.Delimiter, MaxUploads: limit}
+	skipping := false
+	if marker != nil && marker.Object != "" {
+		out.KeyMarker, out.UploadIDMarker = marker.Object, marker.UploadID
+		skipping = true
+	}
+	lastPrefix := ""
+	for _, it := range all {
+		if skipping {
+			if it.u.Key < marker.Object || it.u.Key == marker.Object && (marker.UploadID == "" || it.id != marker.UploadID) {
+				continue
+			}
+			skipping = false
+			if it.u.Key == marker.Object {
+				continue // the marker itself
+			}
+		}
+		cp, rolled := commonPrefix(it.u.Key, &prefix)
+		if rolled && cp == lastPrefix {
+			continue
+		}
+		if int64(len(out.Uploads)+len(out.CommonPrefixes)) >= limit {
+			out.IsTruncated = true
+			break
+		}
+		if rolled {
+			lastPrefix = cp
+			out.CommonPrefixes = append(out.CommonPrefixes, gofakes3.CommonPrefix{Prefix: cp})
+			continue
+		}
+		out.Uploads = append(out.Uploads, gofakes3.ListMultipartUploadItem{Key: it.u.Key, UploadID: it.id, StorageClass: "STANDARD", Initiated: gofakes3.NewContentTime(it.u.Initiated)})
+		out.NextKeyMarker, out.NextUploadIDMarker = it.u.Key, it.id
+	}
+	if !out.IsTruncated {
+		out.NextKeyMarker, out.NextUploadIDMarker = "", ""
+	}
+	return out, nil
+}
+
+func (s *ObjectStore) ListParts(bucket, key string, id gofakes3.UploadID, marker int, limit int64) (*gofakes3.ListMultipartUploadPartsResult, error) {
+	u, err := s.readUpload(bucket, key, id)
+	if err != nil {
+		return nil, err
+	}
+	numbers := make([]int, 0, len(u.Parts))
+	for n := range u.Parts {
+		if n > marker {
+			numbers = append(numbers, n)
+		}
+	}
+	sort.Ints(numbers)
+	out := &gofakes3.ListMultipartUploadPartsResult{Bucket: bucket, Key: key, UploadID: id, StorageClass: "STANDARD", PartNumberMarker: marker, MaxParts: limit}
+	for _, n := range numbers {
+		if int64(len(out.Parts)) >= limit {
+			out.IsTruncated = true
+			break
+		}
+		p := u.Parts[n]
+		out.Parts = append(out.Parts, gofakes3.ListMultipartUploadPartItem{PartNumber: n, LastModified: gofakes3.NewContentTime(p.Modified), ETag: `"` + p.MD5 + `"`, Size: p.Size})
+		out.NextPartNumberMarker = n
+	}
+	return out, nil
+}
+
+// etagHeader is how open hands a multipart ETag, which is not hex, past
+// gofakes3 (which writes the ETag header from the object's MD5 bytes) to the
+// front, which sends it as the ETag.
+const etagHeader = "X-Local-Etag"
+
+// checkPutConditions is gofakes3.CheckPutConditions over the version's ETag,
+// which may be a multipart one.
+func checkPutConditions(cond *gofakes3.PutConditions, cur *version) error {
+	exists := cur != nil && !cur.DeleteMarker
+	if cond.IfNoneMatch != nil && *cond.IfNoneMatch == "*" && exists {
+		return gofakes3.ErrorMessage(gofakes3.ErrPreconditionFailed, "At least one of the pre-conditions you specified did not hold")
+	}
+	if cond.IfMatch != nil && (!exists || !etagListHas(*cond.IfMatch, cur.MD5)) {
+		return gofakes3.ErrorMessage(gofakes3.ErrPreconditionFailed, "At least one of the pre-conditions you specified did not hold")
+	}
+	return nil
+}
+
+var _ gofakes3.MultipartBackend = (*ObjectStore)(nil)
