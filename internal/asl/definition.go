@@ -596,6 +596,10 @@ func (p *parser) retriers(v any, loc string, present bool) []*retrier {
 		}
 		if v, ok := m["MaxDelaySeconds"]; ok {
 			r.maxDelaySeconds = positiveInt(v, rloc+"/MaxDelaySeconds", "MaxDelaySeconds", p.d)
+			// AWS takes 0 < MaxDelaySeconds < 31622401 (a leap year).
+			if r.maxDelaySeconds > 31622400 {
+				p.d.add(CodeSchema, rloc+"/MaxDelaySeconds", "The field 'MaxDelaySeconds' must be at most 31622400")
+			}
 		}
 		if v, ok := m["JitterStrategy"]; ok {
 			switch v {

@@ -52,6 +52,7 @@ func TestParseRejects(t *testing.T) {
 		{"map without processor", `{"StartAt":"M","States":{"M":{"Type":"Map","End":true}}}`, CodeSchema, "/States/M"},
 		{"map selector and parameters", `{"StartAt":"M","States":{"M":{"Type":"Map","End":true,"Parameters":{},"ItemSelector":{},"ItemProcessor":{"StartAt":"P","States":{` + pass + `}}}}}`, CodeSchema, "/States/M"},
 		{"tolerated percent range", `{"StartAt":"M","States":{"M":{"Type":"Map","End":true,"ToleratedFailurePercentage":101,"ItemProcessor":{"StartAt":"P","States":{` + pass + `}}}}}`, CodeSchema, "/States/M/ToleratedFailurePercentage"},
+		{"max delay over a year", `{"StartAt":"P","States":{"P":{"Type":"Parallel","Branches":[{"StartAt":"Q","States":{"Q":{"Type":"Pass","End":true}}}],"Retry":[{"ErrorEquals":["X"],"MaxDelaySeconds":31622401}],"End":true}}}`, CodeSchema, "/States/P/Retry/0/MaxDelaySeconds"},
 		{"timeout not positive", `{"StartAt":"P","TimeoutSeconds":0,"States":{` + pass + `}}`, CodeSchema, "/TimeoutSeconds"},
 		{"bad variable name", `{"StartAt":"P","States":{"P":{"Type":"Pass","Assign":{"1x":1},"End":true}}}`, CodeSchema, "/States/P/Assign/1x"},
 		{"parallel no branches", `{"StartAt":"P","States":{"P":{"Type":"Parallel","Branches":[],"End":true}}}`, CodeSchema, "/States/P/Branches"},

@@ -41,6 +41,9 @@ type path struct {
 	// tail is how many located steps the fragments after the path's only
 	// descent add: a match sorts by the node the descent reached.
 	tail int
+	// filters are the located-step positions of a descent-free path's filter
+	// ([?(...)]) fragments: AWS's filters never select scalar values.
+	filters []int
 }
 
 // compilePath parses a Path or Reference Path. reference demands a definite
@@ -96,6 +99,18 @@ func compilePath(s string, reference bool) (*path, error) {
 			if _, ok := f.(jp.Bracket); !ok {
 				p.tail++
 			}
+		}
+	}
+	if descents == 0 {
+		pos := 0
+		for _, f := range x[1:] {
+			switch f.(type) {
+			case jp.Bracket:
+				continue
+			case *jp.Filter:
+				p.filters = append(p.filters, pos)
+			}
+			pos++
 		}
 	}
 	if reference && !p.definite {
@@ -172,14 +187,32 @@ func (p *path) eval(root any) (any, bool) {
 	if p.definite {
 		return walk(root, p.steps)
 	}
-	if p.scan {
-		return p.scanOrdered(root), true
+	return p.query(root), true
+}
+
+// query evaluates a non-definite path. ojg's Locate panics on some nested
+// filter scripts where its Get does not (found by FuzzJSONPath: $[?$[?0]]);
+// such a path falls back to Get, and to no match if that panics too.
+func (p *path) query(root any) []any {
+	if p.scan || len(p.filters) > 0 {
+		if res, ok := guarded(func() []any { return p.scanOrdered(root) }); ok {
+			return res
+		}
 	}
-	res := p.expr.Get(root)
+	res, _ := guarded(func() []any { return p.expr.Get(root) })
 	if res == nil {
 		res = []any{}
 	}
-	return res, true
+	return res
+}
+
+func guarded(f func() []any) (res []any, ok bool) {
+	defer func() {
+		if recover() != nil {
+			res, ok = nil, false
+		}
+	}()
+	return f(), true
 }
 
 // scanOrdered evaluates a descent or wildcard path in document order, as
@@ -217,11 +250,37 @@ func (p *path) scanOrdered(root any) []any {
 				steps = append(steps, step{index: int(t), isIndex: true})
 			}
 		}
+		if p.filteredScalar(root, steps) {
+			continue
+		}
 		if v, ok := walk(root, steps); ok {
 			res = append(res, v)
 		}
 	}
 	return res
+}
+
+// filteredScalar reports whether a filter of the path selected a scalar on
+// the way to this match. AWS documents that "the @ operator ... does not
+// match scalar values. It only matches objects"
+// (https://docs.aws.amazon.com/step-functions/latest/dg/amazon-states-language-paths.html),
+// so $.a[?(@ > 1)] on [1,2,3] selects nothing, where ojg gives [2,3].
+func (p *path) filteredScalar(root any, steps []step) bool {
+	for _, at := range p.filters {
+		if at >= len(steps) {
+			continue
+		}
+		v, ok := walk(root, steps[:at+1])
+		if !ok {
+			continue
+		}
+		switch v.(type) {
+		case map[string]any, []any:
+		default:
+			return true
+		}
+	}
+	return false
 }
 
 // locBefore orders two located paths: a prefix first, then by the first
