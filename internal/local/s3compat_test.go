@@ -551,3 +551,33 @@ func putWithTrailer(t *testing.T, url string, body []byte, crc32B64 string) (*ht
 	resp.Body.Close()
 	return resp, raw
 }
+
+// Cache-Control, Content-Language and Expires are kept with an object and
+// read back, as S3 keeps them, for single and multipart uploads; gofakes3 did
+// not hand them to the store, so they were lost.
+func TestS3KeepsContentHeaders(t *testing.T) {
+	ts := startStack(t, "")
+	ctx := context.Background()
+	c := ts.s3()
+	expires := time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
+	_, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("staging"), Key: aws.String("single"), Body: strings.NewReader("x"),
+		CacheControl: aws.String("max-age=60"), ContentLanguage: aws.String("de"), Expires: &expires, ContentDisposition: aws.String("inline")})
+	require.NoError(t, err)
+	up, err := c.CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{Bucket: aws.String("staging"), Key: aws.String("multi"),
+		CacheControl: aws.String("max-age=60"), ContentLanguage: aws.String("de"), Expires: &expires, ContentDisposition: aws.String("inline")})
+	require.NoError(t, err)
+	part, err := c.UploadPart(ctx, &s3.UploadPartInput{Bucket: aws.String("staging"), Key: aws.String("multi"), UploadId: up.UploadId, PartNumber: aws.Int32(1), Body: strings.NewReader("x")})
+	require.NoError(t, err)
+	_, err = c.CompleteMultipartUpload(ctx, &s3.CompleteMultipartUploadInput{Bucket: aws.String("staging"), Key: aws.String("multi"), UploadId: up.UploadId,
+		MultipartUpload: &types.CompletedMultipartUpload{Parts: []types.CompletedPart{{PartNumber: aws.Int32(1), ETag: part.ETag}}}})
+	require.NoError(t, err)
+	for _, key := range []string{"single", "multi"} {
+		head, err := c.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String("staging"), Key: aws.String(key)})
+		require.NoError(t, err)
+		assert.Equal(t, "max-age=60", aws.ToString(head.CacheControl), key)
+		assert.Equal(t, "de", aws.ToString(head.ContentLanguage), key)
+		assert.Equal(t, "inline", aws.ToString(head.ContentDisposition), key)
+		assert.Equal(t, expires.Format(http.TimeFormat), aws.ToString(head.ExpiresString), key)
+		assert.Empty(t, head.Metadata, key)
+	}
+}
