@@ -152,6 +152,10 @@ func (f *s3Front) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		f.headVersion(w, bucket, key, r.URL.Query().Get("versionId"))
 		return
 	}
+	if r.Method == http.MethodPut && key != "" && r.URL.Query().Has("uploadId") && r.Header.Get("X-Amz-Copy-Source") != "" && f.store != nil {
+		f.copyPart(w, r, bucket, key)
+		return
+	}
 	reason := reasonFor(r, key)
 	if reason == "PutObject" || r.Method == http.MethodPost && key != "" && r.URL.Query().Has("uploads") {
 		passContentHeaders(r)
