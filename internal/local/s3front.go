@@ -123,7 +123,7 @@ func (f *s3Front) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if f.preconditions(w, r, bucket, key) {
 			return
 		}
-		mw := &metaCaseWriter{ResponseWriter: w}
+		mw := &metaCaseWriter{ResponseWriter: w, checksums: wantsChecksum(r)}
 		defer mw.lower() // a response without a body is written after the handler returns
 		w = mw
 	}

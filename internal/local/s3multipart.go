@@ -185,7 +185,7 @@ func (s *ObjectStore) CompleteMultipartUpload(bucket, key string, id gofakes3.Up
 		size += part.Size
 	}
 	etag := hex.EncodeToString(sums.Sum(nil)) + "-" + strconv.Itoa(len(in.Parts))
-	blob, n, _, data, err := s.writeBlob(io.MultiReader(files...), size)
+	blob, n, _, data, err := s.writeBlob(io.MultiReader(files...), size, nil)
 	if err != nil {
 		return "", "", err
 	}

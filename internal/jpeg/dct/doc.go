@@ -5,7 +5,9 @@
 //
 // Decode accepts baseline, extended sequential and progressive Huffman-coded
 // frames with 8-bit samples, any sampling factors and restart intervals (ITU-T
-// T.81 Annex F and G). Check accepts and refuses exactly what Decode does but
+// T.81 Annex F and G). A scan whose Huffman table 0 or 1 no DHT segment has
+// defined uses the T.81 K.3 table, as libjpeg-turbo does: Motion-JPEG frames
+// (AVI1, IP camera snapshots) carry none. Check accepts and refuses exactly what Decode does but
 // keeps no coefficients, for callers that only need to know that every scan
 // decodes: a sequential frame then costs no memory beyond the entropy-coded
 // data, and several Huffman codes are skipped per table lookup. Encode always writes one baseline (or, when a

@@ -80,11 +80,22 @@ func (d *decoder) parseSOS(seg, data []byte, pos int) (int, error) {
 			return 0, formatErr("Huffman table selector")
 		}
 		c := &img.Components[ci]
+		needDC := kind == scanSequential || kind == scanDCFirst
+		needAC := kind == scanSequential || kind == scanACFirst || kind == scanACRefine
+		// A table no DHT has defined falls back to T.81 K.3's, installed
+		// as if defined (a later DHT replaces it), as libjpeg-turbo's
+		// jpeg_std_huff_table does.
+		if needDC && d.dc[td] == nil {
+			d.dc[td] = defaultTable(0, td)
+		}
+		if needAC && d.ac[ta] == nil {
+			d.ac[ta] = defaultTable(1, ta)
+		}
 		sc[i] = scanComp{c: c, ci: ci, dc: d.dc[td], ac: d.ac[ta]}
-		if (kind == scanSequential || kind == scanDCFirst) && sc[i].dc == nil {
+		if needDC && sc[i].dc == nil {
 			return 0, formatErr("scan uses undefined DC table %d", td)
 		}
-		if (kind == scanSequential || kind == scanACFirst || kind == scanACRefine) && sc[i].ac == nil {
+		if needAC && sc[i].ac == nil {
 			return 0, formatErr("scan uses undefined AC table %d", ta)
 		}
 		if !d.latched[ci] {
