@@ -643,3 +643,36 @@ func TestS3UploadPartCopy(t *testing.T) {
 	require.ErrorAs(t, err, &ae)
 	assert.Equal(t, "NoSuchKey", ae.ErrorCode())
 }
+
+// Every part but the last must be at least 5 MiB, as on S3: a completion with
+// a smaller one is 400 EntityTooSmall and leaves the upload to be fixed. The
+// stack used to accept it, hiding code that fails on AWS.
+func TestS3MultipartPartsTooSmall(t *testing.T) {
+	ts := startStack(t, "")
+	ctx := context.Background()
+	c := ts.s3()
+	bucket, key := aws.String("staging"), aws.String("small parts")
+	up, err := c.CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{Bucket: bucket, Key: key})
+	require.NoError(t, err)
+	part := func(n int32, body []byte) types.CompletedPart {
+		out, err := c.UploadPart(ctx, &s3.UploadPartInput{Bucket: bucket, Key: key, UploadId: up.UploadId, PartNumber: aws.Int32(n), Body: bytes.NewReader(body)})
+		require.NoError(t, err)
+		return types.CompletedPart{PartNumber: aws.Int32(n), ETag: out.ETag}
+	}
+	complete := func(parts ...types.CompletedPart) error {
+		_, err := c.CompleteMultipartUpload(ctx, &s3.CompleteMultipartUploadInput{Bucket: bucket, Key: key, UploadId: up.UploadId,
+			MultipartUpload: &types.CompletedMultipartUpload{Parts: parts}})
+		return err
+	}
+	p2 := part(2, []byte("tail"))
+	err = complete(part(1, []byte("too small")), p2)
+	var ae smithy.APIError
+	require.ErrorAs(t, err, &ae)
+	assert.Equal(t, "EntityTooSmall", ae.ErrorCode())
+	var re *awshttp.ResponseError
+	require.ErrorAs(t, err, &re)
+	assert.Equal(t, 400, re.HTTPStatusCode())
+	require.NoError(t, complete(part(1, bytes.Repeat([]byte("x"), 5<<20)), p2))
+	_, got := ts.read(t, "staging", "small parts")
+	assert.Equal(t, int64(5<<20+4), aws.ToInt64(got.ContentLength))
+}

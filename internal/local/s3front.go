@@ -156,6 +156,9 @@ func (f *s3Front) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		f.copyPart(w, r, bucket, key)
 		return
 	}
+	if r.Method == http.MethodPost && key != "" && r.URL.Query().Has("uploadId") && f.store != nil && f.tooSmallParts(w, r, bucket, key) {
+		return
+	}
 	reason := reasonFor(r, key)
 	if reason == "PutObject" || r.Method == http.MethodPost && key != "" && r.URL.Query().Has("uploads") {
 		passContentHeaders(r)
