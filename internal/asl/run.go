@@ -226,8 +226,10 @@ func (st *State) effectiveInput(env *evalEnv, raw any) (any, *Failure) {
 // have one), OutputPath, Assign and the StateExited event. Choice, Wait and
 // Succeed pass their effective input as result and have no ResultPath.
 // assignIn is what Assign's "$" paths read: the state's raw result, before
-// any ResultSelector — the order AWS's own interpreter follows (LocalStack's
-// AWS-validated execute_state evaluates Assign before ResultSelector).
+// any ResultSelector. That is the order LocalStack's interpreter (and moto's
+// port of it) follows, whose Assign tests are recorded against AWS; none of
+// those recordings combines Assign with ResultSelector, so this is the
+// best-supported reading rather than a verified one.
 func (fr *frame) exit(env *evalEnv, st *State, raw, result, assignIn any, extraAssign *template) (any, *Failure) {
 	combined := result
 	if st.Type != "Choice" && st.Type != "Wait" && st.Type != "Succeed" {

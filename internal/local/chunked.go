@@ -31,6 +31,9 @@ func unchunk(next http.Handler) http.Handler {
 				for _, name := range checksumHeaders {
 					if want := r.Header.Get(name); want != "" {
 						r.Body = &checkedBody{ReadCloser: r.Body, name: name, want: want, sum: checksumFor(name)}
+						echo := &checksumEcho{ResponseWriter: w, r: r, name: name, value: func() string { return want }}
+						defer echo.set()
+						w = echo
 						break
 					}
 				}
@@ -43,7 +46,13 @@ func unchunk(next http.Handler) http.Handler {
 			writeS3Error(w, http.StatusBadRequest, "MissingContentLength", "You must provide the x-amz-decoded-content-length header for aws-chunked uploads.")
 			return
 		}
-		r.Body = &chunkReader{r: bufio.NewReader(r.Body), body: r.Body, trailer: r.Header.Get("X-Amz-Trailer")}
+		cr := &chunkReader{r: bufio.NewReader(r.Body), body: r.Body, trailer: r.Header.Get("X-Amz-Trailer")}
+		r.Body = cr
+		if checksumFor(cr.trailer) != nil {
+			echo := &checksumEcho{ResponseWriter: w, r: r, name: http.CanonicalHeaderKey(cr.trailer), value: func() string { return cr.checked }}
+			defer echo.set()
+			w = echo
+		}
 		r.ContentLength = size
 		r.Header.Set("Content-Length", strconv.FormatInt(size, 10))
 		r.Header.Set("X-Amz-Content-Sha256", "UNSIGNED-PAYLOAD")
@@ -73,6 +82,7 @@ type chunkReader struct {
 	done    bool
 	trailer string // the checksum header named in X-Amz-Trailer
 	sum     hash.Hash
+	checked string // the trailer's checksum, once the body matched it
 }
 
 func (c *chunkReader) Close() error { return c.body.Close() }
@@ -135,6 +145,7 @@ func (c *chunkReader) readTrailers() error {
 			if base64.StdEncoding.EncodeToString(c.sum.Sum(nil)) != strings.TrimSpace(value) {
 				return badChecksum(c.trailer)
 			}
+			c.checked = strings.TrimSpace(value)
 		}
 		if err != nil {
 			return nil
@@ -188,3 +199,44 @@ func (b *checkedBody) Read(p []byte) (int, error) {
 	}
 	return n, err
 }
+
+// checksumEcho answers a PUT that carried a checksum with it, as S3 does
+// (x-amz-checksum-<algorithm>, and x-amz-checksum-type for a whole object),
+// once the body matched it.
+type checksumEcho struct {
+	http.ResponseWriter
+	r     *http.Request
+	name  string
+	value func() string
+	done  bool
+}
+
+func (w *checksumEcho) WriteHeader(code int) {
+	if code == http.StatusOK {
+		w.set()
+	}
+	w.done = true
+	w.ResponseWriter.WriteHeader(code)
+}
+
+// set adds the headers to a response not yet written: a 200 (a response
+// without a body is written after the handler returns, with status 200).
+func (w *checksumEcho) set() {
+	if w.done {
+		return
+	}
+	w.done = true
+	if v := w.value(); v != "" {
+		w.Header().Set(w.name, v)
+		if !w.r.URL.Query().Has("uploadId") {
+			w.Header().Set("X-Amz-Checksum-Type", "FULL_OBJECT")
+		}
+	}
+}
+
+func (w *checksumEcho) Write(b []byte) (int, error) {
+	w.set()
+	return w.ResponseWriter.Write(b)
+}
+
+func (w *checksumEcho) Unwrap() http.ResponseWriter { return w.ResponseWriter }

@@ -422,17 +422,7 @@ func TestS3ChecksumsAreChecked(t *testing.T) {
 	check("part", err)
 
 	// An aws-chunked body whose trailer does not match.
-	req, err := http.NewRequest(http.MethodPut, ts.url+"/staging/trailer", strings.NewReader(
-		fmt.Sprintf("%x\r\n%s\r\n0\r\nx-amz-checksum-crc32:AAAAAA==\r\n\r\n", len(body), body)))
-	require.NoError(t, err)
-	req.Header.Set("X-Amz-Content-Sha256", "STREAMING-UNSIGNED-PAYLOAD-TRAILER")
-	req.Header.Set("Content-Encoding", "aws-chunked")
-	req.Header.Set("X-Amz-Decoded-Content-Length", fmt.Sprint(len(body)))
-	req.Header.Set("X-Amz-Trailer", "x-amz-checksum-crc32")
-	resp, err := http.DefaultClient.Do(req)
-	require.NoError(t, err)
-	raw, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
+	resp, raw := putWithTrailer(t, ts.url+"/staging/trailer", body, "AAAAAA==")
 	assert.Equal(t, 400, resp.StatusCode, "%s", raw)
 	assert.Contains(t, string(raw), "<Code>BadDigest</Code>")
 }
@@ -468,4 +458,188 @@ func TestS3DefaultTypeAndMessages(t *testing.T) {
 	require.ErrorAs(t, err, &ae)
 	assert.Equal(t, "BucketNotEmpty", ae.ErrorCode())
 	assert.Equal(t, "The bucket you tried to delete is not empty", ae.ErrorMessage())
+}
+
+// An object keeps its full-object checksum, as S3 does: the one the PUT sent
+// (header or trailer; both were checked) or named. (S3 would give one that
+// names none CRC64NVME; here it has none, see objectChecksum.) The PUT
+// answers with it, and a whole-object read in checksum mode gets it, which
+// the SDK then validates the body against; a ranged read does not. Checksums
+// used to be dropped: HeadObject --checksum-mode ENABLED showed none.
+func TestS3ObjectsKeepTheirChecksums(t *testing.T) {
+	ts := startStack(t, "")
+	ctx := context.Background()
+	c := ts.s3()
+	body := []byte("bytes with a checksum")
+	sha := sha256.Sum256(body)
+	crc := crc32.ChecksumIEEE(body)
+	crcB64 := base64.StdEncoding.EncodeToString(binary.BigEndian.AppendUint32(nil, crc))
+	nvmeB64 := base64.StdEncoding.EncodeToString(binary.BigEndian.AppendUint64(nil, crc64.Checksum(body, crc64.MakeTable(0x9a6c9329ac4bc9b5))))
+	shaB64 := base64.StdEncoding.EncodeToString(sha[:])
+
+	put, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("staging"), Key: aws.String("sha"), Body: bytes.NewReader(body), ChecksumAlgorithm: types.ChecksumAlgorithmSha256})
+	require.NoError(t, err)
+	assert.Equal(t, shaB64, aws.ToString(put.ChecksumSHA256), "the PUT answers with its checksum")
+	assert.Equal(t, types.ChecksumTypeFullObject, put.ChecksumType)
+	put, err = c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("staging"), Key: aws.String("crc"), Body: bytes.NewReader(body), ChecksumCRC32: aws.String(crcB64)})
+	require.NoError(t, err)
+	assert.Equal(t, crcB64, aws.ToString(put.ChecksumCRC32))
+	for key, alg := range map[string]string{"plain": "", "named": "CRC64NVME"} {
+		req, err := http.NewRequest(http.MethodPut, ts.url+"/staging/"+key, bytes.NewReader(body))
+		require.NoError(t, err)
+		if alg != "" {
+			req.Header.Set("X-Amz-Sdk-Checksum-Algorithm", alg)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		resp.Body.Close()
+	}
+	resp, raw := putWithTrailer(t, ts.url+"/staging/trailer", body, crcB64)
+	require.Equal(t, 200, resp.StatusCode, "%s", raw)
+	assert.Equal(t, crcB64, resp.Header.Get("x-amz-checksum-crc32"), "a trailer's checksum is answered too")
+
+	for key, want := range map[string]struct {
+		got   func(*s3.HeadObjectOutput) *string
+		value string
+	}{
+		"sha":     {func(h *s3.HeadObjectOutput) *string { return h.ChecksumSHA256 }, shaB64},
+		"crc":     {func(h *s3.HeadObjectOutput) *string { return h.ChecksumCRC32 }, crcB64},
+		"trailer": {func(h *s3.HeadObjectOutput) *string { return h.ChecksumCRC32 }, crcB64},
+		"plain":   {func(h *s3.HeadObjectOutput) *string { return h.ChecksumCRC64NVME }, ""},
+		"named":   {func(h *s3.HeadObjectOutput) *string { return h.ChecksumCRC64NVME }, nvmeB64},
+	} {
+		head, err := c.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String("staging"), Key: aws.String(key), ChecksumMode: types.ChecksumModeEnabled})
+		require.NoError(t, err, key)
+		assert.Equal(t, want.value, aws.ToString(want.got(head)), key)
+		if want.value != "" {
+			assert.Equal(t, types.ChecksumTypeFullObject, head.ChecksumType, key)
+		}
+		head, err = c.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String("staging"), Key: aws.String(key)})
+		require.NoError(t, err, key)
+		assert.Empty(t, aws.ToString(head.ChecksumSHA256)+aws.ToString(head.ChecksumCRC32)+aws.ToString(head.ChecksumCRC64NVME), "not asked: %s", key)
+	}
+	get, err := c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String("staging"), Key: aws.String("sha"), ChecksumMode: types.ChecksumModeEnabled})
+	require.NoError(t, err)
+	got, err := io.ReadAll(get.Body) // validated by the SDK against the checksum
+	get.Body.Close()
+	require.NoError(t, err)
+	assert.Equal(t, body, got)
+	assert.Equal(t, shaB64, aws.ToString(get.ChecksumSHA256))
+	get, err = c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String("staging"), Key: aws.String("sha"), ChecksumMode: types.ChecksumModeEnabled, Range: aws.String("bytes=0-4")})
+	require.NoError(t, err)
+	got, err = io.ReadAll(get.Body)
+	get.Body.Close()
+	require.NoError(t, err)
+	assert.Equal(t, body[:5], got)
+	assert.Empty(t, aws.ToString(get.ChecksumSHA256), "a ranged read gets no whole-object checksum")
+}
+
+// putWithTrailer PUTs body as an unsigned aws-chunked body with a CRC32
+// trailer of the given value, as SDKs stream uploads.
+func putWithTrailer(t *testing.T, url string, body []byte, crc32B64 string) (*http.Response, []byte) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPut, url, strings.NewReader(
+		fmt.Sprintf("%x\r\n%s\r\n0\r\nx-amz-checksum-crc32:%s\r\n\r\n", len(body), body, crc32B64)))
+	require.NoError(t, err)
+	req.Header.Set("X-Amz-Content-Sha256", "STREAMING-UNSIGNED-PAYLOAD-TRAILER")
+	req.Header.Set("Content-Encoding", "aws-chunked")
+	req.Header.Set("X-Amz-Decoded-Content-Length", fmt.Sprint(len(body)))
+	req.Header.Set("X-Amz-Trailer", "x-amz-checksum-crc32")
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	raw, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	return resp, raw
+}
+
+// Cache-Control, Content-Language and Expires are kept with an object and
+// read back, as S3 keeps them, for single and multipart uploads; gofakes3 did
+// not hand them to the store, so they were lost.
+func TestS3KeepsContentHeaders(t *testing.T) {
+	ts := startStack(t, "")
+	ctx := context.Background()
+	c := ts.s3()
+	expires := time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
+	_, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("staging"), Key: aws.String("single"), Body: strings.NewReader("x"),
+		CacheControl: aws.String("max-age=60"), ContentLanguage: aws.String("de"), Expires: &expires, ContentDisposition: aws.String("inline")})
+	require.NoError(t, err)
+	up, err := c.CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{Bucket: aws.String("staging"), Key: aws.String("multi"),
+		CacheControl: aws.String("max-age=60"), ContentLanguage: aws.String("de"), Expires: &expires, ContentDisposition: aws.String("inline")})
+	require.NoError(t, err)
+	part, err := c.UploadPart(ctx, &s3.UploadPartInput{Bucket: aws.String("staging"), Key: aws.String("multi"), UploadId: up.UploadId, PartNumber: aws.Int32(1), Body: strings.NewReader("x")})
+	require.NoError(t, err)
+	_, err = c.CompleteMultipartUpload(ctx, &s3.CompleteMultipartUploadInput{Bucket: aws.String("staging"), Key: aws.String("multi"), UploadId: up.UploadId,
+		MultipartUpload: &types.CompletedMultipartUpload{Parts: []types.CompletedPart{{PartNumber: aws.Int32(1), ETag: part.ETag}}}})
+	require.NoError(t, err)
+	for _, key := range []string{"single", "multi"} {
+		head, err := c.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String("staging"), Key: aws.String(key)})
+		require.NoError(t, err)
+		assert.Equal(t, "max-age=60", aws.ToString(head.CacheControl), key)
+		assert.Equal(t, "de", aws.ToString(head.ContentLanguage), key)
+		assert.Equal(t, "inline", aws.ToString(head.ContentDisposition), key)
+		assert.Equal(t, expires.Format(http.TimeFormat), aws.ToString(head.ExpiresString), key)
+		assert.Empty(t, head.Metadata, key)
+	}
+}
+
+// UploadPartCopy makes parts of a source version's bytes, whole or by
+// x-amz-copy-source-range, under the source conditions: the copy `aws s3 cp`
+// and boto3's copy() make between buckets for objects over the multipart
+// threshold. gofakes3 answered it 411 MissingContentLength.
+func TestS3UploadPartCopy(t *testing.T) {
+	ts := startStack(t, "")
+	ctx := context.Background()
+	c := ts.s3()
+	src := bytes.Repeat([]byte("abcdefghijklmnop"), 6<<16) // 6 MiB
+	v1, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("sanitized"), Key: aws.String("src ü+.bin"), Body: bytes.NewReader(src)})
+	require.NoError(t, err)
+	_, err = c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("sanitized"), Key: aws.String("src ü+.bin"), Body: strings.NewReader("newer")})
+	require.NoError(t, err)
+	copySource := "sanitized/" + url.PathEscape("src ü+.bin") + "?versionId=" + aws.ToString(v1.VersionId)
+
+	up, err := c.CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{Bucket: aws.String("staging"), Key: aws.String("dst")})
+	require.NoError(t, err)
+	copyPart := func(n int32, rng string, ifMatch *string) (*s3.UploadPartCopyOutput, error) {
+		in := &s3.UploadPartCopyInput{Bucket: aws.String("staging"), Key: aws.String("dst"), UploadId: up.UploadId, PartNumber: aws.Int32(n),
+			CopySource: aws.String(copySource), CopySourceIfMatch: ifMatch}
+		if rng != "" {
+			in.CopySourceRange = aws.String(rng)
+		}
+		return c.UploadPartCopy(ctx, in)
+	}
+	var ae smithy.APIError
+	_, err = copyPart(1, "", aws.String(`"0000"`))
+	require.ErrorAs(t, err, &ae)
+	assert.Equal(t, "PreconditionFailed", ae.ErrorCode())
+	_, err = copyPart(1, fmt.Sprintf("bytes=0-%d", len(src)), nil)
+	require.ErrorAs(t, err, &ae)
+	assert.Equal(t, "InvalidArgument", ae.ErrorCode())
+
+	p1, err := copyPart(1, fmt.Sprintf("bytes=0-%d", 5<<20-1), v1.ETag)
+	require.NoError(t, err)
+	assert.Equal(t, aws.ToString(v1.VersionId), aws.ToString(p1.CopySourceVersionId))
+	sum1 := md5.Sum(src[:5<<20])
+	assert.Equal(t, fmt.Sprintf(`"%x"`, sum1), aws.ToString(p1.CopyPartResult.ETag))
+	assert.False(t, aws.ToTime(p1.CopyPartResult.LastModified).IsZero())
+	p2, err := copyPart(2, fmt.Sprintf("bytes=%d-%d", 5<<20, len(src)-1), nil)
+	require.NoError(t, err)
+	_, err = c.CompleteMultipartUpload(ctx, &s3.CompleteMultipartUploadInput{Bucket: aws.String("staging"), Key: aws.String("dst"), UploadId: up.UploadId,
+		MultipartUpload: &types.CompletedMultipartUpload{Parts: []types.CompletedPart{
+			{PartNumber: aws.Int32(1), ETag: p1.CopyPartResult.ETag}, {PartNumber: aws.Int32(2), ETag: p2.CopyPartResult.ETag}}}})
+	require.NoError(t, err)
+	body, _ := ts.read(t, "staging", "dst")
+	assert.True(t, body == string(src), "the copy has the source version's bytes")
+
+	// A whole small (inline) source, and a missing one.
+	up2, err := c.CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{Bucket: aws.String("staging"), Key: aws.String("dst2")})
+	require.NoError(t, err)
+	p, err := c.UploadPartCopy(ctx, &s3.UploadPartCopyInput{Bucket: aws.String("staging"), Key: aws.String("dst2"), UploadId: up2.UploadId, PartNumber: aws.Int32(1),
+		CopySource: aws.String("sanitized/" + url.PathEscape("src ü+.bin"))})
+	require.NoError(t, err)
+	sum := md5.Sum([]byte("newer"))
+	assert.Equal(t, fmt.Sprintf(`"%x"`, sum), aws.ToString(p.CopyPartResult.ETag))
+	_, err = c.UploadPartCopy(ctx, &s3.UploadPartCopyInput{Bucket: aws.String("staging"), Key: aws.String("dst2"), UploadId: up2.UploadId, PartNumber: aws.Int32(2),
+		CopySource: aws.String("sanitized/missing")})
+	require.ErrorAs(t, err, &ae)
+	assert.Equal(t, "NoSuchKey", ae.ErrorCode())
 }

@@ -322,7 +322,7 @@ func (s *ObjectStore) linkBlob(src version) (string, error) {
 		return "", ferr
 	}
 	defer f.Close()
-	name, _, _, _, err = s.writeBlob(f, src.Size)
+	name, _, _, _, err = s.writeBlob(f, src.Size, nil)
 	return name, err
 }
 

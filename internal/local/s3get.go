@@ -88,9 +88,19 @@ func etagListHas(list, etag string) bool {
 // keeps metadata names lower-cased), and a multipart ETag as the ETag. Go canonicalises header names to
 // X-Amz-Meta-Name, and boto3 and the AWS CLI take the metadata key from the
 // header name as sent: head_object()["Metadata"]["name"] failed locally.
+//
+// It also sends an object's stored checksum only to a read that asks for it
+// (x-amz-checksum-mode: ENABLED) and reads the whole object, as S3 does: SDKs
+// validate the body of such a read against it.
 type metaCaseWriter struct {
 	http.ResponseWriter
-	done bool
+	checksums bool
+	done      bool
+}
+
+// wantsChecksum reports whether a read gets the object's checksum.
+func wantsChecksum(r *http.Request) bool {
+	return strings.EqualFold(r.Header.Get("X-Amz-Checksum-Mode"), "ENABLED") && r.Header.Get("Range") == "" && !r.URL.Query().Has("partNumber")
 }
 
 func (w *metaCaseWriter) lower() {
@@ -104,6 +114,10 @@ func (w *metaCaseWriter) lower() {
 		h.Set("ETag", etag)
 	}
 	for k, v := range h {
+		if !w.checksums && strings.HasPrefix(k, "X-Amz-Checksum-") {
+			delete(h, k)
+			continue
+		}
 		if lk := strings.ToLower(k); lk != k && strings.HasPrefix(lk, "x-amz-meta-") {
 			delete(h, k)
 			h[lk] = v

@@ -9,10 +9,13 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"hash"
 	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"time"
 
@@ -355,8 +358,11 @@ func newVersionID(seq uint64) string {
 // writeBlob streams r to a new synced file and returns its name, size and MD5;
 // a small object's bytes come back in data instead, for commitVersion to store
 // under the returned inline name.
-func (s *ObjectStore) writeBlob(r io.Reader, size int64) (name string, n int64, sum, data []byte, err error) {
+func (s *ObjectStore) writeBlob(r io.Reader, size int64, checksum hash.Hash) (name string, n int64, sum, data []byte, err error) {
 	h, finish := etag(r)
+	if checksum != nil {
+		h = io.MultiWriter(h, checksum)
+	}
 	if size >= 0 && size <= inlineMax {
 		data = make([]byte, size+1) // +1: a longer body must not pass for complete
 		k, err := io.ReadFull(io.TeeReader(r, h), data)
@@ -436,12 +442,38 @@ func storedMeta(in map[string]string) map[string]string {
 			if v = strings.TrimPrefix(strings.TrimPrefix(v, "aws-chunked"), ","); v != "" {
 				out[k] = v
 			}
+		case strings.HasPrefix(k, passedPrefix) && slices.Contains(keptContentHeaders, k[len(passedPrefix):]):
+			out[k[len(passedPrefix):]] = v
+		case checksumFor(k) != nil:
+			out[k] = v // checked against the body as it was read (chunked.go)
 		case strings.HasPrefix(k, "X-Amz-Meta-"), strings.HasPrefix(k, "X-Amz-Server-Side-Encryption"),
 			k == "X-Amz-Storage-Class", k == "X-Amz-Website-Redirect-Location", k == "X-Amz-Tagging":
 			out[k] = v
 		}
 	}
 	return out
+}
+
+// objectChecksum is the full-object checksum a PUT gets, as S3 gives it:
+// the one the request sent in a header is kept as sent (it was checked);
+// otherwise the one it named (in a trailer, already checked, or as its
+// algorithm) is computed while the body is stored. It returns the header to
+// store the checksum under and the hash to compute it with (nil: already in
+// stored, or none). A PUT that names none gets none: S3 would compute
+// CRC64NVME, which costs the local pipeline (whose SDK names none) a CPU
+// millisecond per megabyte written.
+func objectChecksum(meta, stored map[string]string) (string, hash.Hash) {
+	for _, name := range checksumHeaders {
+		if stored[name] != "" {
+			return name, nil
+		}
+	}
+	if t := http.CanonicalHeaderKey(meta["X-Amz-Trailer"]); checksumFor(t) != nil {
+		return t, checksumFor(t)
+	}
+	alg := firstNonEmpty(meta["X-Amz-Sdk-Checksum-Algorithm"], meta["X-Amz-Checksum-Algorithm"])
+	name := http.CanonicalHeaderKey("x-amz-checksum-" + alg)
+	return name, checksumFor(name)
 }
 
 func latest(rec *objectRecord) *version {
@@ -485,11 +517,19 @@ func (s *ObjectStore) PutObject(bucket, key string, meta map[string]string, inpu
 		}
 		return gofakes3.PutObjectResult{}, err
 	}
-	blob, n, sum, data, err := s.writeBlob(input, size)
+	stored := storedMeta(meta)
+	name, ck := objectChecksum(meta, stored)
+	blob, n, sum, data, err := s.writeBlob(input, size, ck)
 	if err != nil {
 		return gofakes3.PutObjectResult{}, err
 	}
-	ch, id, err := s.commitVersion(bucket, key, ChangePut, version{Blob: blob, Size: n, MD5: hex.EncodeToString(sum), Meta: storedMeta(meta), data: data}, cond)
+	if ck != nil {
+		stored[name] = base64.StdEncoding.EncodeToString(ck.Sum(nil))
+	}
+	if stored[name] != "" {
+		stored["X-Amz-Checksum-Type"] = "FULL_OBJECT"
+	}
+	ch, id, err := s.commitVersion(bucket, key, ChangePut, version{Blob: blob, Size: n, MD5: hex.EncodeToString(sum), Meta: stored, data: data}, cond)
 	if err != nil {
 		s.removeBlobs(blob)
 		return gofakes3.PutObjectResult{}, err

@@ -135,17 +135,18 @@ func newStepFunctions(ctx context.Context, db *stateDB, account, region string, 
 // ServeHTTP answers the AWSStepFunctions JSON 1.0 protocol.
 func (s *StepFunctions) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	serveJSON(w, r, "AWSStepFunctions", "1.0", map[string]jsonOp{
-		"CreateStateMachine":             s.createStateMachine,
-		"UpdateStateMachine":             s.updateStateMachine,
-		"DescribeStateMachine":           s.describeStateMachine,
-		"ListStateMachines":              s.listStateMachines,
-		"StartExecution":                 s.startExecution,
-		"DescribeExecution":              s.describeExecution,
-		"ListExecutions":                 s.listExecutions,
-		"GetExecutionHistory":            s.getExecutionHistory,
-		"StopExecution":                  s.stopExecution,
-		"RedriveExecution":               s.redriveExecution,
-		"ValidateStateMachineDefinition": validateDefinition,
+		"CreateStateMachine":               s.createStateMachine,
+		"UpdateStateMachine":               s.updateStateMachine,
+		"DescribeStateMachine":             s.describeStateMachine,
+		"ListStateMachines":                s.listStateMachines,
+		"StartExecution":                   s.startExecution,
+		"DescribeExecution":                s.describeExecution,
+		"ListExecutions":                   s.listExecutions,
+		"GetExecutionHistory":              s.getExecutionHistory,
+		"StopExecution":                    s.stopExecution,
+		"RedriveExecution":                 s.redriveExecution,
+		"ValidateStateMachineDefinition":   validateDefinition,
+		"DescribeStateMachineForExecution": s.describeStateMachineForExecution,
 	})
 }
 

@@ -654,19 +654,9 @@ func (s *StepFunctions) definitionFor(rec *execRecord) (*asl.StateMachine, error
 	if cached != nil {
 		return cached, nil
 	}
-	var def []byte
-	err := s.db.db.View(func(tx *bolt.Tx) error {
-		b, _ := bucketPath(tx, false, definitionsBucket)
-		if b != nil {
-			def = append([]byte(nil), b.Get([]byte(rec.Definition))...)
-		}
-		return nil
-	})
+	def, err := s.definitionText(rec)
 	if err != nil {
 		return nil, err
-	}
-	if def == nil {
-		return nil, fmt.Errorf("definition of %s is missing", rec.Arn)
 	}
 	sm, err := asl.Parse(def)
 	if err != nil {
@@ -677,6 +667,51 @@ func (s *StepFunctions) definitionFor(rec *execRecord) (*asl.StateMachine, error
 	s.parsed[key] = sm
 	s.mu.Unlock()
 	return sm, nil
+}
+
+// definitionText returns the text of the definition an execution started with.
+func (s *StepFunctions) definitionText(rec *execRecord) ([]byte, error) {
+	var def []byte
+	err := s.db.db.View(func(tx *bolt.Tx) error {
+		b, _ := bucketPath(tx, false, definitionsBucket)
+		if b != nil {
+			def = append([]byte(nil), b.Get([]byte(rec.Definition))...)
+		}
+		return nil
+	})
+	if err == nil && def == nil {
+		err = fmt.Errorf("definition of %s is missing", rec.Arn)
+	}
+	return def, err
+}
+
+// describeStateMachineForExecution answers with the state machine as the
+// execution ran it: the definition it started with, even after an update.
+func (s *StepFunctions) describeStateMachineForExecution(_ *http.Request, body []byte) (any, error) {
+	var in struct{ ExecutionArn string }
+	if err := decodeInput(body, &in); err != nil {
+		return nil, err
+	}
+	rec, _, err := s.record(in.ExecutionArn)
+	if err != nil {
+		return nil, err
+	}
+	def, err := s.definitionText(rec)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	m, err := s.machine(rec.MachineArn)
+	s.mu.Unlock()
+	if err != nil {
+		return nil, err
+	}
+	updated := m.rec.CreationDate
+	if !m.rec.UpdateDate.IsZero() {
+		updated = m.rec.UpdateDate
+	}
+	return map[string]any{"stateMachineArn": m.rec.Arn, "name": m.rec.Name, "definition": string(def),
+		"roleArn": m.rec.RoleArn, "updateDate": epoch(updated)}, nil
 }
 
 // ResumeAll continues every execution that was RUNNING when the stack stopped.

@@ -476,3 +476,34 @@ func TestStepFunctionsValidateStateMachineDefinition(t *testing.T) {
 		t.Errorf("bad severity: %v", err)
 	}
 }
+
+// DescribeStateMachineForExecution answers with the definition the execution
+// started with, also after the state machine is updated; it was an
+// UnknownOperationException.
+func TestStepFunctionsDescribeStateMachineForExecution(t *testing.T) {
+	_, c, _ := startSFN(t, t.TempDir(), &scriptTasks{})
+	ctx := context.Background()
+	first := `{"StartAt":"A","States":{"A":{"Type":"Pass","End":true}}}`
+	arn := createMachine(t, c, first)
+	x, err := c.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: aws.String(arn), Input: aws.String(`{}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitStatus(t, c, aws.ToString(x.ExecutionArn), sfntypes.ExecutionStatusSucceeded)
+	if _, err := c.UpdateStateMachine(ctx, &sfn.UpdateStateMachineInput{StateMachineArn: aws.String(arn),
+		Definition: aws.String(`{"StartAt":"B","States":{"B":{"Type":"Succeed"}}}`)}); err != nil {
+		t.Fatal(err)
+	}
+	out, err := c.DescribeStateMachineForExecution(ctx, &sfn.DescribeStateMachineForExecutionInput{ExecutionArn: x.ExecutionArn})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if aws.ToString(out.Definition) != first || aws.ToString(out.StateMachineArn) != arn || aws.ToString(out.Name) != "m" ||
+		aws.ToString(out.RoleArn) != "arn:aws:iam::000000000000:role/r" || aws.ToTime(out.UpdateDate).IsZero() {
+		t.Errorf("describe for execution: %+v", out)
+	}
+	_, err = c.DescribeStateMachineForExecution(ctx, &sfn.DescribeStateMachineForExecutionInput{ExecutionArn: aws.String(strings.Replace(arn, ":stateMachine:", ":execution:", 1) + ":nope")})
+	if apiCode(err) != "ExecutionDoesNotExist" {
+		t.Errorf("missing execution: %v", err)
+	}
+}
