@@ -204,27 +204,8 @@ func TestLongFillRun(t *testing.T) {
 					t.Fatalf("%d, %s, step %d: sink and reader disagree", n, name, step)
 				}
 			}
-			var copy bytes.Buffer
-			w := NewWriter(&copy)
-			r := NewReader(bytes.NewReader(file))
-			for {
-				p, err := r.Next()
-				if err == io.EOF {
-					break
-				}
-				if err != nil {
-					t.Fatal(err)
-				}
-				switch p.Kind {
-				case KindMarker:
-					w.WriteMarker(p.Marker)
-				case KindSegment:
-					w.WriteSegment(p.Marker, p.Data)
-				default:
-					w.WriteData(p.Data)
-				}
-			}
-			again, err := collect(t, NewReader(bytes.NewReader(copy.Bytes())))
+			copy, _ := rewrite(t, file)
+			again, err := collect(t, NewReader(bytes.NewReader(copy)))
 			if err != nil {
 				t.Fatalf("%d, %s: the copy: %v", n, name, err)
 			}
@@ -266,30 +247,39 @@ func TestSinkMatchesReader(t *testing.T) {
 	}
 }
 
-func TestWriterRoundTrip(t *testing.T) {
-	file := cat(soi, seg(DQT, "q"), sof, sos, []byte{1, 0xFF, 0, 2, 0xFF, 0xD0, 3}, eoi)
+// rewrite writes every part of file with a Writer, as Strip writes what it keeps.
+func rewrite(t *testing.T, file []byte) ([]byte, *Writer) {
+	t.Helper()
 	var buf bytes.Buffer
 	w := NewWriter(&buf)
 	r := NewReader(bytes.NewReader(file))
 	for {
 		p, err := r.Next()
 		if err == io.EOF {
-			break
+			return buf.Bytes(), w
 		}
 		if err != nil {
 			t.Fatal(err)
 		}
 		switch p.Kind {
 		case KindMarker:
-			w.WriteMarker(p.Marker)
+			err = w.WriteMarker(p.Marker)
 		case KindSegment:
-			w.WriteSegment(p.Marker, p.Data)
+			err = w.WriteSegment(p.Marker, p.Data)
 		default:
-			w.WriteData(p.Data)
+			err = w.WriteData(p.Data)
+		}
+		if err != nil {
+			t.Fatal(err)
 		}
 	}
-	if !bytes.Equal(buf.Bytes(), file) || w.Written() != int64(len(file)) {
-		t.Fatalf("round trip differs:\n got %x\nwant %x", buf.Bytes(), file)
+}
+
+func TestWriterRoundTrip(t *testing.T) {
+	file := cat(soi, seg(DQT, "q"), sof, sos, []byte{1, 0xFF, 0, 2, 0xFF, 0xD0, 3}, eoi)
+	got, w := rewrite(t, file)
+	if !bytes.Equal(got, file) || w.Written() != int64(len(file)) {
+		t.Fatalf("round trip differs:\n got %x\nwant %x", got, file)
 	}
 	if err := w.WriteSegment(COM, make([]byte, MaxPayload+1)); err == nil {
 		t.Fatal("oversized payload accepted")
