@@ -33,11 +33,11 @@ import (
 var uploadsKey = []byte("_multipart") // upload ID -> multipartUpload
 
 type multipartUpload struct {
-	Bucket    string            `json:"bucket"`
-	Key       string            `json:"key"`
-	Meta      map[string]string `json:"meta,omitempty"`
-	Initiated time.Time         `json:"initiated"`
-	Parts     map[int]uploadedPart
+	Bucket    string               `json:"bucket"`
+	Key       string               `json:"key"`
+	Meta      map[string]string    `json:"meta,omitempty"`
+	Initiated time.Time            `json:"initiated"`
+	Parts     map[int]uploadedPart `json:"parts"`
 }
 
 type uploadedPart struct {
