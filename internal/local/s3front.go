@@ -159,6 +159,10 @@ func (f *s3Front) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method == http.MethodPost && key != "" && r.URL.Query().Has("uploadId") && f.store != nil && f.tooSmallParts(w, r, bucket, key) {
 		return
 	}
+	if r.Method == http.MethodPost && key == "" && bucket != "" && r.URL.Query().Has("delete") && f.store != nil {
+		f.deleteObjects(w, r, bucket)
+		return
+	}
 	reason := reasonFor(r, key)
 	if reason == "PutObject" || r.Method == http.MethodPost && key != "" && r.URL.Query().Has("uploads") {
 		passContentHeaders(r)
