@@ -728,3 +728,16 @@ func TestS3DeleteObjectsReportsDeleteMarkers(t *testing.T) {
 	_, err := c.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String("staging"), Key: aws.String("u")})
 	assert.Error(t, err)
 }
+
+// HeadBucket answers the bucket's region (x-amz-bucket-region), as S3 does;
+// the SDKs' GetBucketRegion helpers read it. It was missing.
+func TestS3HeadBucketRegion(t *testing.T) {
+	ts := startStack(t, "")
+	out, err := ts.s3().HeadBucket(context.Background(), &s3.HeadBucketInput{Bucket: aws.String("uploads")})
+	require.NoError(t, err)
+	assert.Equal(t, "us-east-1", aws.ToString(out.BucketRegion))
+	_, err = ts.s3().HeadBucket(context.Background(), &s3.HeadBucketInput{Bucket: aws.String("nobucket")})
+	var re *awshttp.ResponseError
+	require.ErrorAs(t, err, &re)
+	assert.Equal(t, 404, re.HTTPStatusCode())
+}
