@@ -741,3 +741,49 @@ func TestS3HeadBucketRegion(t *testing.T) {
 	require.ErrorAs(t, err, &re)
 	assert.Equal(t, 404, re.HTTPStatusCode())
 }
+
+// ListObjectVersions pages a delimited listing as S3 does: common prefixes
+// count towards MaxKeys and each is listed once. They did not count, so a
+// page could exceed MaxKeys, and a prefix after a page's last key was listed
+// again on the next page.
+func TestListObjectVersionsDelimitedPages(t *testing.T) {
+	ts := startStack(t, "")
+	ctx := context.Background()
+	c := ts.s3()
+	for _, k := range []string{"a/1", "a/1", "b", "b", "c/1", "c/2", "d", "e/x/y"} {
+		_, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("sanitized"), Key: aws.String(k), Body: strings.NewReader(k)})
+		require.NoError(t, err)
+	}
+	_, err := c.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String("sanitized"), Key: aws.String("b")})
+	require.NoError(t, err)
+	for _, size := range []int32{1, 2, 3, 100} {
+		var prefixes, versions []string
+		var keyMarker, versionMarker *string
+		for range 50 {
+			out, err := c.ListObjectVersions(ctx, &s3.ListObjectVersionsInput{Bucket: aws.String("sanitized"), Delimiter: aws.String("/"),
+				MaxKeys: aws.Int32(size), KeyMarker: keyMarker, VersionIdMarker: versionMarker})
+			require.NoError(t, err)
+			assert.LessOrEqual(t, len(out.CommonPrefixes)+len(out.Versions)+len(out.DeleteMarkers), int(size))
+			for _, p := range out.CommonPrefixes {
+				prefixes = append(prefixes, aws.ToString(p.Prefix))
+			}
+			for _, v := range out.Versions {
+				versions = append(versions, aws.ToString(v.Key)+"@"+aws.ToString(v.VersionId))
+			}
+			for _, d := range out.DeleteMarkers {
+				versions = append(versions, aws.ToString(d.Key)+"@"+aws.ToString(d.VersionId))
+			}
+			if !aws.ToBool(out.IsTruncated) {
+				break
+			}
+			keyMarker, versionMarker = out.NextKeyMarker, out.NextVersionIdMarker
+		}
+		assert.Equal(t, []string{"a/", "c/", "e/"}, prefixes, "page size %d", size)
+		assert.Len(t, versions, 4, "page size %d: %v", size, versions) // b twice and its marker, d
+		seen := map[string]bool{}
+		for _, v := range versions {
+			assert.False(t, seen[v], "listed twice: %s", v)
+			seen[v] = true
+		}
+	}
+}
