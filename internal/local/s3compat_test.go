@@ -551,3 +551,95 @@ func putWithTrailer(t *testing.T, url string, body []byte, crc32B64 string) (*ht
 	resp.Body.Close()
 	return resp, raw
 }
+
+// Cache-Control, Content-Language and Expires are kept with an object and
+// read back, as S3 keeps them, for single and multipart uploads; gofakes3 did
+// not hand them to the store, so they were lost.
+func TestS3KeepsContentHeaders(t *testing.T) {
+	ts := startStack(t, "")
+	ctx := context.Background()
+	c := ts.s3()
+	expires := time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
+	_, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("staging"), Key: aws.String("single"), Body: strings.NewReader("x"),
+		CacheControl: aws.String("max-age=60"), ContentLanguage: aws.String("de"), Expires: &expires, ContentDisposition: aws.String("inline")})
+	require.NoError(t, err)
+	up, err := c.CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{Bucket: aws.String("staging"), Key: aws.String("multi"),
+		CacheControl: aws.String("max-age=60"), ContentLanguage: aws.String("de"), Expires: &expires, ContentDisposition: aws.String("inline")})
+	require.NoError(t, err)
+	part, err := c.UploadPart(ctx, &s3.UploadPartInput{Bucket: aws.String("staging"), Key: aws.String("multi"), UploadId: up.UploadId, PartNumber: aws.Int32(1), Body: strings.NewReader("x")})
+	require.NoError(t, err)
+	_, err = c.CompleteMultipartUpload(ctx, &s3.CompleteMultipartUploadInput{Bucket: aws.String("staging"), Key: aws.String("multi"), UploadId: up.UploadId,
+		MultipartUpload: &types.CompletedMultipartUpload{Parts: []types.CompletedPart{{PartNumber: aws.Int32(1), ETag: part.ETag}}}})
+	require.NoError(t, err)
+	for _, key := range []string{"single", "multi"} {
+		head, err := c.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String("staging"), Key: aws.String(key)})
+		require.NoError(t, err)
+		assert.Equal(t, "max-age=60", aws.ToString(head.CacheControl), key)
+		assert.Equal(t, "de", aws.ToString(head.ContentLanguage), key)
+		assert.Equal(t, "inline", aws.ToString(head.ContentDisposition), key)
+		assert.Equal(t, expires.Format(http.TimeFormat), aws.ToString(head.ExpiresString), key)
+		assert.Empty(t, head.Metadata, key)
+	}
+}
+
+// UploadPartCopy makes parts of a source version's bytes, whole or by
+// x-amz-copy-source-range, under the source conditions: the copy `aws s3 cp`
+// and boto3's copy() make between buckets for objects over the multipart
+// threshold. gofakes3 answered it 411 MissingContentLength.
+func TestS3UploadPartCopy(t *testing.T) {
+	ts := startStack(t, "")
+	ctx := context.Background()
+	c := ts.s3()
+	src := bytes.Repeat([]byte("abcdefghijklmnop"), 6<<16) // 6 MiB
+	v1, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("sanitized"), Key: aws.String("src ü+.bin"), Body: bytes.NewReader(src)})
+	require.NoError(t, err)
+	_, err = c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("sanitized"), Key: aws.String("src ü+.bin"), Body: strings.NewReader("newer")})
+	require.NoError(t, err)
+	copySource := "sanitized/" + url.PathEscape("src ü+.bin") + "?versionId=" + aws.ToString(v1.VersionId)
+
+	up, err := c.CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{Bucket: aws.String("staging"), Key: aws.String("dst")})
+	require.NoError(t, err)
+	copyPart := func(n int32, rng string, ifMatch *string) (*s3.UploadPartCopyOutput, error) {
+		in := &s3.UploadPartCopyInput{Bucket: aws.String("staging"), Key: aws.String("dst"), UploadId: up.UploadId, PartNumber: aws.Int32(n),
+			CopySource: aws.String(copySource), CopySourceIfMatch: ifMatch}
+		if rng != "" {
+			in.CopySourceRange = aws.String(rng)
+		}
+		return c.UploadPartCopy(ctx, in)
+	}
+	var ae smithy.APIError
+	_, err = copyPart(1, "", aws.String(`"0000"`))
+	require.ErrorAs(t, err, &ae)
+	assert.Equal(t, "PreconditionFailed", ae.ErrorCode())
+	_, err = copyPart(1, fmt.Sprintf("bytes=0-%d", len(src)), nil)
+	require.ErrorAs(t, err, &ae)
+	assert.Equal(t, "InvalidArgument", ae.ErrorCode())
+
+	p1, err := copyPart(1, fmt.Sprintf("bytes=0-%d", 5<<20-1), v1.ETag)
+	require.NoError(t, err)
+	assert.Equal(t, aws.ToString(v1.VersionId), aws.ToString(p1.CopySourceVersionId))
+	sum1 := md5.Sum(src[:5<<20])
+	assert.Equal(t, fmt.Sprintf(`"%x"`, sum1), aws.ToString(p1.CopyPartResult.ETag))
+	assert.False(t, aws.ToTime(p1.CopyPartResult.LastModified).IsZero())
+	p2, err := copyPart(2, fmt.Sprintf("bytes=%d-%d", 5<<20, len(src)-1), nil)
+	require.NoError(t, err)
+	_, err = c.CompleteMultipartUpload(ctx, &s3.CompleteMultipartUploadInput{Bucket: aws.String("staging"), Key: aws.String("dst"), UploadId: up.UploadId,
+		MultipartUpload: &types.CompletedMultipartUpload{Parts: []types.CompletedPart{
+			{PartNumber: aws.Int32(1), ETag: p1.CopyPartResult.ETag}, {PartNumber: aws.Int32(2), ETag: p2.CopyPartResult.ETag}}}})
+	require.NoError(t, err)
+	body, _ := ts.read(t, "staging", "dst")
+	assert.True(t, body == string(src), "the copy has the source version's bytes")
+
+	// A whole small (inline) source, and a missing one.
+	up2, err := c.CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{Bucket: aws.String("staging"), Key: aws.String("dst2")})
+	require.NoError(t, err)
+	p, err := c.UploadPartCopy(ctx, &s3.UploadPartCopyInput{Bucket: aws.String("staging"), Key: aws.String("dst2"), UploadId: up2.UploadId, PartNumber: aws.Int32(1),
+		CopySource: aws.String("sanitized/" + url.PathEscape("src ü+.bin"))})
+	require.NoError(t, err)
+	sum := md5.Sum([]byte("newer"))
+	assert.Equal(t, fmt.Sprintf(`"%x"`, sum), aws.ToString(p.CopyPartResult.ETag))
+	_, err = c.UploadPartCopy(ctx, &s3.UploadPartCopyInput{Bucket: aws.String("staging"), Key: aws.String("dst2"), UploadId: up2.UploadId, PartNumber: aws.Int32(2),
+		CopySource: aws.String("sanitized/missing")})
+	require.ErrorAs(t, err, &ae)
+	assert.Equal(t, "NoSuchKey", ae.ErrorCode())
+}

@@ -69,6 +69,26 @@ func (f *s3Front) headVersion(w http.ResponseWriter, bucket, key, id string) {
 	w.WriteHeader(http.StatusOK)
 }
 
+// keptContentHeaders are content headers S3 keeps with an object that
+// gofakes3 does not hand its backend (it passes Content-Type,
+// Content-Disposition, Content-Encoding and X-Amz-* headers only).
+var keptContentHeaders = []string{"Cache-Control", "Content-Language", "Expires"}
+
+// passedPrefix names the X-Amz- headers passContentHeaders hands them on as;
+// storedMeta stores them under their own names.
+const passedPrefix = "X-Amz-Local-"
+
+// passContentHeaders copies the content headers gofakes3 would drop from a
+// PutObject or CreateMultipartUpload into X-Amz- headers, which it keeps.
+func passContentHeaders(r *http.Request) {
+	for _, name := range keptContentHeaders {
+		r.Header.Del(passedPrefix + name) // only this front sets them
+		if v := r.Header.Get(name); v != "" {
+			r.Header.Set(passedPrefix+name, v)
+		}
+	}
+}
+
 // isObjectRead reports whether a GET or HEAD of a key reads the object (and
 // not its tags, ACL, parts or attributes).
 func isObjectRead(r *http.Request) bool {
@@ -132,7 +152,14 @@ func (f *s3Front) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		f.headVersion(w, bucket, key, r.URL.Query().Get("versionId"))
 		return
 	}
+	if r.Method == http.MethodPut && key != "" && r.URL.Query().Has("uploadId") && r.Header.Get("X-Amz-Copy-Source") != "" && f.store != nil {
+		f.copyPart(w, r, bucket, key)
+		return
+	}
 	reason := reasonFor(r, key)
+	if reason == "PutObject" || r.Method == http.MethodPost && key != "" && r.URL.Query().Has("uploads") {
+		passContentHeaders(r)
+	}
 	if reason == "CopyObject" && f.store != nil {
 		// Served here, not by gofakes3: see s3copy.go.
 		f.copyObject(w, r, bucket, key)

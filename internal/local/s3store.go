@@ -15,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"time"
 
@@ -441,6 +442,8 @@ func storedMeta(in map[string]string) map[string]string {
 			if v = strings.TrimPrefix(strings.TrimPrefix(v, "aws-chunked"), ","); v != "" {
 				out[k] = v
 			}
+		case strings.HasPrefix(k, passedPrefix) && slices.Contains(keptContentHeaders, k[len(passedPrefix):]):
+			out[k[len(passedPrefix):]] = v
 		case checksumFor(k) != nil:
 			out[k] = v // checked against the body as it was read (chunked.go)
 		case strings.HasPrefix(k, "X-Amz-Meta-"), strings.HasPrefix(k, "X-Amz-Server-Side-Encryption"),
