@@ -21,7 +21,9 @@ const (
 	KindECS
 	// KindJunk is bytes found where a marker was expected (libjpeg skips them
 	// with a "extraneous bytes before marker" warning). Fill bytes (0xFF runs
-	// before a marker, T.81 B.1.1.2) are dropped silently and never reported.
+	// before a marker, T.81 B.1.1.2) are dropped silently and never reported,
+	// except that a run after entropy-coded data longer than the parse buffer
+	// is handed out, but for its last byte, as KindECS.
 	KindJunk
 	// KindTrailer is bytes after the EOI that ends the image, in chunks.
 	KindTrailer
@@ -302,7 +304,17 @@ func (p *parser) ecs() (Part, error) {
 		return part, nil
 	}
 	if p.r == 0 && p.w == len(p.buf) {
-		return Part{}, p.formatErr("run of 0xFF bytes longer than the parse buffer")
+		// The buffer holds one run of 0xFF bytes and nothing else, still
+		// undecided: fill bytes before a marker (T.81 B.1.1.2 allows any
+		// number) or, as libjpeg reads it, FF..FF00 for one data byte. Hand
+		// out all but the last as entropy-coded data, kept verbatim: the
+		// stream means the same to a decoder, and where the run is split
+		// depends only on the buffer size, so Strip's output, parsed again,
+		// splits its copy of the run the same way.
+		part := Part{Kind: KindECS, Offset: p.offset(), Data: p.buf[:p.w-1]}
+		p.r = p.w - 1
+		p.scanned = p.r
+		return part, nil
 	}
 	return Part{}, errNeedMore
 }

@@ -309,17 +309,18 @@ func (b *EventBus) busArn() string {
 
 func (b *EventBus) ops() map[string]jsonOp {
 	return map[string]jsonOp{
-		"PutRule":           b.putRule,
-		"DescribeRule":      b.describeRule,
-		"ListRules":         b.listRules,
-		"DeleteRule":        b.deleteRule,
-		"EnableRule":        func(r *http.Request, body []byte) (any, error) { return b.setState(body, "ENABLED") },
-		"DisableRule":       func(r *http.Request, body []byte) (any, error) { return b.setState(body, "DISABLED") },
-		"PutTargets":        b.putTargets,
-		"ListTargetsByRule": b.listTargets,
-		"RemoveTargets":     b.removeTargets,
-		"PutEvents":         b.putEvents,
-		"TestEventPattern":  b.testEventPattern,
+		"PutRule":               b.putRule,
+		"DescribeRule":          b.describeRule,
+		"ListRules":             b.listRules,
+		"DeleteRule":            b.deleteRule,
+		"EnableRule":            func(r *http.Request, body []byte) (any, error) { return b.setState(body, "ENABLED") },
+		"DisableRule":           func(r *http.Request, body []byte) (any, error) { return b.setState(body, "DISABLED") },
+		"PutTargets":            b.putTargets,
+		"ListTargetsByRule":     b.listTargets,
+		"ListRuleNamesByTarget": b.listRuleNamesByTarget,
+		"RemoveTargets":         b.removeTargets,
+		"PutEvents":             b.putEvents,
+		"TestEventPattern":      b.testEventPattern,
 	}
 }
 
@@ -436,22 +437,9 @@ func (b *EventBus) listRules(_ *http.Request, body []byte) (any, error) {
 	if err := decodeInput(body, &in); err != nil {
 		return nil, err
 	}
-	if err := b.checkBus(in.EventBusName); err != nil {
+	limit, after, err := b.rulePage(in.EventBusName, in.Limit, in.NextToken)
+	if err != nil {
 		return nil, err
-	}
-	if in.Limit < 0 || in.Limit > 100 {
-		return nil, validationErr("1 validation error detected: Value '%d' at 'limit' failed to satisfy constraint: Member must have value between 1 and 100", in.Limit)
-	}
-	if in.Limit == 0 {
-		in.Limit = 100
-	}
-	after := ""
-	if in.NextToken != "" {
-		cur, err := pageCursor(in.NextToken, http.StatusBadRequest, "ValidationException")
-		if err != nil {
-			return nil, err
-		}
-		after = string(cur)
 	}
 	b.mu.RLock()
 	names := make([]string, 0, len(b.rules))
@@ -466,13 +454,78 @@ func (b *EventBus) listRules(_ *http.Request, body []byte) (any, error) {
 		NextToken string    `json:"NextToken,omitempty"`
 	}{Rules: []ruleOut{}}
 	for _, n := range names {
-		if len(out.Rules) == in.Limit {
+		if len(out.Rules) == limit {
 			out.NextToken = pageToken([]byte(out.Rules[len(out.Rules)-1].Name))
 			break
 		}
 		out.Rules = append(out.Rules, b.out(b.rules[n]))
 	}
 	b.mu.RUnlock()
+	return out, nil
+}
+
+// rulePage reads a rule listing's bus, Limit (1 to 100, default 100) and
+// NextToken (the name listed last).
+func (b *EventBus) rulePage(bus string, limit int, token string) (int, string, error) {
+	if err := b.checkBus(bus); err != nil {
+		return 0, "", err
+	}
+	if limit < 0 || limit > 100 {
+		return 0, "", validationErr("1 validation error detected: Value '%d' at 'limit' failed to satisfy constraint: Member must have value between 1 and 100", limit)
+	}
+	if limit == 0 {
+		limit = 100
+	}
+	if token == "" {
+		return limit, "", nil
+	}
+	cur, err := pageCursor(token, http.StatusBadRequest, "ValidationException")
+	return limit, string(cur), err
+}
+
+// listRuleNamesByTarget answers which rules send to a target ARN (the state
+// machine, a topic), in name order, paged as ListRules is.
+func (b *EventBus) listRuleNamesByTarget(_ *http.Request, body []byte) (any, error) {
+	var in struct {
+		TargetArn, EventBusName, NextToken string
+		Limit                              int
+	}
+	if err := decodeInput(body, &in); err != nil {
+		return nil, err
+	}
+	if in.TargetArn == "" {
+		return nil, validationErr("1 validation error detected: Value null at 'targetArn' failed to satisfy constraint: Member must not be null")
+	}
+	limit, after, err := b.rulePage(in.EventBusName, in.Limit, in.NextToken)
+	if err != nil {
+		return nil, err
+	}
+	b.mu.RLock()
+	var names []string
+	for n, r := range b.rules {
+		if n <= after {
+			continue
+		}
+		for _, t := range r.Targets {
+			if t.Arn == in.TargetArn {
+				names = append(names, n)
+				break
+			}
+		}
+	}
+	b.mu.RUnlock()
+	sort.Strings(names)
+	out := struct {
+		RuleNames []string `json:"RuleNames"`
+		NextToken string   `json:"NextToken,omitempty"`
+	}{RuleNames: []string{}}
+	for _, n := range names {
+		if len(out.RuleNames) == limit {
+			out.NextToken = pageToken([]byte(out.RuleNames[len(out.RuleNames)-1]))
+			break
+		}
+		out.RuleNames = append(out.RuleNames, n)
+	}
 	return out, nil
 }
 

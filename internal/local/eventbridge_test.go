@@ -192,3 +192,42 @@ func TestPutEventsDeliverySurvivesRestart(t *testing.T) {
 		}
 	}
 }
+
+// ListRuleNamesByTarget names the rules sending to a target, paged; it was
+// an UnknownOperationException.
+func TestEventBridgeListRuleNamesByTarget(t *testing.T) {
+	ts := startStack(t, "")
+	ctx := context.Background()
+	eb := eventbridge.NewFromConfig(ts.cfg)
+	target := "arn:aws:sns:us-east-1:000000000000:x"
+	for _, n := range []string{"c", "a", "b", "unrelated"} {
+		if _, err := eb.PutRule(ctx, &eventbridge.PutRuleInput{Name: aws.String(n), EventPattern: aws.String(`{"source":["my.app"]}`)}); err != nil {
+			t.Fatal(err)
+		}
+		arn := target
+		if n == "unrelated" {
+			arn += "-other"
+		}
+		if _, err := eb.PutTargets(ctx, &eventbridge.PutTargetsInput{Rule: aws.String(n), Targets: []ebtypes.Target{{Id: aws.String("t"), Arn: aws.String(arn)}}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var names []string
+	var token *string
+	for range 5 {
+		out, err := eb.ListRuleNamesByTarget(ctx, &eventbridge.ListRuleNamesByTargetInput{TargetArn: aws.String(target), Limit: aws.Int32(2), NextToken: token})
+		if err != nil {
+			t.Fatal(err)
+		}
+		names = append(names, out.RuleNames...)
+		if token = out.NextToken; token == nil {
+			break
+		}
+	}
+	if strings.Join(names, ",") != "a,b,c" {
+		t.Errorf("rules by target: %v", names)
+	}
+	if _, err := eb.ListRuleNamesByTarget(ctx, &eventbridge.ListRuleNamesByTargetInput{TargetArn: aws.String(target), EventBusName: aws.String("custom")}); apiCode(err) != "ResourceNotFoundException" {
+		t.Errorf("custom bus: %v", err)
+	}
+}

@@ -12,16 +12,22 @@ import (
 // awsCLI runs the AWS CLI against the stack and returns its stdout.
 func awsCLI(t *testing.T, s *stack, args ...string) string {
 	t.Helper()
+	out, stderr, err := awsRun(s, "/dev/null", args...)
+	if err != nil {
+		t.Fatalf("aws %v: %v\n%s", args, err, stderr)
+	}
+	return out
+}
+
+// awsRun runs the AWS CLI against the stack with the given config file.
+func awsRun(s *stack, config string, args ...string) (stdout, stderr string, err error) {
 	cmd := exec.Command("aws", append([]string{"--endpoint-url", s.url, "--output", "json"}, args...)...)
 	cmd.Env = append(os.Environ(), "AWS_ACCESS_KEY_ID=cli", "AWS_SECRET_ACCESS_KEY=cli", "AWS_DEFAULT_REGION=us-east-1",
-		"AWS_PAGER=", "AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null")
+		"AWS_PAGER=", "AWS_CONFIG_FILE="+config, "AWS_SHARED_CREDENTIALS_FILE=/dev/null")
 	var errb strings.Builder
 	cmd.Stderr = &errb
 	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("aws %v: %v\n%s", args, err, errb.String())
-	}
-	return string(out)
+	return string(out), errb.String(), err
 }
 
 func TestAWSCLIDrivesTheStack(t *testing.T) {
@@ -97,7 +103,22 @@ try:
 except sfn.exceptions.ExecutionDoesNotExist as e:
     err = e.response["Error"]["Code"]
 topics = [t["TopicArn"] for t in boto3.client("sns", **kw).list_topics()["Topics"]]
-print(json.dumps({"machines": machines, "match": ok, "error": err, "topics": topics}))
+# A managed multipart upload and copy (UploadPartCopy), metadata, S3's messages.
+import io
+from boto3.s3.transfer import TransferConfig
+cfg = TransferConfig(multipart_threshold=5 << 20, multipart_chunksize=5 << 20)
+s3.create_bucket(Bucket="pyscratch")
+s3.upload_fileobj(io.BytesIO(b"x" * (6 << 20)), "pyscratch", "big.bin", ExtraArgs={"Metadata": {"Origin": "py"}}, Config=cfg)
+s3.copy({"Bucket": "pyscratch", "Key": "big.bin"}, "pyscratch", "copy.bin", Config=cfg)
+head = s3.head_object(Bucket="pyscratch", Key="copy.bin")  # a managed copy does not carry metadata, on AWS neither
+head["Metadata"] = s3.head_object(Bucket="pyscratch", Key="big.bin")["Metadata"]
+try:
+    s3.get_object(Bucket="pyscratch", Key="missing")
+    missing = None
+except s3.exceptions.NoSuchKey as e:
+    missing = e.response["Error"]["Message"]
+print(json.dumps({"machines": machines, "match": ok, "error": err, "topics": topics,
+    "meta": head["Metadata"], "size": head["ContentLength"], "missing": missing}))
 `
 
 func TestBoto3DrivesTheStack(t *testing.T) {
@@ -120,11 +141,15 @@ func TestBoto3DrivesTheStack(t *testing.T) {
 		Match    bool
 		Error    string
 		Topics   []string
+		Meta     map[string]string
+		Size     int64
+		Missing  string
 	}
 	if err := json.Unmarshal(out, &res); err != nil {
 		t.Fatalf("%s: %v", out, err)
 	}
-	if len(res.Machines) != 1 || res.Machines[0] != "sanitizer" || !res.Match || res.Error != "ExecutionDoesNotExist" || len(res.Topics) != 1 {
+	if len(res.Machines) != 1 || res.Machines[0] != "sanitizer" || !res.Match || res.Error != "ExecutionDoesNotExist" || len(res.Topics) != 1 ||
+		res.Meta["origin"] != "py" || res.Size != 6<<20 || res.Missing != "The specified key does not exist." {
 		t.Errorf("boto3 saw %+v", res)
 	}
 	output(t, s.s3(), "boto/space key+.jpg")
