@@ -54,6 +54,17 @@ func TestAWSCLIOperatorCommands(t *testing.T) {
 	if got, _ := os.ReadFile(back); !bytes.Equal(got, big) {
 		t.Error("the bucket-to-bucket copy of a multipart object differs")
 	}
+	var deleted struct {
+		Deleted []struct {
+			Key                   string
+			DeleteMarker          bool
+			DeleteMarkerVersionID string `json:"DeleteMarkerVersionId"`
+		}
+	}
+	json.Unmarshal([]byte(cli("s3api", "delete-objects", "--bucket", outputBucket, "--delete", `{"Objects":[{"Key":"copied/big.bin"}]}`)), &deleted)
+	if len(deleted.Deleted) != 1 || !deleted.Deleted[0].DeleteMarker || deleted.Deleted[0].DeleteMarkerVersionID == "" {
+		t.Errorf("delete-objects in a versioned bucket: %+v", deleted)
+	}
 
 	// A folder of folders lists each folder once, however the listing is paged.
 	for i := range 6 {
