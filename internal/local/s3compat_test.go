@@ -787,3 +787,43 @@ func TestListObjectVersionsDelimitedPages(t *testing.T) {
 		}
 	}
 }
+
+// Reads of a deleted key say so, as S3 does: a 404 for a key whose current
+// version is a delete marker carries x-amz-delete-marker and the marker's
+// version, and a GET of the marker by its version is 405 MethodNotAllowed
+// (it was a plain 404 NoSuchKey).
+func TestS3ReadsOfDeleteMarkers(t *testing.T) {
+	ts := startStack(t, "")
+	ctx := context.Background()
+	c := ts.s3()
+	_, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("sanitized"), Key: aws.String("gone"), Body: strings.NewReader("x")})
+	require.NoError(t, err)
+	dm, err := c.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String("sanitized"), Key: aws.String("gone")})
+	require.NoError(t, err)
+	require.True(t, aws.ToBool(dm.DeleteMarker))
+	header := func(err error) (int, http.Header) {
+		t.Helper()
+		var re *awshttp.ResponseError
+		require.ErrorAs(t, err, &re)
+		return re.HTTPStatusCode(), re.Response.Header
+	}
+	_, err = c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String("sanitized"), Key: aws.String("gone")})
+	status, h := header(err)
+	assert.Equal(t, 404, status)
+	assert.Equal(t, "true", h.Get("x-amz-delete-marker"))
+	assert.Equal(t, aws.ToString(dm.VersionId), h.Get("x-amz-version-id"))
+	_, err = c.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String("sanitized"), Key: aws.String("gone")})
+	status, h = header(err)
+	assert.Equal(t, 404, status)
+	assert.Equal(t, "true", h.Get("x-amz-delete-marker"))
+	_, err = c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String("sanitized"), Key: aws.String("gone"), VersionId: dm.VersionId})
+	status, h = header(err)
+	assert.Equal(t, 405, status)
+	assert.Equal(t, "true", h.Get("x-amz-delete-marker"))
+	var ae smithy.APIError
+	require.ErrorAs(t, err, &ae)
+	assert.Equal(t, "MethodNotAllowed", ae.ErrorCode())
+	_, err = c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String("sanitized"), Key: aws.String("never")})
+	_, h = header(err)
+	assert.Empty(t, h.Get("x-amz-delete-marker"), "a key never written has no marker")
+}

@@ -150,7 +150,10 @@ func (f *s3Front) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if f.preconditions(w, r, bucket, key) {
 			return
 		}
-		mw := &metaCaseWriter{ResponseWriter: w, checksums: wantsChecksum(r)}
+		if id := r.URL.Query().Get("versionId"); id != "" && r.Method == http.MethodGet && f.deleteMarkerVersion(w, bucket, key, id) {
+			return
+		}
+		mw := &metaCaseWriter{ResponseWriter: w, checksums: wantsChecksum(r), notFound: f.deleteMarkerHeaders(bucket, key)}
 		defer mw.lower() // a response without a body is written after the handler returns
 		w = mw
 	}

@@ -92,10 +92,15 @@ func etagListHas(list, etag string) bool {
 // It also sends an object's stored checksum only to a read that asks for it
 // (x-amz-checksum-mode: ENABLED) and reads the whole object, as S3 does: SDKs
 // validate the body of such a read against it.
+//
+// A 404 for a key whose current version is a delete marker says so, as S3
+// does (x-amz-delete-marker: true and the marker's x-amz-version-id).
 type metaCaseWriter struct {
 	http.ResponseWriter
 	checksums bool
 	done      bool
+	notFound  func(http.Header) // adds what S3 tells of a missing object
+	wroteCode bool
 }
 
 // wantsChecksum reports whether a read gets the object's checksum.
@@ -126,6 +131,10 @@ func (w *metaCaseWriter) lower() {
 }
 
 func (w *metaCaseWriter) WriteHeader(code int) {
+	if code == http.StatusNotFound && !w.wroteCode && w.notFound != nil {
+		w.notFound(w.ResponseWriter.Header())
+	}
+	w.wroteCode = true
 	w.lower()
 	w.ResponseWriter.WriteHeader(code)
 }
@@ -145,3 +154,33 @@ func (w *metaCaseWriter) ReadFrom(r io.Reader) (int64, error) {
 }
 
 func (w *metaCaseWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// deleteMarkerHeaders adds to a 404 for bucket/key the headers S3 sends when
+// the key's current version is a delete marker.
+func (f *s3Front) deleteMarkerHeaders(bucket, key string) func(http.Header) {
+	return func(h http.Header) {
+		if id, ok := f.store.currentDeleteMarker(bucket, key); ok {
+			h.Set("x-amz-delete-marker", "true")
+			if id != "" {
+				h.Set("x-amz-version-id", id)
+			}
+		}
+	}
+}
+
+// deleteMarkerVersion answers a GET of a delete marker by its version ID as
+// S3 does, 405 Method Not Allowed with x-amz-delete-marker, and reports
+// whether the version was one (gofakes3 answered 404 NoSuchKey).
+func (f *s3Front) deleteMarkerVersion(w http.ResponseWriter, bucket, key, id string) bool {
+	v, _, err := f.store.find(bucket, key, gofakes3.VersionID(id))
+	if err != nil || !v.DeleteMarker {
+		return false
+	}
+	h := w.Header()
+	h.Set("x-amz-request-id", newRequestID())
+	h.Set("x-amz-delete-marker", "true")
+	h.Set("x-amz-version-id", id)
+	h.Set("Last-Modified", v.Modified.UTC().Format(http.TimeFormat))
+	writeS3Error(w, http.StatusMethodNotAllowed, "MethodNotAllowed", "The specified method is not allowed against this resource.")
+	return true
+}

@@ -584,6 +584,26 @@ func (s *ObjectStore) commitVersion(bucket, key string, kind ChangeKind, v versi
 	return Change{Kind: kind, Bucket: bucket, Key: key, VersionID: string(ext), ETag: v.MD5, Size: v.Size, Sequencer: v.sequencer(), Time: v.Modified}, ext, nil
 }
 
+// currentDeleteMarker reports whether bucket/key's current version is a
+// delete marker, and its external version ID.
+func (s *ObjectStore) currentDeleteMarker(bucket, key string) (id string, ok bool) {
+	s.db.View(func(tx *bolt.Tx) error {
+		m, ob, err := s.bucketMeta(tx, bucket)
+		if err != nil {
+			return err
+		}
+		rec, err := getRecord(ob, key)
+		if err != nil {
+			return err
+		}
+		if cur := latest(rec); cur != nil && cur.DeleteMarker {
+			id, ok = string(m.externalID(cur.ID)), true
+		}
+		return nil
+	})
+	return id, ok
+}
+
 // S3's errors for a missing key or version, with S3's messages: gofakes3's
 // KeyNotFound has none, which SDKs show as "Unknown" and the AWS CLI's copy
 // and move commands fail on. Each call makes a new one: gofakes3 writes the
