@@ -298,6 +298,16 @@ func getRecord(ob *bolt.Bucket, key string) (*objectRecord, error) {
 	return &rec, nil
 }
 
+// keyRecord reads a bucket's settings and a key's versions.
+func (s *ObjectStore) keyRecord(tx *bolt.Tx, bucket, key string) (*bucketMeta, *objectRecord, error) {
+	m, ob, err := s.bucketMeta(tx, bucket)
+	if err != nil {
+		return nil, nil, err
+	}
+	rec, err := getRecord(ob, key)
+	return m, rec, err
+}
+
 func putRecord(ob *bolt.Bucket, key string, rec *objectRecord) error {
 	if len(rec.Versions) == 0 {
 		return ob.Delete([]byte(key))
@@ -588,11 +598,7 @@ func (s *ObjectStore) commitVersion(bucket, key string, kind ChangeKind, v versi
 // delete marker, and its external version ID.
 func (s *ObjectStore) currentDeleteMarker(bucket, key string) (id string, ok bool) {
 	s.db.View(func(tx *bolt.Tx) error {
-		m, ob, err := s.bucketMeta(tx, bucket)
-		if err != nil {
-			return err
-		}
-		rec, err := getRecord(ob, key)
+		m, rec, err := s.keyRecord(tx, bucket, key)
 		if err != nil {
 			return err
 		}
@@ -622,15 +628,11 @@ func (s *ObjectStore) find(bucket, key string, id gofakes3.VersionID) (*version,
 	var out *version
 	var meta *bucketMeta
 	err := s.db.View(func(tx *bolt.Tx) error {
-		m, ob, err := s.bucketMeta(tx, bucket)
+		m, rec, err := s.keyRecord(tx, bucket, key)
 		if err != nil {
 			return err
 		}
 		meta = m
-		rec, err := getRecord(ob, key)
-		if err != nil {
-			return err
-		}
 		if id == "" {
 			if cur := latest(rec); cur != nil {
 				out = cur
