@@ -39,7 +39,7 @@ func runExecutions(ctx context.Context, args []string, s stdio) error {
 	fs.SetOutput(s.err)
 	var af awsFlags
 	af.register(fs)
-	status := fs.String("status", "", "only RUNNING, SUCCEEDED, FAILED, TIMED_OUT, ABORTED or PENDING_REDRIVE")
+	status := fs.String("status", "", "only RUNNING, SUCCEEDED, FAILED, TIMED_OUT or ABORTED")
 	limit := fs.Int("limit", 50, "at most this many executions, newest first")
 	if err := fs.Parse(args); err != nil {
 		return err

@@ -17,6 +17,9 @@ type StateMachine struct {
 	top            *machine
 	source         []byte
 	arn            string
+	// order holds the definition's member orders (payload templates, Pass
+	// Results) when the definition can show them (orderSensitive).
+	order *memberOrder
 }
 
 // Definition returns the definition text the machine was parsed from.
@@ -134,6 +137,10 @@ func Parse(definition []byte) (*StateMachine, error) {
 		return nil, &ValidationError{Diagnostics: d.list}
 	}
 	sm := &StateMachine{source: append([]byte(nil), definition...)}
+	if orderSensitive(definition) {
+		sm.order = newMemberOrder()
+		sm.order.recordJSON(definition, raw)
+	}
 	checkFields(top, "", "state machine", d, "StartAt", "States", "Comment", "Version", "TimeoutSeconds", "QueryLanguage")
 	checkQueryLanguage(top, "", d)
 	if c, ok := top["Comment"].(string); ok {

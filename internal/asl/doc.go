@@ -21,6 +21,10 @@
 // injected, so tests never wait. A definition is never mutated by running it:
 // per-run state such as retry counters and variables lives on the execution.
 //
+// Objects keep their members' order where a result can show it
+// (States.JsonToString, States.Format, wildcard paths, task inputs; see
+// order.go); history and execution output are written with sorted keys.
+//
 // JSONata (QueryLanguage "JSONata") and Distributed Map are refused at Parse
 // with a diagnostic naming the field.
 package asl

@@ -138,6 +138,9 @@ type Execution struct {
 	cp           checkpoint
 	cancel       context.CancelCauseFunc
 	done         chan struct{}
+	// order holds the member order of the objects this execution parsed or
+	// built, when its definition can show it (nil otherwise).
+	order *memberOrder
 }
 
 // checkpoint is the in-memory form of Checkpoint.
@@ -254,6 +257,7 @@ func (e *Engine) Start(ctx context.Context, sm *StateMachine, name string, input
 		return nil, err
 	}
 	x := e.newExecution(sm, name, in, e.o.Now())
+	x.order.recordJSON(input, in)
 	id := x.record(nil, "ExecutionStarted", &ExecutionStartedEventDetails{Input: Payload{in}, RoleArn: x.roleArn()})
 	// The first checkpoint: a crash during the first state resumes there.
 	x.checkpoint(sm.top.start, in, &varScope{}, id)
@@ -265,6 +269,9 @@ func (e *Engine) newExecution(sm *StateMachine, name string, in any, start time.
 	smArn := sm.ARN()
 	arn := strings.Replace(smArn, ":stateMachine:", ":execution:", 1) + ":" + name
 	x := &Execution{eng: e, sm: sm, name: name, arn: arn, smArn: smArn, input: in, startTime: start, startISO: isoTime(start), status: StatusRunning}
+	if sm.order != nil {
+		x.order = newMemberOrder()
+	}
 	if sm.TimeoutSeconds > 0 {
 		x.deadline = start.Add(time.Duration(sm.TimeoutSeconds) * time.Second)
 	}

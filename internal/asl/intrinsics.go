@@ -278,7 +278,7 @@ func intrinsicFail(in *intrinsic, format string, args ...any) *Failure {
 	return runtimeFailure("%s: %s", in.name, fmt.Sprintf(format, args...))
 }
 
-func fnFormat(_ *evalEnv, in *intrinsic, args []any) (any, *Failure) {
+func fnFormat(e *evalEnv, in *intrinsic, args []any) (any, *Failure) {
 	var tmpl string
 	if in.args[0].isStrLit {
 		tmpl = in.args[0].raw
@@ -302,7 +302,7 @@ func fnFormat(_ *evalEnv, in *intrinsic, args []any) (any, *Failure) {
 			if n >= len(vals) {
 				return nil, intrinsicFail(in, "the template has more placeholders than arguments")
 			}
-			b.WriteString(formatValue(vals[n]))
+			b.WriteString(formatValue(e, vals[n]))
 			n++
 			i++
 		default:
@@ -316,29 +316,30 @@ func fnFormat(_ *evalEnv, in *intrinsic, args []any) (any, *Failure) {
 }
 
 // formatValue renders a States.Format argument as Step Functions (Java)
-// does: strings bare, arrays as [a, b], objects as {k=v}, other values as JSON.
-func formatValue(v any) string {
+// does: strings bare, arrays as [a, b], objects as {k=v} in member order,
+// other values as JSON.
+func formatValue(e *evalEnv, v any) string {
 	switch t := v.(type) {
 	case string:
 		return t
 	case []any:
 		parts := make([]string, len(t))
-		for i, e := range t {
-			parts[i] = formatValue(e)
+		for i, x := range t {
+			parts[i] = formatValue(e, x)
 		}
 		return "[" + strings.Join(parts, ", ") + "]"
 	case map[string]any:
-		keys := sortedKeys(t)
+		keys := e.keysOf(t)
 		parts := make([]string, len(keys))
 		for i, k := range keys {
-			parts[i] = k + "=" + formatValue(t[k])
+			parts[i] = k + "=" + formatValue(e, t[k])
 		}
 		return "{" + strings.Join(parts, ", ") + "}"
 	}
-	return toJSON(v)
+	return string(e.json(v))
 }
 
-func fnStringToJSON(_ *evalEnv, in *intrinsic, args []any) (any, *Failure) {
+func fnStringToJSON(e *evalEnv, in *intrinsic, args []any) (any, *Failure) {
 	s, ok := args[0].(string)
 	if !ok {
 		return nil, intrinsicFail(in, "the argument must be a string, got %s", typeName(args[0]))
@@ -350,11 +351,14 @@ func fnStringToJSON(_ *evalEnv, in *intrinsic, args []any) (any, *Failure) {
 	if err != nil {
 		return nil, intrinsicFail(in, "the argument is not valid JSON: %v", err)
 	}
+	if e != nil && e.x != nil {
+		e.x.order.recordJSON([]byte(s), v)
+	}
 	return v, nil
 }
 
-func fnJSONToString(_ *evalEnv, _ *intrinsic, args []any) (any, *Failure) {
-	return toJSON(args[0]), nil
+func fnJSONToString(e *evalEnv, _ *intrinsic, args []any) (any, *Failure) {
+	return string(e.json(args[0])), nil
 }
 
 func fnArray(_ *evalEnv, _ *intrinsic, args []any) (any, *Failure) {
@@ -562,7 +566,7 @@ func fnHash(_ *evalEnv, in *intrinsic, args []any) (any, *Failure) {
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
-func fnJSONMerge(_ *evalEnv, in *intrinsic, args []any) (any, *Failure) {
+func fnJSONMerge(e *evalEnv, in *intrinsic, args []any) (any, *Failure) {
 	a, ok1 := args[0].(map[string]any)
 	b, ok2 := args[1].(map[string]any)
 	if !ok1 || !ok2 {
@@ -582,6 +586,16 @@ func fnJSONMerge(_ *evalEnv, in *intrinsic, args []any) (any, *Failure) {
 	}
 	for k, v := range b {
 		out[k] = v
+	}
+	if e != nil && e.x != nil && e.x.order != nil {
+		// The first object's members in their order, then the second's new ones.
+		keys := append([]string(nil), e.keysOf(a)...)
+		for _, k := range e.keysOf(b) {
+			if _, had := a[k]; !had {
+				keys = append(keys, k)
+			}
+		}
+		e.x.order.put(out, keys)
 	}
 	return out, nil
 }

@@ -292,6 +292,7 @@ func (l *LambdaTasks) lambdaInvoke(ctx context.Context, input []byte) (map[strin
 	var v any
 	if pv, perr := parseJSON(out); perr == nil {
 		v = pv
+		orderFrom(ctx).recordJSON(out, pv)
 	} else {
 		v = string(out)
 	}

@@ -178,24 +178,31 @@ func (p *path) get(e *evalEnv) (v any, found bool, f *Failure) {
 		}
 		root = val
 	}
-	v, found = p.eval(root)
-	return v, found, nil
+	if p.definite {
+		v, found = walk(root, p.steps)
+		return v, found, nil
+	}
+	return p.query(root, e.keysOf), true, nil
 }
 
 // eval applies the path to root.
-func (p *path) eval(root any) (any, bool) {
+func (p *path) eval(root any) (any, bool) { return p.evalKeys(root, sortedKeys) }
+
+// evalKeys applies the path to root; keysOf orders objects' members, for
+// the matches of wildcard and descent paths.
+func (p *path) evalKeys(root any, keysOf func(map[string]any) []string) (any, bool) {
 	if p.definite {
 		return walk(root, p.steps)
 	}
-	return p.query(root), true
+	return p.query(root, keysOf), true
 }
 
 // query evaluates a non-definite path. ojg's Locate panics on some nested
 // filter scripts where its Get does not (found by FuzzJSONPath: $[?$[?0]]);
 // such a path falls back to Get, and to no match if that panics too.
-func (p *path) query(root any) []any {
+func (p *path) query(root any, keysOf func(map[string]any) []string) []any {
 	if p.scan || len(p.filters) > 0 {
-		if res, ok := guarded(func() []any { return p.scanOrdered(root) }); ok {
+		if res, ok := guarded(func() []any { return p.scanOrdered(root, keysOf) }); ok {
 			return res
 		}
 	}
@@ -217,47 +224,85 @@ func guarded(f func() []any) (res []any, ok bool) {
 
 // scanOrdered evaluates a descent or wildcard path in document order, as
 // Jayway's deep scan walks: at each node the rest of the path first, then the
-// node's children; array elements by index, object members by key (this
-// engine keeps objects with sorted keys). ojg's Get returns deep scans
-// bottom-up: $..name on {"a":{"name":"x","b":{"name":"y"}}} gave ["y","x"]
-// where AWS gives ["x","y"].
-func (p *path) scanOrdered(root any) []any {
-	locs := p.expr.Locate(root, 0)
-	node := func(l jp.Expr) jp.Expr {
-		if p.tail > 0 && len(l) >= p.tail {
-			return l[:len(l)-p.tail]
-		}
-		return l
+// node's children; array elements by index, object members in their order
+// (keysOf). ojg's Get returns deep scans bottom-up: $..name on
+// {"a":{"name":"x","b":{"name":"y"}}} gave ["y","x"] where AWS gives
+// ["x","y"].
+func (p *path) scanOrdered(root any, keysOf func(map[string]any) []string) []any {
+	type match struct {
+		steps []step
+		rank  []int // each step's position among its parent's members
 	}
-	sort.SliceStable(locs, func(i, j int) bool {
-		a, b := node(locs[i]), node(locs[j])
-		if locBefore(a, b) {
-			return true
-		}
-		if locBefore(b, a) {
-			return false
-		}
-		return locBefore(locs[i], locs[j])
-	})
-	res := make([]any, 0, len(locs))
+	locs := p.expr.Locate(root, 0)
+	matches := make([]match, 0, len(locs))
+	positions := map[uintptr]map[string]int{}
 	for _, loc := range locs {
-		steps := make([]step, 0, len(loc))
+		m := match{steps: make([]step, 0, len(loc)), rank: make([]int, 0, len(loc))}
+		node := root
 		for _, f := range loc {
 			switch t := f.(type) {
 			case jp.Child:
-				steps = append(steps, step{key: string(t)})
+				obj, _ := node.(map[string]any)
+				pos, ok := positions[objectID(obj)]
+				if !ok {
+					pos = map[string]int{}
+					for i, k := range keysOf(obj) {
+						pos[k] = i
+					}
+					positions[objectID(obj)] = pos
+				}
+				m.steps = append(m.steps, step{key: string(t)})
+				m.rank = append(m.rank, pos[string(t)])
+				node = obj[string(t)]
 			case jp.Nth:
-				steps = append(steps, step{index: int(t), isIndex: true})
+				m.steps = append(m.steps, step{index: int(t), isIndex: true})
+				m.rank = append(m.rank, int(t))
+				arr, _ := node.([]any)
+				node = nil
+				if int(t) >= 0 && int(t) < len(arr) {
+					node = arr[t]
+				}
 			}
 		}
-		if p.filteredScalar(root, steps) {
+		matches = append(matches, m)
+	}
+	node := func(r []int) []int {
+		if p.tail > 0 && len(r) >= p.tail {
+			return r[:len(r)-p.tail]
+		}
+		return r
+	}
+	sort.SliceStable(matches, func(i, j int) bool {
+		a, b := node(matches[i].rank), node(matches[j].rank)
+		if c := compareRanks(a, b); c != 0 {
+			return c < 0
+		}
+		return compareRanks(matches[i].rank, matches[j].rank) < 0
+	})
+	res := make([]any, 0, len(matches))
+	for _, m := range matches {
+		if p.filteredScalar(root, m.steps) {
 			continue
 		}
-		if v, ok := walk(root, steps); ok {
+		if v, ok := walk(root, m.steps); ok {
 			res = append(res, v)
 		}
 	}
 	return res
+}
+
+// compareRanks orders two matches: a prefix (an ancestor) first, then by the
+// first differing position.
+func compareRanks(a, b []int) int {
+	for k := 0; k < len(a) && k < len(b); k++ {
+		if a[k] != b[k] {
+			if a[k] < b[k] {
+				return -1
+			}
+			return 1
+		}
+	}
+	return len(a) - len(b)
 }
 
 // filteredScalar reports whether a filter of the path selected a scalar on
@@ -281,33 +326,6 @@ func (p *path) filteredScalar(root any, steps []step) bool {
 		}
 	}
 	return false
-}
-
-// locBefore orders two located paths: a prefix first, then by the first
-// differing step (indexes numerically, keys as strings).
-func locBefore(a, b jp.Expr) bool {
-	for k := 0; k < len(a) && k < len(b); k++ {
-		switch x := a[k].(type) {
-		case jp.Nth:
-			if y, ok := b[k].(jp.Nth); ok {
-				if x != y {
-					return x < y
-				}
-				continue
-			}
-		case jp.Child:
-			if y, ok := b[k].(jp.Child); ok {
-				if x != y {
-					return x < y
-				}
-				continue
-			}
-		}
-		if sa, sb := fmt.Sprint(a[k]), fmt.Sprint(b[k]); sa != sb {
-			return sa < sb
-		}
-	}
-	return len(a) < len(b)
 }
 
 func walk(v any, steps []step) (any, bool) {

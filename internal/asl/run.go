@@ -326,6 +326,27 @@ func applyResultPath(env *evalEnv, p *path, discard bool, raw, result any) (any,
 	if !ok {
 		return nil, env.fail(ErrResultPathMatchFailure, "Unable to apply ResultPath '%s' to input '%s'", p.src, toJSON(raw))
 	}
+	// The objects copied along the path keep their members' order, the
+	// result's member last when new.
+	in, at := raw, out
+	for _, s := range p.steps {
+		if s.isIndex {
+			a, _ := in.([]any)
+			b, _ := at.([]any)
+			in, at = nil, nil
+			if i := s.index; i >= 0 && i < len(a) && i < len(b) {
+				in, at = a[i], b[i]
+			}
+			continue
+		}
+		m, _ := in.(map[string]any)
+		o, ok := at.(map[string]any)
+		if !ok {
+			break
+		}
+		env.extendedOrder(m, o, s.key)
+		in, at = m[s.key], o[s.key]
+	}
 	return out, nil
 }
 

@@ -65,7 +65,7 @@ func (fr *frame) task(ctx context.Context, env *evalEnv, st *State, raw, eff any
 			Parameters: Payload{payload}, TimeoutInSeconds: timeout, HeartbeatInSeconds: heartbeat})
 		fr.rec("TaskStarted", &TaskStartedEventDetails{ResourceType: kind.resourceType, Resource: kind.resource})
 	}
-	res, f := fr.callRunner(ctx, st.Name, st.resource, appendJSON(nil, payload), timeout, heartbeat)
+	res, f := fr.callRunner(ctx, st.Name, st.resource, env.json(payload), timeout, heartbeat)
 	if f != nil {
 		if f.interrupted {
 			return nil, f
@@ -147,6 +147,7 @@ func runTask(ctx context.Context, r TaskRunner, state, resource string, in []byt
 	if err != nil {
 		return nil, &TaskError{Name: ErrTaskFailed, Cause: fmt.Sprintf("the task returned invalid JSON: %v", err)}
 	}
+	orderFrom(ctx).recordJSON(out, v)
 	return v, nil
 }
 
@@ -156,6 +157,7 @@ func dataLimitError(state string) error {
 
 func (fr *frame) callRunner(ctx context.Context, state, resource string, in []byte, timeout, heartbeat int64) (any, *Failure) {
 	o := fr.x.eng.o
+	ctx = withOrder(ctx, fr.x.order)
 	if o.Tasks == nil {
 		return nil, fail(ErrTaskFailed, "no task runner is configured for resource %s", resource)
 	}

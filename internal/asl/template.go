@@ -26,6 +26,7 @@ func (n tliteral) eval(*evalEnv) (any, *Failure) { return n.v, nil }
 type tobject struct {
 	keys  []string
 	nodes []tnode
+	src   map[string]any // the definition's object, for its member order
 }
 
 func (n *tobject) eval(e *evalEnv) (any, *Failure) {
@@ -37,6 +38,7 @@ func (n *tobject) eval(e *evalEnv) (any, *Failure) {
 		}
 		out[k] = v
 	}
+	e.recordTemplate(n.src, out)
 	return out, nil
 }
 
@@ -83,7 +85,7 @@ func compileTemplate(v any, loc string, d *diagnostics) *template {
 func compileNode(v any, loc string, d *diagnostics) (tnode, bool) {
 	switch t := v.(type) {
 	case map[string]any:
-		obj := &tobject{}
+		obj := &tobject{src: t}
 		literal := true
 		for _, k := range sortedKeys(t) {
 			val := t[k]

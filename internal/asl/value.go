@@ -49,7 +49,11 @@ func toJSON(v any) string {
 	return string(appendJSON(nil, v))
 }
 
-func appendJSON(buf []byte, v any) []byte {
+func appendJSON(buf []byte, v any) []byte { return appendJSONKeys(buf, v, nil) }
+
+// appendJSONKeys encodes v; keysOf, when not nil, gives each object's members
+// in order (see memberOrder), else they are sorted.
+func appendJSONKeys(buf []byte, v any, keysOf func(map[string]any) []string) []byte {
 	switch t := v.(type) {
 	case nil:
 		return append(buf, "null"...)
@@ -72,24 +76,28 @@ func appendJSON(buf []byte, v any) []byte {
 			if i > 0 {
 				buf = append(buf, ',')
 			}
-			buf = appendJSON(buf, e)
+			buf = appendJSONKeys(buf, e, keysOf)
 		}
 		return append(buf, ']')
 	case map[string]any:
 		buf = append(buf, '{')
 		var small [16]string
 		keys := small[:0]
-		for k := range t {
-			keys = append(keys, k)
+		if keysOf != nil {
+			keys = keysOf(t)
+		} else {
+			for k := range t {
+				keys = append(keys, k)
+			}
+			sort.Strings(keys)
 		}
-		sort.Strings(keys)
 		for i, k := range keys {
 			if i > 0 {
 				buf = append(buf, ',')
 			}
 			buf = appendString(buf, k)
 			buf = append(buf, ':')
-			buf = appendJSON(buf, t[k])
+			buf = appendJSONKeys(buf, t[k], keysOf)
 		}
 		return append(buf, '}')
 	default:

@@ -13,8 +13,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sfn/types"
 )
 
-// statuses are the execution states the list filters by, in AWS's words.
-var statuses = []string{"RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED", "PENDING_REDRIVE"}
+// statuses are the execution states the list filters by, in AWS's words
+// (not PENDING_REDRIVE: AWS refuses it for a state machine's executions,
+// only a Map Run's children are pending redrive).
+var statuses = []string{"RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"}
 
 // execRow is one line of the executions list; it is also the JSON the live view receives.
 type execRow struct {

@@ -8,7 +8,14 @@
 // CopyObject is served by the store itself (s3copy.go), not by gofakes3: a copy
 // hard-links the source version's blob instead of reading and rewriting it, and
 // honours ?versionId=, the copy-source and destination conditions and the
-// metadata directive as S3 does.
+// metadata directive as S3 does. Multipart uploads are the store's too
+// (s3multipart.go: parts on disk, durable, S3's multipart ETag, UploadPartCopy),
+// and the front (s3front.go) answers what gofakes3 gets wrong or lacks before
+// it sees a request: GET/HEAD preconditions, lower-case metadata names and
+// checksums on reads (s3get.go), DeleteObjects with delete markers
+// (s3delete.go), part sizes at completion, the content headers gofakes3
+// drops, HeadBucket's region. chunked.go checks a body's checksum, trailer or
+// header.
 //
 // Durability: object bytes live in synced files (written past the page cache,
 // the newest also kept in a fixed arena for the reads that follow: blobcache.go)

@@ -643,3 +643,147 @@ func TestS3UploadPartCopy(t *testing.T) {
 	require.ErrorAs(t, err, &ae)
 	assert.Equal(t, "NoSuchKey", ae.ErrorCode())
 }
+
+// Every part but the last must be at least 5 MiB, as on S3: a completion with
+// a smaller one is 400 EntityTooSmall and leaves the upload to be fixed. The
+// stack used to accept it, hiding code that fails on AWS.
+func TestS3MultipartPartsTooSmall(t *testing.T) {
+	ts := startStack(t, "")
+	ctx := context.Background()
+	c := ts.s3()
+	bucket, key := aws.String("staging"), aws.String("small parts")
+	up, err := c.CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{Bucket: bucket, Key: key})
+	require.NoError(t, err)
+	part := func(n int32, body []byte) types.CompletedPart {
+		out, err := c.UploadPart(ctx, &s3.UploadPartInput{Bucket: bucket, Key: key, UploadId: up.UploadId, PartNumber: aws.Int32(n), Body: bytes.NewReader(body)})
+		require.NoError(t, err)
+		return types.CompletedPart{PartNumber: aws.Int32(n), ETag: out.ETag}
+	}
+	complete := func(parts ...types.CompletedPart) error {
+		_, err := c.CompleteMultipartUpload(ctx, &s3.CompleteMultipartUploadInput{Bucket: bucket, Key: key, UploadId: up.UploadId,
+			MultipartUpload: &types.CompletedMultipartUpload{Parts: parts}})
+		return err
+	}
+	p2 := part(2, []byte("tail"))
+	err = complete(part(1, []byte("too small")), p2)
+	var ae smithy.APIError
+	require.ErrorAs(t, err, &ae)
+	assert.Equal(t, "EntityTooSmall", ae.ErrorCode())
+	var re *awshttp.ResponseError
+	require.ErrorAs(t, err, &re)
+	assert.Equal(t, 400, re.HTTPStatusCode())
+	require.NoError(t, complete(part(1, bytes.Repeat([]byte("x"), 5<<20)), p2))
+	_, got := ts.read(t, "staging", "small parts")
+	assert.Equal(t, int64(5<<20+4), aws.ToInt64(got.ContentLength))
+}
+
+// DeleteObjects reports each delete as S3 does: in a versioned bucket, the
+// delete marker it made (DeleteMarker, DeleteMarkerVersionId) or the version
+// it removed, which may itself be a marker. gofakes3's result held the key
+// and version only.
+func TestS3DeleteObjectsReportsDeleteMarkers(t *testing.T) {
+	ts := startStack(t, "")
+	ctx := context.Background()
+	c := ts.s3()
+	putKey := func(bucket, key, body string) *s3.PutObjectOutput {
+		out, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String(key), Body: strings.NewReader(body)})
+		require.NoError(t, err)
+		return out
+	}
+	putKey("sanitized", "a", "first")
+	putKey("sanitized", "a", "second")
+	b := putKey("sanitized", "b", "b")
+	del := func(bucket string, quiet bool, ids ...types.ObjectIdentifier) *s3.DeleteObjectsOutput {
+		out, err := c.DeleteObjects(ctx, &s3.DeleteObjectsInput{Bucket: aws.String(bucket), Delete: &types.Delete{Objects: ids, Quiet: aws.Bool(quiet)}})
+		require.NoError(t, err)
+		assert.Empty(t, out.Errors)
+		return out
+	}
+	out := del("sanitized", false, types.ObjectIdentifier{Key: aws.String("a")}, types.ObjectIdentifier{Key: aws.String("b"), VersionId: b.VersionId},
+		types.ObjectIdentifier{Key: aws.String("never")})
+	require.Len(t, out.Deleted, 3)
+	a, bv, never := out.Deleted[0], out.Deleted[1], out.Deleted[2]
+	assert.True(t, aws.ToBool(a.DeleteMarker))
+	assert.NotEmpty(t, aws.ToString(a.DeleteMarkerVersionId))
+	assert.Empty(t, aws.ToString(a.VersionId))
+	assert.Equal(t, aws.ToString(b.VersionId), aws.ToString(bv.VersionId))
+	assert.False(t, aws.ToBool(bv.DeleteMarker))
+	assert.True(t, aws.ToBool(never.DeleteMarker), "a key with no version gets a marker too")
+
+	// Removing the marker by its version brings the object back.
+	undo := del("sanitized", false, types.ObjectIdentifier{Key: aws.String("a"), VersionId: a.DeleteMarkerVersionId})
+	require.Len(t, undo.Deleted, 1)
+	assert.True(t, aws.ToBool(undo.Deleted[0].DeleteMarker))
+	assert.Equal(t, aws.ToString(a.DeleteMarkerVersionId), aws.ToString(undo.Deleted[0].DeleteMarkerVersionId))
+	assert.Equal(t, aws.ToString(a.DeleteMarkerVersionId), aws.ToString(undo.Deleted[0].VersionId))
+	body, _ := ts.read(t, "sanitized", "a")
+	assert.Equal(t, "second", body)
+
+	assert.Empty(t, del("sanitized", true, types.ObjectIdentifier{Key: aws.String("a")}).Deleted, "quiet")
+	putKey("staging", "u", "u")
+	plain := del("staging", false, types.ObjectIdentifier{Key: aws.String("u")})
+	require.Len(t, plain.Deleted, 1)
+	assert.Equal(t, "u", aws.ToString(plain.Deleted[0].Key))
+	assert.False(t, aws.ToBool(plain.Deleted[0].DeleteMarker), "no markers in an unversioned bucket")
+	_, err := c.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String("staging"), Key: aws.String("u")})
+	assert.Error(t, err)
+}
+
+// HeadBucket answers the bucket's region (x-amz-bucket-region), as S3 does;
+// the SDKs' GetBucketRegion helpers read it. It was missing.
+func TestS3HeadBucketRegion(t *testing.T) {
+	ts := startStack(t, "")
+	out, err := ts.s3().HeadBucket(context.Background(), &s3.HeadBucketInput{Bucket: aws.String("uploads")})
+	require.NoError(t, err)
+	assert.Equal(t, "us-east-1", aws.ToString(out.BucketRegion))
+	_, err = ts.s3().HeadBucket(context.Background(), &s3.HeadBucketInput{Bucket: aws.String("nobucket")})
+	var re *awshttp.ResponseError
+	require.ErrorAs(t, err, &re)
+	assert.Equal(t, 404, re.HTTPStatusCode())
+}
+
+// ListObjectVersions pages a delimited listing as S3 does: common prefixes
+// count towards MaxKeys and each is listed once. They did not count, so a
+// page could exceed MaxKeys, and a prefix after a page's last key was listed
+// again on the next page.
+func TestListObjectVersionsDelimitedPages(t *testing.T) {
+	ts := startStack(t, "")
+	ctx := context.Background()
+	c := ts.s3()
+	for _, k := range []string{"a/1", "a/1", "b", "b", "c/1", "c/2", "d", "e/x/y"} {
+		_, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("sanitized"), Key: aws.String(k), Body: strings.NewReader(k)})
+		require.NoError(t, err)
+	}
+	_, err := c.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String("sanitized"), Key: aws.String("b")})
+	require.NoError(t, err)
+	for _, size := range []int32{1, 2, 3, 100} {
+		var prefixes, versions []string
+		var keyMarker, versionMarker *string
+		for range 50 {
+			out, err := c.ListObjectVersions(ctx, &s3.ListObjectVersionsInput{Bucket: aws.String("sanitized"), Delimiter: aws.String("/"),
+				MaxKeys: aws.Int32(size), KeyMarker: keyMarker, VersionIdMarker: versionMarker})
+			require.NoError(t, err)
+			assert.LessOrEqual(t, len(out.CommonPrefixes)+len(out.Versions)+len(out.DeleteMarkers), int(size))
+			for _, p := range out.CommonPrefixes {
+				prefixes = append(prefixes, aws.ToString(p.Prefix))
+			}
+			for _, v := range out.Versions {
+				versions = append(versions, aws.ToString(v.Key)+"@"+aws.ToString(v.VersionId))
+			}
+			for _, d := range out.DeleteMarkers {
+				versions = append(versions, aws.ToString(d.Key)+"@"+aws.ToString(d.VersionId))
+			}
+			if !aws.ToBool(out.IsTruncated) {
+				break
+			}
+			keyMarker, versionMarker = out.NextKeyMarker, out.NextVersionIdMarker
+		}
+		assert.Equal(t, []string{"a/", "c/", "e/"}, prefixes, "page size %d", size)
+		assert.Len(t, versions, 4, "page size %d: %v", size, versions) // b twice and its marker, d
+		seen := map[string]bool{}
+		for _, v := range versions {
+			assert.False(t, seen[v], "listed twice: %s", v)
+			seen[v] = true
+		}
+	}
+}

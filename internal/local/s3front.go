@@ -22,6 +22,7 @@ type s3Front struct {
 	inputBucket string
 	bus         *EventBus
 	account     string
+	region      string // answered as x-amz-bucket-region
 
 	mu       sync.Mutex
 	inflight map[string][]*s3Request // "bucket/key", or "bucket/" for form POSTs
@@ -37,8 +38,8 @@ type s3Request struct {
 	sourceIP  string
 }
 
-func newS3Front(next http.Handler, inputBucket string, bus *EventBus, account string) *s3Front {
-	return &s3Front{next: next, inputBucket: inputBucket, bus: bus, account: account, inflight: map[string][]*s3Request{}}
+func newS3Front(next http.Handler, inputBucket string, bus *EventBus, account, region string) *s3Front {
+	return &s3Front{next: next, inputBucket: inputBucket, bus: bus, account: account, region: region, inflight: map[string][]*s3Request{}}
 }
 
 // headVersion answers HeadObject for one version, as S3 does: its headers,
@@ -139,6 +140,12 @@ func reasonFor(r *http.Request, key string) string {
 func (f *s3Front) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	path := strings.TrimPrefix(r.URL.Path, "/")
 	bucket, key, _ := strings.Cut(path, "/")
+	if r.Method == http.MethodHead && key == "" && bucket != "" && f.store != nil {
+		// HeadBucket tells the bucket's region, which SDKs' GetBucketRegion read.
+		if ok, _ := f.store.BucketExists(bucket); ok {
+			w.Header().Set("x-amz-bucket-region", f.region)
+		}
+	}
 	if (r.Method == http.MethodGet || r.Method == http.MethodHead) && key != "" && f.store != nil && isObjectRead(r) {
 		if f.preconditions(w, r, bucket, key) {
 			return
@@ -154,6 +161,13 @@ func (f *s3Front) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if r.Method == http.MethodPut && key != "" && r.URL.Query().Has("uploadId") && r.Header.Get("X-Amz-Copy-Source") != "" && f.store != nil {
 		f.copyPart(w, r, bucket, key)
+		return
+	}
+	if r.Method == http.MethodPost && key != "" && r.URL.Query().Has("uploadId") && f.store != nil && f.tooSmallParts(w, r, bucket, key) {
+		return
+	}
+	if r.Method == http.MethodPost && key == "" && bucket != "" && r.URL.Query().Has("delete") && f.store != nil {
+		f.deleteObjects(w, r, bucket)
 		return
 	}
 	reason := reasonFor(r, key)

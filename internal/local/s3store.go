@@ -968,43 +968,53 @@ func (s *ObjectStore) ListBucketVersions(bucket string, prefix *gofakes3.Prefix,
 		if err != nil {
 			return err
 		}
-		c := ob.Cursor()
-		var k, v []byte
-		if page.HasKeyMarker {
-			k, v = c.Seek([]byte(page.KeyMarker))
-		} else {
-			k, v = c.First()
-		}
-		var match gofakes3.PrefixMatch
-		var count int64
-		skipping := page.HasVersionIDMarker
-		for ; k != nil; k, v = c.Next() {
-			key := string(k)
-			if !prefix.Match(key, &match) {
-				continue
+		// As in ListBucket: common prefixes count towards MaxKeys, and a page
+		// that ended on one has it as its key marker and does not list it again.
+		start, lastPrefix := prefix.Prefix, ""
+		if page.HasKeyMarker && page.KeyMarker >= start {
+			start = page.KeyMarker
+			if cp, ok := commonPrefix(page.KeyMarker, prefix); ok && cp == page.KeyMarker {
+				lastPrefix = cp
 			}
-			if match.CommonPrefix {
-				result.AddPrefix(match.MatchedPart)
+		}
+		var count int64
+		full := func() bool {
+			result.IsTruncated = page.MaxKeys > 0 && count >= page.MaxKeys
+			return result.IsTruncated
+		}
+		c := ob.Cursor()
+		for k, v := c.Seek([]byte(start)); k != nil; k, v = c.Next() {
+			key := string(k)
+			if prefix.HasPrefix && !strings.HasPrefix(key, prefix.Prefix) {
+				break
+			}
+			if page.HasKeyMarker && key == page.KeyMarker && !page.HasVersionIDMarker {
+				continue // the key marker itself is exclusive
+			}
+			if cp, rolled := commonPrefix(key, prefix); rolled {
+				if cp == lastPrefix {
+					continue
+				}
+				if full() {
+					return nil
+				}
+				lastPrefix = cp
+				result.AddPrefix(cp)
+				result.NextKeyMarker, result.NextVersionIDMarker = cp, ""
+				count++
 				continue
 			}
 			var rec objectRecord
 			if err := json.Unmarshal(v, &rec); err != nil {
 				return err
 			}
+			skipping := page.HasVersionIDMarker && key == page.KeyMarker
 			for i, ver := range rec.Versions {
-				if page.HasKeyMarker && key == page.KeyMarker {
-					if !page.HasVersionIDMarker {
-						break // the key marker itself is exclusive
-					}
-					if skipping {
-						if ver.ID == string(page.VersionIDMarker) {
-							skipping = false
-						}
-						continue
-					}
+				if skipping {
+					skipping = ver.ID != string(page.VersionIDMarker)
+					continue
 				}
-				if page.MaxKeys > 0 && count >= page.MaxKeys {
-					result.IsTruncated = true
+				if full() {
 					return nil
 				}
 				id := m.externalID(ver.ID)

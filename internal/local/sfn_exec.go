@@ -310,6 +310,14 @@ func (s *StepFunctions) listExecutions(_ *http.Request, body []byte) (any, error
 	if in.StatusFilter != "" && !validStatus[in.StatusFilter] {
 		return nil, validationErr("1 validation error detected: Value '%s' at 'statusFilter' failed to satisfy constraint: Member must satisfy enum value set: [SUCCEEDED, TIMED_OUT, PENDING_REDRIVE, ABORTED, FAILED, RUNNING]", in.StatusFilter)
 	}
+	if in.StatusFilter == "PENDING_REDRIVE" {
+		// Only a Map Run's child executions are pending redrive, and this
+		// stack lists a state machine's executions only.
+		return nil, validationErr("The PENDING_REDRIVE statusFilter can only be used with a mapRunArn")
+	}
+	if in.RedriveFilter != "" && in.RedriveFilter != "REDRIVEN" && in.RedriveFilter != "NOT_REDRIVEN" {
+		return nil, validationErr("1 validation error detected: Value '%s' at 'redriveFilter' failed to satisfy constraint: Member must satisfy enum value set: [REDRIVEN, NOT_REDRIVEN]", in.RedriveFilter)
+	}
 	if in.MaxResults < 0 || in.MaxResults > 1000 {
 		return nil, validationErr("1 validation error detected: Value '%d' at 'maxResults' failed to satisfy constraint: Member must have value less than or equal to 1000", in.MaxResults)
 	}
@@ -362,6 +370,9 @@ func (s *StepFunctions) listExecutions(_ *http.Request, body []byte) (any, error
 				}
 			}
 			if in.StatusFilter != "" && sum.Status != in.StatusFilter {
+				continue
+			}
+			if redriven := sum.RedriveCount != nil && *sum.RedriveCount > 0; in.RedriveFilter == "REDRIVEN" && !redriven || in.RedriveFilter == "NOT_REDRIVEN" && redriven {
 				continue
 			}
 			if len(out.Executions) == in.MaxResults {

@@ -273,6 +273,27 @@ func TestStepFunctionsRedrive(t *testing.T) {
 	if strings.Join(seq, ",") != "ExecutionStarted,ExecutionFailed,ExecutionRedriven,ExecutionSucceeded" {
 		t.Errorf("history %v", seq)
 	}
+
+	// ListExecutions filters on redrive (it used to ignore redriveFilter).
+	other, err := c.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: aws.String(smArn), Input: aws.String(`{}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitStatus(t, c, aws.ToString(other.ExecutionArn), sfntypes.ExecutionStatusSucceeded)
+	for filter, want := range map[sfntypes.ExecutionRedriveFilter]string{
+		sfntypes.ExecutionRedriveFilterRedriven: arn, sfntypes.ExecutionRedriveFilterNotRedriven: aws.ToString(other.ExecutionArn),
+	} {
+		list, err := c.ListExecutions(ctx, &sfn.ListExecutionsInput{StateMachineArn: aws.String(smArn), RedriveFilter: filter})
+		if err != nil || len(list.Executions) != 1 || aws.ToString(list.Executions[0].ExecutionArn) != want {
+			t.Errorf("redrive filter %s: %+v %v", filter, list, err)
+		}
+	}
+	if _, err := c.ListExecutions(ctx, &sfn.ListExecutionsInput{StateMachineArn: aws.String(smArn), RedriveFilter: "SOMETIMES"}); apiCode(err) != "ValidationException" {
+		t.Errorf("bad redrive filter: %v", err)
+	}
+	if _, err := c.ListExecutions(ctx, &sfn.ListExecutionsInput{StateMachineArn: aws.String(smArn), StatusFilter: sfntypes.ExecutionStatusPendingRedrive}); apiCode(err) != "ValidationException" {
+		t.Errorf("PENDING_REDRIVE without a Map Run: %v", err)
+	}
 }
 
 // An execution interrupted by a shutdown resumes from its last completed

@@ -115,7 +115,11 @@ func (n *Notifications) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	case "Publish":
 		var id string
-		id, err = n.Publish(firstNonEmpty(f.Get("TopicArn"), f.Get("TargetArn")), f.Get("Subject"), f.Get("Message"), formAttributes(f))
+		var byProtocol map[string]string
+		message := f.Get("Message")
+		if byProtocol, err = messageStructure(f.Get("MessageStructure"), message); err == nil {
+			id, err = n.publish(firstNonEmpty(f.Get("TopicArn"), f.Get("TargetArn")), f.Get("Subject"), firstNonEmpty(byProtocol["default"], message), byProtocol, formAttributes(f))
+		}
 		result = struct {
 			MessageID string `xml:"MessageId"`
 		}{id}
@@ -458,6 +462,33 @@ func (n *Notifications) unsubscribe(arn string) error {
 // Publish stores the message in the log and POSTs it to every confirmed
 // subscriber in the background. It returns the message ID.
 func (n *Notifications) Publish(topicArn, subject, message string, attrs map[string]string) (string, error) {
+	return n.publish(topicArn, subject, message, nil, attrs)
+}
+
+// messageStructure reads a Publish Message of MessageStructure json: an
+// object of strings, one per protocol, with the "default" for the others.
+func messageStructure(structure, message string) (map[string]string, error) {
+	switch structure {
+	case "":
+		return nil, nil
+	case "json":
+	default:
+		return nil, apiErr(http.StatusBadRequest, "InvalidParameter", "Invalid parameter: MessageStructure")
+	}
+	var byProtocol map[string]string
+	if err := json.Unmarshal([]byte(message), &byProtocol); err != nil {
+		return nil, apiErr(http.StatusBadRequest, "InvalidParameter", "Invalid parameter: Message Structure - JSON message body failed to parse")
+	}
+	if byProtocol["default"] == "" {
+		return nil, apiErr(http.StatusBadRequest, "InvalidParameter", "Invalid parameter: Message Structure - No default entry in JSON message body")
+	}
+	return byProtocol, nil
+}
+
+// publish is Publish with the messages of MessageStructure json: each
+// subscriber gets its protocol's message, or message (the default); the log
+// keeps the default.
+func (n *Notifications) publish(topicArn, subject, message string, byProtocol, attrs map[string]string) (string, error) {
 	if topicArn == "" {
 		return "", apiErr(http.StatusBadRequest, "InvalidParameter", "Invalid parameter: TopicArn or TargetArn Reason: no value for required parameter")
 	}
@@ -505,7 +536,11 @@ func (n *Notifications) Publish(topicArn, subject, message string, attrs map[str
 		n.wg.Add(1)
 		go func(s snsSubscription) {
 			defer n.wg.Done()
-			doc := n.document("Notification", m.MessageID, topicArn, subject, message, attrs)
+			text := message
+			if v, ok := byProtocol[s.Protocol]; ok {
+				text = v
+			}
+			doc := n.document("Notification", m.MessageID, topicArn, subject, text, attrs)
 			doc["UnsubscribeURL"] = n.endpoint() + "/?Action=Unsubscribe&SubscriptionArn=" + url.QueryEscape(s.Arn)
 			n.post(s, doc)
 		}(s)

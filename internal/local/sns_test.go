@@ -145,3 +145,61 @@ func TestSNSSubscribeReturnsArnAndDescribesSubscriptions(t *testing.T) {
 		t.Errorf("missing subscription: %v", err)
 	}
 }
+
+// Publish with MessageStructure json sends each subscriber its protocol's
+// message (the default to others) and refuses a body without a default, as
+// SNS does; the stack used to send the JSON itself.
+func TestSNSPublishMessageStructureJSON(t *testing.T) {
+	ts := startStack(t, "")
+	got := make(chan map[string]any, 10)
+	sub := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var doc map[string]any
+		b, _ := io.ReadAll(r.Body)
+		json.Unmarshal(b, &doc)
+		if doc["Type"] == "SubscriptionConfirmation" {
+			if resp, err := http.Get(doc["SubscribeURL"].(string)); err == nil {
+				resp.Body.Close()
+			}
+		}
+		got <- doc
+	}))
+	defer sub.Close()
+	ctx := context.Background()
+	c := sns.NewFromConfig(ts.cfg)
+	topic, err := c.CreateTopic(ctx, &sns.CreateTopicInput{Name: aws.String("structured")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Subscribe(ctx, &sns.SubscribeInput{TopicArn: topic.TopicArn, Protocol: aws.String("http"), Endpoint: aws.String(sub.URL)}); err != nil {
+		t.Fatal(err)
+	}
+	wait := func() map[string]any {
+		select {
+		case doc := <-got:
+			return doc
+		case <-time.After(5 * time.Second):
+			t.Fatal("no delivery")
+			return nil
+		}
+	}
+	if doc := wait(); doc["Type"] != "SubscriptionConfirmation" {
+		t.Fatalf("confirmation: %v", doc)
+	}
+	if _, err := c.Publish(ctx, &sns.PublishInput{TopicArn: topic.TopicArn, MessageStructure: aws.String("json"),
+		Message: aws.String(`{"default":"for everyone","http":"for http","email":"for email"}`)}); err != nil {
+		t.Fatal(err)
+	}
+	if doc := wait(); doc["Type"] != "Notification" || doc["Message"] != "for http" {
+		t.Errorf("notification: %v", doc)
+	}
+	if msgs, _ := ts.SNS.Messages(); len(msgs) != 1 || msgs[0].Message != "for everyone" {
+		t.Errorf("log: %+v", msgs)
+	}
+	for _, body := range []string{`{"http":"no default"}`, `not json`} {
+		_, err := c.Publish(ctx, &sns.PublishInput{TopicArn: topic.TopicArn, MessageStructure: aws.String("json"), Message: aws.String(body)})
+		var ae smithy.APIError
+		if !asErr(err, &ae) || ae.ErrorCode() != "InvalidParameter" {
+			t.Errorf("publish %s: %v", body, err)
+		}
+	}
+}

@@ -162,7 +162,7 @@ func Open(opt Options) (*Stack, error) {
 
 	fake := gofakes3.New(objects, gofakes3.WithTimeSkewLimit(0), gofakes3.WithIntegrityCheck(true),
 		gofakes3.WithLogger(gofakes3.DiscardLog()))
-	s.front = newS3Front(fake.Server(), opt.InputBucket, s.Events, opt.Account)
+	s.front = newS3Front(fake.Server(), opt.InputBucket, s.Events, opt.Account, opt.Region)
 	s.front.store = objects
 	objects.onChange = s.front.onChange
 	s.s3 = unchunk(s.front)
