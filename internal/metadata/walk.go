@@ -384,6 +384,12 @@ func (w *walker) imageSegment(part jpeg.Part) error {
 		if len(b) < 1 || b[0] == 0 || b[0] > 4 || len(b) != 4+2*int(b[0]) {
 			return bad("scan header length does not match its component count")
 		}
+		if w.st.Process == "progressive" {
+			ns, n := int(b[0]), len(b)
+			if msg := badProgression(ns, b[n-3], b[n-2], b[n-1]>>4, b[n-1]&15); msg != "" {
+				return bad(msg)
+			}
+		}
 		w.afterScan = true
 		w.st.Scans++
 		if w.onScan != nil {
@@ -410,6 +416,27 @@ func (w *walker) imageSegment(part jpeg.Part) error {
 		}
 	}
 	return nil
+}
+
+// badProgression says what is wrong with a progressive scan's spectral
+// selection and successive approximation (T.81 G.1.1.1.1), or "". libjpeg
+// refuses such a file outright (JERR_BAD_PROGRESSION, Huffman and arithmetic
+// alike), so no decoder shows it: it is rejected here, before any of its
+// entropy-coded data is written, not published for Verify to find.
+func badProgression(ns int, ss, se, ah, al byte) string {
+	switch {
+	case ss == 0 && se != 0:
+		return fmt.Sprintf("progressive DC scan with Se=%d (must be 0)", se)
+	case ss > se || se > 63:
+		return fmt.Sprintf("progressive scan with spectral selection Ss=%d Se=%d", ss, se)
+	case ss > 0 && ns != 1:
+		return fmt.Sprintf("progressive AC scan of %d components (must be 1)", ns)
+	case ah != 0 && al != ah-1:
+		return fmt.Sprintf("progressive refinement scan with Ah=%d Al=%d (Al must be Ah-1)", ah, al)
+	case al > 13:
+		return fmt.Sprintf("progressive scan with Al=%d (at most 13)", al)
+	}
+	return ""
 }
 
 func (w *walker) checkPixels() error {

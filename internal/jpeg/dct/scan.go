@@ -44,7 +44,7 @@ func (d *decoder) parseSOS(seg, data []byte, pos int) (int, error) {
 	kind := scanSequential
 	if img.Progressive {
 		switch {
-		case ss == 0 && se != 0, ss > se, se > 63, ah > 13, al > 13:
+		case ss == 0 && se != 0, ss > se, se > 63, ah > 13, al > 13, ah != 0 && al != ah-1:
 			return 0, formatErr("progressive scan Ss=%d Se=%d Ah=%d Al=%d", ss, se, ah, al)
 		case ss > 0 && ns != 1:
 			return 0, formatErr("AC scan of %d components", ns)
