@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 )
@@ -60,61 +61,111 @@ func (o *memberOrder) of(m map[string]any) []string {
 }
 
 // recordJSON records the member order of every object in v, the value parsed
-// from the JSON text b.
+// from the JSON text b. It scans b itself rather than through json.Decoder's
+// tokens, which allocate for every value: every task result of an execution
+// passes through here.
 func (o *memberOrder) recordJSON(b []byte, v any) {
 	if o == nil {
 		return
 	}
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.UseNumber()
-	_ = o.walk(dec, v)
+	o.scan(b, 0, v)
 }
 
-// walk reads one JSON value from dec alongside v.
-func (o *memberOrder) walk(dec *json.Decoder, v any) error {
-	tok, err := dec.Token()
-	if err != nil {
-		return err
+// scan reads the JSON value that starts at or after b[i] alongside v, and
+// returns the index just past it. b is text that parsed into v, so it is
+// valid JSON; the bounds checks only keep a mismatch from running past its end.
+func (o *memberOrder) scan(b []byte, i int, v any) int {
+	i = skipSpace(b, i)
+	if i >= len(b) {
+		return i
 	}
-	switch tok {
-	case json.Delim('{'):
+	switch b[i] {
+	case '{':
 		m, _ := v.(map[string]any)
 		keys := make([]string, 0, len(m))
-		seen := make(map[string]bool, len(m))
-		for dec.More() {
-			kt, err := dec.Token()
-			if err != nil {
-				return err
+		i++
+		for i = skipSpace(b, i); i < len(b) && b[i] != '}'; i = skipSpace(b, i) {
+			if b[i] == ',' {
+				i++
+				continue
 			}
-			k, _ := kt.(string)
-			if !seen[k] {
-				seen[k] = true
-				keys = append(keys, k)
-			}
-			if err := o.walk(dec, m[k]); err != nil {
-				return err
-			}
+			end := stringEnd(b, i)
+			k := jsonKey(b[i:end])
+			keys = append(keys, k)
+			i = skipSpace(b, end) + 1 // the colon
+			i = o.scan(b, i, m[k])
 		}
-		if _, err := dec.Token(); err != nil {
-			return err
+		if len(keys) > len(m) {
+			keys = firstOccurrences(keys) // a name given twice keeps its first place
 		}
 		o.put(m, keys)
-	case json.Delim('['):
+		return i + 1
+	case '[':
 		a, _ := v.([]any)
-		for i := 0; dec.More(); i++ {
+		i++
+		for n := 0; ; n++ {
+			if i = skipSpace(b, i); i >= len(b) || b[i] == ']' {
+				return i + 1
+			}
+			if b[i] == ',' {
+				i++
+			}
 			var e any
-			if i < len(a) {
-				e = a[i]
+			if n < len(a) {
+				e = a[n]
 			}
-			if err := o.walk(dec, e); err != nil {
-				return err
+			j := o.scan(b, i, e)
+			if j <= i {
+				return len(b) // not JSON after all
 			}
+			i = j
 		}
-		if _, err := dec.Token(); err != nil {
-			return err
+	case '"':
+		return stringEnd(b, i)
+	}
+	for i < len(b) && !strings.ContainsRune(" \t\r\n,]}", rune(b[i])) {
+		i++
+	}
+	return i
+}
+
+func firstOccurrences(keys []string) []string {
+	seen := make(map[string]bool, len(keys))
+	return slices.DeleteFunc(keys, func(k string) bool {
+		dup := seen[k]
+		seen[k] = true
+		return dup
+	})
+}
+
+func skipSpace(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\r' || b[i] == '\n') {
+		i++
+	}
+	return i
+}
+
+// stringEnd returns the index just past the JSON string that starts at b[i].
+func stringEnd(b []byte, i int) int {
+	for j := i + 1; j < len(b); j++ {
+		switch b[j] {
+		case '\\':
+			j++
+		case '"':
+			return j + 1
 		}
 	}
-	return nil
+	return len(b)
+}
+
+// jsonKey decodes a quoted member name; only names with escapes need the decoder.
+func jsonKey(q []byte) string {
+	if len(q) >= 2 && bytes.IndexByte(q, '\\') < 0 {
+		return string(q[1 : len(q)-1])
+	}
+	var k string
+	json.Unmarshal(q, &k)
+	return k
 }
 
 // keysOf returns m's members in their order: recorded for the execution or
