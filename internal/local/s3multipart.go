@@ -140,16 +140,7 @@ func (s *ObjectStore) writePart(id gofakes3.UploadID, r io.Reader, size int64) (
 	}
 	h := md5.New()
 	n, err := io.Copy(io.MultiWriter(f, h), r)
-	if err == nil && size >= 0 && n != size {
-		err = gofakes3.ErrIncompleteBody
-	}
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
+	if err = finishFile(f, n, size, err); err != nil {
 		os.Remove(f.Name())
 		return uploadedPart{}, err
 	}

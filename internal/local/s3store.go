@@ -396,15 +396,7 @@ func (s *ObjectStore) writeBlob(r io.Reader, size int64, checksum hash.Hash) (na
 	}
 	w := s.cache.newWrite(size)
 	n, err = writeBlobFile(f, direct, r, h, w)
-	if err == nil && size >= 0 && n != size {
-		err = gofakes3.ErrIncompleteBody
-	}
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
+	err = finishFile(f, n, size, err)
 	if err == nil {
 		err = os.Rename(tmp, s.blobPath(name))
 	}
@@ -1088,4 +1080,20 @@ func (s *ObjectStore) Latest(bucket string, fn func(Change) bool) error {
 		}
 		return nil
 	})
+}
+
+// finishFile ends the write of n bytes of a body announced as size (-1:
+// unknown) to f, whatever err the copy ended with: a body of another length
+// is incomplete, and the file is synced before it counts as written.
+func finishFile(f *os.File, n, size int64, err error) error {
+	if err == nil && size >= 0 && n != size {
+		err = gofakes3.ErrIncompleteBody
+	}
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
