@@ -283,7 +283,7 @@ func (s *ObjectStore) copyObject(req *copyRequest) (copyResult, error) {
 	if err != nil {
 		return copyResult{}, err
 	}
-	ch, ext, err := s.commitVersion(req.dstBucket, req.dstKey, ChangeCopy, version{Blob: blob, Size: src.Size, MD5: src.MD5, Meta: meta, data: data}, req.dst)
+	ch, ext, err := s.commitVersion(req.dstBucket, req.dstKey, ChangeCopy, version{Blob: blob, Size: src.Size, MD5: src.MD5, Meta: meta, data: data}, req.dst, nil)
 	if err != nil {
 		s.removeBlobs(blob)
 		return copyResult{}, err

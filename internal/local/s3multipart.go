@@ -85,6 +85,12 @@ func putUpload(tx *bolt.Tx, id gofakes3.UploadID, u *multipartUpload) error {
 
 func (s *ObjectStore) CreateMultipartUpload(bucket, key string, meta map[string]string) (gofakes3.UploadID, error) {
 	id := gofakes3.UploadID(randomHex(24))
+	// The directory comes first: a recorded upload always has one for its
+	// parts, and a directory a crash left without a record is removed by
+	// removeEndedUploads.
+	if err := os.MkdirAll(s.partsDir(id), 0o755); err != nil {
+		return "", err
+	}
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		if _, _, err := s.bucketMeta(tx, bucket); err != nil {
 			return err
@@ -92,9 +98,10 @@ func (s *ObjectStore) CreateMultipartUpload(bucket, key string, meta map[string]
 		return putUpload(tx, id, &multipartUpload{Bucket: bucket, Key: key, Meta: storedMeta(meta), Initiated: s.now().UTC(), Parts: map[int]uploadedPart{}})
 	})
 	if err != nil {
+		os.RemoveAll(s.partsDir(id))
 		return "", err
 	}
-	return id, os.MkdirAll(s.partsDir(id), 0o755)
+	return id, nil
 }
 
 func (s *ObjectStore) UploadPart(bucket, key string, id gofakes3.UploadID, n int, size int64, r io.Reader) (string, error) {
@@ -185,13 +192,23 @@ func (s *ObjectStore) CompleteMultipartUpload(bucket, key string, id gofakes3.Up
 	if err != nil {
 		return "", "", err
 	}
-	ch, ext, err := s.commitVersion(bucket, key, ChangePut, version{Blob: blob, Size: n, MD5: etag, Meta: u.Meta, data: data}, nil)
+	// The upload ends in the transaction that commits its object: a second
+	// Complete of it (a client's retry, concurrent or after a crash) answers
+	// NoSuchUpload, as S3 does for a completed upload, instead of making a
+	// second version and a second ObjectCreated event.
+	end := func(tx *bolt.Tx) error {
+		if _, err := upload(tx, bucket, key, id); err != nil {
+			return err
+		}
+		return tx.Bucket(uploadsKey).Delete([]byte(id))
+	}
+	ch, ext, err := s.commitVersion(bucket, key, ChangePut, version{Blob: blob, Size: n, MD5: etag, Meta: u.Meta, data: data}, nil, end)
 	if err != nil {
 		s.removeBlobs(blob)
 		return "", "", err
 	}
 	s.notify(ch)
-	s.endUpload(id)
+	os.RemoveAll(s.partsDir(id))
 	return ext, `"` + etag + `"`, nil
 }
 
@@ -254,12 +271,16 @@ func (s *ObjectStore) ListMultipartUploads(bucket string, marker *gofakes3.Uploa
 		return all[i].u.Initiated.Before(all[j].u.Initiated) || all[i].u.Initiated.Equal(all[j].u.Initiated) && all[i].id < all[j].id
 	})
 	out := &gofakes3.ListMultipartUploadsResult{Bucket: bucket, Prefix: prefix.Prefix, Delimiter: prefix.Delimiter, MaxUploads: limit}
-	skipping := false
+	// As in ListBucket: common prefixes count towards MaxUploads, and a page
+	// that ended on one has it as its key marker and does not list it again.
+	skipping, lastPrefix := false, ""
 	if marker != nil && marker.Object != "" {
 		out.KeyMarker, out.UploadIDMarker = marker.Object, marker.UploadID
 		skipping = true
+		if cp, ok := commonPrefix(marker.Object, &prefix); ok && cp == marker.Object {
+			lastPrefix = cp
+		}
 	}
-	lastPrefix := ""
 	for _, it := range all {
 		if skipping {
 			if it.u.Key < marker.Object || it.u.Key == marker.Object && (marker.UploadID == "" || it.id != marker.UploadID) {
@@ -281,6 +302,7 @@ func (s *ObjectStore) ListMultipartUploads(bucket string, marker *gofakes3.Uploa
 		if rolled {
 			lastPrefix = cp
 			out.CommonPrefixes = append(out.CommonPrefixes, gofakes3.CommonPrefix{Prefix: cp})
+			out.NextKeyMarker, out.NextUploadIDMarker = cp, ""
 			continue
 		}
 		out.Uploads = append(out.Uploads, gofakes3.ListMultipartUploadItem{Key: it.u.Key, UploadID: it.id, StorageClass: "STANDARD", Initiated: gofakes3.NewContentTime(it.u.Initiated)})

@@ -531,7 +531,7 @@ func (s *ObjectStore) PutObject(bucket, key string, meta map[string]string, inpu
 	if stored[name] != "" {
 		stored["X-Amz-Checksum-Type"] = "FULL_OBJECT"
 	}
-	ch, id, err := s.commitVersion(bucket, key, ChangePut, version{Blob: blob, Size: n, MD5: hex.EncodeToString(sum), Meta: stored, data: data}, cond)
+	ch, id, err := s.commitVersion(bucket, key, ChangePut, version{Blob: blob, Size: n, MD5: hex.EncodeToString(sum), Meta: stored, data: data}, cond, nil)
 	if err != nil {
 		s.removeBlobs(blob)
 		return gofakes3.PutObjectResult{}, err
@@ -540,7 +540,11 @@ func (s *ObjectStore) PutObject(bucket, key string, meta map[string]string, inpu
 	return gofakes3.PutObjectResult{VersionID: id}, nil
 }
 
-func (s *ObjectStore) commitVersion(bucket, key string, kind ChangeKind, v version, cond *gofakes3.PutConditions) (Change, gofakes3.VersionID, error) {
+// commitVersion makes v bucket/key's newest version, under cond when given.
+// also, when given, runs in the same transaction, and its error undoes the
+// commit: a multipart completion ends its upload there, so that an upload
+// completes at most once.
+func (s *ObjectStore) commitVersion(bucket, key string, kind ChangeKind, v version, cond *gofakes3.PutConditions, also func(*bolt.Tx) error) (Change, gofakes3.VersionID, error) {
 	var displaced []string
 	var ext gofakes3.VersionID
 	err := s.db.Batch(func(tx *bolt.Tx) error {
@@ -548,6 +552,11 @@ func (s *ObjectStore) commitVersion(bucket, key string, kind ChangeKind, v versi
 		m, ob, err := s.bucketMeta(tx, bucket)
 		if err != nil {
 			return err
+		}
+		if also != nil {
+			if err := also(tx); err != nil {
+				return err
+			}
 		}
 		rec, err := getRecord(ob, key)
 		if err != nil {
