@@ -296,20 +296,27 @@ func (n *Notifications) topicAttributes(arn string) (any, error) {
 		"SubscriptionsDeleted", "0"), nil
 }
 
-func (n *Notifications) subscriptions(topic string) ([]snsSubscription, error) {
-	var out []snsSubscription
-	err := n.db.db.View(func(tx *bolt.Tx) error {
-		return forEachJSON(tx, func(_, v []byte) error {
-			var s snsSubscription
-			if err := json.Unmarshal(v, &s); err != nil {
-				return err
-			}
-			if topic == "" || s.TopicArn == topic {
-				out = append(out, s)
-			}
-			return nil
-		}, subsBucket)
+func (n *Notifications) subscriptions(topic string) (out []snsSubscription, err error) {
+	err = n.db.db.View(func(tx *bolt.Tx) error {
+		out, err = subscriptionsIn(tx, topic)
+		return err
 	})
+	return out, err
+}
+
+// subscriptionsIn reads topic's subscriptions, or all of them for "".
+func subscriptionsIn(tx *bolt.Tx, topic string) ([]snsSubscription, error) {
+	var out []snsSubscription
+	err := forEachJSON(tx, func(_, v []byte) error {
+		var s snsSubscription
+		if err := json.Unmarshal(v, &s); err != nil {
+			return err
+		}
+		if topic == "" || s.TopicArn == topic {
+			out = append(out, s)
+		}
+		return nil
+	}, subsBucket)
 	return out, err
 }
 
@@ -365,18 +372,28 @@ func (n *Notifications) subscribe(topicArn, protocol, endpoint string, returnArn
 			SubscriptionArn string `xml:"SubscriptionArn"`
 		}{arn}
 	}
-	subs, err := n.subscriptions(topicArn)
+	// The lookup and the put share a transaction, so that two identical
+	// Subscribes at once make one subscription.
+	var old *snsSubscription
+	s := snsSubscription{Arn: topicArn + ":" + newUUID(), TopicArn: topicArn, Protocol: protocol, Endpoint: endpoint, Token: randomHex(32), Pending: true}
+	err := n.db.db.Update(func(tx *bolt.Tx) error {
+		subs, err := subscriptionsIn(tx, topicArn)
+		if err != nil {
+			return err
+		}
+		for _, sub := range subs {
+			if sub.Protocol == protocol && sub.Endpoint == endpoint {
+				old = &sub
+				return nil
+			}
+		}
+		return putJSON(tx, s.Arn, s, subsBucket)
+	})
 	if err != nil {
 		return nil, err
 	}
-	for _, s := range subs {
-		if s.Protocol == protocol && s.Endpoint == endpoint {
-			return answer(s), nil
-		}
-	}
-	s := snsSubscription{Arn: topicArn + ":" + newUUID(), TopicArn: topicArn, Protocol: protocol, Endpoint: endpoint, Token: randomHex(32), Pending: true}
-	if err := n.db.db.Update(func(tx *bolt.Tx) error { return putJSON(tx, s.Arn, s, subsBucket) }); err != nil {
-		return nil, err
+	if old != nil {
+		return answer(*old), nil
 	}
 	n.wg.Add(1)
 	go func() {

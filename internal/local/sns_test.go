@@ -3,10 +3,12 @@ package local
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -201,5 +203,35 @@ func TestSNSPublishMessageStructureJSON(t *testing.T) {
 		if !asErr(err, &ae) || ae.ErrorCode() != "InvalidParameter" {
 			t.Errorf("publish %s: %v", body, err)
 		}
+	}
+}
+
+// Identical Subscribes at once make one subscription: the lookup of an
+// existing one and the put of a new one share a transaction. Each could
+// miss the others' and add its own.
+func TestSNSConcurrentSubscribesMakeOne(t *testing.T) {
+	ts := startStack(t, "")
+	ctx := context.Background()
+	c := sns.NewFromConfig(ts.cfg)
+	topic, err := c.CreateTopic(ctx, &sns.CreateTopicInput{Name: aws.String("alerts")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	const endpoints = 16
+	for i := range endpoints {
+		endpoint := fmt.Sprintf("http://127.0.0.1:1/unreachable/%d", i) // never confirmed: the subscription stays pending
+		for range 8 {
+			wg.Go(func() {
+				if _, err := c.Subscribe(ctx, &sns.SubscribeInput{TopicArn: topic.TopicArn, Protocol: aws.String("http"), Endpoint: aws.String(endpoint)}); err != nil {
+					t.Error(err)
+				}
+			})
+		}
+	}
+	wg.Wait()
+	list, err := c.ListSubscriptionsByTopic(ctx, &sns.ListSubscriptionsByTopicInput{TopicArn: topic.TopicArn})
+	if err != nil || len(list.Subscriptions) != endpoints {
+		t.Fatalf("one subscription per endpoint: %d for %d endpoints, %v", len(list.Subscriptions), endpoints, err)
 	}
 }
