@@ -24,10 +24,18 @@ import (
 // (see value.go), so an object's members cannot change under its record.
 type memberOrder struct {
 	mu   sync.Mutex
-	keys map[uintptr][]string
+	keys map[uintptr]orderRecord
 }
 
-func newMemberOrder() *memberOrder { return &memberOrder{keys: map[uintptr][]string{}} }
+// orderRecord holds the object itself: while its record exists, no other
+// object can be given its address and inherit its order. Records live as long
+// as the execution, like its history.
+type orderRecord struct {
+	object map[string]any
+	keys   []string
+}
+
+func newMemberOrder() *memberOrder { return &memberOrder{keys: map[uintptr]orderRecord{}} }
 
 func objectID(m map[string]any) uintptr { return reflect.ValueOf(m).Pointer() }
 
@@ -37,7 +45,7 @@ func (o *memberOrder) put(m map[string]any, keys []string) {
 		return
 	}
 	o.mu.Lock()
-	o.keys[objectID(m)] = keys
+	o.keys[objectID(m)] = orderRecord{m, keys}
 	o.mu.Unlock()
 }
 
@@ -47,7 +55,7 @@ func (o *memberOrder) of(m map[string]any) []string {
 		return nil
 	}
 	o.mu.Lock()
-	keys := o.keys[objectID(m)]
+	keys := o.keys[objectID(m)].keys
 	o.mu.Unlock()
 	if len(keys) != len(m) {
 		return nil

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -144,6 +145,25 @@ func TestMemberOrderScanRandom(t *testing.T) {
 		want, got := decoderOrder(t, []byte(doc)), recordedOrder(t, []byte(doc))
 		if fmt.Sprint(want) != fmt.Sprint(got) {
 			t.Fatalf("%s: recorded %q, want %q", doc, got, want)
+		}
+	}
+}
+
+// An object the execution no longer holds must not pass its order on to a new
+// object given the same address.
+func TestMemberOrderNotInheritedByAddress(t *testing.T) {
+	o := newMemberOrder()
+	for i := range 200 {
+		func() {
+			old := map[string]any{"b": 1, "a": 2}
+			o.put(old, []string{"b", "a"})
+		}()
+		runtime.GC()
+		for range 50 {
+			fresh := map[string]any{"a": i, "b": i}
+			if k := o.of(fresh); k != nil {
+				t.Fatalf("a new object inherited the order %q of a freed one", k)
+			}
 		}
 	}
 }

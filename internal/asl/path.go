@@ -199,9 +199,10 @@ func (p *path) evalKeys(root any, keysOf func(map[string]any) []string) (any, bo
 
 // query evaluates a non-definite path. ojg's Locate panics on some nested
 // filter scripts where its Get does not (found by FuzzJSONPath: $[?$[?0]]);
-// such a path falls back to Get, and to no match if that panics too.
+// such a path falls back to Get, and to no match if that panics too. So does
+// a document too large or deep to locate every match in (see locateBound).
 func (p *path) query(root any, keysOf func(map[string]any) []string) []any {
-	if p.scan || len(p.filters) > 0 {
+	if (p.scan || len(p.filters) > 0) && locatable(root) {
 		if res, ok := guarded(func() []any { return p.scanOrdered(root, keysOf) }); ok {
 			return res
 		}
@@ -220,6 +221,41 @@ func guarded(f func() []any) (res []any, ok bool) {
 		}
 	}()
 	return f(), true
+}
+
+// locateBound bounds nodes × depth of a document whose matches scanOrdered
+// locates: every match's location is as long as its depth, so a deep
+// document made the locations grow with the square of its size (a 20 KB
+// input nested 10,000 deep would take gigabytes). Beyond it, ojg's Get
+// answers, in its own order.
+const locateBound = 1 << 20
+
+// locatable reports whether root is within locateBound.
+func locatable(root any) bool {
+	nodes, deepest := 0, 0
+	var visit func(v any, depth int) bool
+	visit = func(v any, depth int) bool {
+		nodes, deepest = nodes+1, max(deepest, depth)
+		if nodes*deepest > locateBound {
+			return false
+		}
+		switch v := v.(type) {
+		case map[string]any:
+			for _, e := range v {
+				if !visit(e, depth+1) {
+					return false
+				}
+			}
+		case []any:
+			for _, e := range v {
+				if !visit(e, depth+1) {
+					return false
+				}
+			}
+		}
+		return true
+	}
+	return visit(root, 1)
 }
 
 // scanOrdered evaluates a descent or wildcard path in document order, as

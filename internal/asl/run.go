@@ -408,6 +408,7 @@ func (fr *frame) catch(env *evalEnv, st *State, raw any, f *Failure) (any, *Stat
 			continue
 		}
 		errOut := f.output()
+		fr.x.order.put(errOut, []string{"Error", "Cause"}) // as AWS writes it
 		out, rf := applyResultPath(env, c.resultPath, c.resultPathNull, raw, errOut)
 		if rf != nil {
 			return nil, nil, rf

@@ -53,6 +53,17 @@ func TestStripRejectsBadProgression(t *testing.T) {
 			t.Errorf("%s: dct.Check: %v (%T), want *dct.FormatError", name, err, err)
 		}
 	}
+	// libjpeg takes Ah=14 with Al=13, but internal/jpeg/dct (Verify's decoder)
+	// does not: Strip refuses it too, rather than publish what Verify rolls back.
+	b := patch(ac, 1, 1, 63, 0xED)
+	var fe *jpeg.FormatError
+	if _, err := Strip(&bytes.Buffer{}, bytes.NewReader(b), DefaultPolicy()); !errors.As(err, &fe) {
+		t.Errorf("Ah=14 Al=13: Strip: %v (%T), want *jpeg.FormatError", err, err)
+	}
+	var dfe *dct.FormatError
+	if err := dct.Check(b, dct.Limits{}); !errors.As(err, &dfe) {
+		t.Errorf("Ah=14 Al=13: dct.Check: %v (%T), want *dct.FormatError", err, err)
+	}
 	if _, err := Strip(&bytes.Buffer{}, bytes.NewReader(img), DefaultPolicy()); err != nil {
 		t.Fatalf("the unpatched fixture: %v", err)
 	}

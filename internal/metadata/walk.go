@@ -435,6 +435,10 @@ func badProgression(ns int, ss, se, ah, al byte) string {
 		return fmt.Sprintf("progressive refinement scan with Ah=%d Al=%d (Al must be Ah-1)", ah, al)
 	case al > 13:
 		return fmt.Sprintf("progressive scan with Al=%d (at most 13)", al)
+	case ah > 13:
+		// libjpeg would take Ah=14 with Al=13, bits no 8-bit JPEG has; the
+		// decoder Verify uses refuses it, so refuse it here, before any output.
+		return fmt.Sprintf("progressive scan with Ah=%d (at most 13)", ah)
 	}
 	return ""
 }
