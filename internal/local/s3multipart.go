@@ -163,13 +163,9 @@ func (s *ObjectStore) CompleteMultipartUpload(bucket, key string, id gofakes3.Up
 		return "", "", gofakes3.ErrorMessage(gofakes3.ErrMalformedXML, "The XML you provided was not well-formed or did not validate against our published schema")
 	}
 	sums := md5.New()
-	var files []io.Reader
+	files := &partFiles{}
+	defer files.Close()
 	var size int64
-	defer func() {
-		for _, f := range files {
-			f.(*os.File).Close()
-		}
-	}()
 	for i, p := range in.Parts {
 		if i > 0 && p.PartNumber <= in.Parts[i-1].PartNumber {
 			return "", "", gofakes3.ErrorMessage(gofakes3.ErrInvalidPartOrder, "The list of parts was not in ascending order. The parts list must be specified in order by part number.")
@@ -178,17 +174,13 @@ func (s *ObjectStore) CompleteMultipartUpload(bucket, key string, id gofakes3.Up
 		if !ok || strings.Trim(p.ETag, `"`) != part.MD5 {
 			return "", "", gofakes3.ErrorMessage(gofakes3.ErrInvalidPart, "One or more of the specified parts could not be found. The part may not have been uploaded, or the specified entity tag may not match the part's entity tag.")
 		}
-		f, err := os.Open(filepath.Join(s.partsDir(id), part.File))
-		if err != nil {
-			return "", "", gofakes3.ErrNoSuchUpload // aborted meanwhile
-		}
-		files = append(files, f)
+		files.paths = append(files.paths, filepath.Join(s.partsDir(id), part.File))
 		sum, _ := hex.DecodeString(part.MD5)
 		sums.Write(sum)
 		size += part.Size
 	}
 	etag := hex.EncodeToString(sums.Sum(nil)) + "-" + strconv.Itoa(len(in.Parts))
-	blob, n, _, data, err := s.writeBlob(io.MultiReader(files...), size, nil)
+	blob, n, _, data, err := s.writeBlob(files, size, nil)
 	if err != nil {
 		return "", "", err
 	}
@@ -210,6 +202,45 @@ func (s *ObjectStore) CompleteMultipartUpload(bucket, key string, id gofakes3.Up
 	s.notify(ch)
 	os.RemoveAll(s.partsDir(id))
 	return ext, `"` + etag + `"`, nil
+}
+
+// partFiles reads an upload's part files one after another, each open only
+// while it is read: an upload may have 10,000 parts, more files than a
+// process may hold open at once.
+type partFiles struct {
+	paths []string
+	cur   *os.File
+}
+
+func (p *partFiles) Read(b []byte) (int, error) {
+	for {
+		if p.cur == nil {
+			if len(p.paths) == 0 {
+				return 0, io.EOF
+			}
+			f, err := os.Open(p.paths[0])
+			if err != nil {
+				return 0, gofakes3.ErrNoSuchUpload // aborted meanwhile
+			}
+			p.cur, p.paths = f, p.paths[1:]
+		}
+		n, err := p.cur.Read(b)
+		if err == io.EOF {
+			p.cur.Close()
+			p.cur = nil
+			if n == 0 {
+				continue
+			}
+			err = nil
+		}
+		return n, err
+	}
+}
+
+func (p *partFiles) Close() {
+	if p.cur != nil {
+		p.cur.Close()
+	}
 }
 
 func (s *ObjectStore) AbortMultipartUpload(bucket, key string, id gofakes3.UploadID) error {
