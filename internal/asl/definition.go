@@ -17,6 +17,7 @@ type StateMachine struct {
 	top            *machine
 	source         []byte
 	arn            string
+	role           string
 	// order holds the definition's member orders (payload templates, Pass
 	// Results) when the definition can show them (orderSensitive).
 	order *memberOrder

@@ -220,6 +220,15 @@ func (sm *StateMachine) WithARN(arn string) *StateMachine {
 	return &c
 }
 
+// WithRole returns a copy of the machine whose executions report roleArn as
+// their role ($$.Execution.RoleArn, ExecutionStarted), as AWS reports the
+// state machine's role.
+func (sm *StateMachine) WithRole(roleArn string) *StateMachine {
+	c := *sm
+	c.role = roleArn
+	return &c
+}
+
 // ARN is the state machine ARN executions report.
 func (sm *StateMachine) ARN() string {
 	if sm.arn == "" {
@@ -279,6 +288,9 @@ func (e *Engine) newExecution(sm *StateMachine, name string, in any, start time.
 }
 
 func (x *Execution) roleArn() string {
+	if x.sm.role != "" {
+		return x.sm.role
+	}
 	return "arn:aws:iam::" + x.eng.o.Account + ":role/StepFunctionsRole"
 }
 

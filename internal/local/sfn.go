@@ -82,7 +82,8 @@ type execRecord struct {
 	Cause        *string         `json:"cause,omitempty"`
 	RedriveCount int64           `json:"redriveCount"`
 	RedriveDate  time.Time       `json:"redriveDate,omitzero"`
-	Definition   string          `json:"definition"` // sha256 of the definition it runs
+	Definition   string          `json:"definition"`        // sha256 of the definition it runs
+	RoleArn      string          `json:"roleArn,omitempty"` // the machine's role when it started
 	Checkpoint   *asl.Checkpoint `json:"checkpoint,omitempty"`
 	Events       int64           `json:"events"` // history events committed
 }
@@ -125,7 +126,7 @@ func newStepFunctions(ctx context.Context, db *stateDB, account, region string, 
 			if err != nil {
 				return fmt.Errorf("stored state machine %s: %w", rec.Name, err)
 			}
-			s.machines[rec.Arn] = &machine{rec: rec, sm: sm.WithARN(rec.Arn)}
+			s.machines[rec.Arn] = &machine{rec: rec, sm: sm.WithARN(rec.Arn).WithRole(rec.RoleArn)}
 			return nil
 		}, machinesBucket)
 	})
@@ -625,7 +626,7 @@ func (s *StepFunctions) createStateMachine(_ *http.Request, body []byte) (any, e
 	if err := s.saveMachine(rec); err != nil {
 		return nil, err
 	}
-	s.machines[arn] = &machine{rec: rec, sm: sm.WithARN(arn)}
+	s.machines[arn] = &machine{rec: rec, sm: sm.WithARN(arn).WithRole(rec.RoleArn)}
 	return map[string]any{"stateMachineArn": arn, "creationDate": epoch(rec.CreationDate)}, nil
 }
 
@@ -676,6 +677,7 @@ func (s *StepFunctions) updateStateMachine(_ *http.Request, body []byte) (any, e
 	if in.RoleArn != "" {
 		rec.RoleArn = in.RoleArn
 	}
+	sm = sm.WithRole(rec.RoleArn)
 	rec.UpdateDate = s.now().UTC()
 	if err := s.saveMachine(rec); err != nil {
 		return nil, err

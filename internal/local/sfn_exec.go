@@ -148,7 +148,7 @@ func (s *StepFunctions) start(machineArn, name string, input []byte, onlyNew boo
 
 	// Record the execution before it runs, so a crash cannot lose it.
 	rec := execRecord{Arn: arn, MachineArn: machineArn, Name: name, Status: asl.StatusRunning,
-		StartDate: s.now().UTC(), Input: string(input), Definition: definitionID(m.rec.Definition)}
+		StartDate: s.now().UTC(), Input: string(input), Definition: definitionID(m.rec.Definition), RoleArn: m.rec.RoleArn}
 	if err := s.db.db.Batch(func(tx *bolt.Tx) error {
 		if err := putJSON(tx, arn, rec, executionsBucket); err != nil {
 			return err
@@ -658,7 +658,7 @@ func (s *StepFunctions) storedHistory(arn string) ([]asl.HistoryEvent, error) {
 
 // definitionFor returns the definition an execution started with.
 func (s *StepFunctions) definitionFor(rec *execRecord) (*asl.StateMachine, error) {
-	key := rec.Definition + "\x00" + rec.MachineArn
+	key := rec.Definition + "\x00" + rec.MachineArn + "\x00" + rec.RoleArn
 	s.mu.Lock()
 	cached := s.parsed[key]
 	s.mu.Unlock()
@@ -673,7 +673,7 @@ func (s *StepFunctions) definitionFor(rec *execRecord) (*asl.StateMachine, error
 	if err != nil {
 		return nil, err
 	}
-	sm = sm.WithARN(rec.MachineArn)
+	sm = sm.WithARN(rec.MachineArn).WithRole(rec.RoleArn)
 	s.mu.Lock()
 	s.parsed[key] = sm
 	s.mu.Unlock()

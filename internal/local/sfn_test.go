@@ -528,3 +528,36 @@ func TestStepFunctionsDescribeStateMachineForExecution(t *testing.T) {
 		t.Errorf("missing execution: %v", err)
 	}
 }
+
+// Executions report their state machine's role, in the context object and in
+// ExecutionStarted, and an update's new role from then on; they reported a
+// made-up StepFunctionsRole.
+func TestStepFunctionsExecutionsReportTheMachineRole(t *testing.T) {
+	echo := &scriptTasks{fn: func(_ context.Context, _ string, _ int, in json.RawMessage) (json.RawMessage, error) { return in, nil }}
+	_, c, _ := startSFN(t, t.TempDir(), echo)
+	ctx := context.Background()
+	smArn := createMachine(t, c, `{"StartAt":"P","States":{"P":{"Type":"Pass","Parameters":{"role.$":"$$.Execution.RoleArn"},"End":true}}}`)
+	run := func(want string) {
+		t.Helper()
+		start, err := c.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: aws.String(smArn), Input: aws.String(`{}`)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		d := waitStatus(t, c, aws.ToString(start.ExecutionArn), sfntypes.ExecutionStatusSucceeded)
+		if got := aws.ToString(d.Output); got != `{"role":"`+want+`"}` {
+			t.Errorf("output %s, want the role %s", got, want)
+		}
+		h, err := c.GetExecutionHistory(ctx, &sfn.GetExecutionHistoryInput{ExecutionArn: start.ExecutionArn})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ev := h.Events[0]; ev.ExecutionStartedEventDetails == nil || aws.ToString(ev.ExecutionStartedEventDetails.RoleArn) != want {
+			t.Errorf("ExecutionStarted %+v, want role %s", ev.ExecutionStartedEventDetails, want)
+		}
+	}
+	run("arn:aws:iam::000000000000:role/r")
+	if _, err := c.UpdateStateMachine(ctx, &sfn.UpdateStateMachineInput{StateMachineArn: aws.String(smArn), RoleArn: aws.String("arn:aws:iam::000000000000:role/r2")}); err != nil {
+		t.Fatal(err)
+	}
+	run("arn:aws:iam::000000000000:role/r2")
+}
