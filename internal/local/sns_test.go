@@ -114,11 +114,7 @@ func TestSNSHTTPSubscription(t *testing.T) {
 func TestSNSSubscribeReturnsArnAndDescribesSubscriptions(t *testing.T) {
 	ts := startStack(t, "")
 	ctx := context.Background()
-	c := sns.NewFromConfig(ts.cfg)
-	topic, err := c.CreateTopic(ctx, &sns.CreateTopicInput{Name: aws.String("alerts")})
-	if err != nil {
-		t.Fatal(err)
-	}
+	c, topic := newTopic(t, ts, "alerts")
 	endpoint := "http://127.0.0.1:1/unreachable" // the confirmation is never delivered: the subscription stays pending
 	s, err := c.Subscribe(ctx, &sns.SubscribeInput{TopicArn: topic.TopicArn, Protocol: aws.String("http"), Endpoint: aws.String(endpoint), ReturnSubscriptionArn: true})
 	if err != nil || !strings.HasPrefix(aws.ToString(s.SubscriptionArn), aws.ToString(topic.TopicArn)+":") {
@@ -167,11 +163,7 @@ func TestSNSPublishMessageStructureJSON(t *testing.T) {
 	}))
 	defer sub.Close()
 	ctx := context.Background()
-	c := sns.NewFromConfig(ts.cfg)
-	topic, err := c.CreateTopic(ctx, &sns.CreateTopicInput{Name: aws.String("structured")})
-	if err != nil {
-		t.Fatal(err)
-	}
+	c, topic := newTopic(t, ts, "structured")
 	if _, err := c.Subscribe(ctx, &sns.SubscribeInput{TopicArn: topic.TopicArn, Protocol: aws.String("http"), Endpoint: aws.String(sub.URL)}); err != nil {
 		t.Fatal(err)
 	}
@@ -212,11 +204,7 @@ func TestSNSPublishMessageStructureJSON(t *testing.T) {
 func TestSNSConcurrentSubscribesMakeOne(t *testing.T) {
 	ts := startStack(t, "")
 	ctx := context.Background()
-	c := sns.NewFromConfig(ts.cfg)
-	topic, err := c.CreateTopic(ctx, &sns.CreateTopicInput{Name: aws.String("alerts")})
-	if err != nil {
-		t.Fatal(err)
-	}
+	c, topic := newTopic(t, ts, "alerts")
 	var wg sync.WaitGroup
 	const endpoints = 16
 	for i := range endpoints {
@@ -234,4 +222,15 @@ func TestSNSConcurrentSubscribesMakeOne(t *testing.T) {
 	if err != nil || len(list.Subscriptions) != endpoints {
 		t.Fatalf("one subscription per endpoint: %d for %d endpoints, %v", len(list.Subscriptions), endpoints, err)
 	}
+}
+
+// newTopic creates topic name on the stack and returns an SNS client for it.
+func newTopic(t *testing.T, ts *testStack, name string) (*sns.Client, *sns.CreateTopicOutput) {
+	t.Helper()
+	c := sns.NewFromConfig(ts.cfg)
+	topic, err := c.CreateTopic(context.Background(), &sns.CreateTopicInput{Name: aws.String(name)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c, topic
 }
