@@ -314,6 +314,21 @@ const groups = [
     '$error(o)', '$join([1])', '$zip()', '$sift(a, function($v){1})', '$each(a, function($v){1})', '$boolean()', '$not()', '$match(s)', '$replace(s)',
     '$replace(s, "s")', '$replace(s, "s", 1)', '$round("1")', '$formatBase("1")', '$power(2)', '$sqrt("4")', '$contains(s, 1)', '$split(s, 1)',
   ] },
+  { name: 'formatNumber', cases: [
+    '$formatNumber(12345.6, "#,###.00")', '$formatNumber(12345678.9, "9,999.99")', '$formatNumber(123412345678.9, "9,9,99.99")',
+    '$formatNumber(1234.56789, "9,999.999,999")', '$formatNumber(123.9, "9999")', '$formatNumber(0.14, "01%")', '$formatNumber(0.4857, "###.###‰")',
+    '$formatNumber(0.14, "###pm", {"per-mille": "pm"})', '$formatNumber(1234.5678, "00.000e0")', '$formatNumber(1234.5678, "00.000e000")',
+    '$formatNumber(1234.5678, "①①.①①①e①", {"zero-digit": "\u245f"})', '$formatNumber(0.234, "0.0e0")', '$formatNumber(0.234, "#.00e0")',
+    '$formatNumber(0.123, ".00e0")', '$formatNumber(0.234, "#e0")', '$formatNumber(0.234, "#.e0")', '$formatNumber(0.234, ".e0")',
+    '$formatNumber(2392.14*(-36.58), "000,000.000###;###,###.000###")', '$formatNumber(2.14*86.58, "PREFIX##00.000###SUFFIX")',
+    '$formatNumber(1E20, "#,######")', '$formatNumber(20, "#;#;#")', '$formatNumber(20, "#.0.0")', '$formatNumber(20, "#0%%")', '$formatNumber(20, "#0‰‰")',
+    '$formatNumber(20, "#0%‰")', '$formatNumber(20, ".e0")', '$formatNumber(20, "0+.e0")', '$formatNumber(20, "0,.e0")', '$formatNumber(20, "0,")',
+    '$formatNumber(20, "0,,0")', '$formatNumber(20, "0#.e0")', '$formatNumber(20, "#0.#0e0")', '$formatNumber(20, "#0.0e0%")', '$formatNumber(20, "#0.0e")',
+    '$formatNumber(20, "#0.0e0,0")', '$formatNumber(1234.5678, "#,##0.00")', '$formatNumber(-1234.5678, "#,##0.00")', '$formatNumber(0, "0.00")',
+    '$formatNumber(-0.5, "0")', '$formatNumber(1.5, "0")', '$formatNumber(2.5, "0")', '$formatNumber(1234.5, "#.###,0", {"decimal-separator": ",", "grouping-separator": "."})',
+    '$formatNumber(nothing, "0")', '$formatNumber(5, "0", {"minus-sign": "~"})', '$formatNumber(-5, "0", {"minus-sign": "~"})', '$formatNumber(1e6, "#,##0")',
+    '$formatNumber(12, "000")', '$formatNumber(0.001, "0.0##")', '$formatNumber(99.999, "0.00")', '$formatNumber(3, "#0.0#")', '$formatNumber(1234567.891, "#,##,##0.00")',
+  ] },
 ];
 
 module.exports = { datasets, groups };
