@@ -329,6 +329,32 @@ const groups = [
     '$formatNumber(nothing, "0")', '$formatNumber(5, "0", {"minus-sign": "~"})', '$formatNumber(-5, "0", {"minus-sign": "~"})', '$formatNumber(1e6, "#,##0")',
     '$formatNumber(12, "000")', '$formatNumber(0.001, "0.0##")', '$formatNumber(99.999, "0.00")', '$formatNumber(3, "#0.0#")', '$formatNumber(1234567.891, "#,##,##0.00")',
   ] },
+  { name: 'formatInteger', cases: [
+    '$formatInteger(123, "000")', '$formatInteger(12, "000")', '$formatInteger(1234, "#,##0")', '$formatInteger(1234567, "#,###")', '$formatInteger(-5, "00")',
+    '$formatInteger(12345678, "#,###,###")', '$formatInteger(1234567, "#-###-###")', '$formatInteger(123456, "00,00,00")', '$formatInteger(5, "a")', '$formatInteger(28, "A")',
+    '$formatInteger(703, "a")', '$formatInteger(1999, "I")', '$formatInteger(2024, "i")', '$formatInteger(3888, "I")', '$formatInteger(21, "w")', '$formatInteger(21, "W")',
+    '$formatInteger(123, "Ww")', '$formatInteger(1000000, "w")', '$formatInteger(12345678, "w")', '$formatInteger(21, "w;o")', '$formatInteger(100, "Ww;o")',
+    '$formatInteger(1, "0;o")', '$formatInteger(2, "0;o")', '$formatInteger(3, "0;o")', '$formatInteger(11, "0;o")', '$formatInteger(12, "0;o")', '$formatInteger(23, "0;o")',
+    '$formatInteger(111, "0;o")', '$formatInteger(5, "#")', '$formatInteger(12, "٠٠")', '$formatInteger(12, "0٠")', '$formatInteger(12.7, "0")', '$formatInteger(nothing, "0")',
+    '$formatInteger(0, "w")', '$formatInteger(1e15, "w")', '$formatInteger(101, "w;o")', '$formatInteger(3, "i;o")', '$formatInteger(1234, "#,##0;o")',
+  ] },
+  { name: 'fromMillis-picture', cases: [
+    '$fromMillis(1521801216617, "[Y0001]-[M01]-[D01]")', '$fromMillis(1521801216617, "[D01]/[M01]/[Y0001] [H01]:[m01]:[s01]")', '$fromMillis(1521801216617, "[Y]-[M]-[D]")',
+    '$fromMillis(1521801216617, "[FNn], [D1o] [MNn] [Y]")', '$fromMillis(1521801216617, "[FN,*-3] [MN,3-3] [D] [Y]")', '$fromMillis(1521801216617, "[Fn] [Mn] [Dwo]")',
+    '$fromMillis(1521801216617, "[h]:[m01] [P]")', '$fromMillis(1521801216617, "[h]:[m01] [PN]")', '$fromMillis(1521801216617, "[H01]:[m01]:[s01].[f001]")',
+    '$fromMillis(1521801216617, "[Y,2]")', '$fromMillis(1521801216617, "[Y01]")', '$fromMillis(1521801216617, "[Y0001,2-2]")', '$fromMillis(1521801216617, "[YI]")',
+    '$fromMillis(1521801216617, "[d]")', '$fromMillis(1521801216617, "[W]")', '$fromMillis(1521801216617, "[w]")', '$fromMillis(1521801216617, "[X]-W[W01]-[F1]")',
+    '$fromMillis(1521801216617, "[x]")', '$fromMillis(1521801216617, "[Z]")', '$fromMillis(1521801216617, "[z]")', '$fromMillis(1521801216617, "[Z0000]")',
+    '$fromMillis(1521801216617, "[Z01:01t]")', '$fromMillis(1521801216617, "[H01]:[m01] [Z]", "+0530")', '$fromMillis(1521801216617, "[H01]:[m01] [Z]", "-0500")',
+    '$fromMillis(1521801216617, "[H01]:[m01] [z]", "-0530")', '$fromMillis(1521801216617, "[H01]:[m01] [Z0]", "+0100")', '$fromMillis(1521801216617, "[Z010101]")',
+    '$fromMillis(1521801216617, "[C] [E]")', '$fromMillis(1521801216617, "[[literal]] [Y]")', '$fromMillis(1521801216617, "[Y")', '$fromMillis(1521801216617, "[Q]")',
+    '$fromMillis(1521801216617, "[YN]")', '$fromMillis(1521801216617, "[M,2]")', '$fromMillis(1521801216617, "[Da]")', '$fromMillis(1521801216617, "[MA]")',
+    '$fromMillis(1521801216617, "Year: [Y0001] ]] done")', '$fromMillis(1521801216617, "[ Y 0001 ]")', '$fromMillis(1521801216617, "[H#1]")', '$fromMillis(0, "[f001]")',
+    '$fromMillis(1510067557121, undefined, "-0500")', '$fromMillis(1704067200000, "[X0001]-W[W01]")', '$fromMillis(1703980800000, "[X0001]-W[W01]-[F1] [x]-[w]")',
+    '$fromMillis(1609372800000, "[W] [w] [X] [x]")', '$fromMillis(1514678400000, "[W] [w] [X] [x]")', '$fromMillis(1521801216617, "[MNn,3]")', '$fromMillis(1521801216617, "[FNn,2-2]")',
+    '$fromMillis(1521801216617, "[D1o] [M1o]")', '$fromMillis(1521801216617, "[Dw]")', '$fromMillis(-62198755200000, "[Y]")', '$now("[Y]") = $fromMillis($millis(), "[Y]")',
+    '$now("[H01]", "+0100") ~> $length', '$fromMillis(1521801216617, "[H01]", "0")', '$fromMillis(1521801216617, "[H01]", "x")',
+  ] },
 ];
 
 module.exports = { datasets, groups };
