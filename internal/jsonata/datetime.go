@@ -29,13 +29,20 @@ func defineDateTime() {
 		}
 		return formatIntegerWith(c, math.Floor(v), analyseIntegerPicture(strArg(a, 1)))
 	})
+	define("parseInteger", "<s-s:n>", 2, func(ev *evaluator, c *call, a []any) any {
+		s, ok := a[0].(string)
+		if !ok {
+			return undefined
+		}
+		return parseInteger(c, s, strArg(a, 1))
+	})
 	define("toMillis", "<s-s?:n>", 2, func(ev *evaluator, c *call, a []any) any {
 		s, ok := a[0].(string)
 		if !ok {
 			return undefined
 		}
 		if pic, ok := argAt(a, 1).(string); ok {
-			return parseDateTime(c, s, pic)
+			return parseDateTime(ev, c, s, pic)
 		}
 		if !iso8601.MatchString(s) {
 			throw("D3110", c.pos, c.name, errArgs{"value": s})

@@ -22,6 +22,9 @@ var (
 )
 
 func numberToWords(value float64, ordinal bool) string {
+	if math.IsNaN(value) || math.IsInf(value, 0) {
+		return ""
+	}
 	var lookup func(num float64, prev, ord bool) string
 	lookup = func(num float64, prev, ord bool) string {
 		words := ""
@@ -561,8 +564,14 @@ func formatComponent(c *call, t time.Time, d *dateMarker, offH, offM int, invali
 			var s string
 			switch d.component {
 			case 'M', 'x':
+				if invalid {
+					return "undefined" // jsonata-js indexes its month names with NaN
+				}
 				s = monthNames[int(n)-1]
 			case 'F':
+				if invalid {
+					return "undefined"
+				}
 				s = dayNames[int(n)]
 			default:
 				throw("D3133", c.pos, c.name, errArgs{"value": string(d.component)})
@@ -622,7 +631,402 @@ func formatComponent(c *call, t time.Time, d *dateMarker, offH, offM int, invali
 	return "undefined"
 }
 
-func parseDateTime(c *call, s, picture string) any {
-	throw("D3150", c.pos, c.name, errArgs{"value": picture})
-	return nil
+// wordValues maps number words (lower case) to their values, in jsonata-js's order, which the
+// words regex alternation follows.
+var wordKeys, wordValues = func() ([]string, map[string]float64) {
+	var keys []string
+	vals := map[string]float64{}
+	add := func(k string, v float64) {
+		if _, ok := vals[k]; !ok {
+			keys = append(keys, k)
+		}
+		vals[k] = v
+	}
+	for i, w := range fewWords {
+		add(strings.ToLower(w), float64(i))
+	}
+	for i, w := range ordinalWords {
+		add(strings.ToLower(w), float64(i))
+	}
+	for i, w := range decadeWords {
+		lw := strings.ToLower(w)
+		add(lw, float64((i+2)*10))
+		add(lw[:len(lw)-1]+"ieth", float64((i+2)*10))
+	}
+	add("hundredth", 100)
+	for i, w := range magnitudes {
+		lw := strings.ToLower(w)
+		v := math.Pow(10, float64((i+1)*3))
+		add(lw, v)
+		add(lw+"th", v)
+	}
+	return keys, vals
+}()
+
+var wordSplit = regexp.MustCompile(`,\s|\sand\s|[\s\\-]`)
+
+func wordsToNumber(text string) float64 {
+	segs := []float64{0}
+	for _, part := range wordSplit.Split(text, -1) {
+		v, ok := wordValues[part]
+		if !ok {
+			v = math.NaN()
+		}
+		if v < 100 {
+			top := segs[len(segs)-1]
+			segs = segs[:len(segs)-1]
+			if top >= 1000 {
+				segs = append(segs, top)
+				top = 0
+			}
+			segs = append(segs, top+v)
+		} else {
+			segs[len(segs)-1] *= v
+		}
+	}
+	sum := 0.0
+	for _, x := range segs {
+		sum += x
+	}
+	return sum
+}
+
+func romanToDecimal(roman string) float64 {
+	values := map[rune]float64{'M': 1000, 'D': 500, 'C': 100, 'L': 50, 'X': 10, 'V': 5, 'I': 1}
+	dec, mx := 0.0, 1.0
+	rs := []rune(roman)
+	for i := len(rs) - 1; i >= 0; i-- {
+		v, ok := values[rs[i]]
+		if !ok {
+			return math.NaN()
+		}
+		if v < mx {
+			dec -= v
+		} else {
+			mx = v
+			dec += v
+		}
+	}
+	return dec
+}
+
+func lettersToDecimal(letters string, a rune) float64 {
+	dec := 0.0
+	u := []rune(letters)
+	for i := 0; i < len(u); i++ {
+		dec += float64(u[len(u)-i-1]-a+1) * math.Pow(26, float64(i))
+	}
+	return dec
+}
+
+// jsParseInt is parseInt(s, 10): the leading integer, NaN if there is none.
+func jsParseInt(s string) float64 {
+	t := leadingSigned(strings.TrimLeft(s, " \t\n\r"))
+	f, err := strconv.ParseFloat(t, 64)
+	if err != nil {
+		return math.NaN()
+	}
+	return f
+}
+
+// integerMatcher is generateRegex for an integer picture: a regex and a parser for its match.
+func integerMatcher(c *call, f *integerFormat) (string, func(string) any) {
+	upper := f.letterCase == "upper"
+	switch f.primary {
+	case "letters":
+		a, re := 'a', "[a-z]+"
+		if upper {
+			a, re = 'A', "[A-Z]+"
+		}
+		return re, func(v string) any { return lettersToDecimal(v, a) }
+	case "roman":
+		re := "[mdclxvi]+"
+		if upper {
+			re = "[MDCLXVI]+"
+		}
+		return re, func(v string) any {
+			if !upper {
+				v = strings.ToUpper(v)
+			}
+			return romanToDecimal(v)
+		}
+	case "words":
+		return "(?:" + strings.Join(append(append([]string{}, wordKeys...), "and", `[\-, ]`), "|") + ")+",
+			func(v string) any { return wordsToNumber(strings.ToLower(v)) }
+	case "decimal":
+		re := "[0-9]+"
+		if f.parseWidth > 0 {
+			re = "[0-9]{" + strconv.Itoa(f.parseWidth) + "}"
+		}
+		if f.ordinal {
+			re += "(?:th|st|nd|rd)"
+		}
+		return re, func(v string) any {
+			digits := v
+			if f.ordinal {
+				digits = digits[:max(0, len(digits)-2)]
+			}
+			if f.regular {
+				digits = strings.ReplaceAll(digits, ",", "")
+			} else {
+				for _, sep := range f.separators {
+					digits = strings.ReplaceAll(digits, sep.char, "")
+				}
+			}
+			if f.zeroCode != '0' {
+				rs := []rune(digits)
+				for i, r := range rs {
+					rs[i] = r - f.zeroCode + '0'
+				}
+				digits = string(rs)
+			}
+			return jsParseInt(digits)
+		}
+	}
+	throw("D3130", c.pos, c.name, errArgs{"value": f.token})
+	return "", nil
+}
+
+func parseInteger(c *call, value, picture string) any {
+	_, parse := integerMatcher(c, analyseIntegerPicture(picture))
+	return parse(value)
+}
+
+type datePart struct {
+	regex     string
+	component byte
+	parse     func(string) any
+}
+
+// parseDateTime is $toMillis with a picture: the picture becomes a regex whose groups give the
+// components; missing components are taken from the evaluation's timestamp (before the first
+// given one) or their minimum (after it), as jsonata-js does.
+func parseDateTime(ev *evaluator, c *call, timestamp, picture string) any {
+	spec := analyseDateTimePicture(c, picture)
+	var parts []datePart
+	for _, d := range spec {
+		var p datePart
+		switch {
+		case d.isLiteral:
+			p.regex = regexp.QuoteMeta(d.literal)
+		case d.component == 'Z' || d.component == 'z':
+			var sep string
+			if d.intFormat.regular {
+				sep = d.intFormat.separators[0].char
+			}
+			if d.component == 'z' {
+				p.regex = "GMT"
+			}
+			p.regex += "[-+][0-9]+"
+			if sep != "" {
+				p.regex += regexp.QuoteMeta(sep) + "[0-9]+"
+			}
+			z := d.component
+			p.parse = func(v string) any {
+				if z == 'z' {
+					v = v[min(3, len(v)):]
+				}
+				var h, m float64
+				if sep != "" {
+					i := strings.Index(v, sep)
+					h, m = jsParseInt(v[:i]), jsParseInt(v[i+len(sep):])
+				} else if len(v)-1 <= 2 {
+					h = jsParseInt(v)
+				} else {
+					h, m = jsParseInt(v[:3]), jsParseInt(v[3:])
+				}
+				return h*60 + m
+			}
+		case d.component == 'f':
+			p.regex = "[0-9]+"
+			p.parse = func(v string) any {
+				f, _ := strconv.ParseFloat("0."+v[:min(3, len(v))], 64)
+				return f * 1000
+			}
+		case d.intFormat != nil:
+			p.regex, p.parse = integerMatcher(c, d.intFormat)
+		default:
+			p.regex = "[a-zA-Z]+"
+			lookup := map[string]float64{}
+			switch d.component {
+			case 'M', 'x':
+				for i, name := range monthNames {
+					if d.widthMax > 0 && len(name) > d.widthMax {
+						name = name[:d.widthMax]
+					}
+					lookup[name] = float64(i + 1)
+				}
+			case 'F':
+				for i, name := range dayNames[1:] {
+					if d.widthMax > 0 && len(name) > d.widthMax {
+						name = name[:d.widthMax]
+					}
+					lookup[name] = float64(i + 1)
+				}
+			case 'P':
+				lookup = map[string]float64{"am": 0, "AM": 0, "pm": 1, "PM": 1}
+			default:
+				throw("D3133", c.pos, c.name, errArgs{"value": string(d.component)})
+			}
+			p.parse = func(v string) any {
+				if n, ok := lookup[v]; ok {
+					return n
+				}
+				return undefined
+			}
+		}
+		p.component = d.component
+		parts = append(parts, p)
+	}
+	var full strings.Builder
+	full.WriteString("(?i)^")
+	for _, p := range parts {
+		full.WriteString("(" + p.regex + ")")
+	}
+	full.WriteString("$")
+	re, err := regexp.Compile(full.String())
+	if err != nil {
+		throw("D3136", c.pos, c.name, nil)
+	}
+	m := re.FindStringSubmatch(timestamp)
+	if m == nil {
+		return undefined
+	}
+	comps := map[byte]any{}
+	for i := 1; i < len(m); i++ {
+		if p := parts[i-1]; p.parse != nil {
+			comps[p.component] = p.parse(m[i])
+		}
+	}
+	if len(comps) == 0 {
+		return undefined
+	}
+	get := func(k byte) any {
+		if v, ok := comps[k]; ok {
+			return v
+		}
+		return undefined
+	}
+	mask := 0
+	shift := func(k byte) {
+		mask <<= 1
+		if jsTruthy(get(k)) {
+			mask++
+		}
+	}
+	isType := func(t int) bool { return ^t&mask == 0 && t&mask != 0 }
+	for _, k := range []byte("YXMxWwdD") {
+		shift(k)
+	}
+	dateA := isType(161)
+	dateB := !dateA && isType(130)
+	dateC := isType(84)
+	dateD := !dateC && isType(72)
+	mask = 0
+	for _, k := range []byte("PHhmsf") {
+		shift(k)
+	}
+	timeA := isType(23)
+	timeB := !timeA && isType(47)
+	dateComps := "YMD"
+	switch {
+	case dateB:
+		dateComps = "YD"
+	case dateC:
+		dateComps = "XxwF"
+	case dateD:
+		dateComps = "XWF"
+	}
+	timeComps := "Hmsf"
+	if timeB {
+		timeComps = "Phmsf"
+	}
+	now := ev.timestamp().UTC()
+	startSpecified, endSpecified := false, false
+	for _, k := range []byte(dateComps + timeComps) {
+		if get(k) == undefined {
+			if startSpecified {
+				if strings.IndexByte("MDd", k) != -1 {
+					comps[k] = 1.0
+				} else {
+					comps[k] = 0.0
+				}
+				endSpecified = true
+			} else {
+				comps[k] = dateFragment(now, k)
+			}
+		} else {
+			startSpecified = true
+			if endSpecified {
+				throw("D3136", c.pos, c.name, nil)
+			}
+		}
+	}
+	num := func(k byte) float64 {
+		f, ok := toNumber(get(k))
+		if !ok {
+			return math.NaN()
+		}
+		return f
+	}
+	if num('M') > 0 {
+		comps['M'] = num('M') - 1
+	} else {
+		comps['M'] = 0.0
+	}
+	if dateB {
+		first := dateUTC(num('Y'), 0, 1, 0, 0, 0, 0)
+		derived := time.UnixMilli(int64(first + (num('d')-1)*millisInDay)).UTC()
+		comps['M'] = float64(int(derived.Month()) - 1)
+		comps['D'] = float64(derived.Day())
+	}
+	if dateC || dateD {
+		throw("D3136", c.pos, c.name, nil)
+	}
+	if timeB {
+		h := num('h')
+		if h == 12 {
+			h = 0
+		}
+		if num('P') == 1 {
+			h += 12
+		}
+		comps['H'] = h
+	}
+	millis := dateUTC(num('Y'), num('M'), num('D'), num('H'), num('m'), num('s'), num('f'))
+	if z := get('Z'); jsTruthy(z) {
+		f, _ := toNumber(z)
+		millis -= f * 60 * 1000
+	} else if z := get('z'); jsTruthy(z) {
+		f, _ := toNumber(z)
+		millis -= f * 60 * 1000
+	}
+	return millis
+}
+
+// dateUTC is Date.UTC: fields may overflow into the next unit; a year 0-99 means 1900-1999.
+func dateUTC(y, mo, d, h, mi, s, ms float64) float64 {
+	for _, f := range []float64{y, mo, d, h, mi, s, ms} {
+		if math.IsNaN(f) || math.IsInf(f, 0) {
+			return math.NaN()
+		}
+	}
+	y, mo, d, h, mi, s, ms = math.Trunc(y), math.Trunc(mo), math.Trunc(d), math.Trunc(h), math.Trunc(mi), math.Trunc(s), math.Trunc(ms)
+	if y >= 0 && y <= 99 {
+		y += 1900
+	}
+	if math.Abs(y) > 400000 {
+		return math.NaN()
+	}
+	ym := y + math.Floor(mo/12)
+	mn := math.Mod(mo, 12)
+	if mn < 0 {
+		mn += 12
+	}
+	day := float64(time.Date(int(ym), time.Month(int(mn)+1), 1, 0, 0, 0, 0, time.UTC).Unix()) / 86400
+	t := (day+d-1)*millisInDay + h*3600000 + mi*60000 + s*1000 + ms
+	if math.Abs(t) > 8.64e15 {
+		return math.NaN()
+	}
+	return t
 }

@@ -355,6 +355,21 @@ const groups = [
     '$fromMillis(1521801216617, "[D1o] [M1o]")', '$fromMillis(1521801216617, "[Dw]")', '$fromMillis(-62198755200000, "[Y]")', '$now("[Y]") = $fromMillis($millis(), "[Y]")',
     '$now("[H01]", "+0100") ~> $length', '$fromMillis(1521801216617, "[H01]", "0")', '$fromMillis(1521801216617, "[H01]", "x")',
   ] },
+  { name: 'parse-pictures', cases: [
+    '$parseInteger("123", "000")', '$parseInteger("1,234", "#,##0")', '$parseInteger("12 345", "# ##0")', '$parseInteger("xii", "i")', '$parseInteger("MCMXCIX", "I")',
+    '$parseInteger("ab", "a")', '$parseInteger("AB", "A")', '$parseInteger("twenty-one", "w")', '$parseInteger("one hundred and twenty-three", "w")',
+    '$parseInteger("One Thousand, Two Hundred and Thirty-Four", "Ww")', '$parseInteger("twenty-first", "w;o")', '$parseInteger("21st", "0;o")', '$parseInteger("abc", "0")',
+    '$parseInteger("١٢", "٠٠")', '$parseInteger(nothing, "0")', '$parseInteger("12", "#")', '$parseInteger("one million", "w")',
+    '$toMillis("2018-03-23", "[Y0001]-[M01]-[D01]")', '$toMillis("23/03/2018 10:33:36", "[D01]/[M01]/[Y0001] [H01]:[m01]:[s01]")',
+    '$toMillis("2018-03-23T10:33:36.617Z", "[Y0001]-[M01]-[D01]T[H01]:[m01]:[s01].[f001][Z01:01t]")', '$toMillis("Friday, 23rd March 2018", "[FNn], [D1o] [MNn] [Y]")',
+    '$toMillis("23 mar 2018", "[D] [MNn,3-3] [Y]")', '$toMillis("2018-082", "[Y]-[d001]")', '$toMillis("10:33 pm 2018-03-23", "[h]:[m01] [P] [Y]-[M]-[D]")',
+    '$toMillis("12:05 am 2018-03-23", "[h]:[m01] [P] [Y]-[M]-[D]")', '$toMillis("2018-03-23 10:33 +0530", "[Y]-[M]-[D] [H]:[m] [Z0000]")',
+    '$toMillis("2018-03-23 10:33 -05:00", "[Y]-[M]-[D] [H]:[m] [Z01:01]")', '$toMillis("2018-03-23 10:33 GMT+01:00", "[Y]-[M]-[D] [H]:[m] [z]")',
+    '$toMillis("2018", "[Y]")', '$toMillis("2018-03", "[Y]-[M]")', '$toMillis("no match", "[Y]-[M]")', '$toMillis("2018-03-23", "[Y]-[M]-[D]x")',
+    '$toMillis("MMXVIII", "[YI]")', '$toMillis("2018-13-45", "[Y]-[M]-[D]")', '$toMillis("2018-02-30", "[Y]-[M]-[D]")', '$toMillis("20180323", "[Y0001][M01][D01]")',
+    '$toMillis("2018-03-23 10", "[Y]-[M]-[D] [m]")', '$toMillis("1999-W12-5", "[X]-W[W]-[F1]")', '$toMillis("0099-01-01", "[Y0001]-[M01]-[D01]")',
+    '$toMillis("twenty-third of March", "[Dwo] of [MNn]") > 0', '$toMillis("2018-03-23 5", "[Y]-[M]-[D] [f]")', '$toMillis("ABC", "[Y]")', '$toMillis("2018-03-23", "[Y]-[M]-[D")',
+  ] },
 ];
 
 module.exports = { datasets, groups };
