@@ -42,8 +42,9 @@
 // ("IPTC:By-line") and the JPEGs after EOI ("ExtraImage:Make").
 //
 // [Inspect] describes a file; [Verify] checks one is clean and, where package
-// dct handles the coding process, entropy-decodes it. Both apply the same limits and return the
-// same errors as Strip.
+// dct handles the coding process, entropy-decodes it; [InspectDecode]
+// describes an upload and decodes its image data, clean or not. All apply the
+// same limits and return the same errors as Strip.
 //
 // Errors are typed so callers can branch with errors.As: *NotJPEGError,
 // *TooLargeError, *TooManyPixelsError, *MetadataRemainsError, *ImageMismatchError,

@@ -7,7 +7,9 @@ import (
 	"io"
 	"math"
 
+	"github.com/s3-image-sanitizer/s3-image-sanitizer/internal/jpeg"
 	"github.com/s3-image-sanitizer/s3-image-sanitizer/internal/jpeg/dct"
+	"github.com/s3-image-sanitizer/s3-image-sanitizer/internal/reuse"
 )
 
 // maxDecodeScans bounds the scans Verify decodes: each scan walks every block
@@ -50,18 +52,50 @@ func VerifyBytes(b []byte, p Policy, decode bool) (*Inspection, error) {
 	return verify(bytes.NewReader(b), b, p, decode)
 }
 
+// InspectDecode is Inspect of a file held in memory plus Verify's entropy
+// decode, without asking the file to be clean: it tells an upload whose
+// structure is sound but whose image data is not (a corrupt or cut scan)
+// before anything is made from it.
+//
+// What it decodes is the image data alone, in file order: the bytes
+// Inspection.ImageDigest covers (DQT, DHT, DRI, SOFn, SOS with their headers,
+// and the entropy-coded data), between an SOI and an EOI. That is exactly the
+// image part of what Strip writes, so an output whose image digest equals this
+// file's decodes as this did; and what Strip drops (bytes between segments,
+// stray markers, trailers), which a decoder reading the whole file would trip
+// on, is never decoded. The decode is bounded as in Verify; a failed decode
+// is *DecodeError, and Inspection.Decode says "ok" or "skipped: <why>".
+func InspectDecode(b []byte, p Policy) (*Inspection, error) {
+	img, _ := imageStreams.Get(len(b) + 4)
+	img = append(img[:0], 0xFF, jpeg.SOI)
+	defer func() { imageStreams.Put(img) }()
+	return inspectDecode(bytes.NewReader(b), nil, &img, p)
+}
+
+// imageStreams holds InspectDecode's copies of image data for reuse: up to 32 MB.
+var imageStreams = reuse.List[byte]{Budget: 32 << 20}
+
 // verify is Verify; whole, when set, is all of r's bytes.
 func verify(r io.Reader, whole []byte, p Policy, decode bool) (*Inspection, error) {
 	if !decode {
 		ins, err := Inspect(r, p)
 		return ins, verdict(ins, err)
 	}
-	g := &gate{keep: whole == nil}
+	ins, err := inspectDecode(r, whole, nil, p)
+	return ins, verdict(ins, err)
+}
+
+// inspectDecode inspects r and decodes its frame. The decoder reads whole,
+// when set (all of r's bytes); else *image, when set, which collects the image
+// data after its SOI; else a copy of r's bytes.
+func inspectDecode(r io.Reader, whole []byte, image *[]byte, p Policy) (*Inspection, error) {
+	g := &gate{keep: whole == nil && image == nil}
 	maxPixels := int64(math.MaxInt64)
 	ins, err := inspect(r, p, func(in io.Reader, w *walker) io.Reader {
 		if w.maxPixels >= 0 {
 			maxPixels = max(w.maxPixels, 1)
 		}
+		w.imageData = image
 		w.onFrame = func() error {
 			if ok, why := w.st.Decodable(); !ok {
 				g.stop("skipped: " + why)
@@ -78,7 +112,7 @@ func verify(r io.Reader, whole []byte, p Policy, decode bool) (*Inspection, erro
 		return io.TeeReader(in, g)
 	})
 	if err != nil || ins == nil {
-		return ins, verdict(ins, err)
+		return ins, err
 	}
 	switch ok, why := ins.Structure.Decodable(); {
 	case g.skip != "":
@@ -87,8 +121,12 @@ func verify(r io.Reader, whole []byte, p Policy, decode bool) (*Inspection, erro
 		ins.Decode = "skipped: " + why
 	case g.open:
 		data := g.buf
-		if whole != nil {
+		switch {
+		case whole != nil:
 			data = whole
+		case image != nil:
+			*image = append(*image, 0xFF, jpeg.EOI)
+			data = *image
 		}
 		derr := dct.Check(data, dct.Limits{MaxPixels: maxPixels, MaxScans: maxDecodeScans})
 		var ue *dct.UnsupportedError
@@ -102,7 +140,7 @@ func verify(r io.Reader, whole []byte, p Policy, decode bool) (*Inspection, erro
 		}
 	}
 	g.buf = nil
-	return ins, verdict(ins, err)
+	return ins, err
 }
 
 func verdict(ins *Inspection, err error) error {

@@ -126,3 +126,45 @@ func runDjpeg(b []byte) ([]byte, error) {
 	}
 	return out, nil
 }
+
+// InspectDecode decodes an upload's image data alone: what Strip drops (bytes
+// between segments, a trailer) does not fail it, though a decoder reading the
+// whole file stops at the junk; a cut scan does fail it; and its image digest
+// is the one Strip's output has, which is what lets Verify skip the decode.
+func TestInspectDecode(t *testing.T) {
+	img := jpegfixture.Progressive(64, 48, 5)
+	src := jpegfixture.New(img).Add(jpegfixture.Comment("shot at home")).Trailer([]byte("trailing secrets")).Bytes()
+	at := bytes.Index(src, []byte{0xFF, 0xFE}) // junk right before the comment
+	junky := append(append(append([]byte{}, src[:at]...), "junk"...), src[at:]...)
+	p := metadata.DefaultPolicy()
+
+	if _, err := metadata.VerifyBytes(junky, metadata.Policy{Orientation: metadata.OrientationKeep}, true); err == nil {
+		t.Fatal("the junky file passed Verify")
+	}
+	ins, err := metadata.InspectDecode(junky, p)
+	if err != nil || ins.Decode != "ok" {
+		t.Fatalf("InspectDecode: %v, decode %q", err, ins.Decode)
+	}
+	var out bytes.Buffer
+	rep, err := metadata.Strip(&out, bytes.NewReader(junky), p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.ImageDigest != ins.ImageDigest {
+		t.Errorf("Strip's image digest %s, InspectDecode's %s", rep.ImageDigest, ins.ImageDigest)
+	}
+	if _, err := metadata.VerifyBytes(out.Bytes(), p, true); err != nil {
+		t.Errorf("the output does not verify with a decode: %v", err)
+	}
+
+	eoi := bytes.LastIndex(img, []byte{0xFF, 0xD9})
+	cut := append(append([]byte{}, img[:eoi-len(img)/3]...), 0xFF, 0xD9)
+	ins, err = metadata.InspectDecode(cut, p)
+	var derr *metadata.DecodeError
+	if !errors.As(err, &derr) {
+		t.Fatalf("a cut scan: %v (decode %q), want *metadata.DecodeError", err, ins.Decode)
+	}
+	if _, err := metadata.Inspect(bytes.NewReader(cut), p); err != nil {
+		t.Fatalf("the cut file must parse, so that only the decode tells: %v", err)
+	}
+}

@@ -75,6 +75,7 @@ type walker struct {
 	out       *jpeg.Writer // nil when only inspecting
 	sha       *imageDigest // sha256 over image data
 	mh        *blockHash   // Strip's self-check digest over the same bytes; may be nil
+	imageData *[]byte      // when set, gets a copy of the bytes sha digests (see InspectDecode)
 	keepSegs  bool         // collect SegmentInfo
 	onFrame   func() error // called once the frame header has passed the limits
 	onScan    func()       // called after each scan header
@@ -159,6 +160,9 @@ func (w *walker) image(b []byte) {
 	w.sha.Write(b)
 	if w.mh != nil {
 		w.mh.Write(b)
+	}
+	if w.imageData != nil {
+		*w.imageData = append(*w.imageData, b...)
 	}
 }
 

@@ -53,6 +53,9 @@ type Validation struct {
 	Bytes       int64  `json:"bytes"`
 	SHA256      string `json:"sha256"`
 	ImageDigest string `json:"imageDigest"`
+	// Decode is how the image data was decoded: "ok", or "skipped: <why>" for a
+	// coding process the decoder does not handle (arithmetic, 12-bit, lossless).
+	Decode      string `json:"decode,omitempty"`
 	Orientation int    `json:"orientation,omitempty"`
 	// SensitiveTags names (never values) privacy-relevant tags found, at most MaxNames.
 	SensitiveTags []string `json:"sensitiveTags,omitempty"`

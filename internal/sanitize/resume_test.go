@@ -7,8 +7,10 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/s3-image-sanitizer/s3-image-sanitizer/internal/audit"
 	"github.com/s3-image-sanitizer/s3-image-sanitizer/internal/jpeg"
 	"github.com/s3-image-sanitizer/s3-image-sanitizer/internal/jpegfixture"
+	"github.com/s3-image-sanitizer/s3-image-sanitizer/internal/metadata"
 	"github.com/s3-image-sanitizer/s3-image-sanitizer/internal/sanitize"
 )
 
@@ -103,9 +105,9 @@ func TestValidateRefusesFramesTooBigForTheirData(t *testing.T) {
 	e := newEnv(t, true)
 	src := bomb(t)
 	_, err := e.run(t, "bomb", e.upload(t, "bomb.jpg", src, "01"))
-	var ferr *jpeg.FormatError
-	if !errors.As(err, &ferr) {
-		t.Fatalf("%d-byte bomb: %T %v, want *jpeg.FormatError", len(src), err, err)
+	var derr *metadata.DecodeError
+	if !errors.As(err, &derr) {
+		t.Fatalf("%d-byte bomb: %T %v, want *metadata.DecodeError", len(src), err, err)
 	}
 	if _, _, err := e.output(t, "bomb.jpg"); err == nil {
 		t.Error("the bomb was published")
@@ -117,5 +119,42 @@ func TestValidateRefusesFramesTooBigForTheirData(t *testing.T) {
 	// A real image that small is accepted.
 	if _, err := e.run(t, "small", e.upload(t, "small.jpg", jpegfixture.Gray(16, 16, 3), "02")); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// A file whose structure is sound but whose scan is cut short (an upload
+// interrupted and patched up, or damaged on the way) is refused by Validate:
+// nothing is staged or published, and its one audit record says why.
+func TestValidateRefusesCorruptScanBeforeWriting(t *testing.T) {
+	src := photo(t, 3)
+	sos := bytes.Index(src, []byte{0xFF, jpeg.SOS})
+	if sos < 0 {
+		t.Fatal("fixture has no SOS")
+	}
+	start := sos + 2 + int(binary.BigEndian.Uint16(src[sos+2:]))
+	cut := append(append([]byte{}, src[:start+(len(src)-2-start)/2]...), 0xFF, jpeg.EOI)
+	if _, err := metadata.Inspect(bytes.NewReader(cut), metadata.DefaultPolicy()); err != nil {
+		t.Fatalf("the cut file must parse, so that only a decode tells: %v", err)
+	}
+	e := newEnv(t, true)
+	_, err := e.run(t, "cut", e.upload(t, "cut.jpg", cut, "01"))
+	var derr *metadata.DecodeError
+	if !errors.As(err, &derr) {
+		t.Fatalf("%T %v, want *metadata.DecodeError", err, err)
+	}
+	if _, _, err := e.output(t, "cut.jpg"); err == nil {
+		t.Error("the corrupt file was published")
+	}
+	if list, err := e.store.List(ctx, "staging", ""); err != nil || len(list) != 0 {
+		t.Errorf("staged %v %v", list, err)
+	}
+	recs, _ := e.audit.ByExecution(ctx, "cut")
+	if len(recs) != 1 || recs[0].Step != audit.StepValidate || recs[0].Outcome != audit.Failed {
+		t.Errorf("audit records %+v, want one failed validate record", recs)
+	}
+	// The whole photo passes, and Verify accepts its output without decoding it again.
+	job, err := e.run(t, "whole", e.upload(t, "whole.jpg", src, "02"))
+	if err != nil || job.Validation.Decode != "ok" || job.Verified == nil || !job.Verified.Clean {
+		t.Fatalf("%v %+v", err, job.Validation)
 	}
 }

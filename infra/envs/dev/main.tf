@@ -42,7 +42,7 @@ module "pipeline" {
   event_max_retry_attempts    = 20
 
   functions = {
-    validate       = { memory_size = 256, timeout = 30 }
+    validate       = { memory_size = 512, timeout = 60 }
     strip          = { memory_size = 512, timeout = 60 }
     write          = { memory_size = 256, timeout = 60 }
     verify         = { memory_size = 512, timeout = 60 }

@@ -41,9 +41,9 @@ module "pipeline" {
   event_max_age_seconds       = 86400
   event_max_retry_attempts    = 185
 
-  # Strip and verify stream the whole image; 1769 MB is one full vCPU.
+  # Validate decodes and strip rotates the whole image, verify reads it back; 1769 MB is one full vCPU.
   functions = {
-    validate       = { memory_size = 512, timeout = 60 }
+    validate       = { memory_size = 1769, timeout = 300 }
     strip          = { memory_size = 1769, timeout = 300 }
     write          = { memory_size = 512, timeout = 120 }
     verify         = { memory_size = 1769, timeout = 300 }

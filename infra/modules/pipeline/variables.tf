@@ -61,7 +61,7 @@ variable "functions" {
     timeout     = number
   }))
   default = {
-    validate       = { memory_size = 256, timeout = 30 }
+    validate       = { memory_size = 512, timeout = 60 }
     strip          = { memory_size = 512, timeout = 120 }
     write          = { memory_size = 256, timeout = 60 }
     verify         = { memory_size = 512, timeout = 120 }
