@@ -23,6 +23,9 @@ type jexpr struct {
 	src   string // the text between {% and %}, as AWS quotes it in causes
 	field string // where it sits, as AWS names it: Arguments/Input/key
 	e     *jsonata.Expr
+	// usesContext: the expression may read $states.context, which costs
+	// building the context object.
+	usesContext bool
 }
 
 // isJSONataExpr reports whether s is written as an expression: AWS takes
@@ -40,7 +43,26 @@ func compileExpr(s, field, loc string, d *diagnostics) *jexpr {
 		d.add(CodeSchema, loc, "The JSONata expression '%s' specified for the field '%s' is invalid: %s", src, field, jsonataMessage(err))
 		return nil
 	}
-	return &jexpr{src: src, field: field, e: e}
+	return &jexpr{src: src, field: field, e: e, usesContext: mayReadContext(src)}
+}
+
+// mayReadContext reports whether expression src can reach
+// $states.context: it names "context", or uses $states other than through
+// .input, .result or .errorOutput (a whole $states can reach anything).
+func mayReadContext(src string) bool {
+	if strings.Contains(src, "context") {
+		return true
+	}
+	for rest := src; ; {
+		i := strings.Index(rest, "$states")
+		if i < 0 {
+			return false
+		}
+		rest = rest[i+len("$states"):]
+		if !strings.HasPrefix(rest, ".input") && !strings.HasPrefix(rest, ".result") && !strings.HasPrefix(rest, ".errorOutput") {
+			return true
+		}
+	}
 }
 
 // jsonataMessage is an evaluator error as AWS quotes it: "T0410: Argument 1 ...".
@@ -112,7 +134,7 @@ func compileJSONataAssign(v any, loc string, d *diagnostics) *template {
 }
 
 func (n *jexpr) eval(e *evalEnv) (any, *Failure) {
-	v, ok, err := n.e.Eval(nil, e.jsonataEnv())
+	v, ok, err := n.e.Eval(nil, e.jsonataEnv(n.usesContext))
 	if err != nil {
 		return nil, e.queryFail(n.field, "The JSONata expression '%s' specified for the field '%s' threw an error during evaluation. %s", n.src, n.field, jsonataMessage(err))
 	}
@@ -161,8 +183,13 @@ func (e *evalEnv) queryFail(field, format string, args ...any) *Failure {
 
 // jsonataEnv is what an expression of the current state sees: the workflow
 // variables and $states, Step Functions' own functions, and the member order
-// of the objects it reads and builds.
-func (e *evalEnv) jsonataEnv() jsonata.Env {
+// of the objects it reads and builds. It is built once per state and built
+// again when $states changes (a result, an error output, a retry) or when an
+// expression needs the context object it was built without.
+func (e *evalEnv) jsonataEnv(withContext bool) jsonata.Env {
+	if e.jenv != nil && (e.jenvContext || !withContext) {
+		return *e.jenv
+	}
 	var n int
 	if e.vars != nil {
 		n = len(e.vars.vals)
@@ -173,7 +200,10 @@ func (e *evalEnv) jsonataEnv() jsonata.Env {
 			vars[k] = v
 		}
 	}
-	states := map[string]any{"input": e.stateInput, "context": e.context()}
+	states := map[string]any{"input": e.stateInput}
+	if withContext {
+		states["context"] = e.context()
+	}
 	if e.hasResult {
 		states["result"] = e.result
 	}
@@ -181,17 +211,26 @@ func (e *evalEnv) jsonataEnv() jsonata.Env {
 		states["errorOutput"] = e.errorOutput
 	}
 	vars["states"] = states
-	if e.functions == nil {
-		e.functions = e.stepFunctions()
-	}
-	env := jsonata.Env{Vars: vars, Functions: e.functions, KeysOf: e.keysOf}
+	env := jsonata.Env{Vars: vars, KeysOf: e.keysOf}
 	if e.x != nil {
+		env.Functions = e.x.jsonataFunctions()
 		env.Now = e.x.eng.o.Now
 		if o := e.x.order; o != nil {
 			env.Record = o.put
 		}
+	} else {
+		env.Functions = e.stepFunctions()
 	}
+	e.jenv, e.jenvContext = &env, withContext
 	return env
+}
+
+// jsonataFunctions are the execution's Step Functions functions, built once.
+func (x *Execution) jsonataFunctions() map[string]jsonata.Function {
+	x.jsonataOnce.Do(func() {
+		x.jsonataFuncs = (&evalEnv{x: x, rnd: x.eng.o.Random}).stepFunctions()
+	})
+	return x.jsonataFuncs
 }
 
 // stepFunctions are the functions Step Functions adds to JSONata, and $eval,

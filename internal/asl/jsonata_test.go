@@ -101,6 +101,7 @@ func TestJSONataDataFlow(t *testing.T) {
 		{"nested expressions and literals", `"S":{"Type":"Pass","Output":{"a":"{% $states.input.x + 1 %}","l":[1,"{% $states.input.x %}","lit"],"s":"$states.input","t":" {% 1 %}"},"End":true}`, `{"x":2}`, `{"a":3,"l":[1,2,"lit"],"s":"$states.input","t":" {% 1 %}"}`},
 		{"literal output", `"S":{"Type":"Pass","Output":[true,null,{"k":"v"}],"End":true}`, `{}`, `[true,null,{"k":"v"}]`},
 		{"context object", `"S":{"Type":"Pass","Output":{"state":"{% $states.context.State.Name %}","exec":"{% $states.context.Execution.Name %}","in":"{% $states.context.Execution.Input.a %}"},"End":true}`, `{"a":7}`, `{"state":"S","exec":"test","in":7}`},
+		{"context through whole $states", `"S":{"Type":"Pass","Output":{"a":"{% $states.input.a %}","n":"{% $lookup($states, 'context').State.Name %}"},"End":true}`, `{"a":1}`, `{"a":1,"n":"S"}`},
 		{"succeed output", `"S":{"Type":"Succeed","Output":{"done":"{% $states.input.a %}"}}`, `{"a":"x"}`, `{"done":"x"}`},
 		{"wait output", `"S":{"Type":"Wait","Seconds":"{% $states.input.s %}","Output":"{% $states.input.s * 2 %}","End":true}`, `{"s":3}`, `6`},
 		{"task arguments and default output", `"S":{"Type":"Task",` + echoTask + `,"Arguments":{"v":"{% $states.input.a %}"},"End":true}`, `{"a":5}`, `{"v":5}`},

@@ -51,13 +51,14 @@ type evalEnv struct {
 	rnd        func() float64
 	ctxObj     map[string]any
 
-	// JSONata states: $states.input, .result and .errorOutput, and the
-	// functions their expressions call (built once per state).
+	// JSONata states: $states.input, .result and .errorOutput, and what
+	// their expressions see (see jsonataEnv; nil when $states changed).
 	stateInput          any
 	result, errorOutput any
 	hasResult           bool
 	hasErrorOutput      bool
-	functions           map[string]jsonata.Function
+	jenv                *jsonata.Env
+	jenvContext         bool // jenv's $states has the context object
 }
 
 func isoTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") }
@@ -299,7 +300,7 @@ func exitTime(env *evalEnv, st *State) time.Time {
 func (fr *frame) exitJSONata(env *evalEnv, st *State, result any, extraAssign *template) (any, *Failure) {
 	switch st.Type {
 	case "Task", "Parallel", "Map":
-		env.result, env.hasResult = result, true
+		env.result, env.hasResult, env.jenv = result, true, nil
 	}
 	out := result
 	if st.output != nil {
@@ -449,7 +450,7 @@ func (fr *frame) withRetry(ctx context.Context, env *evalEnv, st *State, raw any
 				return nil, nil, sf
 			}
 			env.retryCount++
-			env.ctxObj = nil
+			env.ctxObj, env.jenv = nil, nil
 			retried = true
 			break
 		}
@@ -492,7 +493,7 @@ func (fr *frame) catch(env *evalEnv, st *State, raw any, f *Failure) (any, *Stat
 // Output, by default the error output, and its Assign, both seeing
 // $states.errorOutput.
 func (fr *frame) catchJSONata(env *evalEnv, st *State, c *catcher, errOut map[string]any) (any, *State, *Failure) {
-	env.hasResult = false
+	env.hasResult, env.jenv = false, nil
 	env.errorOutput, env.hasErrorOutput = errOut, true
 	var out any = errOut
 	if c.output != nil {
