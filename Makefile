@@ -15,7 +15,7 @@ LAMBDAS   := validate strip write verify record-failure unpublish
 TEST_TOOLS := exiftool:libimage-exiftool-perl djpeg:libjpeg-turbo-progs jpegtran:libjpeg-turbo-progs chromium:chromium
 
 # Fuzz targets run briefly in `make test`: package:FuzzName.
-FUZZ_TARGETS ?= ./internal/eventpattern:FuzzCompileMatch ./internal/jpeg/dct:FuzzDecode ./internal/asl:FuzzParse ./internal/asl:FuzzJSONPath ./internal/jpeg:FuzzParse ./internal/metadata:FuzzStrip
+FUZZ_TARGETS ?= ./internal/eventpattern:FuzzCompileMatch ./internal/jpeg/dct:FuzzDecode ./internal/asl:FuzzParse ./internal/asl:FuzzJSONPath ./internal/jpeg:FuzzParse ./internal/metadata:FuzzStrip ./internal/jsonata:FuzzCompileEval
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 

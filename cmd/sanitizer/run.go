@@ -180,7 +180,8 @@ func (m *Main) Run(ctx context.Context) error {
 	buckets := []string{m.InputBucket, m.OutputBucket, m.StagingBucket, m.AuditBucket}
 	st, err := local.Open(local.Options{Dir: m.DataDir, Endpoint: m.URL, Account: localAccount, Region: localRegion,
 		InputBucket: m.InputBucket, Buckets: buckets, Versioned: buckets, Logger: m.Logger,
-		WrapS3: m.WrapS3, WrapTargets: m.WrapTargets, Tasks: tasks, MaxConcurrentTasks: envs,
+		Lifecycle: bucketLifecycle(m.InputBucket, m.OutputBucket, m.StagingBucket),
+		WrapS3:    m.WrapS3, WrapTargets: m.WrapTargets, Tasks: tasks, MaxConcurrentTasks: envs,
 		BlobCache: int64(m.BlobCacheMB) << 20})
 	if err != nil {
 		ln.Close()

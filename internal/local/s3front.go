@@ -169,6 +169,10 @@ func (f *s3Front) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method == http.MethodPost && key != "" && r.URL.Query().Has("uploadId") && f.store != nil && f.tooSmallParts(w, r, bucket, key) {
 		return
 	}
+	if key == "" && bucket != "" && r.URL.Query().Has("lifecycle") && f.store != nil {
+		f.lifecycle(w, r, bucket)
+		return
+	}
 	if r.Method == http.MethodPost && key == "" && bucket != "" && r.URL.Query().Has("delete") && f.store != nil {
 		f.deleteObjects(w, r, bucket)
 		return
@@ -283,7 +287,10 @@ func (f *s3Front) onChange(c Change) {
 	if c.Bucket != f.inputBucket {
 		return
 	}
-	req := f.request(c)
+	var req *s3Request
+	if !c.Lifecycle {
+		req = f.request(c)
+	}
 	reason, requestID, sourceIP := "", newRequestID(), ""
 	if req != nil {
 		reason, requestID, sourceIP = req.reason, req.requestID, req.sourceIP
@@ -335,6 +342,10 @@ func (f *s3Front) event(c Change, reason, requestID, sourceIP string) []byte {
 		detailType, reason, d.DeletionType = "Object Deleted", "DeleteObject", "Delete Marker Created"
 	case ChangeDeleted:
 		detailType, reason, d.DeletionType = "Object Deleted", "DeleteObject", "Permanently Deleted"
+	}
+	if c.Lifecycle {
+		// aws-facts 1.2: S3 itself is the requester, from no address.
+		reason, d.Requester, d.SourceIP = "Lifecycle Expiration", "s3.amazonaws.com", ""
 	}
 	d.Reason = reason
 	raw, _ := json.Marshal(d)

@@ -63,6 +63,9 @@ type Change struct {
 	Size      int64
 	Sequencer string
 	Time      time.Time
+	// Lifecycle marks a removal the bucket's lifecycle rules made (S3's
+	// requester for it is S3 itself).
+	Lifecycle bool
 }
 
 var (
@@ -277,6 +280,11 @@ func (s *ObjectStore) deleteBucket(name string, force bool) error {
 		})
 		if err := tx.DeleteBucket(objectsBucket(name)); err != nil {
 			return err
+		}
+		if lb := tx.Bucket(lifecycleKey); lb != nil {
+			if err := lb.Delete([]byte(name)); err != nil {
+				return err
+			}
 		}
 		return tx.Bucket(bucketsKey).Delete([]byte(name))
 	})
@@ -778,13 +786,11 @@ func (s *ObjectStore) DeleteObject(bucket, key string) (gofakes3.ObjectDeleteRes
 			}
 			return ob.Delete([]byte(key))
 		}
-		seq, err := tx.Bucket(bucketsKey).NextSequence()
+		dm, displaced, err := addDeleteMarker(tx, m, rec, s.now().UTC())
 		if err != nil {
 			return err
 		}
-		dm := version{ID: newVersionID(seq), DeleteMarker: true, Seq: seq, Modified: s.now().UTC()}
-		blobs = addVersion(m, rec, dm)
-		dm = rec.Versions[0]
+		blobs = displaced
 		res = gofakes3.ObjectDeleteResult{IsDeleteMarker: true, VersionID: m.externalID(dm.ID)}
 		changes = append(changes, Change{Kind: ChangeDeleteMarker, Bucket: bucket, Key: key, VersionID: string(res.VersionID), ETag: emptyMD5, Sequencer: dm.sequencer(), Time: dm.Modified})
 		return putRecord(ob, key, rec)
@@ -795,6 +801,17 @@ func (s *ObjectStore) DeleteObject(bucket, key string) (gofakes3.ObjectDeleteRes
 	s.removeBlobs(blobs...)
 	s.notify(changes...)
 	return res, nil
+}
+
+// addDeleteMarker makes a delete marker dated at the key's newest version
+// and returns it with the blobs it displaced (a suspended bucket's "null" version).
+func addDeleteMarker(tx *bolt.Tx, m *bucketMeta, rec *objectRecord, at time.Time) (version, []string, error) {
+	seq, err := tx.Bucket(bucketsKey).NextSequence()
+	if err != nil {
+		return version{}, nil, err
+	}
+	displaced := addVersion(m, rec, version{ID: newVersionID(seq), DeleteMarker: true, Seq: seq, Modified: at})
+	return rec.Versions[0], displaced, nil
 }
 
 // emptyMD5 is the ETag S3 reports for delete markers (the MD5 of nothing).

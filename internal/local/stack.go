@@ -35,6 +35,13 @@ type Options struct {
 	// Buckets are created at start; Versioned ones get versioning enabled.
 	Buckets   []string
 	Versioned []string
+	// Lifecycle gives buckets a lifecycle configuration (S3's XML) at start,
+	// unless they have one (a configuration put through the API is kept).
+	Lifecycle map[string][]byte
+	// LifecycleInterval is how often lifecycle rules are applied once the
+	// stack starts (default: hourly; S3 itself runs them about daily;
+	// negative: never).
+	LifecycleInterval time.Duration
 	// Logger for background errors (default: discard).
 	Logger *slog.Logger
 	// WrapS3 wraps the S3 handler (fault injection); nil leaves it alone.
@@ -129,6 +136,11 @@ func Open(opt Options) (*Stack, error) {
 			return fail(fmt.Errorf("create bucket %s: %w", b, err))
 		}
 	}
+	for b, config := range opt.Lifecycle {
+		if err := objects.ensureLifecycle(b, config); err != nil {
+			return fail(fmt.Errorf("lifecycle of bucket %s: %w", b, err))
+		}
+	}
 	s.Events, err = newEventBus(ctx, state, opt.Account, opt.Region, opt.Logger)
 	if err != nil {
 		return fail(err)
@@ -201,6 +213,7 @@ const deliveryWorkers = 64
 // resumed tasks call S3 through it.
 func (s *Stack) Start() (StartReport, error) {
 	s.Events.start(deliveryWorkers)
+	s.startLifecycle()
 	var rep StartReport
 	if s.SFN == nil {
 		return rep, nil
@@ -458,4 +471,37 @@ func (t *targets) InvokeTarget(ctx context.Context, arn string, input []byte) er
 		return err
 	}
 	return fmt.Errorf("unsupported target %s", arn)
+}
+
+// startLifecycle applies the buckets' lifecycle rules now and then every
+// LifecycleInterval, until the stack closes.
+func (s *Stack) startLifecycle() {
+	every := s.opt.LifecycleInterval
+	if every < 0 {
+		return
+	}
+	if every == 0 {
+		every = time.Hour
+	}
+	s.bg.Add(1)
+	go func() {
+		defer s.bg.Done()
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			rep, err := s.Objects.ApplyLifecycle(s.ctx, time.Now())
+			switch {
+			case err != nil && s.ctx.Err() == nil:
+				s.opt.Logger.Error("lifecycle: applying the buckets' rules", "err", err)
+			case rep != (LifecycleReport{}):
+				s.opt.Logger.Info("lifecycle: applied the buckets' rules", "expired", rep.Expired, "noncurrentRemoved", rep.NoncurrentRemoved,
+					"deleteMarkersRemoved", rep.DeleteMarkersRemoved, "uploadsAborted", rep.UploadsAborted)
+			}
+			select {
+			case <-s.ctx.Done():
+				return
+			case <-t.C:
+			}
+		}
+	}()
 }

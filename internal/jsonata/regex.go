@@ -1,0 +1,143 @@
+package jsonata
+
+import (
+	"regexp"
+	"strings"
+	"unicode/utf16"
+)
+
+// regexLiteral is a compiled /pattern/flags. JavaScript regular expressions are mapped onto Go's
+// RE2: what RE2 cannot do (lookaround, backreferences) is refused at compile time with S0303.
+type regexLiteral struct {
+	source string
+	flags  string
+	re     *regexp.Regexp
+}
+
+func compileRegex(pattern, flags string) (*regexLiteral, error) {
+	var sb strings.Builder
+	if flags != "" {
+		sb.WriteString("(?" + flags + ")")
+	}
+	src := []rune(pattern)
+	for i := 0; i < len(src); i++ {
+		c := src[i]
+		if c != '\\' || i+1 >= len(src) {
+			sb.WriteRune(c)
+			continue
+		}
+		n := src[i+1]
+		switch {
+		case n == 'u' && i+5 < len(src) && isHex(src[i+2:i+6]):
+			sb.WriteString(`\x{` + string(src[i+2:i+6]) + `}`)
+			i += 5
+		case n == '/':
+			sb.WriteString("/")
+			i++
+		default:
+			sb.WriteRune(c)
+			sb.WriteRune(n)
+			i++
+		}
+	}
+	re, err := regexp.Compile(sb.String())
+	if err != nil {
+		return nil, err
+	}
+	return &regexLiteral{source: pattern, flags: flags, re: re}, nil
+}
+
+func isHex(rs []rune) bool {
+	for _, r := range rs {
+		if !(r >= '0' && r <= '9' || r >= 'a' && r <= 'f' || r >= 'A' && r <= 'F') {
+			return false
+		}
+	}
+	return true
+}
+
+// exec finds the first match at or after byte offset from: submatch byte offsets, or nil.
+func (r *regexLiteral) exec(s string, from int) []int {
+	if from > len(s) {
+		return nil
+	}
+	loc := r.re.FindStringSubmatchIndex(s[from:])
+	if loc == nil {
+		return nil
+	}
+	for i := range loc {
+		if loc[i] >= 0 {
+			loc[i] += from
+		}
+	}
+	return loc
+}
+
+// matches lists successive matches as jsonata-js's matcher closure yields them: after a match,
+// the search resumes at its end, and a later empty match is an error (D1004), since JavaScript's
+// lastIndex would not advance past it.
+func (r *regexLiteral) matches(s string, limit int, pos int) [][]int {
+	var out [][]int
+	m := r.exec(s, 0)
+	for m != nil && (limit < 0 || len(out) < limit) {
+		out = append(out, m)
+		last := m[1]
+		if last >= len(s) {
+			break
+		}
+		m = r.exec(s, last)
+		if m != nil && m[0] == m[1] {
+			throw("D1004", pos, "", errArgs{"value": r.source})
+		}
+	}
+	return out
+}
+
+// utf16Index converts a byte offset in s to JavaScript's UTF-16 index.
+func utf16Index(s string, byteOff int) int {
+	n := 0
+	for _, r := range s[:byteOff] {
+		n += utf16.RuneLen(r)
+	}
+	return n
+}
+
+// matchObject is the object a regex yields when called as a function; its next member is a
+// function that yields the following match.
+func (ev *evaluator) matchObject(r *regexLiteral, s string, m []int, pos int) any {
+	next := &builtin{name: "next", fn: func(ev *evaluator, c *call, _ []any) any {
+		if m[1] >= len(s) {
+			return undefined
+		}
+		n := r.exec(s, m[1])
+		if n == nil {
+			return undefined
+		}
+		if n[0] == n[1] {
+			throw("D1004", pos, "", errArgs{"value": r.source})
+		}
+		return ev.matchObject(r, s, n, pos)
+	}}
+	groups := groupsOf(s, m)
+	obj := map[string]any{
+		"match":  s[m[0]:m[1]],
+		"start":  float64(utf16Index(s, m[0])),
+		"end":    float64(utf16Index(s, m[1])),
+		"groups": groups,
+		"next":   next,
+	}
+	return ev.newObject(obj, []string{"match", "start", "end", "groups", "next"})
+}
+
+// groupsOf lists a match's capturing groups; a group that did not take part is undefined.
+func groupsOf(s string, m []int) []any {
+	groups := []any{}
+	for i := 2; i+1 < len(m); i += 2 {
+		if m[i] < 0 {
+			groups = append(groups, undefined)
+		} else {
+			groups = append(groups, s[m[i]:m[i+1]])
+		}
+	}
+	return groups
+}
