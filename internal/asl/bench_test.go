@@ -69,6 +69,27 @@ func BenchmarkPassChain100(b *testing.B) {
 	benchTransitions(b, New(Options{}), sm, `{"v":{"k":"value","n":1}}`, 100)
 }
 
+// BenchmarkJSONataPassChain100 is BenchmarkPassChain100 in JSONata: each
+// state builds its output with an expression and assigns a variable.
+func BenchmarkJSONataPassChain100(b *testing.B) {
+	var sb strings.Builder
+	sb.WriteString(`{"QueryLanguage":"JSONata","StartAt":"S0","States":{`)
+	for i := range 100 {
+		if i > 0 {
+			sb.WriteByte(',')
+		}
+		fmt.Fprintf(&sb, `"S%d":{"Type":"Pass","Output":{"v":"{%% $states.input.v %%}"},"Assign":{"n":"{%% $states.input.v.n + 1 %%}"},`, i)
+		if i == 99 {
+			sb.WriteString(`"End":true}`)
+		} else {
+			fmt.Fprintf(&sb, `"Next":"S%d"}`, i+1)
+		}
+	}
+	sb.WriteString(`}}`)
+	sm := mustParse(b, sb.String())
+	benchTransitions(b, New(Options{}), sm, `{"v":{"k":"value","n":1}}`, 100)
+}
+
 // BenchmarkMap1000 counts each iteration's state and the Map itself.
 func BenchmarkMap1000(b *testing.B) {
 	sm := mustParse(b, `{"StartAt":"M","States":{"M":{"Type":"Map","ItemsPath":"$.items","ItemSelector":{"v.$":"$$.Map.Item.Value","i.$":"$$.Map.Item.Index"},

@@ -18,6 +18,9 @@ type choiceRule struct {
 	opPath    *path  // operand from a *Path comparator
 	tsOperand time.Time
 
+	// condition is a JSONata rule's Condition: a boolean or an expression.
+	condition tnode
+
 	next   string
 	nextSt *State
 	assign *template
@@ -170,6 +173,69 @@ func compileRule(v any, loc string, top bool, d *diagnostics) *choiceRule {
 	return r
 }
 
+// compileCondition compiles a JSONata Choice Rule: Condition (a boolean or
+// a {% %} expression), Next, and an optional Assign
+// (https://docs.aws.amazon.com/step-functions/latest/dg/state-choice.html,
+// "Choice Rules (JSONata)").
+func compileCondition(v any, loc string, d *diagnostics) *choiceRule {
+	m, ok := v.(map[string]any)
+	if !ok {
+		d.add(CodeSchema, loc, "A Choice Rule must be an object")
+		return nil
+	}
+	r := &choiceRule{}
+	for k := range m {
+		_, isComparator := comparators[k]
+		switch {
+		case k == "Condition", k == "Next", k == "Assign", k == "Comment":
+		case isComparator, k == "Variable", k == "And", k == "Or", k == "Not":
+			d.add(CodeSchema, loc+"/"+k, "The field '%s' is only supported with the JSONPath query language", k)
+		default:
+			d.add(CodeSchema, loc+"/"+pointerEscape(k), "The field '%s' is not supported by Choice Rules", k)
+		}
+	}
+	c, has := m["Condition"]
+	s, isString := c.(string)
+	switch b, isBool := c.(bool); {
+	case !has:
+		d.add(CodeSchema, loc, "These fields are required: [Condition]")
+	case isBool:
+		r.condition = tliteral{b}
+	case isString && isJSONataExpr(s):
+		if e := compileExpr(s, "Condition", loc+"/Condition", d); e != nil {
+			r.condition = e
+		}
+	default:
+		d.add(CodeSchema, loc+"/Condition", "The field 'Condition' must be a boolean or a JSONata expression")
+	}
+	next, ok := m["Next"].(string)
+	if !ok {
+		d.add(CodeSchema, loc, "These fields are required: [Next]")
+	}
+	r.next = next
+	if a, ok := m["Assign"]; ok {
+		r.assign = compileJSONataAssign(a, loc+"/Assign", d)
+	}
+	return r
+}
+
+// test evaluates a JSONata rule's Condition, which must be a boolean.
+func (r *choiceRule) test(e *evalEnv) (bool, *Failure) {
+	v, f := r.condition.eval(e)
+	if f != nil {
+		return false, f
+	}
+	b, ok := v.(bool)
+	if !ok {
+		src := ""
+		if x, isExpr := r.condition.(*jexpr); isExpr {
+			src = x.src
+		}
+		return false, e.queryFail("Condition", "The JSONata expression '%s' specified for the field 'Condition' returned an unexpected result type: expected a boolean, got %s", src, toJSON(v))
+	}
+	return b, nil
+}
+
 // parseTimestamp accepts the RFC 3339 profile Step Functions uses (an
 // uppercase T and Z, or a numeric offset).
 func parseTimestamp(s string) (time.Time, bool) {
@@ -190,6 +256,17 @@ func (fr *frame) choice(env *evalEnv, st *State, raw, eff any) (any, *State, *Fa
 	var next *State
 	var ruleAssign *template
 	for _, r := range st.choices {
+		if st.jsonata {
+			ok, f := r.test(env)
+			if f != nil {
+				return nil, nil, f
+			}
+			if ok {
+				next, ruleAssign = r.nextSt, r.assign
+				break
+			}
+			continue
+		}
 		ok, f := r.eval(env)
 		if f != nil {
 			f.Cause = env.fail(f.Error, "%s", f.Cause).Cause

@@ -44,6 +44,16 @@ func TestConformance(t *testing.T) {
 	runCaseFiles(t, files)
 }
 
+// TestConformanceJSONata runs the shared suite's JSONata cases, kept apart
+// from the JSONPath ones.
+func TestConformanceJSONata(t *testing.T) {
+	files, _ := filepath.Glob(filepath.Join(casesDir, "..", "jsonata", "*.json"))
+	if len(files) == 0 {
+		t.Skip(casesDir + "/../jsonata not found")
+	}
+	runCaseFiles(t, files)
+}
+
 // runCaseFiles runs each case file as a parallel subtest.
 func runCaseFiles(t *testing.T, files []string) {
 	for _, file := range files {

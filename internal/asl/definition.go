@@ -43,6 +43,9 @@ type State struct {
 	Name    string
 	Type    string
 	Comment string
+	// jsonata: the state uses the JSONata query language (Arguments,
+	// Output, Assign, {% %} values) instead of JSONPath.
+	jsonata bool
 
 	enteredEvent, exitedEvent string
 
@@ -58,6 +61,7 @@ type State struct {
 	result                        any
 	hasResult                     bool
 	assign                        *template
+	output                        *template // JSONata Output
 	retry                         []*retrier
 	catch                         []*catcher
 
@@ -65,6 +69,7 @@ type State struct {
 	resource                                 string
 	timeoutSeconds, heartbeatSeconds         int64
 	timeoutSecondsPath, heartbeatSecondsPath *path
+	timeoutExpr, heartbeatExpr               *jexpr // JSONata
 
 	// Choice
 	choices   []*choiceRule
@@ -78,6 +83,8 @@ type State struct {
 	hasTimestamp  bool
 	secondsPath   *path
 	timestampPath *path
+	secondsExpr   *jexpr // JSONata
+	timestampExpr *jexpr
 
 	// Fail
 	errorName, cause     string
@@ -93,6 +100,8 @@ type State struct {
 	iterator           *machine
 	maxConcurrency     int64
 	maxConcurrencyPath *path
+	items              *template // JSONata Items
+	maxConcurrencyExpr *jexpr
 }
 
 type retrier struct {
@@ -111,6 +120,7 @@ type catcher struct {
 	resultPath     *path
 	resultPathNull bool
 	assign         *template
+	output         *template // JSONata Output
 }
 
 // diagnostics collects validation problems.
@@ -143,7 +153,6 @@ func Parse(definition []byte) (*StateMachine, error) {
 		sm.order.recordJSON(definition, raw)
 	}
 	checkFields(top, "", "state machine", d, "StartAt", "States", "Comment", "Version", "TimeoutSeconds", "QueryLanguage")
-	checkQueryLanguage(top, "", d)
 	if c, ok := top["Comment"].(string); ok {
 		sm.Comment = c
 	}
@@ -155,8 +164,8 @@ func Parse(definition []byte) (*StateMachine, error) {
 	if v, ok := top["TimeoutSeconds"]; ok {
 		sm.TimeoutSeconds = positiveInt(v, "/TimeoutSeconds", "TimeoutSeconds", d)
 	}
-	p := &parser{d: d, names: map[string]string{}}
-	sm.top = p.machine(top, "")
+	p := &parser{d: d, names: map[string]string{}, topJSONata: top["QueryLanguage"] == "JSONata"}
+	sm.top = p.machine(top, "", false)
 	if len(d.list) > 0 {
 		return nil, &ValidationError{Diagnostics: d.list}
 	}
@@ -166,6 +175,9 @@ func Parse(definition []byte) (*StateMachine, error) {
 type parser struct {
 	d     *diagnostics
 	names map[string]string // every state name in the definition -> its location
+	// topJSONata: the top-level QueryLanguage is JSONata, which every state
+	// without its own QueryLanguage inherits.
+	topJSONata bool
 }
 
 func checkFields(m map[string]any, loc, what string, d *diagnostics, allowed ...string) {
@@ -183,18 +195,26 @@ func checkFields(m map[string]any, loc, what string, d *diagnostics, allowed ...
 	}
 }
 
-func checkQueryLanguage(m map[string]any, loc string, d *diagnostics) {
+// queryLanguage reports whether m (a state machine, branch, processor or
+// state) uses JSONata: its own QueryLanguage, else inherited. A JSONPath
+// state machine may hold JSONata states, never the reverse
+// (https://docs.aws.amazon.com/step-functions/latest/dg/transforming-data.html).
+func queryLanguage(m map[string]any, loc string, inherited bool, d *diagnostics) bool {
 	v, ok := m["QueryLanguage"]
 	if !ok {
-		return
+		return inherited
 	}
 	switch v {
 	case "JSONPath":
+		if inherited {
+			d.add(CodeSchema, loc+"/QueryLanguage", "The QueryLanguage JSONPath cannot be used under the top-level QueryLanguage JSONata; only a JSONPath state machine can mix query languages")
+		}
+		return false
 	case "JSONata":
-		d.add(CodeSchema, loc+"/QueryLanguage", "QueryLanguage JSONata is not supported by this engine (no JSONata evaluator is available); use JSONPath")
-	default:
-		d.add(CodeSchema, loc+"/QueryLanguage", "The field 'QueryLanguage' must be JSONPath or JSONata")
+		return true
 	}
+	d.add(CodeSchema, loc+"/QueryLanguage", "The field 'QueryLanguage' must be JSONPath or JSONata")
+	return inherited
 }
 
 func sortedKeys(m map[string]any) []string {
@@ -206,8 +226,11 @@ func sortedKeys(m map[string]any) []string {
 	return keys
 }
 
-func (p *parser) machine(m map[string]any, loc string) *machine {
+// machine parses a set of states; inherited is the query language of the
+// level above (false at the top).
+func (p *parser) machine(m map[string]any, loc string, inherited bool) *machine {
 	mc := &machine{}
+	lang := queryLanguage(m, loc, inherited, p.d)
 	start, ok := m["StartAt"].(string)
 	if !ok {
 		p.d.add(CodeSchema, orRoot(loc), "These fields are required: [StartAt]")
@@ -237,7 +260,7 @@ func (p *parser) machine(m map[string]any, loc string) *machine {
 			p.d.add(CodeSchema, sloc, "A state must be a JSON object")
 			continue
 		}
-		st := p.state(name, sv, sloc)
+		st := p.state(name, sv, sloc, lang)
 		if st != nil {
 			mc.states[name] = st
 		}
@@ -336,7 +359,19 @@ var stateFields = map[string][]string{
 		"ResultWriter", "ItemBatcher", "Label", "Assign"},
 }
 
-func (p *parser) state(name string, m map[string]any, loc string) *State {
+// jsonPathFields are the fields JSONata states refuse: Arguments, Output,
+// Items and {% %} values do their work there.
+var jsonPathFields = []string{"InputPath", "OutputPath", "Parameters", "ResultSelector", "ResultPath", "Result",
+	"TimeoutSecondsPath", "HeartbeatSecondsPath", "SecondsPath", "TimestampPath", "ErrorPath", "CausePath",
+	"ItemsPath", "MaxConcurrencyPath", "ToleratedFailureCountPath", "ToleratedFailurePercentagePath"}
+
+// jsonataFields are the fields only JSONata states have, by state type.
+var jsonataFields = map[string][]string{
+	"Pass": {"Output"}, "Task": {"Arguments", "Output"}, "Choice": {"Output"}, "Wait": {"Output"},
+	"Succeed": {"Output"}, "Parallel": {"Arguments", "Output"}, "Map": {"Items", "Output"},
+}
+
+func (p *parser) state(name string, m map[string]any, loc string, lang bool) *State {
 	d := p.d
 	st := &State{Name: name}
 	typ, ok := m["Type"].(string)
@@ -351,10 +386,19 @@ func (p *parser) state(name string, m map[string]any, loc string) *State {
 	}
 	st.Type = typ
 	st.enteredEvent, st.exitedEvent = typ+"StateEntered", typ+"StateExited"
-	checkFields(m, loc, "state type '"+typ+"'", d, append([]string{"Type", "Comment", "QueryLanguage"}, fields...)...)
-	checkQueryLanguage(m, loc, d)
+	st.jsonata = queryLanguage(m, loc, lang, d)
+	allowed := append([]string{"Type", "Comment", "QueryLanguage"}, fields...)
+	if st.jsonata {
+		allowed = append(allowed, jsonataFields[typ]...)
+		for _, f := range jsonPathFields {
+			if _, ok := m[f]; ok && has(fields, f) {
+				d.add(CodeSchema, loc+"/"+f, "The field '%s' is only supported with the JSONPath query language", f)
+			}
+		}
+	}
+	checkFields(m, loc, "state type '"+typ+"'", d, allowed...)
 	for _, jsonata := range []string{"Arguments", "Output", "Items"} {
-		if _, ok := m[jsonata]; ok {
+		if _, ok := m[jsonata]; ok && !st.jsonata {
 			d.add(CodeSchema, loc+"/"+jsonata, "The field '%s' is only supported with the JSONata query language", jsonata)
 		}
 	}
@@ -386,29 +430,14 @@ func (p *parser) state(name string, m map[string]any, loc string) *State {
 	}
 
 	// Input and output processing.
-	st.inputPath, st.inputPathNull = p.optPath(m, "InputPath", loc, false)
-	st.outputPath, st.outputPathNull = p.optPath(m, "OutputPath", loc, false)
-	if has(fields, "ResultPath") {
-		st.resultPath, st.resultPathNull = p.optPath(m, "ResultPath", loc, true)
-	}
-	if v, ok := m["Parameters"]; ok {
-		st.parameters = compileTemplate(v, loc+"/Parameters", d)
-	}
-	if v, ok := m["ResultSelector"]; ok {
-		if _, isObj := v.(map[string]any); !isObj {
-			d.add(CodeSchema, loc+"/ResultSelector", "The field 'ResultSelector' must be an object")
-		}
-		st.resultSelector = compileTemplate(v, loc+"/ResultSelector", d)
-	}
-	if v, ok := m["Result"]; ok {
-		st.result, st.hasResult = v, true
-	}
-	if v, ok := m["Assign"]; ok {
-		st.assign = compileAssign(v, loc+"/Assign", d)
+	if st.jsonata {
+		p.jsonataData(st, m, loc)
+	} else {
+		p.jsonPathData(st, m, loc, fields)
 	}
 	if has(fields, "Retry") {
 		st.retry = p.retriers(m["Retry"], loc+"/Retry", m["Retry"] != nil)
-		st.catch = p.catchers(m["Catch"], loc+"/Catch", m["Catch"] != nil)
+		st.catch = p.catchers(m["Catch"], loc+"/Catch", m["Catch"] != nil, st.jsonata)
 	}
 
 	switch typ {
@@ -433,13 +462,60 @@ func (p *parser) state(name string, m map[string]any, loc string) *State {
 				continue
 			}
 			checkFields(bm, bloc, "Parallel branches", d, "StartAt", "States", "Comment", "QueryLanguage")
-			checkQueryLanguage(bm, bloc, d)
-			st.branches = append(st.branches, p.machine(bm, bloc))
+			st.branches = append(st.branches, p.machine(bm, bloc, p.topJSONata))
 		}
 	case "Map":
 		p.mapState(st, m, loc)
 	}
 	return st
+}
+
+// jsonataData compiles a JSONata state's Arguments, Output and Assign.
+func (p *parser) jsonataData(st *State, m map[string]any, loc string) {
+	if v, ok := m["Arguments"]; ok && has(jsonataFields[st.Type], "Arguments") {
+		st.parameters = compileJSONata(v, "Arguments", loc+"/Arguments", p.d)
+	}
+	if v, ok := m["Output"]; ok && has(jsonataFields[st.Type], "Output") {
+		st.output = compileJSONata(v, "Output", loc+"/Output", p.d)
+	}
+	if v, ok := m["Assign"]; ok {
+		st.assign = compileJSONataAssign(v, loc+"/Assign", p.d)
+	}
+}
+
+// jsonPathData compiles a JSONPath state's paths and payload templates.
+func (p *parser) jsonPathData(st *State, m map[string]any, loc string, fields []string) {
+	d := p.d
+	st.inputPath, st.inputPathNull = p.optPath(m, "InputPath", loc, false)
+	st.outputPath, st.outputPathNull = p.optPath(m, "OutputPath", loc, false)
+	if has(fields, "ResultPath") {
+		st.resultPath, st.resultPathNull = p.optPath(m, "ResultPath", loc, true)
+	}
+	if v, ok := m["Parameters"]; ok {
+		st.parameters = compileTemplate(v, loc+"/Parameters", d)
+	}
+	if v, ok := m["ResultSelector"]; ok {
+		if _, isObj := v.(map[string]any); !isObj {
+			d.add(CodeSchema, loc+"/ResultSelector", "The field 'ResultSelector' must be an object")
+		}
+		st.resultSelector = compileTemplate(v, loc+"/ResultSelector", d)
+	}
+	if v, ok := m["Result"]; ok {
+		st.result, st.hasResult = v, true
+	}
+	if v, ok := m["Assign"]; ok {
+		st.assign = compileAssign(v, loc+"/Assign", d)
+	}
+}
+
+// exprField compiles v when it is a {% %} string in a JSONata state: there,
+// the fields that take a number or a timestamp take an expression instead.
+func (p *parser) exprField(st *State, v any, field, loc string) (*jexpr, bool) {
+	s, ok := v.(string)
+	if !st.jsonata || !ok || !isJSONataExpr(s) {
+		return nil, false
+	}
+	return compileExpr(s, field, loc, p.d), true
 }
 
 func has(list []string, s string) bool {
@@ -623,7 +699,7 @@ func (p *parser) retriers(v any, loc string, present bool) []*retrier {
 	return out
 }
 
-func (p *parser) catchers(v any, loc string, present bool) []*catcher {
+func (p *parser) catchers(v any, loc string, present, jsonata bool) []*catcher {
 	if !present {
 		return nil
 	}
@@ -640,8 +716,15 @@ func (p *parser) catchers(v any, loc string, present bool) []*catcher {
 			p.d.add(CodeSchema, cloc, "A Catcher must be an object")
 			continue
 		}
-		checkFields(m, cloc, "Catchers", p.d, "ErrorEquals", "Next", "ResultPath", "Assign", "Comment")
 		c := &catcher{}
+		if jsonata {
+			checkFields(m, cloc, "Catchers", p.d, "ErrorEquals", "Next", "ResultPath", "Output", "Assign", "Comment")
+			if _, ok := m["ResultPath"]; ok {
+				p.d.add(CodeSchema, cloc+"/ResultPath", "The field 'ResultPath' is only supported with the JSONPath query language")
+			}
+		} else {
+			checkFields(m, cloc, "Catchers", p.d, "ErrorEquals", "Next", "ResultPath", "Assign", "Comment")
+		}
 		c.errorEquals = p.errorList(m["ErrorEquals"], cloc+"/ErrorEquals")
 		if has(c.errorEquals, ErrAll) && i != len(list)-1 {
 			p.d.add(CodeSchema, cloc+"/ErrorEquals", "A Catcher with States.ALL must be the last Catcher")
@@ -651,9 +734,19 @@ func (p *parser) catchers(v any, loc string, present bool) []*catcher {
 		} else {
 			p.d.add(CodeSchema, cloc, "These fields are required: [Next]")
 		}
-		c.resultPath, c.resultPathNull = p.optPath(m, "ResultPath", cloc, true)
-		if v, ok := m["Assign"]; ok {
-			c.assign = compileAssign(v, cloc+"/Assign", p.d)
+		switch {
+		case jsonata:
+			if v, ok := m["Output"]; ok {
+				c.output = compileJSONata(v, "Output", cloc+"/Output", p.d)
+			}
+			if v, ok := m["Assign"]; ok {
+				c.assign = compileJSONataAssign(v, cloc+"/Assign", p.d)
+			}
+		default:
+			c.resultPath, c.resultPathNull = p.optPath(m, "ResultPath", cloc, true)
+			if v, ok := m["Assign"]; ok {
+				c.assign = compileAssign(v, cloc+"/Assign", p.d)
+			}
 		}
 		out = append(out, c)
 	}
@@ -670,10 +763,16 @@ func (p *parser) task(st *State, m map[string]any, loc string) {
 	}
 	st.resource = res
 	if v, ok := m["TimeoutSeconds"]; ok {
-		st.timeoutSeconds = positiveInt(v, loc+"/TimeoutSeconds", "TimeoutSeconds", d)
+		var isExpr bool
+		if st.timeoutExpr, isExpr = p.exprField(st, v, "TimeoutSeconds", loc+"/TimeoutSeconds"); !isExpr {
+			st.timeoutSeconds = positiveInt(v, loc+"/TimeoutSeconds", "TimeoutSeconds", d)
+		}
 	}
 	if v, ok := m["HeartbeatSeconds"]; ok {
-		st.heartbeatSeconds = positiveInt(v, loc+"/HeartbeatSeconds", "HeartbeatSeconds", d)
+		var isExpr bool
+		if st.heartbeatExpr, isExpr = p.exprField(st, v, "HeartbeatSeconds", loc+"/HeartbeatSeconds"); !isExpr {
+			st.heartbeatSeconds = positiveInt(v, loc+"/HeartbeatSeconds", "HeartbeatSeconds", d)
+		}
 	}
 	st.timeoutSecondsPath = p.reqPath(m, "TimeoutSecondsPath", loc)
 	st.heartbeatSecondsPath = p.reqPath(m, "HeartbeatSecondsPath", loc)
@@ -694,7 +793,12 @@ func (p *parser) choice(st *State, m map[string]any, loc string) {
 		p.d.add(CodeSchema, loc+"/Choices", "The field 'Choices' must be a non-empty array")
 	}
 	for i, r := range list {
-		st.choices = append(st.choices, compileRule(r, fmt.Sprintf("%s/Choices/%d", loc, i), true, p.d))
+		rloc := fmt.Sprintf("%s/Choices/%d", loc, i)
+		if st.jsonata {
+			st.choices = append(st.choices, compileCondition(r, rloc, p.d))
+		} else {
+			st.choices = append(st.choices, compileRule(r, rloc, true, p.d))
+		}
 	}
 	if v, ok := m["Default"]; ok {
 		s, ok := v.(string)
@@ -709,17 +813,23 @@ func (p *parser) wait(st *State, m map[string]any, loc string) {
 	n := 0
 	if v, ok := m["Seconds"]; ok {
 		n++
-		st.seconds = nonNegativeInt(v, loc+"/Seconds", "Seconds", p.d)
-		st.hasSeconds = true
+		var isExpr bool
+		if st.secondsExpr, isExpr = p.exprField(st, v, "Seconds", loc+"/Seconds"); !isExpr {
+			st.seconds = nonNegativeInt(v, loc+"/Seconds", "Seconds", p.d)
+			st.hasSeconds = true
+		}
 	}
 	if v, ok := m["Timestamp"]; ok {
 		n++
-		s, _ := v.(string)
-		t, ok := parseTimestamp(s)
-		if !ok {
-			p.d.add(CodeSchema, loc+"/Timestamp", "The field 'Timestamp' must be an RFC 3339 timestamp")
+		var isExpr bool
+		if st.timestampExpr, isExpr = p.exprField(st, v, "Timestamp", loc+"/Timestamp"); !isExpr {
+			s, _ := v.(string)
+			t, ok := parseTimestamp(s)
+			if !ok {
+				p.d.add(CodeSchema, loc+"/Timestamp", "The field 'Timestamp' must be an RFC 3339 timestamp")
+			}
+			st.timestamp, st.hasTimestamp = t, true
 		}
-		st.timestamp, st.hasTimestamp = t, true
 	}
 	if _, ok := m["SecondsPath"]; ok {
 		n++
@@ -740,6 +850,12 @@ func (p *parser) fail(st *State, m map[string]any, loc string) {
 		pv, hasP := m[pathField]
 		if hasV && hasP {
 			p.d.add(CodeSchema, loc, "The fields '%s' and '%s' are mutually exclusive", field, pathField)
+		}
+		if e, isExpr := p.exprField(st, v, field, loc+"/"+field); isExpr {
+			if e == nil {
+				return "", false, nil
+			}
+			return "", false, e
 		}
 		if hasV {
 			s, ok := v.(string)
@@ -796,7 +912,6 @@ func (p *parser) mapState(st *State, m map[string]any, loc string) {
 	if pm, ok := m[key].(map[string]any); ok {
 		ploc := loc + "/" + key
 		checkFields(pm, ploc, key, d, "StartAt", "States", "Comment", "ProcessorConfig", "QueryLanguage")
-		checkQueryLanguage(pm, ploc, d)
 		if pc, ok := pm["ProcessorConfig"]; ok {
 			pcm, ok := pc.(map[string]any)
 			if !ok {
@@ -812,14 +927,19 @@ func (p *parser) mapState(st *State, m map[string]any, loc string) {
 				}
 			}
 		}
-		st.iterator = p.machine(pm, ploc)
+		st.iterator = p.machine(pm, ploc, p.topJSONata)
 	} else if hasProc || hasIter {
 		d.add(CodeSchema, loc+"/"+key, "The field '%s' must be an object", key)
 	}
 	if _, ok := m["ItemsPath"]; ok {
 		st.itemsPath = p.reqPath(m, "ItemsPath", loc)
 	}
-	if v, ok := m["ItemSelector"]; ok {
+	if v, ok := m["Items"]; ok && st.jsonata {
+		st.items = compileJSONata(v, "Items", loc+"/Items", d)
+	}
+	if v, ok := m["ItemSelector"]; ok && st.jsonata {
+		st.itemSelector = compileJSONata(v, "ItemSelector", loc+"/ItemSelector", d)
+	} else if ok {
 		if st.parameters != nil {
 			d.add(CodeSchema, loc, "The fields 'ItemSelector' and 'Parameters' are mutually exclusive")
 		}
@@ -829,20 +949,29 @@ func (p *parser) mapState(st *State, m map[string]any, loc string) {
 		st.itemSelector, st.parameters = st.parameters, nil
 	}
 	if v, ok := m["MaxConcurrency"]; ok {
-		st.maxConcurrency = nonNegativeInt(v, loc+"/MaxConcurrency", "MaxConcurrency", d)
+		var isExpr bool
+		if st.maxConcurrencyExpr, isExpr = p.exprField(st, v, "MaxConcurrency", loc+"/MaxConcurrency"); !isExpr {
+			st.maxConcurrency = nonNegativeInt(v, loc+"/MaxConcurrency", "MaxConcurrency", d)
+		}
 	}
 	st.maxConcurrencyPath = p.reqPath(m, "MaxConcurrencyPath", loc)
 	// The failure thresholds are checked but not applied: they are Distributed
 	// Map settings, and an inline Map fails as soon as any iteration fails
 	// (https://docs.aws.amazon.com/step-functions/latest/dg/state-map-inline.html,
 	// ProcessorConfig: "In this mode, if any iteration fails, the Map state fails").
+	// In a JSONata state they may be expressions: compiled, so a syntax
+	// error is refused, but never evaluated, as they do not apply.
 	if v, ok := m["ToleratedFailureCount"]; ok {
-		nonNegativeInt(v, loc+"/ToleratedFailureCount", "ToleratedFailureCount", d)
+		if _, isExpr := p.exprField(st, v, "ToleratedFailureCount", loc+"/ToleratedFailureCount"); !isExpr {
+			nonNegativeInt(v, loc+"/ToleratedFailureCount", "ToleratedFailureCount", d)
+		}
 	}
 	if v, ok := m["ToleratedFailurePercentage"]; ok {
-		f, ok := number(v)
-		if !ok || f < 0 || f > 100 || math.IsNaN(f) {
-			d.add(CodeSchema, loc+"/ToleratedFailurePercentage", "The field 'ToleratedFailurePercentage' must be a number between 0 and 100")
+		if _, isExpr := p.exprField(st, v, "ToleratedFailurePercentage", loc+"/ToleratedFailurePercentage"); !isExpr {
+			f, ok := number(v)
+			if !ok || f < 0 || f > 100 || math.IsNaN(f) {
+				d.add(CodeSchema, loc+"/ToleratedFailurePercentage", "The field 'ToleratedFailurePercentage' must be a number between 0 and 100")
+			}
 		}
 	}
 	p.reqPath(m, "ToleratedFailureCountPath", loc)

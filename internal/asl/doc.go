@@ -1,7 +1,8 @@
 // Package asl is an Amazon States Language engine that behaves like AWS Step
-// Functions (JSONPath query language): it parses and validates a definition
-// once, runs executions with AWS's data flow, intrinsic functions, error
-// names, Retry and Catch, and records AWS-shaped execution history.
+// Functions, in both query languages (JSONPath, and JSONata through package
+// jsonata): it parses and validates a definition once, runs executions with
+// AWS's data flow, intrinsic functions, error names, Retry and Catch, and
+// records AWS-shaped execution history.
 //
 // Use:
 //
@@ -25,6 +26,8 @@
 // (States.JsonToString, States.Format, wildcard paths, task inputs; see
 // order.go); history and execution output are written with sorted keys.
 //
-// JSONata (QueryLanguage "JSONata") and Distributed Map are refused at Parse
+// JSONata states (QueryLanguage "JSONata", see jsonata.go) compile every
+// "{% %}" expression at Parse, so a syntax error is a diagnostic; evaluation
+// errors are States.QueryEvaluationError. Distributed Map is refused at Parse
 // with a diagnostic naming the field.
 package asl

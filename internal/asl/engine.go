@@ -12,6 +12,8 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/s3-image-sanitizer/s3-image-sanitizer/internal/jsonata"
 )
 
 // TaskRunner performs a Task state's work. resource is the state's Resource
@@ -141,6 +143,9 @@ type Execution struct {
 	// order holds the member order of the objects this execution parsed or
 	// built, when its definition can show it (nil otherwise).
 	order *memberOrder
+	// jsonataFuncs are the Step Functions functions JSONata states call.
+	jsonataOnce  sync.Once
+	jsonataFuncs map[string]jsonata.Function
 }
 
 // checkpoint is the in-memory form of Checkpoint.

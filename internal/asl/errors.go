@@ -52,6 +52,9 @@ type Failure struct {
 	// interrupted marks an execution stopped from outside (Stop, timeout,
 	// host shutdown) rather than a state's error.
 	interrupted bool
+	// location names the JSONata field whose evaluation failed, for the
+	// EvaluationFailed event AWS records before the state fails.
+	location string
 }
 
 func (f *Failure) String() string {

@@ -10,7 +10,8 @@ import (
 // FuzzParse: Parse never panics, and what it accepts runs without panicking.
 func FuzzParse(f *testing.F) {
 	files, _ := filepath.Glob(filepath.Join(casesDir, "*.json"))
-	for _, file := range files {
+	jsonataCases, _ := filepath.Glob(filepath.Join(specDir, "jsonata_*.json"))
+	for _, file := range append(files, jsonataCases...) {
 		b, err := os.ReadFile(file)
 		if err != nil {
 			f.Fatal(err)

@@ -244,11 +244,12 @@ func orderFrom(ctx context.Context) *memberOrder {
 
 // orderSensitive reports whether a definition can show member order in a
 // result: it calls States.JsonToString or States.Format, or uses a wildcard
-// or descent path. Only then does an execution record orders (a cost of a
-// second pass over each JSON text it parses). A false positive (a "*" in a
-// StringMatches pattern) only costs that pass.
+// or descent path, or has JSONata expressions ("{%"), whose $string, $keys,
+// $each and object constructors all show it. Only then does an execution
+// record orders (a cost of a second pass over each JSON text it parses). A
+// false positive (a "*" in a StringMatches pattern) only costs that pass.
 func orderSensitive(definition []byte) bool {
-	for _, s := range []string{"States.JsonToString", "States.Format", "*", ".."} {
+	for _, s := range []string{"States.JsonToString", "States.Format", "*", "..", "{%"} {
 		if bytes.Contains(definition, []byte(s)) {
 			return true
 		}

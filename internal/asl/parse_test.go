@@ -46,8 +46,7 @@ func TestParseRejects(t *testing.T) {
 		{"choice two operators", `{"StartAt":"C","States":{"C":{"Type":"Choice","Choices":[{"Variable":"$.a","IsPresent":true,"IsNull":true,"Next":"P"}]},` + pass + `}}`, CodeSchema, "/States/C/Choices/0"},
 		{"choice wrong operand type", `{"StartAt":"C","States":{"C":{"Type":"Choice","Choices":[{"Variable":"$.a","NumericEquals":"1","Next":"P"}]},` + pass + `}}`, CodeSchema, "/States/C/Choices/0/NumericEquals"},
 		{"nested rule with next", `{"StartAt":"C","States":{"C":{"Type":"Choice","Choices":[{"Not":{"Variable":"$.a","IsPresent":true,"Next":"P"},"Next":"P"}]},` + pass + `}}`, CodeSchema, "/States/C/Choices/0/Not/Next"},
-		{"jsonata top", `{"QueryLanguage":"JSONata","StartAt":"P","States":{` + pass + `}}`, CodeSchema, "/QueryLanguage"},
-		{"jsonata state", `{"StartAt":"P","States":{"P":{"Type":"Pass","QueryLanguage":"JSONata","End":true}}}`, CodeSchema, "/States/P/QueryLanguage"},
+		{"unknown query language", `{"QueryLanguage":"XPath","StartAt":"P","States":{` + pass + `}}`, CodeSchema, "/QueryLanguage"},
 		{"distributed map", `{"StartAt":"M","States":{"M":{"Type":"Map","End":true,"ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"},"StartAt":"P","States":{` + pass + `}}}}}`, CodeSchema, "/States/M/ItemProcessor/ProcessorConfig/Mode"},
 		{"map without processor", `{"StartAt":"M","States":{"M":{"Type":"Map","End":true}}}`, CodeSchema, "/States/M"},
 		{"map selector and parameters", `{"StartAt":"M","States":{"M":{"Type":"Map","End":true,"Parameters":{},"ItemSelector":{},"ItemProcessor":{"StartAt":"P","States":{` + pass + `}}}}}`, CodeSchema, "/States/M"},
@@ -58,23 +57,27 @@ func TestParseRejects(t *testing.T) {
 		{"parallel no branches", `{"StartAt":"P","States":{"P":{"Type":"Parallel","Branches":[],"End":true}}}`, CodeSchema, "/States/P/Branches"},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			_, err := Parse([]byte(tt.def))
-			var ve *ValidationError
-			if !errors.As(err, &ve) {
-				t.Fatalf("Parse error %v, want *ValidationError", err)
-			}
-			for _, d := range ve.Diagnostics {
-				if d.Code == tt.code && d.Location == tt.loc {
-					if !strings.Contains(ve.Error(), tt.code) {
-						t.Errorf("Error() %q lacks the code", ve.Error())
-					}
-					return
-				}
-			}
-			t.Fatalf("no %s diagnostic at %s; got %v", tt.code, tt.loc, ve.Diagnostics)
-		})
+		t.Run(tt.name, func(t *testing.T) { expectRejected(t, tt.def, tt.code, tt.loc) })
 	}
+}
+
+// expectRejected checks that Parse refuses def with a code diagnostic at loc.
+func expectRejected(t *testing.T, def, code, loc string) {
+	t.Helper()
+	_, err := Parse([]byte(def))
+	var ve *ValidationError
+	if !errors.As(err, &ve) {
+		t.Fatalf("Parse error %v, want *ValidationError", err)
+	}
+	for _, d := range ve.Diagnostics {
+		if d.Code == code && d.Location == loc {
+			if !strings.Contains(ve.Error(), code) {
+				t.Errorf("Error() %q lacks the code", ve.Error())
+			}
+			return
+		}
+	}
+	t.Fatalf("no %s diagnostic at %s; got %v", code, loc, ve.Diagnostics)
 }
 
 func TestParseAccepts(t *testing.T) {

@@ -5,6 +5,8 @@ import (
 	"crypto/rand"
 	"fmt"
 	"time"
+
+	"github.com/s3-image-sanitizer/s3-image-sanitizer/internal/jsonata"
 )
 
 // varScope holds workflow variables (Assign). It is never modified: an
@@ -48,6 +50,15 @@ type evalEnv struct {
 	vars       *varScope
 	rnd        func() float64
 	ctxObj     map[string]any
+
+	// JSONata states: $states.input, .result and .errorOutput, and what
+	// their expressions see (see jsonataEnv; nil when $states changed).
+	stateInput          any
+	result, errorOutput any
+	hasResult           bool
+	hasErrorOutput      bool
+	jenv                *jsonata.Env
+	jenvContext         bool // jenv's $states has the context object
 }
 
 func isoTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") }
@@ -147,6 +158,7 @@ func (fr *frame) run(ctx context.Context, st *State, input any) (any, *Failure) 
 		}
 		out, next, f := fr.runState(ctx, st, input)
 		if f != nil {
+			fr.evaluationFailed(st, f)
 			return nil, f
 		}
 		if next == nil {
@@ -162,7 +174,7 @@ func (fr *frame) run(ctx context.Context, st *State, input any) (any, *Failure) 
 func (fr *frame) runState(ctx context.Context, st *State, raw any) (any, *State, *Failure) {
 	now := fr.x.eng.o.Now()
 	id := fr.x.recordAt(now, &fr.last, st.enteredEvent, &StateEnteredEventDetails{Name: st.Name, Input: Payload{raw}})
-	env := &evalEnv{input: raw, x: fr.x, st: st, entered: now, enteredID: id, vars: fr.vars, rnd: fr.x.eng.o.Random}
+	env := &evalEnv{input: raw, x: fr.x, st: st, entered: now, enteredID: id, vars: fr.vars, rnd: fr.x.eng.o.Random, stateInput: raw}
 	if st.Type == "Fail" {
 		return nil, nil, fr.failState(env, st, raw)
 	}
@@ -231,6 +243,9 @@ func (st *State) effectiveInput(env *evalEnv, raw any) (any, *Failure) {
 // those recordings combines Assign with ResultSelector, so this is the
 // best-supported reading rather than a verified one.
 func (fr *frame) exit(env *evalEnv, st *State, raw, result, assignIn any, extraAssign *template) (any, *Failure) {
+	if st.jsonata {
+		return fr.exitJSONata(env, st, result, extraAssign)
+	}
 	combined := result
 	if st.Type != "Choice" && st.Type != "Wait" && st.Type != "Succeed" {
 		var f *Failure
@@ -264,14 +279,56 @@ func (fr *frame) exit(env *evalEnv, st *State, raw, result, assignIn any, extraA
 			return nil, f
 		}
 	}
-	// Pass, Choice and Succeed take no time: they exit when they entered.
-	var ts time.Time
+	fr.exited(exitTime(env, st), st, out, assigned)
+	return out, nil
+}
+
+// exitTime is when a state exits in history: Pass, Choice and Succeed take
+// no time, they exit when they entered; zero means now.
+func exitTime(env *evalEnv, st *State) time.Time {
 	switch st.Type {
 	case "Pass", "Choice", "Succeed":
-		ts = env.entered
+		return env.entered
 	}
-	fr.exited(ts, st, out, assigned)
+	return time.Time{}
+}
+
+// exitJSONata finishes a JSONata state: Output (by default the result of a
+// Task, Parallel or Map, the input of the others) and Assign, both
+// evaluated against the variables as they were when the state was entered
+// (https://docs.aws.amazon.com/step-functions/latest/dg/workflow-variables.html).
+func (fr *frame) exitJSONata(env *evalEnv, st *State, result any, extraAssign *template) (any, *Failure) {
+	switch st.Type {
+	case "Task", "Parallel", "Map":
+		env.result, env.hasResult, env.jenv = result, true, nil
+	}
+	out := result
+	if st.output != nil {
+		var f *Failure
+		if out, f = st.output.eval(env); f != nil {
+			return nil, f
+		}
+	}
+	if jsonSizeExceeds(out, MaxPayloadBytes) {
+		return nil, fail(ErrDataLimitExceeded, "The state/task '%s' returned a result with a size exceeding the maximum number of bytes service limit.", st.Name)
+	}
+	assigned, f := fr.assign(env, st.assign, extraAssign)
+	if f != nil {
+		return nil, f
+	}
+	fr.exited(exitTime(env, st), st, out, assigned)
 	return out, nil
+}
+
+// evaluationFailed records the EvaluationFailed event AWS writes when a
+// JSONata expression of st fails, once per failure.
+func (fr *frame) evaluationFailed(st *State, f *Failure) {
+	if f.location == "" {
+		return
+	}
+	ed := errorDetails(f)
+	fr.rec("EvaluationFailed", &EvaluationFailedEventDetails{Error: ed.Error, Cause: ed.Cause, Location: f.location, State: st.Name})
+	f.location = ""
 }
 
 // exited records the StateExited event, with the variables the state assigned.
@@ -360,6 +417,7 @@ func (fr *frame) withRetry(ctx context.Context, env *evalEnv, st *State, raw any
 		if f == nil {
 			return out, st.nextSt, nil
 		}
+		fr.evaluationFailed(st, f)
 		if f.interrupted || f.Error == ErrRuntime {
 			return nil, nil, f
 		}
@@ -392,7 +450,7 @@ func (fr *frame) withRetry(ctx context.Context, env *evalEnv, st *State, raw any
 				return nil, nil, sf
 			}
 			env.retryCount++
-			env.ctxObj = nil
+			env.ctxObj, env.jenv = nil, nil
 			retried = true
 			break
 		}
@@ -409,6 +467,9 @@ func (fr *frame) catch(env *evalEnv, st *State, raw any, f *Failure) (any, *Stat
 		}
 		errOut := f.output()
 		fr.x.order.put(errOut, []string{"Error", "Cause"}) // as AWS writes it
+		if st.jsonata {
+			return fr.catchJSONata(env, st, c, errOut)
+		}
 		out, rf := applyResultPath(env, c.resultPath, c.resultPathNull, raw, errOut)
 		if rf != nil {
 			return nil, nil, rf
@@ -426,6 +487,27 @@ func (fr *frame) catch(env *evalEnv, st *State, raw any, f *Failure) (any, *Stat
 		return out, c.nextSt, nil
 	}
 	return nil, nil, f
+}
+
+// catchJSONata passes a caught error on from a JSONata state: the Catcher's
+// Output, by default the error output, and its Assign, both seeing
+// $states.errorOutput.
+func (fr *frame) catchJSONata(env *evalEnv, st *State, c *catcher, errOut map[string]any) (any, *State, *Failure) {
+	env.hasResult, env.jenv = false, nil
+	env.errorOutput, env.hasErrorOutput = errOut, true
+	var out any = errOut
+	if c.output != nil {
+		var f *Failure
+		if out, f = c.output.eval(env); f != nil {
+			return nil, nil, f
+		}
+	}
+	assigned, f := fr.assign(env, c.assign)
+	if f != nil {
+		return nil, nil, f
+	}
+	fr.exited(time.Time{}, st, out, assigned)
+	return out, c.nextSt, nil
 }
 
 // sleep waits d unless the execution's deadline comes first, in which case it
@@ -473,6 +555,23 @@ func (fr *frame) wait(ctx context.Context, env *evalEnv, st *State, eff any) *Fa
 			return env.fail(ErrRuntime, "The SecondsPath parameter cannot be parsed as a long value: %s == %s", st.secondsPath.src, plain(v))
 		}
 		d = time.Duration(n) * time.Second
+	case st.secondsExpr != nil:
+		n, f := intExpr(env, st.secondsExpr, 0)
+		if f != nil {
+			return f
+		}
+		d = time.Duration(n) * time.Second
+	case st.timestampExpr != nil:
+		v, f := st.timestampExpr.eval(env)
+		if f != nil {
+			return f
+		}
+		s, _ := v.(string)
+		t, ok := parseTimestamp(s)
+		if !ok {
+			return env.queryFail("Timestamp", "The JSONata expression '%s' specified for the field 'Timestamp' returned an unexpected result: expected an RFC 3339 timestamp string, got %s", st.timestampExpr.src, toJSON(v))
+		}
+		d = t.Sub(now)
 	case st.timestampPath != nil:
 		env.input = eff
 		v, found, f := st.timestampPath.get(env)
@@ -489,6 +588,20 @@ func (fr *frame) wait(ctx context.Context, env *evalEnv, st *State, eff any) *Fa
 	return fr.x.sleep(ctx, d)
 }
 
+// intExpr evaluates a JSONata number field (TimeoutSeconds, Seconds,
+// MaxConcurrency...), which must be an integer of at least least.
+func intExpr(env *evalEnv, e *jexpr, least int64) (int64, *Failure) {
+	v, f := e.eval(env)
+	if f != nil {
+		return 0, f
+	}
+	n, ok := integer(v)
+	if !ok || n < least {
+		return 0, env.queryFail(e.field, "The JSONata expression '%s' specified for the field '%s' returned an unexpected result: expected an integer of at least %d, got %s", e.src, e.field, least, toJSON(v))
+	}
+	return n, nil
+}
+
 func (fr *frame) failState(env *evalEnv, st *State, raw any) *Failure {
 	f := &Failure{}
 	env.input = raw
@@ -500,6 +613,9 @@ func (fr *frame) failState(env *evalEnv, st *State, raw any) *Failure {
 			return ff
 		}
 		s, ok := v.(string)
+		if !ok && st.jsonata {
+			return env.queryFail("Error", "The JSONata expression '%s' specified for the field 'Error' returned an unexpected result: expected a string, got %s", st.errorPath.(*jexpr).src, toJSON(v))
+		}
 		if !ok {
 			return env.fail(ErrRuntime, "The ErrorPath must resolve to a string, got %s", typeName(v))
 		}
@@ -513,6 +629,9 @@ func (fr *frame) failState(env *evalEnv, st *State, raw any) *Failure {
 			return ff
 		}
 		s, ok := v.(string)
+		if !ok && st.jsonata {
+			return env.queryFail("Cause", "The JSONata expression '%s' specified for the field 'Cause' returned an unexpected result: expected a string, got %s", st.causePath.(*jexpr).src, toJSON(v))
+		}
 		if !ok {
 			return env.fail(ErrRuntime, "The CausePath must resolve to a string, got %s", typeName(v))
 		}

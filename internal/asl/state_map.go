@@ -13,6 +13,12 @@ const defaultMapConcurrency = 40
 func (fr *frame) mapState(ctx context.Context, env *evalEnv, st *State, raw, eff any) (any, *Failure) {
 	items := eff
 	env.input = eff
+	if st.items != nil {
+		var f *Failure
+		if items, f = st.items.eval(env); f != nil {
+			return nil, f
+		}
+	}
 	if st.itemsPath != nil {
 		v, found, f := st.itemsPath.get(env)
 		if f != nil {
@@ -24,6 +30,9 @@ func (fr *frame) mapState(ctx context.Context, env *evalEnv, st *State, raw, eff
 		items = v
 	}
 	arr, ok := items.([]any)
+	if !ok && st.jsonata {
+		return nil, env.queryFail("Items", "The Items of a Map state must be an array but was: %s", typeName(items))
+	}
 	if !ok {
 		// As AWS (per LocalStack's recorded snapshots): a catchable
 		// States.QueryEvaluationError, with an EvaluationFailed event.
@@ -44,6 +53,12 @@ func (fr *frame) mapState(ctx context.Context, env *evalEnv, st *State, raw, eff
 		return n, nil
 	}
 	maxConc := st.maxConcurrency
+	if st.maxConcurrencyExpr != nil {
+		var f *Failure
+		if maxConc, f = intExpr(env, st.maxConcurrencyExpr, 0); f != nil {
+			return nil, f
+		}
+	}
 	if st.maxConcurrencyPath != nil {
 		var f *Failure
 		if maxConc, f = intAt(st.maxConcurrencyPath, "MaxConcurrency"); f != nil {
@@ -59,7 +74,7 @@ func (fr *frame) mapState(ctx context.Context, env *evalEnv, st *State, raw, eff
 		child := fr.child(started)
 		in := arr[i]
 		if st.itemSelector != nil {
-			ienv := &evalEnv{input: eff, x: fr.x, st: st, entered: env.entered, retryCount: env.retryCount, enteredID: env.enteredID, item: &mapItem{index: int64(i), value: arr[i]}, vars: fr.vars, rnd: env.rnd}
+			ienv := &evalEnv{input: eff, x: fr.x, st: st, entered: env.entered, retryCount: env.retryCount, enteredID: env.enteredID, item: &mapItem{index: int64(i), value: arr[i]}, vars: fr.vars, rnd: env.rnd, stateInput: raw}
 			var f *Failure
 			if in, f = st.itemSelector.eval(ienv); f != nil {
 				ff.set(f)

@@ -56,6 +56,19 @@ func (fr *frame) task(ctx context.Context, env *evalEnv, st *State, raw, eff any
 		}
 		*p.dst = n
 	}
+	for _, e := range []struct {
+		e   *jexpr
+		dst *int64
+	}{{st.timeoutExpr, &timeout}, {st.heartbeatExpr, &heartbeat}} {
+		if e.e == nil {
+			continue
+		}
+		n, f := intExpr(env, e.e, 1)
+		if f != nil {
+			return nil, f
+		}
+		*e.dst = n
+	}
 	kind := classifyResource(st.resource)
 	if kind.lambda {
 		fr.rec("LambdaFunctionScheduled", &LambdaFunctionScheduledEventDetails{Resource: st.resource, Input: Payload{payload}, TimeoutInSeconds: timeout})

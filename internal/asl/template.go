@@ -131,19 +131,27 @@ func compileNode(v any, loc string, d *diagnostics) (tnode, bool) {
 		}
 		return obj, false
 	case []any:
-		arr := &tarray{}
-		literal := true
-		for i, e := range t {
-			n, lit := compileNode(e, fmt.Sprintf("%s/%d", loc, i), d)
-			literal = literal && lit
-			arr.nodes = append(arr.nodes, n)
-		}
-		if literal {
-			return tliteral{v}, true
-		}
-		return arr, false
+		return compileArray(t, func(i int, e any) (tnode, bool) {
+			return compileNode(e, fmt.Sprintf("%s/%d", loc, i), d)
+		})
 	}
 	return tliteral{v}, true
+}
+
+// compileArray compiles a template's array, each element by compile; an
+// array of literals stays the definition's own value.
+func compileArray(a []any, compile func(i int, e any) (tnode, bool)) (tnode, bool) {
+	arr := &tarray{}
+	literal := true
+	for i, e := range a {
+		n, lit := compile(i, e)
+		literal = literal && lit
+		arr.nodes = append(arr.nodes, n)
+	}
+	if literal {
+		return tliteral{a}, true
+	}
+	return arr, false
 }
 
 func (t *template) eval(e *evalEnv) (any, *Failure) { return t.root.eval(e) }
