@@ -299,7 +299,10 @@ func (ev *evaluator) step(expr *node, input any, env *frame, lastStep bool) any 
 		return result
 	}
 	var results []any
-	for _, item := range itemsOf(input) {
+	// Only an array is iterated: jsonata-js loops over input.length, which a single value (the
+	// result of a first step like [..][0]) does not have.
+	inputItems, _ := asArray(input)
+	for _, item := range inputItems {
 		res := ev.eval(expr, item, env)
 		for _, st := range expr.stages {
 			res = ev.filter(st.expr, res, env)
