@@ -154,8 +154,14 @@ func newError(code string, pos int, token string, args errArgs) *Error {
 			var s string
 			switch {
 			case name == "token":
+				// jsonata-js fills in the token's value as JSON: a number token shows bare, and
+				// a missing function name shows as undefined.
 				s = token
-				if !raw {
+				if v, ok := args["token"]; ok && !raw {
+					s = describe(v)
+				} else if !raw && token == "" {
+					s = "undefined"
+				} else if !raw {
 					s = jsonQuote(token)
 				}
 			case raw:

@@ -24,6 +24,7 @@ type recordedCase struct {
 	Undefined bool            `json:"undefined"`
 	Function  bool            `json:"function"`
 	Error     string          `json:"error"`
+	Message   string          `json:"message"`
 }
 
 type recording struct {
@@ -223,6 +224,9 @@ func runCase(rec *recording, c recordedCase) (diff string) {
 			return fmt.Sprintf("error of type %T: %v", err, err)
 		}
 		if c.Error == je.Code {
+			if je.Message != c.Message {
+				return fmt.Sprintf("message %q, want %q", je.Message, c.Message)
+			}
 			return ""
 		}
 		return fmt.Sprintf("got error %s (%s), want %s", je.Code, je.Message, want(c))

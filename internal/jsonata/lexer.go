@@ -120,7 +120,11 @@ func (l *lexer) next(infix bool) *token {
 					}
 					sb.WriteRune(rune(n))
 				} else {
-					throw("S0103", l.pos, string(c), nil)
+					tok := ""
+					if l.pos < len(l.src) {
+						tok = string(c)
+					}
+					throw("S0103", l.pos, tok, errArgs{"token": tok})
 				}
 			} else if c == quote {
 				l.pos++

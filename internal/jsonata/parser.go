@@ -89,7 +89,7 @@ func (p *parser) advance(id string, infix bool) *node {
 		if p.node.id == "(end)" {
 			code = "S0203"
 		}
-		throw(code, p.node.pos, tokenText(p.node), errArgs{"value": id})
+		throw(code, p.node.pos, tokenText(p.node), errArgs{"value": id, "token": tokenValue(p.node)})
 	}
 	t := p.lex.next(infix)
 	if t == nil {
@@ -114,6 +114,14 @@ func (p *parser) advance(id string, infix bool) *node {
 	}
 	p.node = n
 	return n
+}
+
+// tokenValue is a token's value as jsonata-js reports it in messages.
+func tokenValue(n *node) any {
+	if _, ok := n.value.(*regexLiteral); ok {
+		return map[string]any{} // a RegExp shows as {} in JSON
+	}
+	return n.value
 }
 
 func tokenText(n *node) string {
@@ -439,7 +447,7 @@ func parse(src string) (ast *node, err error) {
 	p.advance("", false)
 	expr := p.expression(0)
 	if p.node.id != "(end)" {
-		throw("S0201", p.node.pos, tokenText(p.node), nil)
+		throw("S0201", p.node.pos, tokenText(p.node), errArgs{"token": tokenValue(p.node)})
 	}
 	p.depth = 0
 	expr = p.process(expr)

@@ -246,7 +246,10 @@ func writeJSON(sb *strings.Builder, v any, pretty bool, depth int, ord *keyOrder
 				sb.WriteString("null")
 				return
 			}
-			sb.WriteString(jsNumber(precision15(f)))
+			if strict {
+				f = precision15(f)
+			}
+			sb.WriteString(jsNumber(f))
 			return
 		}
 		if items, ok := asArray(v); ok {

@@ -8,7 +8,7 @@
 // Each recorded case holds the expression, input and bindings, and either "json" (the result as
 // JSON.stringify shows it, so member order and number formatting are part of the comparison; a
 // function inside a result shows as "__function__"),
-// "undefined": true, "function": true, or "error" (the jsonata-js error code).
+// "undefined": true, "function": true, or "error" (the jsonata-js error code) and "message".
 'use strict';
 const fs = require('fs');
 const path = require('path');
@@ -46,6 +46,7 @@ async function run(c) {
       throw new Error('case ' + JSON.stringify(c.expr) + ' failed without a jsonata code: ' + e);
     }
     out.error = e.code;
+    out.message = e.message;
   }
   return out;
 }
