@@ -244,9 +244,18 @@ func (ev *evaluator) group(g *group, input any, env *frame) any {
 	if len(items) == 0 && !reduce {
 		items = []any{undefined}
 	}
+	// An entry collects the items of one key as fn.append would, without copying the collected
+	// items again for every item added.
 	type entry struct {
-		data      any
+		first     any
+		rest      []any // nil until a second item arrives; then all items, arrays spread
 		exprIndex int
+	}
+	data := func(e *entry) any {
+		if e.rest == nil {
+			return e.first
+		}
+		return e.rest
 	}
 	groups := map[string]*entry{}
 	var order []string
@@ -269,15 +278,26 @@ func (ev *evaluator) group(g *group, input any, env *frame) any {
 			if k == "_jsonata_lambda" || k == "_jsonata_function" {
 				throw("D1013", g.pos, "", errArgs{"value": k})
 			}
-			if e, ok := groups[k]; ok {
-				if e.exprIndex != pi {
-					throw("D1009", g.pos, "", errArgs{"value": k})
-				}
-				e.data = appendValues(e.data, item)
-			} else {
-				groups[k] = &entry{data: item, exprIndex: pi}
+			e, ok := groups[k]
+			if !ok {
+				groups[k] = &entry{first: item, exprIndex: pi}
 				order = append(order, k)
+				continue
 			}
+			if e.exprIndex != pi {
+				throw("D1009", g.pos, "", errArgs{"value": k})
+			}
+			if item == undefined {
+				continue
+			}
+			if e.rest == nil {
+				if e.first == undefined {
+					e.first = item
+					continue
+				}
+				e.rest = append([]any{}, itemsOf(e.first)...)
+			}
+			e.rest = append(e.rest, itemsOf(item)...)
 		}
 	}
 	order = jsOrder(order)
@@ -285,9 +305,9 @@ func (ev *evaluator) group(g *group, input any, env *frame) any {
 	var keys []string
 	for _, k := range order {
 		e := groups[k]
-		ctx, genv := e.data, env
+		ctx, genv := data(e), env
 		if reduce {
-			t := reduceTuples(e.data)
+			t := reduceTuples(ctx)
 			ctx = t["@"]
 			delete(t, "@")
 			genv = tupleFrame(env, t)
@@ -348,24 +368,42 @@ func appendValues(a, b any) any {
 	return append(out, bi...)
 }
 
-// sortExpr evaluates an order-by step.
+// sortExpr evaluates an order-by step. Each item's sort keys are evaluated once, when a
+// comparison first needs them, and compared in the order jsonata-js compares them, so type
+// errors (T2007, T2008) arise as they do there.
 func (ev *evaluator) sortExpr(expr *node, input any, env *frame) any {
 	isTuple := false
 	if a, ok := input.(*array); ok && a.tuples {
 		isTuple = true
 	}
-	key := func(v any, t *sortTerm) any {
-		if isTuple {
-			tm := v.(map[string]any)
-			return ev.eval(t.expr, tm["@"], tupleFrame(env, tm))
+	items, ok := asArray(input)
+	if !ok || len(items) <= 1 {
+		return input
+	}
+	keys := make([][]any, len(items))
+	key := func(i, term int) any {
+		if keys[i] == nil {
+			keys[i] = make([]any, len(expr.terms))
+			for t := range keys[i] {
+				keys[i][t] = placeholder
+			}
 		}
-		return ev.eval(t.expr, v, env)
+		if keys[i][term] == placeholder {
+			t := &expr.terms[term]
+			if isTuple {
+				tm := items[i].(map[string]any)
+				keys[i][term] = ev.eval(t.expr, tm["@"], tupleFrame(env, tm))
+			} else {
+				keys[i][term] = ev.eval(t.expr, items[i], env)
+			}
+		}
+		return keys[i][term]
 	}
 	greater := func(a, b any) bool {
+		i, j := a.(int), b.(int)
 		comp := 0
-		for i := 0; comp == 0 && i < len(expr.terms); i++ {
-			t := &expr.terms[i]
-			aa, bb := key(a, t), key(b, t)
+		for term := 0; comp == 0 && term < len(expr.terms); term++ {
+			aa, bb := key(i, term), key(j, term)
 			if aa == undefined {
 				if bb == undefined {
 					comp = 0
@@ -406,20 +444,26 @@ func (ev *evaluator) sortExpr(expr *node, input any, env *frame) any {
 					continue
 				}
 			}
-			if t.descending {
+			if expr.terms[term].descending {
 				c = -c
 			}
 			comp = c
 		}
 		return comp == 1
 	}
-	result := ev.mergeSort(input, greater)
-	if a, ok := input.(*array); ok && a.tuples {
-		if r, ok := result.([]any); ok {
-			return &array{items: r, sequence: true, tuples: true}
-		}
+	idx := make([]any, len(items))
+	for i := range idx {
+		idx[i] = i
 	}
-	return result
+	sorted := ev.mergeSort(idx, greater).([]any)
+	out := make([]any, len(items))
+	for k, i := range sorted {
+		out[k] = items[i.(int)]
+	}
+	if isTuple {
+		return &array{items: out, sequence: true, tuples: true}
+	}
+	return out
 }
 
 // mergeSort is fn.sort's merge sort: stable, and it takes the right element first only when

@@ -22,13 +22,27 @@ func defineDateTime() {
 		}
 		return ev.fromMillis(c, ms, argAt(a, 1), argAt(a, 2))
 	})
+	define("formatInteger", "<n-s:s>", 2, func(ev *evaluator, c *call, a []any) any {
+		v, ok := toNumber(a[0])
+		if !ok {
+			return undefined
+		}
+		return formatIntegerWith(c, math.Floor(v), analyseIntegerPicture(strArg(a, 1)))
+	})
+	define("parseInteger", "<s-s:n>", 2, func(ev *evaluator, c *call, a []any) any {
+		s, ok := a[0].(string)
+		if !ok {
+			return undefined
+		}
+		return parseInteger(c, s, strArg(a, 1))
+	})
 	define("toMillis", "<s-s?:n>", 2, func(ev *evaluator, c *call, a []any) any {
 		s, ok := a[0].(string)
 		if !ok {
 			return undefined
 		}
 		if pic, ok := argAt(a, 1).(string); ok {
-			return parseDateTime(c, s, pic)
+			return parseDateTime(ev, c, s, pic)
 		}
 		if !iso8601.MatchString(s) {
 			throw("D3110", c.pos, c.name, errArgs{"value": s})
@@ -36,6 +50,8 @@ func defineDateTime() {
 		return parseISO(s)
 	})
 }
+
+const isoPicture = "[Y0001]-[M01]-[D01]T[H01]:[m01]:[s01].[f001][Z01:01t]"
 
 var iso8601 = regexp.MustCompile(`^\d{4}(-[01]\d)?(-[0-3]\d)?(T[0-2]\d:[0-5]\d:[0-5]\d)?(\.\d+)?([+-][0-2]\d:?[0-5]\d|Z)?$`)
 
@@ -60,14 +76,17 @@ func parseISO(s string) float64 {
 func (ev *evaluator) fromMillis(c *call, ms float64, picture, tz any) any {
 	offH, offM := 0, 0
 	if z, ok := tz.(string); ok {
-		off, _ := strconv.Atoi(leadingSigned(z))
+		off, err := strconv.Atoi(leadingSigned(z))
+		if err != nil {
+			ms = math.NaN() // parseInt gave NaN: jsonata-js formats an invalid Date
+		}
 		offH = floorDiv(off, 100)
 		offM = off % 100
 	}
 	if pic, ok := picture.(string); ok {
 		return formatDateTime(c, ms, pic, offH, offM)
 	}
-	return formatDateTime(c, ms, "[Y0001]-[M01]-[D01]T[H01]:[m01]:[s01].[f001][Z01:01t]", offH, offM)
+	return formatDateTime(c, ms, isoPicture, offH, offM)
 }
 
 // leadingSigned is the prefix parseInt reads: an optional sign and digits.
@@ -92,42 +111,4 @@ func floorDiv(a, b int) int {
 		q--
 	}
 	return q
-}
-
-func unixMilliUTC(ms float64) time.Time {
-	return time.UnixMilli(int64(ms)).UTC()
-}
-
-func offsetDuration(h, m int) time.Duration {
-	return time.Duration(60*h+m) * time.Minute
-}
-
-func formatOffset(h, m int) string {
-	sign := "+"
-	off := h*100 + m
-	if off < 0 {
-		sign = "-"
-	}
-	hh := h
-	if hh < 0 {
-		hh = -hh
-	}
-	s := sign + pad2(hh)
-	if m != 0 {
-		mm := m
-		if mm < 0 {
-			mm = -mm
-		}
-		s += ":" + pad2(mm)
-	} else {
-		s += ":00"
-	}
-	return s
-}
-
-func pad2(n int) string {
-	if n < 10 {
-		return "0" + strconv.Itoa(n)
-	}
-	return strconv.Itoa(n)
 }

@@ -226,6 +226,7 @@ func init() {
 		return ev.clone(a[0])
 	})
 	defineDateTime()
+	defineFormatting()
 }
 
 func strArg(a []any, i int) string {
