@@ -187,8 +187,13 @@ func (e *evalEnv) queryFail(field, format string, args ...any) *Failure {
 // again when $states changes (a result, an error output, a retry) or when an
 // expression needs the context object it was built without.
 func (e *evalEnv) jsonataEnv(withContext bool) jsonata.Env {
-	if e.jenv != nil && (e.jenvContext || !withContext) {
-		return *e.jenv
+	sv := e.states
+	if sv == nil {
+		sv = &statesVar{input: e.input}
+		e.states = sv
+	}
+	if sv.env != nil && (sv.envContext || !withContext) {
+		return *sv.env
 	}
 	var n int
 	if e.vars != nil {
@@ -200,15 +205,15 @@ func (e *evalEnv) jsonataEnv(withContext bool) jsonata.Env {
 			vars[k] = v
 		}
 	}
-	states := map[string]any{"input": e.stateInput}
+	states := map[string]any{"input": sv.input}
 	if withContext {
 		states["context"] = e.context()
 	}
-	if e.hasResult {
-		states["result"] = e.result
+	if sv.hasResult {
+		states["result"] = sv.result
 	}
-	if e.hasErrorOutput {
-		states["errorOutput"] = e.errorOutput
+	if sv.hasErrorOutput {
+		states["errorOutput"] = sv.errorOutput
 	}
 	vars["states"] = states
 	env := jsonata.Env{Vars: vars, KeysOf: e.keysOf}
@@ -221,7 +226,7 @@ func (e *evalEnv) jsonataEnv(withContext bool) jsonata.Env {
 	} else {
 		env.Functions = e.stepFunctions()
 	}
-	e.jenv, e.jenvContext = &env, withContext
+	sv.env, sv.envContext = &env, withContext
 	return env
 }
 

@@ -51,14 +51,20 @@ type evalEnv struct {
 	rnd        func() float64
 	ctxObj     map[string]any
 
-	// JSONata states: $states.input, .result and .errorOutput, and what
-	// their expressions see (see jsonataEnv; nil when $states changed).
-	stateInput          any
-	result, errorOutput any
-	hasResult           bool
-	hasErrorOutput      bool
-	jenv                *jsonata.Env
-	jenvContext         bool // jenv's $states has the context object
+	// states is $states in a JSONata state, nil in a JSONPath one (which
+	// keeps evalEnv, allocated for every state, small).
+	states *statesVar
+}
+
+// statesVar is a JSONata state's $states (input, result, errorOutput; the
+// context comes from the evalEnv) and the jsonata.Env built from it.
+type statesVar struct {
+	input, result, errorOutput any
+	hasResult, hasErrorOutput  bool
+	// env is what expressions see (see jsonataEnv): nil when $states
+	// changed; envContext says it holds the context object.
+	env        *jsonata.Env
+	envContext bool
 }
 
 func isoTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") }
@@ -174,7 +180,10 @@ func (fr *frame) run(ctx context.Context, st *State, input any) (any, *Failure) 
 func (fr *frame) runState(ctx context.Context, st *State, raw any) (any, *State, *Failure) {
 	now := fr.x.eng.o.Now()
 	id := fr.x.recordAt(now, &fr.last, st.enteredEvent, &StateEnteredEventDetails{Name: st.Name, Input: Payload{raw}})
-	env := &evalEnv{input: raw, x: fr.x, st: st, entered: now, enteredID: id, vars: fr.vars, rnd: fr.x.eng.o.Random, stateInput: raw}
+	env := &evalEnv{input: raw, x: fr.x, st: st, entered: now, enteredID: id, vars: fr.vars, rnd: fr.x.eng.o.Random}
+	if st.jsonata {
+		env.states = &statesVar{input: raw}
+	}
 	if st.Type == "Fail" {
 		return nil, nil, fr.failState(env, st, raw)
 	}
@@ -300,7 +309,7 @@ func exitTime(env *evalEnv, st *State) time.Time {
 func (fr *frame) exitJSONata(env *evalEnv, st *State, result any, extraAssign *template) (any, *Failure) {
 	switch st.Type {
 	case "Task", "Parallel", "Map":
-		env.result, env.hasResult, env.jenv = result, true, nil
+		env.states.result, env.states.hasResult, env.states.env = result, true, nil
 	}
 	out := result
 	if st.output != nil {
@@ -450,7 +459,10 @@ func (fr *frame) withRetry(ctx context.Context, env *evalEnv, st *State, raw any
 				return nil, nil, sf
 			}
 			env.retryCount++
-			env.ctxObj, env.jenv = nil, nil
+			env.ctxObj = nil
+			if env.states != nil {
+				env.states.env = nil
+			}
 			retried = true
 			break
 		}
@@ -493,8 +505,8 @@ func (fr *frame) catch(env *evalEnv, st *State, raw any, f *Failure) (any, *Stat
 // Output, by default the error output, and its Assign, both seeing
 // $states.errorOutput.
 func (fr *frame) catchJSONata(env *evalEnv, st *State, c *catcher, errOut map[string]any) (any, *State, *Failure) {
-	env.hasResult, env.jenv = false, nil
-	env.errorOutput, env.hasErrorOutput = errOut, true
+	env.states.hasResult, env.states.env = false, nil
+	env.states.errorOutput, env.states.hasErrorOutput = errOut, true
 	var out any = errOut
 	if c.output != nil {
 		var f *Failure

@@ -74,7 +74,10 @@ func (fr *frame) mapState(ctx context.Context, env *evalEnv, st *State, raw, eff
 		child := fr.child(started)
 		in := arr[i]
 		if st.itemSelector != nil {
-			ienv := &evalEnv{input: eff, x: fr.x, st: st, entered: env.entered, retryCount: env.retryCount, enteredID: env.enteredID, item: &mapItem{index: int64(i), value: arr[i]}, vars: fr.vars, rnd: env.rnd, stateInput: raw}
+			ienv := &evalEnv{input: eff, x: fr.x, st: st, entered: env.entered, retryCount: env.retryCount, enteredID: env.enteredID, item: &mapItem{index: int64(i), value: arr[i]}, vars: fr.vars, rnd: env.rnd}
+			if st.jsonata {
+				ienv.states = &statesVar{input: raw}
+			}
 			var f *Failure
 			if in, f = st.itemSelector.eval(ienv); f != nil {
 				ff.set(f)
