@@ -217,9 +217,48 @@ func seqLen(v any) (int, bool) {
 	return len(items), ok
 }
 
+// simpleStep reports whether a path step is a bare field name, with nothing attached.
+func simpleStep(s *node) bool {
+	return s.typ == tokName && s.stages == nil && s.predicate == nil && s.group == nil && !s.tuple &&
+		s.focus == "" && !s.hasIndex && s.ancestor == nil && !s.keepArray
+}
+
 func (ev *evaluator) path(expr *node, input any, env *frame) any {
+	start := 0
+	if !expr.keepSingletonArray && expr.group == nil && !expr.tuple {
+		// Fast path: leading field steps over single objects need no sequences. The general
+		// algorithm below gives the same result for them, allocating as it goes.
+		cur := input
+		for start < len(expr.steps) && simpleStep(expr.steps[start]) {
+			m, ok := cur.(map[string]any)
+			if !ok {
+				break
+			}
+			v, found := m[expr.steps[start].value.(string)]
+			if !found {
+				return undefined
+			}
+			cur = v
+			start++
+		}
+		if start > 0 {
+			if _, flagged := cur.(*array); flagged {
+				start = 0 // a sequence built by this evaluation: let the general algorithm flatten it
+			} else if start == len(expr.steps) {
+				return cur
+			} else {
+				input = cur
+			}
+		}
+	}
+	return ev.pathFrom(expr, input, env, start)
+}
+
+func (ev *evaluator) pathFrom(expr *node, input any, env *frame, start int) any {
 	var inputSeq any
-	if _, ok := asArray(input); ok && expr.steps[0].typ != tokVariable {
+	// After the fast path, input is the result of the steps before start, which flattens an
+	// array whatever the next step is.
+	if _, ok := asArray(input); ok && (start > 0 || expr.steps[0].typ != tokVariable) {
 		inputSeq = input
 	} else {
 		inputSeq = newSeq(input)
@@ -228,7 +267,8 @@ func (ev *evaluator) path(expr *node, input any, env *frame) any {
 	isTuple := false
 	var tuples *array
 	last := len(expr.steps) - 1
-	for i, step := range expr.steps {
+	for i := start; i <= last; i++ {
+		step := expr.steps[i]
 		if step.tuple {
 			isTuple = true
 		}

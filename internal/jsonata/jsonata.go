@@ -103,9 +103,9 @@ func (ev *evaluator) finalize(v any) any {
 			return nil
 		}
 		if x == 0 {
-			return 0.0
+			return 0.0 // no negative zero
 		}
-		return x
+		return v // the original interface value: re-boxing x would allocate
 	case undefinedType:
 		return nil
 	case map[string]any:
