@@ -71,8 +71,8 @@ func init() {
 		}
 		return s
 	})
-	define("lowercase", "<s-:s>", 1, stringFn(strings.ToLower))
-	define("uppercase", "<s-:s>", 1, stringFn(strings.ToUpper))
+	define("lowercase", "<s-:s>", 1, stringFn(jsLower))
+	define("uppercase", "<s-:s>", 1, stringFn(jsUpper))
 	define("length", "<s-:n>", 1, func(ev *evaluator, c *call, a []any) any {
 		s, ok := a[0].(string)
 		if !ok {
@@ -593,12 +593,42 @@ func fnFormatBase(ev *evaluator, c *call, a []any) any {
 	if radix < 2 || radix > 36 {
 		throw("D3100", c.pos, c.name, errArgs{"value": radix})
 	}
-	if math.Abs(x) < 1<<62 {
-		return strconv.FormatInt(int64(x), int(radix))
+	return radixString(x, int(radix))
+}
+
+// radixString is Number.prototype.toString(radix) for an integer, as V8 prints it: digits
+// beyond a double's 53-bit precision are written as zeros.
+func radixString(x float64, radix int) string {
+	neg := x < 0
+	x = math.Abs(x)
+	if math.IsInf(x, 0) {
+		if neg {
+			return "-Infinity"
+		}
+		return "Infinity"
 	}
-	bf := new(big.Float).SetFloat64(x)
-	bi, _ := bf.Int(nil)
-	return bi.Text(int(radix))
+	const digits = "0123456789abcdefghijklmnopqrstuvwxyz"
+	var out []byte
+	r := float64(radix)
+	for x/r >= 1<<53 {
+		x /= r
+		out = append(out, '0')
+	}
+	for {
+		rem := math.Mod(x, r)
+		out = append(out, digits[int(rem)])
+		x = (x - rem) / r
+		if x <= 0 {
+			break
+		}
+	}
+	if neg {
+		out = append(out, '-')
+	}
+	for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
+		out[i], out[j] = out[j], out[i]
+	}
+	return string(out)
 }
 
 var (

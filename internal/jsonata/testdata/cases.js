@@ -255,7 +255,7 @@ const groups = [
     '$random() < 1', '$random() >= 0', '$sum([1, 2, 3])', '$sum([])', '$sum(5)', '$sum(["a"])', '$sum(nothing)', '$sum([0.1, 0.2])',
     '$max([1, 5, 3])', '$max([])', '$max(-1)', '$min([4, 2, 8])', '$min(nothing)', '$average([1, 2, 3, 4])', '$average([])', '$max(["a"])',
     '$formatBase(100, 2)', '$formatBase(255, 16)', '$formatBase(-255, 16)', '$formatBase(99.5, 8)', '$formatBase(10)', '$formatBase(10, 1)',
-    '$formatBase(10, 37)', '$formatBase(2.5, 36)', '$formatBase(1e21, 36)', '$abs("1")', '$floor()', '$sqrt(nothing)', '$number("1", 2)',
+    '$formatBase(10, 37)', '$formatBase(2.5, 36)', '$formatBase(1e21, 36)', '$formatBase(-1e21, 2)', '$formatBase(9007199254740993, 16)', '$formatBase(1e300, 36)', '$formatBase(0, 2)', '$formatBase(-0.4, 2)', '$abs("1")', '$floor()', '$sqrt(nothing)', '$number("1", 2)',
   ] },
   { name: 'boolean-functions', cases: [
     '$boolean(0)', '$boolean(1)', '$boolean("")', '$boolean("0")', '$boolean(null)', '$boolean([])', '$boolean([0])', '$boolean([0, 1])',
@@ -425,6 +425,22 @@ const groups = [
     '$reverse($sort([3,1,2]))', '$distinct([1, "1", true, null, null])', '$zip([1], [2], [3])', '$count([1,2,3][$ > 5])', '$exists([1,2,3][$ > 5])',
     '[1,2,3][$ > 5] = nothing', '$type([1,2,3][$ > 1])', '$type([1,2,3][$ > 2])', '$type([1,2,3][$ > 2][])', '{"a": [1,2,3][$ > 2]}', '{"a": [1,2,3][$ > 2][]}',
     '[{"x": [1]}].x', '[{"x": [1]}].x[]', '[{"x": 1}].x[]', '{"x": [1]}.x.$', 'function($a){$a}([1])', '$map([1], function($x){[$x]})', '$filter([[1]], function($x){true})',
+  ] },
+  { name: 'eval-and-misc', input: { a: [1, 2], s: '{"x": 1}' }, cases: [
+    '$eval("1 + 2")', '$eval("a")', '$eval("$sum(a)")', '$eval("[1,2,3]", a)', '$eval("$", {"q": 1})', '$eval("1 +")', '$eval("$foo()")', '$eval(nothing)',
+    '$eval("$x", {})', '$eval(s)', '$eval(s).x', '($y := 5; $eval("$y"))', '$eval("a[0]", {"a": [9]})', '$eval("$$")', '$eval("$", [1, 2])',
+    '$string($eval("{\"k\": 1}"))', '$eval("1/0")', '$eval("\"a\" + 1")',
+  ] },
+  { name: 'strings-more', cases: [
+    '"a" & 1.5 & true & null', '"x" & [1, [2]]', '"x" & {"a": 0.1 + 0.2}', '$string(0.1 + 0.2, true)', '$string({"a": [1, {"b": null}]}, true)', '$string([], true)',
+    '$string({}, true)', '$string("\u0001\u001f")', '$string("a\"b")', '$string(["\n"])', '$uppercase("ß")', '$lowercase("İ")', '$lowercase("ΟΔΟΣ ΟΔΟΣ.")', '$uppercase("ﬁx ŉ")', '$lowercase("ǅ")', '$uppercase("ǆ")', '$length("\u0301e")',
+    '$substring("abcdef", 2, 0)', '$substring("abcdef", 0, 100)', '$substring("abcdef", -100)', '$substring("", 0, 1)', '$substringBefore("", "a")', '$substringAfter("abc", "")',
+    '$split("a--b--c", "--")', '$split("--a--", "--")', '$split("aXbXc", /x/i, 1)', '$join(["a", "b"], "")', '$pad("", 3, "ab")', '$pad("x", 0)', '$pad("x", -1)',
+    '$trim("\n\r\t x \n")', '$contains("", "")', '$replace("", "a", "b")', '$replace("aaa", "a", "aa")', '$replace("abc", /(?<x>b)/, "[$1]")', '$replace("x", /x/, "$")',
+    '$replace("x", /x/, "a$")', '$replace("x", /(x)/, "$9")', '$replace("x", /(x)/, "$10")', '$replace("abcabc", /b/, "-", 1)', '$base64encode("")', '$base64decode("")',
+    '$encodeUrlComponent("")', '$encodeUrl("ü ö")', '$decodeUrl("%E2%82%AC")', '$decodeUrl("%2F%3F")', '$decodeUrlComponent("%2F%3F")', '$encodeUrlComponent("😀")',
+    '"😀" & "x" ~> $length', '$string(-1e-7)', '$string(1e-6)', '$string(-1e21)', '$string(2e20)', '$string(123e-20)', '$string(1.0)', '$string(-0.0)', '$number("-0")',
+    '$string($number("-0"))', '$formatNumber(-0, "0.0")', '$string(4.35)', '$string(0.000001)', '$string(1/7)', '$string(100/3)', '$string(2/3)', '$string(1e15+0.3)',
   ] },
 ];
 
