@@ -226,3 +226,19 @@ func TestRegexRefusedAtCompile(t *testing.T) {
 		t.Fatalf("got %v, want S0303", err)
 	}
 }
+
+// Regression: a string doubled in a loop must meet the step budget before it exhausts memory.
+func TestStringGrowthIsCharged(t *testing.T) {
+	defer func(old int64) { maxSteps = old }(maxSteps)
+	maxSteps = 1_000_000
+	for _, src := range []string{
+		`($f := function($s){$f($s & $s)}; $f("ab"))`,
+		`($f := function($s){$f($join([$s, $s]))}; $f("ab"))`,
+		`($f := function($s){$f($replace($s, "a", "aa"))}; $f("ab"))`,
+		`($f := function($a){$f([$a, $a])}; $f([1]))`,
+	} {
+		if _, _, err := mustCompile(t, src).Eval(nil, Env{}); !isCode(err, "D1012") {
+			t.Errorf("%s: got %v, want D1012", src, err)
+		}
+	}
+}

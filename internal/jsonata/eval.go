@@ -58,6 +58,10 @@ func (ev *evaluator) charge(n int64) {
 	}
 }
 
+// chargeBytes charges for a built string, so that doubling a string in a loop meets the step
+// budget long before it exhausts memory.
+func (ev *evaluator) chargeBytes(n int) { ev.charge(int64(n / 4)) }
+
 // global resolves a name no frame binds: the caller's functions, then the built-ins.
 func (ev *evaluator) global(name string) any {
 	if b, ok := ev.host[name]; ok {
@@ -596,7 +600,9 @@ func (ev *evaluator) binary(expr *node, input any, env *frame) any {
 	case "<", "<=", ">", ">=":
 		return compare(lhs, rhs, op, expr.pos)
 	case "&":
-		return ev.str(lhs) + ev.str(rhs)
+		r := ev.str(lhs) + ev.str(rhs)
+		ev.chargeBytes(len(r))
+		return r
 	case "..":
 		return ev.rangeOf(lhs, rhs, expr.pos)
 	case "in":
@@ -789,6 +795,7 @@ func (ev *evaluator) unary(expr *node, input any, env *frame) any {
 				result = append(result, v)
 			}
 		}
+		ev.charge(int64(len(result)))
 		if expr.consarray {
 			return &array{items: result, cons: true}
 		}

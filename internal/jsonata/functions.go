@@ -47,7 +47,9 @@ func init() {
 			return undefined
 		}
 		pretty, _ := argAt(a, 1).(bool)
-		return ev.toString(a[0], pretty)
+		r := ev.toString(a[0], pretty)
+		ev.chargeBytes(len(r))
+		return r
 	})
 	define("substring", "<s-nn?:s>", 3, fnSubstring)
 	define("substringBefore", "<s-s:s>", 2, func(ev *evaluator, c *call, a []any) any {
@@ -92,7 +94,9 @@ func init() {
 			return undefined
 		}
 		strs, _ := arrayOfStrings(items)
-		return strings.Join(strs, strArg(a, 1))
+		r := strings.Join(strs, strArg(a, 1))
+		ev.chargeBytes(len(r))
+		return r
 	})
 	define("formatBase", "<n-n?:s>", 2, fnFormatBase)
 	define("number", "<(nsb)-:n>", 1, fnNumber)
@@ -442,6 +446,7 @@ func fnReplace(ev *evaluator, c *call, a []any) any {
 			count++
 		}
 		sb.WriteString(s[pos:])
+		ev.chargeBytes(sb.Len())
 		return sb.String()
 	}
 	r := matcher(c, pattern)
@@ -473,6 +478,7 @@ func fnReplace(ev *evaluator, c *call, a []any) any {
 		pos = m[1]
 	}
 	sb.WriteString(s[pos:])
+	ev.chargeBytes(sb.Len())
 	return sb.String()
 }
 
