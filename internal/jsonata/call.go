@@ -610,7 +610,7 @@ func (ev *evaluator) clone(v any) any {
 }
 
 // toString is fn.string.
-func (ev *evaluator) toString(v any, pretty bool) string {
+func (ev *evaluator) toString(v any, pretty bool, pos int) string {
 	switch x := v.(type) {
 	case string:
 		return x
@@ -620,7 +620,7 @@ func (ev *evaluator) toString(v any, pretty bool) string {
 	}
 	if f, ok := toNumber(v); ok {
 		if math.IsInf(f, 0) || math.IsNaN(f) {
-			throw("D3001", 0, "", errArgs{"value": f})
+			throw("D3001", pos, "", errArgs{"value": f})
 		}
 		return jsNumber(precision15(f))
 	}

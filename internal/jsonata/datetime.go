@@ -27,7 +27,7 @@ func defineDateTime() {
 		if !ok {
 			return undefined
 		}
-		return formatIntegerWith(c, math.Floor(v), analyseIntegerPicture(strArg(a, 1)))
+		return formatIntegerWith(c, math.Floor(v), analyseIntegerPicture(c, strArg(a, 1)))
 	})
 	define("parseInteger", "<s-s:n>", 2, func(ev *evaluator, c *call, a []any) any {
 		s, ok := a[0].(string)

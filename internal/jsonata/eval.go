@@ -600,7 +600,7 @@ func (ev *evaluator) binary(expr *node, input any, env *frame) any {
 	case "<", "<=", ">", ">=":
 		return compare(lhs, rhs, op, expr.pos)
 	case "&":
-		r := ev.str(lhs) + ev.str(rhs)
+		r := ev.str(lhs, expr.pos) + ev.str(rhs, expr.pos)
 		ev.chargeBytes(len(r))
 		return r
 	case "..":
@@ -620,11 +620,11 @@ func (ev *evaluator) binary(expr *node, input any, env *frame) any {
 }
 
 // str is fn.string for the & operator: undefined is the empty string.
-func (ev *evaluator) str(v any) string {
+func (ev *evaluator) str(v any, pos int) string {
 	if v == undefined {
 		return ""
 	}
-	return ev.toString(v, false)
+	return ev.toString(v, false, pos)
 }
 
 func compare(lhs, rhs any, op string, pos int) any {

@@ -47,7 +47,7 @@ func init() {
 			return undefined
 		}
 		pretty, _ := argAt(a, 1).(bool)
-		r := ev.toString(a[0], pretty)
+		r := ev.toString(a[0], pretty, c.pos)
 		ev.chargeBytes(len(r))
 		return r
 	})
@@ -432,7 +432,7 @@ func fnReplace(ev *evaluator, c *call, a []any) any {
 	}
 	replacement := argAt(a, 2)
 	if p, ok := pattern.(string); ok {
-		rep := ev.toString(replacement, false)
+		rep := ev.toString(replacement, false, c.pos)
 		var sb strings.Builder
 		pos, count := 0, 0
 		for limit < 0 || count < limit {

@@ -25,6 +25,7 @@ type recordedCase struct {
 	Function  bool            `json:"function"`
 	Error     string          `json:"error"`
 	Message   string          `json:"message"`
+	Position  *int            `json:"position"`
 }
 
 type recording struct {
@@ -226,6 +227,9 @@ func runCase(rec *recording, c recordedCase) (diff string) {
 		if c.Error == je.Code {
 			if je.Message != c.Message {
 				return fmt.Sprintf("message %q, want %q", je.Message, c.Message)
+			}
+			if c.Position != nil && je.Position != *c.Position {
+				return fmt.Sprintf("position %d, want %d (%s)", je.Position, *c.Position, je.Code)
 			}
 			return ""
 		}

@@ -127,7 +127,7 @@ type separator struct {
 	char     string
 }
 
-func analyseIntegerPicture(picture string) *integerFormat {
+func analyseIntegerPicture(c *call, picture string) *integerFormat {
 	f := &integerFormat{primary: "decimal", letterCase: "lower"}
 	primary := picture
 	if semi := strings.LastIndex(picture, ";"); semi != -1 {
@@ -166,7 +166,7 @@ func analyseIntegerPicture(picture string) *integerFormat {
 					if zero == -1 {
 						zero = g
 					} else if g != zero {
-						throw("D3131", 0, "", nil)
+						throw("D3131", c.pos, c.name, nil)
 					}
 					break
 				}
@@ -380,7 +380,7 @@ func analyseDateTimePicture(c *call, picture string) []*dateMarker {
 				if d.pres2 != "" {
 					pattern += ";" + d.pres2
 				}
-				d.intFormat = analyseIntegerPicture(pattern)
+				d.intFormat = analyseIntegerPicture(c, pattern)
 				if d.widthMin >= 0 && d.intFormat.mandatory < d.widthMin {
 					d.intFormat.mandatory = d.widthMin
 				}
@@ -399,7 +399,7 @@ func analyseDateTimePicture(c *call, picture string) []*dateMarker {
 				}
 			}
 			if d.component == 'Z' || d.component == 'z' {
-				d.intFormat = analyseIntegerPicture(d.pres1)
+				d.intFormat = analyseIntegerPicture(c, d.pres1)
 			}
 			spec = append(spec, d)
 			start = pos + 1
@@ -600,7 +600,7 @@ func formatComponent(c *call, t time.Time, d *dateMarker, offH, offM int, invali
 			case digits == 1 || digits == 2:
 				s = formatIntegerWith(c, float64(offH), d.intFormat)
 				if offM != 0 {
-					s += ":" + formatIntegerWith(c, float64(offM), analyseIntegerPicture("00"))
+					s += ":" + formatIntegerWith(c, float64(offM), analyseIntegerPicture(c, "00"))
 				}
 			case digits == 3 || digits == 4:
 				s = formatIntegerWith(c, float64(offset), d.intFormat)
@@ -788,7 +788,7 @@ func integerMatcher(c *call, f *integerFormat) (string, func(string) any) {
 }
 
 func parseInteger(c *call, value, picture string) any {
-	_, parse := integerMatcher(c, analyseIntegerPicture(picture))
+	_, parse := integerMatcher(c, analyseIntegerPicture(c, picture))
 	return parse(value)
 }
 

@@ -8,7 +8,7 @@
 // Each recorded case holds the expression, input and bindings, and either "json" (the result as
 // JSON.stringify shows it, so member order and number formatting are part of the comparison; a
 // function inside a result shows as "__function__"),
-// "undefined": true, "function": true, or "error" (the jsonata-js error code) and "message".
+// "undefined": true, "function": true, or "error" (the jsonata-js error code), "message" and "position".
 'use strict';
 const fs = require('fs');
 const path = require('path');
@@ -47,6 +47,7 @@ async function run(c) {
     }
     out.error = e.code;
     out.message = e.message;
+    out.position = e.position;
   }
   return out;
 }
