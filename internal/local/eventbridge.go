@@ -43,6 +43,8 @@ type EventBus struct {
 
 	// Retries bounds delivery attempts per target (AWS: 185 over 24 h).
 	Retries int
+
+	created time.Time // the default bus's, when the stack's state was first made
 }
 
 // Target is a rule target: where matching events go and with what input.
@@ -87,8 +89,23 @@ func newEventBus(ctx context.Context, db *stateDB, account, region string, log *
 			return nil
 		}, rulesBucket)
 	})
+	if err != nil {
+		return nil, err
+	}
+	err = db.db.Update(func(tx *bolt.Tx) error {
+		ok, err := getJSON(tx, "default", &b.created, busesBucket)
+		if err != nil || ok {
+			return err
+		}
+		b.created = time.Now().UTC().Truncate(time.Millisecond)
+		return putJSON(tx, "default", b.created, busesBucket)
+	})
 	return b, err
 }
+
+// busesBucket holds the default bus's creation time, the one bus attribute
+// that is not derived.
+const busesBucket = "events:buses"
 
 // start runs n delivery workers until Close, after queueing the durable
 // deliveries left pending by the previous run.
@@ -321,7 +338,52 @@ func (b *EventBus) ops() map[string]jsonOp {
 		"RemoveTargets":         b.removeTargets,
 		"PutEvents":             b.putEvents,
 		"TestEventPattern":      b.testEventPattern,
+		"DescribeEventBus":      b.describeEventBus,
+		"ListEventBuses":        b.listEventBuses,
 	}
+}
+
+// busOut describes the default bus, the only one the stack has.
+type busOut struct {
+	Name             string `json:"Name"`
+	Arn              string `json:"Arn"`
+	CreationTime     epoch  `json:"CreationTime"`
+	LastModifiedTime epoch  `json:"LastModifiedTime"`
+}
+
+func (b *EventBus) busOut() busOut {
+	return busOut{Name: "default", Arn: b.busArn(), CreationTime: epoch(b.created), LastModifiedTime: epoch(b.created)}
+}
+
+func (b *EventBus) describeEventBus(_ *http.Request, body []byte) (any, error) {
+	var in struct{ Name string }
+	if err := decodeInput(body, &in); err != nil {
+		return nil, err
+	}
+	if err := b.checkBus(in.Name); err != nil {
+		return nil, err
+	}
+	return b.busOut(), nil
+}
+
+func (b *EventBus) listEventBuses(_ *http.Request, body []byte) (any, error) {
+	var in struct {
+		NamePrefix, NextToken string
+		Limit                 int
+	}
+	if err := decodeInput(body, &in); err != nil {
+		return nil, err
+	}
+	if in.Limit < 0 || in.Limit > 100 {
+		return nil, apiErr(http.StatusBadRequest, "ValidationException", "1 validation error detected: Value '%d' at 'limit' failed to satisfy constraint: Member must have value less than or equal to 100", in.Limit)
+	}
+	out := struct {
+		EventBuses []busOut `json:"EventBuses"`
+	}{EventBuses: []busOut{}}
+	if in.NextToken == "" && strings.HasPrefix("default", in.NamePrefix) {
+		out.EventBuses = append(out.EventBuses, b.busOut())
+	}
+	return out, nil
 }
 
 // ServeHTTP answers the AWSEvents JSON 1.1 protocol.

@@ -231,3 +231,37 @@ func TestEventBridgeListRuleNamesByTarget(t *testing.T) {
 		t.Errorf("custom bus: %v", err)
 	}
 }
+
+// The stack has one bus, the default one: DescribeEventBus and ListEventBuses
+// tell it as EventBridge does, with a creation time that outlives restarts.
+func TestEventBridgeDefaultBus(t *testing.T) {
+	dir := t.TempDir()
+	ts := startStack(t, dir)
+	ctx := context.Background()
+	eb := eventbridge.NewFromConfig(ts.cfg)
+	arn := "arn:aws:events:us-east-1:000000000000:event-bus/default"
+	var created time.Time
+	for _, name := range []*string{nil, aws.String("default"), aws.String(arn)} {
+		d, err := eb.DescribeEventBus(ctx, &eventbridge.DescribeEventBusInput{Name: name})
+		if err != nil || aws.ToString(d.Name) != "default" || aws.ToString(d.Arn) != arn || d.CreationTime == nil {
+			t.Fatalf("describe %v: %+v %v", aws.ToString(name), d, err)
+		}
+		created = *d.CreationTime
+	}
+	if _, err := eb.DescribeEventBus(ctx, &eventbridge.DescribeEventBusInput{Name: aws.String("orders")}); apiCode(err) != "ResourceNotFoundException" {
+		t.Errorf("describe a bus that does not exist: %v", err)
+	}
+	l, err := eb.ListEventBuses(ctx, &eventbridge.ListEventBusesInput{})
+	if err != nil || len(l.EventBuses) != 1 || aws.ToString(l.EventBuses[0].Arn) != arn {
+		t.Fatalf("list: %+v %v", l, err)
+	}
+	if l, err := eb.ListEventBuses(ctx, &eventbridge.ListEventBusesInput{NamePrefix: aws.String("ord")}); err != nil || len(l.EventBuses) != 0 {
+		t.Errorf("list by another prefix: %+v %v", l, err)
+	}
+	ts.Close()
+	ts = startStack(t, dir)
+	d, err := eventbridge.NewFromConfig(ts.cfg).DescribeEventBus(ctx, &eventbridge.DescribeEventBusInput{})
+	if err != nil || !d.CreationTime.Equal(created) {
+		t.Errorf("after a restart: %v %v, want creation time %v", d.CreationTime, err, created)
+	}
+}

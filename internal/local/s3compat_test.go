@@ -827,3 +827,64 @@ func TestS3ReadsOfDeleteMarkers(t *testing.T) {
 	_, h = header(err)
 	assert.Empty(t, h.Get("x-amz-delete-marker"), "a key never written has no marker")
 }
+
+// GetObjectAttributes answers with the attributes asked for; gofakes3 used
+// to answer it with the object's body.
+func TestS3GetObjectAttributes(t *testing.T) {
+	ts := startStack(t, "")
+	ctx := context.Background()
+	c := ts.s3()
+	all := []types.ObjectAttributes{types.ObjectAttributesEtag, types.ObjectAttributesChecksum, types.ObjectAttributesObjectParts,
+		types.ObjectAttributesStorageClass, types.ObjectAttributesObjectSize}
+	put, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("sanitized"), Key: aws.String("a"), Body: strings.NewReader("first version"),
+		ChecksumAlgorithm: types.ChecksumAlgorithmCrc32})
+	require.NoError(t, err)
+	_, err = c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("sanitized"), Key: aws.String("a"), Body: strings.NewReader("second")})
+	require.NoError(t, err)
+
+	got, err := c.GetObjectAttributes(ctx, &s3.GetObjectAttributesInput{Bucket: aws.String("sanitized"), Key: aws.String("a"),
+		VersionId: put.VersionId, ObjectAttributes: all})
+	require.NoError(t, err)
+	assert.Equal(t, strings.Trim(aws.ToString(put.ETag), `"`), aws.ToString(got.ETag))
+	assert.Equal(t, int64(len("first version")), aws.ToInt64(got.ObjectSize))
+	assert.Equal(t, types.StorageClassStandard, got.StorageClass)
+	require.NotNil(t, got.Checksum)
+	assert.Equal(t, aws.ToString(put.ChecksumCRC32), aws.ToString(got.Checksum.ChecksumCRC32))
+	assert.Nil(t, got.ObjectParts, "not a multipart object")
+	assert.Equal(t, aws.ToString(put.VersionId), aws.ToString(got.VersionId))
+	assert.NotNil(t, got.LastModified)
+
+	only, err := c.GetObjectAttributes(ctx, &s3.GetObjectAttributesInput{Bucket: aws.String("sanitized"), Key: aws.String("a"),
+		ObjectAttributes: []types.ObjectAttributes{types.ObjectAttributesObjectSize}})
+	require.NoError(t, err)
+	assert.Equal(t, int64(len("second")), aws.ToInt64(only.ObjectSize), "the current version")
+	assert.Empty(t, aws.ToString(only.ETag), "only what was asked")
+
+	up, err := c.CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{Bucket: aws.String("sanitized"), Key: aws.String("mp")})
+	require.NoError(t, err)
+	var parts []types.CompletedPart
+	for n, body := range [][]byte{bytes.Repeat([]byte("x"), 5<<20), []byte("tail")} {
+		out, err := c.UploadPart(ctx, &s3.UploadPartInput{Bucket: aws.String("sanitized"), Key: aws.String("mp"), UploadId: up.UploadId,
+			PartNumber: aws.Int32(int32(n + 1)), Body: bytes.NewReader(body)})
+		require.NoError(t, err)
+		parts = append(parts, types.CompletedPart{ETag: out.ETag, PartNumber: aws.Int32(int32(n + 1))})
+	}
+	_, err = c.CompleteMultipartUpload(ctx, &s3.CompleteMultipartUploadInput{Bucket: aws.String("sanitized"), Key: aws.String("mp"), UploadId: up.UploadId,
+		MultipartUpload: &types.CompletedMultipartUpload{Parts: parts}})
+	require.NoError(t, err)
+	mp, err := c.GetObjectAttributes(ctx, &s3.GetObjectAttributesInput{Bucket: aws.String("sanitized"), Key: aws.String("mp"), ObjectAttributes: all})
+	require.NoError(t, err)
+	require.NotNil(t, mp.ObjectParts)
+	assert.Equal(t, int32(2), aws.ToInt32(mp.ObjectParts.TotalPartsCount))
+	assert.True(t, strings.HasSuffix(aws.ToString(mp.ETag), "-2"), aws.ToString(mp.ETag))
+
+	_, err = c.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String("sanitized"), Key: aws.String("a")})
+	require.NoError(t, err)
+	_, err = c.GetObjectAttributes(ctx, &s3.GetObjectAttributesInput{Bucket: aws.String("sanitized"), Key: aws.String("a"), ObjectAttributes: all})
+	assert.Equal(t, "NoSuchKey", apiCode(err), "behind a delete marker")
+	_, err = c.GetObjectAttributes(ctx, &s3.GetObjectAttributesInput{Bucket: aws.String("sanitized"), Key: aws.String("never"), ObjectAttributes: all})
+	assert.Equal(t, "NoSuchKey", apiCode(err))
+	_, err = c.GetObjectAttributes(ctx, &s3.GetObjectAttributesInput{Bucket: aws.String("sanitized"), Key: aws.String("mp"),
+		ObjectAttributes: []types.ObjectAttributes{"Colour"}})
+	assert.Equal(t, "InvalidArgument", apiCode(err))
+}

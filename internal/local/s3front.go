@@ -169,6 +169,10 @@ func (f *s3Front) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method == http.MethodPost && key != "" && r.URL.Query().Has("uploadId") && f.store != nil && f.tooSmallParts(w, r, bucket, key) {
 		return
 	}
+	if r.Method == http.MethodGet && key != "" && r.URL.Query().Has("attributes") && f.store != nil {
+		f.objectAttributes(w, r, bucket, key)
+		return
+	}
 	if key == "" && bucket != "" && r.URL.Query().Has("lifecycle") && f.store != nil {
 		f.lifecycle(w, r, bucket)
 		return

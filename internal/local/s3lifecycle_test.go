@@ -31,7 +31,7 @@ func TestS3LifecycleConfigurationAPI(t *testing.T) {
 		AbortIncompleteMultipartUpload: &types.AbortIncompleteMultipartUpload{DaysAfterInitiation: aws.Int32(2)},
 	}, {
 		ID: aws.String("archive"), Status: types.ExpirationStatusDisabled,
-		Filter: &types.LifecycleRuleFilter{And: &types.LifecycleRuleAndOperator{Prefix: aws.String("old/"), ObjectSizeGreaterThan: aws.Int64(1 << 20)}},
+		Filter:      &types.LifecycleRuleFilter{And: &types.LifecycleRuleAndOperator{Prefix: aws.String("old/"), ObjectSizeGreaterThan: aws.Int64(1 << 20)}},
 		Transitions: []types.Transition{{Days: aws.Int32(30), StorageClass: types.TransitionStorageClassGlacier}},
 	}}
 	_, err = c.PutBucketLifecycleConfiguration(ctx, &s3.PutBucketLifecycleConfigurationInput{Bucket: aws.String("sanitized"),
