@@ -9,7 +9,7 @@ import (
 // Limits that keep a hostile expression from exhausting the stack or running forever. jsonata-js
 // has the same guards as options (stack depth, timeout); here they are always on.
 var (
-	maxEvalDepth       = 2000       // nested evaluate calls; deep recursion fails with D1011
+	maxEvalDepth       = 50_000     // nested evaluate calls (about 14,000 levels of non-tail recursion, 35 MB of stack); D1011 past it
 	maxSteps     int64 = 50_000_000 // evaluation steps (and allocated sequence members); D1012 past it
 )
 
