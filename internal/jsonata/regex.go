@@ -14,30 +14,66 @@ type regexLiteral struct {
 	re     *regexp.Regexp
 }
 
+// jsSpace is what JavaScript's \s matches beyond RE2's [\t\n\f\r ].
+const jsSpace = `\x0B\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}\x{feff}`
+
+// compileRegex translates a JavaScript pattern to RE2 syntax where the two differ in meaning
+// (\s, '.', \uXXXX, \/, [^], \0) and compiles it.
 func compileRegex(pattern, flags string) (*regexLiteral, error) {
 	var sb strings.Builder
 	if flags != "" {
 		sb.WriteString("(?" + flags + ")")
 	}
 	src := []rune(pattern)
+	inClass := false
 	for i := 0; i < len(src); i++ {
 		c := src[i]
-		if c != '\\' || i+1 >= len(src) {
-			sb.WriteRune(c)
+		if c == '\\' && i+1 < len(src) {
+			n := src[i+1]
+			i++
+			switch {
+			case n == 'u' && i+4 < len(src) && isHex(src[i+1:i+5]):
+				sb.WriteString(`\x{` + string(src[i+1:i+5]) + `}`)
+				i += 4
+			case n == '/':
+				sb.WriteString("/")
+			case n == 's' && inClass:
+				sb.WriteString(`\s` + jsSpace)
+			case n == 's':
+				sb.WriteString(`[\s` + jsSpace + `]`)
+			case n == 'S' && !inClass:
+				sb.WriteString(`[^\s` + jsSpace + `]`)
+			case n == '0' && (i+1 >= len(src) || src[i+1] < '0' || src[i+1] > '9'):
+				sb.WriteString(`\x00`)
+			default:
+				sb.WriteRune(c)
+				sb.WriteRune(n)
+			}
 			continue
 		}
-		n := src[i+1]
 		switch {
-		case n == 'u' && i+5 < len(src) && isHex(src[i+2:i+6]):
-			sb.WriteString(`\x{` + string(src[i+2:i+6]) + `}`)
-			i += 5
-		case n == '/':
-			sb.WriteString("/")
+		case inClass:
+			if c == ']' {
+				inClass = false
+			}
+			sb.WriteRune(c)
+		case c == '[' && i+2 < len(src) && src[i+1] == '^' && src[i+2] == ']':
+			sb.WriteString(`[\s\S]`) // [^] matches any character
+			i += 2
+		case c == '[' && i+1 < len(src) && src[i+1] == ']':
+			sb.WriteString(`[^\x00-\x{10FFFF}]`) // [] matches nothing
 			i++
+		case c == '[':
+			inClass = true
+			sb.WriteRune(c)
+			if i+1 < len(src) && src[i+1] == '^' {
+				sb.WriteRune('^')
+				i++
+			}
+		case c == '.':
+			sb.WriteString(`[^\n\r\x{2028}\x{2029}]`)
 		default:
 			sb.WriteRune(c)
-			sb.WriteRune(n)
-			i++
 		}
 	}
 	re, err := regexp.Compile(sb.String())

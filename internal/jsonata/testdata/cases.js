@@ -297,7 +297,9 @@ const groups = [
     '/abc/', '$type(/abc/)', '/a(b)c/("xabcx")', '/x/("abc")', '"abc" ~> /b/', '$match("a-b", /[-]/)', '$match("a/b", /\\//)', '$match("aXbxc", /x/i)',
     '$match("line1\\nline2", /^line\\d$/m)', '$match("abc", /(?=b)/)', '$match("aa", /(a)\\1/)', '$match("x", /[a-/)', '$match("tab\\there", /\\t/)',
     '$match("\\u00e9", /\\u00e9/)', '$replace("a.b", /\\./, "-")', '$split("one  two", / +/)', '$contains("ABC", /b/i)', '$match("2024-01-05", /(\\d+)-(\\d+)-(\\d+)/).groups',
-    '$match("ab", /(?<first>a)/).groups', '/ab/i("xAB")', '$replace("aaa", /a*?/, "x")', '$match("😀a", /a/).index',
+    '$match("ab", /(?<first>a)/).groups', '/ab/i("xAB")', '$replace("aaa", /a*?/, "x")', '$match("😀a", /a/).index', '$split("a\u00a0b\u2003c d", /\s/)', '$split("a\u00a0b c", /\S/)', '$match("a\nb", /a.b/)', '$match("a\rb", /a.b/)', '$match("axb", /a.b/)',
+    '$match("a b", /[\s]/)', '$replace("a\u00a0b", /[\s\d]/, "_")', '$match("x]y", /[\]]/)', '$match("a.b", /[.]/)', '$match("a\u0000b", /\0/).index', '$match("abc", /[^]/)',
+    '$match("A-Z", /[A\-Z]+/)', '$match("tab\u000bv", /\s/).index', '$match("x{y", /x{/)', '$match("aaa", /a{2}/)', '$match("a/b", /[/]/)', '$contains("ABC", /^abc$/i)', '$match("a]", /a[]]/)', '$match("a", /a[]?/)',
   ] },
   { name: 'transform', input: { a: { b: 1, c: [1, 2] }, d: [{ e: 1 }, { e: 2 }] }, cases: [
     '$ ~> |a|{"b": 2}|', '$ ~> |a|{"x": "new"}, ["c"]|', '$ ~> |d|{"f": e * 10}|', '$ ~> |d[e=2]|{}, "e"|', '$ ~> |a|{}|', '$ ~> |nothing|{"x": 1}|',
