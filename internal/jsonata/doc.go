@@ -24,8 +24,6 @@
 // Differences from jsonata-js, on purpose:
 //   - Regular expressions run on Go's RE2: JavaScript-only features (lookaround, backreferences)
 //     are refused when the expression is compiled, with code S0303 (not a jsonata-js code).
-//     A matcher argument of $match, $contains, $replace or $split must be a regex (or a string
-//     where jsonata-js takes one); a custom matcher function is refused with T1010.
 //   - Evaluation is bounded: about 14,000 levels of non-tail recursion fail with D1011 (tail calls
 //     run in constant stack, as in jsonata-js), and an evaluation that takes more than 50 million
 //     steps, counting the members and bytes it builds, fails with D1012, so that an expression from

@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"unicode/utf16"
 	"unicode/utf8"
 )
 
@@ -368,13 +369,67 @@ func fnPad(ev *evaluator, c *call, a []any) any {
 	return padding + s
 }
 
-// matcher returns the regex of a matcher argument; custom matcher functions are not supported.
-func matcher(c *call, v any) *regexLiteral {
-	if r, ok := v.(*regexLiteral); ok {
-		return r
+// found is one match of a matcher: byte offsets into the string, the captured groups, and the
+// object a replacement function is given.
+type found struct {
+	start, end int
+	groups     []any
+	obj        func() any
+}
+
+// findAll lists up to limit (negative: all) matches of a matcher in s. The matcher is a regex or,
+// as jsonata-js allows, a function that returns {match, start, end, groups, next} objects.
+func (ev *evaluator) findAll(c *call, matcher any, s string, limit int) []found {
+	if r, ok := matcher.(*regexLiteral); ok {
+		var out []found
+		for _, m := range r.matches(s, limit, c.pos) {
+			out = append(out, found{start: m[0], end: m[1], groups: groupsOf(s, m),
+				obj: func() any { return ev.matchObject(r, s, m, c.pos) }})
+		}
+		return out
 	}
-	throw("T1010", c.pos, c.name, nil)
-	return nil
+	var out []found
+	res := ev.customMatch(c, matcher, s)
+	for res != nil && (limit < 0 || len(out) < limit) {
+		m := res
+		start, _ := toNumber(m["start"])
+		matched, _ := m["match"].(string)
+		groups, _ := asArray(m["groups"])
+		b := byteIndex(s, int(start))
+		out = append(out, found{start: b, end: b + len(matched), groups: groups, obj: func() any { return m }})
+		res = ev.customMatch(c, m["next"], undefined)
+	}
+	return out
+}
+
+// customMatch applies a matcher function and checks that it returned a match object.
+func (ev *evaluator) customMatch(c *call, fn any, s any) map[string]any {
+	if !isFunc(fn) {
+		return nil
+	}
+	res := ev.apply(fn, []any{s}, nil, c.env, c.pos, c.name)
+	if res == undefined || res == nil {
+		return nil
+	}
+	m, ok := res.(map[string]any)
+	_, hasStart := toNumber(m["start"])
+	_, hasGroups := asArray(m["groups"])
+	if !ok || !(hasStart || hasGroups || isFunc(m["next"])) {
+		throw("T1010", c.pos, c.name, nil)
+	}
+	return m
+}
+
+// byteIndex converts JavaScript's UTF-16 index into s to a byte offset.
+func byteIndex(s string, u16 int) int {
+	n := 0
+	for i, r := range s {
+		if n >= u16 {
+			return i
+		}
+		n += utf16.RuneLen(r)
+	}
+	return len(s)
 }
 
 func limitArg(c *call, a []any, i int, code string) int {
@@ -394,13 +449,12 @@ func fnMatch(ev *evaluator, c *call, a []any) any {
 		return undefined
 	}
 	limit := limitArg(c, a, 2, "D3040")
-	r := matcher(c, argAt(a, 1))
 	out := newSeq()
 	if limit == 0 {
 		return out
 	}
-	for _, m := range r.matches(s, limit, c.pos) {
-		obj := map[string]any{"match": s[m[0]:m[1]], "index": float64(utf16Index(s, m[0])), "groups": groupsOf(s, m)}
+	for _, m := range ev.findAll(c, argAt(a, 1), s, limit) {
+		obj := map[string]any{"match": s[m.start:m.end], "index": float64(utf16Index(s, m.start)), "groups": m.groups}
 		out.items = append(out.items, ev.newObject(obj, []string{"match", "index", "groups"}))
 	}
 	return out
@@ -414,7 +468,10 @@ func fnContains(ev *evaluator, c *call, a []any) any {
 	if t, ok := argAt(a, 1).(string); ok {
 		return strings.Contains(s, t)
 	}
-	return matcher(c, argAt(a, 1)).exec(s, 0) != nil
+	if r, ok := argAt(a, 1).(*regexLiteral); ok {
+		return r.exec(s, 0) != nil
+	}
+	return ev.customMatch(c, argAt(a, 1), s) != nil
 }
 
 func fnReplace(ev *evaluator, c *call, a []any) any {
@@ -449,33 +506,29 @@ func fnReplace(ev *evaluator, c *call, a []any) any {
 		ev.chargeBytes(sb.Len())
 		return sb.String()
 	}
-	r := matcher(c, pattern)
-	ms := r.matches(s, limit, c.pos)
+	ms := ev.findAll(c, pattern, s, limit)
 	if len(ms) == 0 {
 		return s
 	}
 	var sb strings.Builder
 	pos := 0
 	for _, m := range ms {
-		sb.WriteString(s[pos:m[0]])
-		gvals := groupsOf(s, m)
+		sb.WriteString(s[min(pos, m.start):m.start])
 		if rep, ok := replacement.(string); ok {
-			groups := make([]string, len(gvals))
-			for i, g := range gvals {
+			groups := make([]string, len(m.groups))
+			for i, g := range m.groups {
 				groups[i], _ = g.(string)
 			}
-			sb.WriteString(substitute(rep, s[m[0]:m[1]], groups))
+			sb.WriteString(substitute(rep, s[m.start:m.end], groups))
 		} else {
-			obj := ev.newObject(map[string]any{"match": s[m[0]:m[1]], "start": float64(utf16Index(s, m[0])),
-				"end": float64(utf16Index(s, m[1])), "groups": gvals}, []string{"match", "start", "end", "groups"})
-			res := ev.apply(replacement, []any{obj}, nil, c.env, c.pos, c.name)
+			res := ev.apply(replacement, []any{m.obj()}, nil, c.env, c.pos, c.name)
 			str, ok := res.(string)
 			if !ok {
 				throw("D3012", c.pos, c.name, errArgs{"value": res})
 			}
 			sb.WriteString(str)
 		}
-		pos = m[1]
+		pos = m.end
 	}
 	sb.WriteString(s[pos:])
 	ev.chargeBytes(sb.Len())
@@ -570,15 +623,14 @@ func fnSplit(ev *evaluator, c *call, a []any) any {
 		}
 		return out
 	}
-	r := matcher(c, argAt(a, 1))
-	ms := r.matches(s, limit, c.pos)
+	ms := ev.findAll(c, argAt(a, 1), s, limit)
 	if len(ms) == 0 {
 		return []any{s}
 	}
 	start := 0
 	for _, m := range ms {
-		out = append(out, s[start:m[0]])
-		start = m[1]
+		out = append(out, s[min(start, m.start):m.start])
+		start = m.end
 	}
 	if limit < 0 || len(ms) < limit {
 		out = append(out, s[start:])

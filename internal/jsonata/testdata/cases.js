@@ -444,6 +444,27 @@ const groups = [
     '"😀" & "x" ~> $length', '$string(-1e-7)', '$string(1e-6)', '$string(-1e21)', '$string(2e20)', '$string(123e-20)', '$string(1.0)', '$string(-0.0)', '$number("-0")',
     '$string($number("-0"))', '$formatNumber(-0, "0.0")', '$string(4.35)', '$string(0.000001)', '$string(1/7)', '$string(100/3)', '$string(2/3)', '$string(1e15+0.3)',
   ] },
+  { name: 'tuples-and-sort', data: 'library', cases: [
+    'library.books^(price)[0].title', 'library.books^(price)[price > 30].title', 'library.books#$i^(price).{"i": $i, "t": title}', 'library.books@$b^($b.price).title',
+    'library.books@$b^($b.price)[0]', 'library.books@$b^(>$b.copies)#$j.{"j": $j, "t": $b.title}', 'library.books^(price)#$i[$i < 2].title', 'library.books#$i[$i > 0]^(title).title',
+    'library.books.authors#$i[$i = 0]', 'library.loans@$l.books@$b[$l.isbn=$b.isbn]^($l.return).{"t": $b.title, "r": $l.return}',
+    'library.loans@$l.books@$b[$l.isbn=$b.isbn]{$b.title: $l.customer}', 'library.loans@$l.books@$b[$l.isbn=$b.isbn]{$b.title: $count($l)}',
+    'library.books@$b.authors#$ai.{"a": $, "ai": $ai, "t": $b.title}[ai = 0]', 'library.customers#$i{name: $i}', 'library.customers@$c{$c.address.city: $c.name}',
+    'library.books{$string(copies): $count(title)}', 'library.books{$string(copies): title}^($)', 'library.books[copies = 1]^(>title)[0].isbn',
+    'library.books.{"t": title, "p": price}^(>p)', 'library.books^(price)', 'library.books^($exists(price) ? 0 : 1, title).title', '$sort(library.books.title)[-1]',
+    'library.books^(authors[0]).title', 'library.books^(authors).title', 'library.books.%', 'library.books.%.%', 'library.books[0].authors.%.%.loans[0].customer',
+    'library.(books)#$i.title', 'library.books#$i.authors#$j.{"i": $i, "j": $j}', 'library.books@$b#$i.{"i": $i, "t": $b.title}', 'library.books[title ~> $contains("C")]#$i.$i',
+  ] },
+  { name: 'custom-matchers', cases: [
+    '($m := function($s){ $contains($s, "b") ? {"match": "b", "start": 1, "end": 2, "groups": [], "next": function(){()}} }; $match("abc", $m))',
+    '($m := function($s){ $contains($s, "b") ? {"match": "b", "start": 1, "end": 2, "groups": []} }; $contains("abc", $m))',
+    '($m := function($s){ $contains($s, "b") ? {"match": "b", "start": 1, "end": 2, "groups": [], "next": function(){()}} }; $replace("abc", $m, "X"))',
+    '($m := function($s){ $contains($s, "b") ? {"match": "b", "start": 1, "end": 2, "groups": [], "next": function(){()}} }; $split("abc", $m))',
+    '($m := function($s){ {"match": "x", "next": 1} }; $match("abc", $m))', '($m := function($s){ 5 }; $contains("abc", $m))', '$match("abc", function($s){ undefined })',
+    '($m := function($s){ {"match": "a", "start": 0, "end": 1, "groups": ["g"], "next": function(){ {"match": "c", "start": 2, "end": 3, "groups": [], "next": function(){()}} }} }; $match("abc", $m))',
+    '$replace("abc", /b/, function($m){ $keys($m) ~> $join(",") })', '$replace("abc", /(b)/, function($m){ $m.groups[0] & $string($m.start) & $string($m.end) })',
+    '$replace("a😀b😀", /b/, function($m){ $string($m.start) })', '$split("a😀b😀c", /b/)', '/b/("abc").next()', '/b/("abcb").next()', '/b/("abcb").next().next()',
+  ] },
 ];
 
 module.exports = { datasets, groups };
