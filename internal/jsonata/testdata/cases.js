@@ -465,6 +465,35 @@ const groups = [
     '$replace("abc", /b/, function($m){ $keys($m) ~> $join(",") })', '$replace("abc", /(b)/, function($m){ $m.groups[0] & $string($m.start) & $string($m.end) })',
     '$replace("a😀b😀", /b/, function($m){ $string($m.start) })', '$split("a😀b😀c", /b/)', '/b/("abc").next()', '/b/("abcb").next()', '/b/("abcb").next().next()',
   ] },
+  // From jsonata-js test/test-suite/groups: comparison-operators/deep-equals.json,
+  // array-constructor/array-sequences.json, context.json and closures.json (MIT).
+  { name: 'suite-misc', cases: [
+    '[1,2,3,4] = [1, 2, 3, 4]', '[1,2,[3],4] = [1, 2, [3], 4]', '[1,2,3,4] = [1, 2, [3], 4]', '[1,2,3,4] = [2, 3, 4]', { expr: 'data = [1, 2, 3, 4]', input: { data: [1, 2, 3, 4] } },
+    { expr: 'data[2] = 3', input: { data: [1, 2, 3, 4] } }, "{ 'one': 1, 'two': 2 } = { 'two': 2, 'one': 1 }", "{ 'one': 1, 'two': 2 } = { 'too': 2, 'one': 1 }",
+    "{ 'one': 1, 'two': 3 } = { 'two': 2, 'one': 1 }", "{ 'one': 1, 'two': 2, 'three': 3 } = { 'two': 2, 'one': 1 }", { expr: 'one + one = two', input: { one: 1, two: 2 } },
+    { expr: 'null = nothing', input: {} }, { expr: 'Account.Order[0].Product[0].Description = Account.Order[1].Product[0].Description', data: 'account' },
+    { expr: 'Account.Order[0].Product[0] = Account.Order[1].Product[0]', data: 'account' },
+    { expr: '$.[value,epochSeconds][]', input: [{ epochSeconds: 1578381600, value: 3 }, { epochSeconds: 1578381700, value: 5 }] },
+    { expr: '$.[value,epochSeconds][]', input: [{ epochSeconds: 1578381600, value: 3 }] }, { expr: '$.[value,epochSeconds]', input: [{ epochSeconds: 1578381600, value: 3 }] },
+    { expr: 'singleArray', input: { singleArray: [{ foo: 'bar' }] } }, { expr: 'singleArray[]', input: { singleArray: [{ foo: 'bar' }] } },
+    { expr: '$number()', input: '5' }, '[1..5].$string()', '[1..5].("Item " & $string())', { expr: 'Account.Order.Product."Product Name".$uppercase().$substringBefore(" ")', data: 'account' },
+    { expr: 'Account.(  $AccName := function() { $."Account Name" };  Order[OrderID = "order104"].Product{    "Account": $AccName(),    "SKU-" & $string(ProductID): $."Product Name"  } )', data: 'account' },
+    { expr: 'Account.(  $AccName := function() { `Account Name` };  Order[OrderID = "order104"].Product{    "Account": $AccName(),    "SKU-" & $string(ProductID): `Product Name`  } )', data: 'account' },
+  ] },
+  // From jsonata-js test/test-suite/groups/parent-operator (MIT); that version wrote the parent
+  // operator '!', which 2.x writes '%'.
+  { name: 'suite-parent', data: 'account', cases: [
+    'Account.Order.Product.{ "order": %.OrderID, "Product": `Product Name`, "Weight": Description.Weight }',
+    'Account.Order.Product.[`Product Name`, %.OrderID]', 'Account.Order.Product.{ `Product Name`: [Quantity, %.OrderID] }', 'Account.Order.Product.{ `Product Name`: [Quantity, (%.OrderID)] }',
+    "Account.Order.Product[%.OrderID='order104'].SKU", "(Account.Order.Product)[%.OrderID='order104'].SKU", 'Account.Order.Product.{ %.OrderID: Price * Quantity }',
+    "Account.Order.Product.{ 'Product': `Product Name`, 'Order': %.OrderID, 'Account': %.%.`Account Name` }",
+    "Account.(Order.(Product)).{ 'Product': `Product Name`, 'Order': %.OrderID, 'Account': %.%.`Account Name` }",
+    "(Account.Order).(Product).{ 'Product': `Product Name`, 'Order': %.OrderID, 'Account': %.%.`Account Name` }",
+    "Account.Order.(Product).{ 'Product': `Product Name`, 'Order': %.OrderID, 'Account': %.%.`Account Name` }",
+    "{'hello': 'world'}.%", '%', 'Account.Order.%.%.%', 'Account.Order.Product.Description.%.%.%.`Account Name`', 'Account.Order.Product@$p.%.OrderID',
+    'Account.Order.Product#$i.{"i": $i, "o": %.OrderID}', 'Account.Order.Product^(Price).%.OrderID', 'Account.Order.Product{%.OrderID: $sum(Price)}',
+    'Account.Order.Product[Price > 30]{%.OrderID: `Product Name`}', 'Account.Order.Product.Description{%.`Product Name`: Colour}',
+  ] },
 ];
 
 module.exports = { datasets, groups };
