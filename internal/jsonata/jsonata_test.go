@@ -275,6 +275,14 @@ var re2Refusals = map[string]bool{
 	`$match("aa", /(a)\1/)`:  true,
 }
 
+// knownDifferences are cases where this package gives another answer than jsonata-js, on
+// purpose, with the answer it gives. jsonata-js evaluates the values of an object constructor
+// concurrently (async), so a variable bound in one value is not yet bound when a sibling value
+// reads it; here values are evaluated in order.
+var knownDifferences = map[string]string{
+	"$ ~> | $ | { 'b': $c := a, 'c': $c } |": `[{"a":1,"b":1,"c":1},{"a":2,"b":2,"c":2}]`,
+}
+
 // TestOracle compares every recorded case with what jsonata-js 2.2.2 gave for it.
 func TestOracle(t *testing.T) {
 	rec := loadRecording(t)
@@ -288,6 +296,9 @@ func TestOracle(t *testing.T) {
 				t.Errorf("case %d %s: got %v, want the RE2 refusal S0303", i, c.Expr, err)
 			}
 			continue
+		}
+		if alt, ok := knownDifferences[c.Expr]; ok {
+			c.JSON, c.Error, c.Undefined = &alt, "", false
 		}
 		if d := runCase(rec, c); d != "" {
 			failed++

@@ -494,6 +494,22 @@ const groups = [
     'Account.Order.Product#$i.{"i": $i, "o": %.OrderID}', 'Account.Order.Product^(Price).%.OrderID', 'Account.Order.Product{%.OrderID: $sum(Price)}',
     'Account.Order.Product[Price > 30]{%.OrderID: `Product Name`}', 'Account.Order.Product.Description{%.`Product Name`: Colour}',
   ] },
+  // From jsonata-js test/test-suite/groups/function-signatures and transforms (MIT), and variations.
+  { name: 'suite-signatures', cases: [
+    'λ($arg1, $arg2)<s?n+:a<n>>{[$arg1, $arg2]}(1, 2, 3)', 'λ($arg1, $arg2)<n+n:o>{{"$arg1": $arg1, "$arg2": $arg2}}(1, 2, 3)',
+    'λ($arg1, $arg2)<s?n+:o>{{"arg1": $arg1, "arg2": $arg2}}("1", 2, 3)', "( $strStr := λ($a, $b)<s?s-:o> { { 'str1': $a, 'str2': $b } };  'str2' ~> $strStr; )",
+    'λ($a)<a<s>>{$a}(["x", 1])', 'λ($a)<a<s>>{$a}("x")', 'λ($a)<a<a>>{$a}([[1], [2]])', 'λ($a)<a<o>>{$a}([{}, 1])', 'λ($f)<f>{$f(2)}(function($x){$x*3})',
+    'λ($f)<f<n:n>>{$f(2)}(function($x){$x*3})', 'λ($x)<(sn)>{$x}(true)', 'λ($x)<(sn)>{$x}("ok")', 'λ($x)<j>{$x}(function(){1})', 'λ($x)<x>{$type($x)}(function(){1})',
+    'λ($x, $y)<nn?>{[$x, $y]}(1)', 'λ($x)<b>{$x}(null)', 'λ($x)<l>{$x}(null)', 'λ($x)<n->{$x}()', 'λ($x)<o->{$x}()', 'λ($x)<(sn)->{$x}()', 'λ($x)<q>{$x}(1)',
+    'λ($x)<n<n>>{$x}(1)', 'λ($x)<(s<n>)>{$x}(1)', 'λ($x)<a<n>>{$x}(nothing)', 'λ($x)<a>{$x}(nothing)', 'λ($x)<a>{$x}(5)', 'λ($x, $y)<x+>{[$x, $y]}(1, 2)',
+  ] },
+  { name: 'suite-transforms', cases: [
+    { expr: "$ ~> | ** ['hi'] | {'hello': hi}, ['hi'] |", input: { hi: 'world', bye: null } }, { expr: "$ ~> | $ | { 'b': $c := a, 'c': $c } |", input: [{ a: 1 }, { a: 2 }] },
+    { expr: '$ ~> |Account.Order.Product|{"Total": Price * Quantity}, ["Description", "SKU"]|', data: 'account' },
+    { expr: '$ ~> |Account.Order.Product|{"Price": Price * 1.2}|', data: 'account' }, { expr: 'Account.Order ~> |Product|{"x": 1}|', data: 'account' },
+    { expr: '$ ~> |Account|{}, "Order"|', data: 'account' }, { expr: '$ ~> |Account.Order[0]|{"new": true}, ["OrderID", "Product"]|', data: 'account' },
+    { expr: '$ ~> |$|{"n": [1, 2]}|', input: { a: 1 } }, { expr: '[$ ~> |a|{}|, $]', input: { a: { z: 1 } } },
+  ] },
 ];
 
 module.exports = { datasets, groups };
