@@ -275,12 +275,15 @@ var re2Refusals = map[string]bool{
 	`$match("aa", /(a)\1/)`:  true,
 }
 
-// knownDifferences are cases where this package gives another answer than jsonata-js, on
-// purpose, with the answer it gives. jsonata-js evaluates the values of an object constructor
-// concurrently (async), so a variable bound in one value is not yet bound when a sibling value
-// reads it; here values are evaluated in order.
+// knownDifferences are cases where this package gives another answer than jsonata-js, with the
+// answer it gives. jsonata-js evaluates the members of an array constructor and the values of an
+// object constructor concurrently (async functions under Promise.all), so whether a variable bound
+// in one member is seen by a sibling depends on how many awaits each takes; here members are
+// evaluated in order, and a binding is seen by the members after it.
 var knownDifferences = map[string]string{
 	"$ ~> | $ | { 'b': $c := a, 'c': $c } |": `[{"a":1,"b":1,"c":1},{"a":2,"b":2,"c":2}]`,
+	`($x := 0; [$x := 1, $x])`:               `[1,1]`,
+	`($x := 0; {"a": $x := 1, "b": $x})`:     `{"a":1,"b":1}`,
 }
 
 // TestOracle compares every recorded case with what jsonata-js 2.2.2 gave for it.

@@ -503,6 +503,7 @@ const groups = [
     'λ($x, $y)<nn?>{[$x, $y]}(1)', 'λ($x)<b>{$x}(null)', 'λ($x)<l>{$x}(null)', 'λ($x)<n->{$x}()', 'λ($x)<o->{$x}()', 'λ($x)<(sn)->{$x}()', 'λ($x)<q>{$x}(1)',
     'λ($x)<n<n>>{$x}(1)', 'λ($x)<(s<n>)>{$x}(1)', 'λ($x)<a<n>>{$x}(nothing)', 'λ($x)<a>{$x}(nothing)', 'λ($x)<a>{$x}(5)', 'λ($x, $y)<x+>{[$x, $y]}(1, 2)',
   ] },
+  { name: 'concurrent-siblings', cases: ['($x := 0; [$x := 1, $x])', '($x := 0; {"a": $x := 1, "b": $x})', '($x := 0; [($x := 1; 5), $x])'] },
   { name: 'suite-transforms', cases: [
     { expr: "$ ~> | ** ['hi'] | {'hello': hi}, ['hi'] |", input: { hi: 'world', bye: null } }, { expr: "$ ~> | $ | { 'b': $c := a, 'c': $c } |", input: [{ a: 1 }, { a: 2 }] },
     { expr: '$ ~> |Account.Order.Product|{"Total": Price * Quantity}, ["Description", "SKU"]|', data: 'account' },
