@@ -74,6 +74,8 @@ func (ev *evaluator) function(expr *node, input any, env *frame, applied bool, c
 	return ev.apply(proc, args, input, env, expr.pos, procName(expr.procedure))
 }
 
+// apply calls a function; a tail call comes back as a thunk, which is run here in a loop rather
+// than by recursion.
 func (ev *evaluator) apply(proc any, args []any, input any, env *frame, pos int, name string) any {
 	result := ev.applyInner(proc, args, input, env, pos, name)
 	for {
@@ -235,6 +237,8 @@ func (ev *evaluator) callback(c *call, fn any, args ...any) any {
 	return ev.apply(fn, args, nil, c.env, c.pos, c.name)
 }
 
+// group is evaluateGroupExpression: an object constructor, over one value or, on a path, over a
+// sequence whose items are grouped by key.
 func (ev *evaluator) group(g *group, input any, env *frame) any {
 	reduce := false
 	if a, ok := input.(*array); ok && a.tuples {
@@ -547,7 +551,15 @@ func (ev *evaluator) transform(expr *node, env *frame) any {
 	}}
 }
 
-var transformSig, _ = parseSignature("<(oa):o>")
+var transformSig = mustSignature("<(oa):o>")
+
+func mustSignature(sig string) *signature {
+	s, err := parseSignature(sig)
+	if err != nil {
+		panic("jsonata: bad signature " + sig + ": " + err.Message)
+	}
+	return s
+}
 
 func arrayOfStrings(items []any) ([]string, bool) {
 	out := make([]string, len(items))

@@ -127,6 +127,8 @@ func (ev *evaluator) deleteKey(m map[string]any, k string) {
 	ev.order.orders[id] = out
 }
 
+// eval is jsonata-js's evaluate: one node, then its predicates and grouping, and a sequence of
+// one member collapses to that member unless it must stay an array.
 func (ev *evaluator) eval(expr *node, input any, env *frame) any {
 	ev.depth++
 	if ev.depth > maxEvalDepth {
@@ -258,6 +260,8 @@ func (ev *evaluator) path(expr *node, input any, env *frame) any {
 	return ev.pathFrom(expr, input, env, start)
 }
 
+// pathFrom is jsonata-js's evaluatePath from step start on: each step maps over the sequence the
+// previous one produced; steps with @, # or % bindings switch to a stream of tuples.
 func (ev *evaluator) pathFrom(expr *node, input any, env *frame, start int) any {
 	var inputSeq any
 	// After the fast path, input is the result of the steps before start, which flattens an
@@ -334,6 +338,8 @@ func itemsOf(v any) []any {
 	return []any{v}
 }
 
+// step is evaluateStep: one path step over every item of input, its results flattened one level
+// (an array built by a constructor stays whole), and a lone array result of the last step kept.
 func (ev *evaluator) step(expr *node, input any, env *frame, lastStep bool) any {
 	if expr.typ == "sort" {
 		result := ev.sortExpr(expr, input, env)
@@ -399,6 +405,7 @@ func tupleFrame(env *frame, tuple map[string]any) *frame {
 	return f
 }
 
+// tupleStep is evaluateTupleStep: a step over tuples that carry the @, # and % bindings.
 func (ev *evaluator) tupleStep(expr *node, input any, tuples *array, env *frame) *array {
 	if expr.typ == "sort" {
 		var result any
@@ -424,10 +431,8 @@ func (ev *evaluator) tupleStep(expr *node, input any, tuples *array, env *frame)
 	result := &array{sequence: true, tuples: true}
 	if tuples == nil {
 		tuples = &array{sequence: true, tuples: true}
-		if input != undefined || true {
-			for _, item := range itemsOf(input) {
-				tuples.items = append(tuples.items, map[string]any{"@": item})
-			}
+		for _, item := range itemsOf(input) {
+			tuples.items = append(tuples.items, map[string]any{"@": item})
 		}
 	}
 	for _, tb := range tuples.items {
@@ -486,6 +491,7 @@ func asTupleStream(v any) *array {
 	return &array{sequence: true, tuples: true}
 }
 
+// filter is evaluateFilter: a predicate is an index (numbers, negative from the end) or a test.
 func (ev *evaluator) filter(pred *node, input any, env *frame) any {
 	var results any
 	res := newSeq()

@@ -18,11 +18,7 @@ import (
 var builtins = map[string]*builtin{}
 
 func define(name, sig string, arity int, fn func(ev *evaluator, c *call, args []any) any) {
-	s, err := parseSignature(sig)
-	if err != nil {
-		panic("jsonata: bad signature for " + name + ": " + err.Message)
-	}
-	builtins[name] = &builtin{name: name, sig: s, arity: arity, fn: fn}
+	builtins[name] = &builtin{name: name, sig: mustSignature(sig), arity: arity, fn: fn}
 }
 
 func init() {
@@ -290,7 +286,7 @@ func extreme(v any, sign float64) any {
 	return best
 }
 
-// runes splits s into code points, as jsonata-js's stringToArray does.
+// fnSubstring counts in code points, as jsonata-js's stringToArray does.
 func fnSubstring(ev *evaluator, c *call, a []any) any {
 	s, ok := a[0].(string)
 	if !ok {
