@@ -71,7 +71,14 @@ func (ev *evaluator) function(expr *node, input any, env *frame, applied bool, c
 	for _, a := range expr.arguments {
 		args = append(args, ev.eval(a, input, env))
 	}
-	return ev.apply(proc, args, input, env, expr.pos, procName(expr.procedure))
+	name := procName(expr.procedure)
+	ev.noteCall(proc, expr.pos, name)
+	// The call expression's own handler fills in a position and a name the error lacks.
+	n := len(ev.handlers)
+	ev.handlers = append(ev.handlers, handler{site: callSite{pos: expr.pos, name: name}, fill: true})
+	r := ev.apply(proc, args, input, env, expr.pos, name)
+	ev.handlers = ev.handlers[:n]
+	return r
 }
 
 // apply calls a function; a tail call comes back as a thunk, which is run here in a loop rather
@@ -90,11 +97,39 @@ func (ev *evaluator) apply(proc any, args []any, input any, env *frame, pos int,
 		for i, a := range call.arguments {
 			targs[i] = ev.eval(a, l.input, l.env)
 		}
+		tname := ""
+		if call.procedure.typ == tokVariable {
+			tname = procName(call.procedure)
+		}
+		ev.noteCall(next, call.procedure.pos, tname)
 		result = ev.applyInner(next, targs, input, env, call.pos, procName(call.procedure))
 	}
 }
 
+// applyInner calls proc inside an error handler, as jsonata-js does: an error raised inside the
+// call (in a higher-order function's callback too) takes the position and name of the last call
+// of the same function object made by a function-call expression. See evaluator.resolve.
 func (ev *evaluator) applyInner(proc any, args []any, input any, env *frame, pos int, name string) any {
+	n := len(ev.handlers)
+	ev.handlers = append(ev.handlers, handler{proc: proc})
+	r := ev.applyBody(proc, args, input, env, pos, name)
+	ev.handlers = ev.handlers[:n]
+	return r
+}
+
+// noteCall records a function-call expression's position and name on the function object, as
+// jsonata-js sets proc.position and proc.token before applying it.
+func (ev *evaluator) noteCall(proc any, pos int, name string) {
+	switch proc.(type) {
+	case *builtin, *lambda:
+		if ev.lastCall == nil {
+			ev.lastCall = map[any]callSite{}
+		}
+		ev.lastCall[proc] = callSite{pos: pos, name: name}
+	}
+}
+
+func (ev *evaluator) applyBody(proc any, args []any, input any, env *frame, pos int, name string) any {
 	switch p := proc.(type) {
 	case *lambda:
 		if p.sig != nil {

@@ -29,4 +29,7 @@
 //     steps, counting the members and bytes it builds, fails with D1012, so that an expression from
 //     a user can neither exhaust the stack nor run forever.
 //   - Date-times without an offset are read as UTC (jsonata-js uses the host's time zone).
+//   - Members of array and object constructors are evaluated in order. jsonata-js evaluates them
+//     concurrently, so there a variable bound in one member may not yet be visible to the next,
+//     and when several members fail, which error is reported depends on timing.
 package jsonata

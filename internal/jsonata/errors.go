@@ -14,7 +14,8 @@ type Error struct {
 	Token    string
 	Message  string
 
-	cause error // a host function's own error, for errors.As/Is
+	cause error   // a host function's own error, for errors.As/Is
+	args  errArgs // the values the message refers to
 }
 
 // Unwrap returns the error a host function (Env.Functions) failed with, if that is the cause.
@@ -135,7 +136,19 @@ type errArgs map[string]any
 
 // newError builds an *Error whose message fills the jsonata-js template for code.
 func newError(code string, pos int, token string, args errArgs) *Error {
-	e := &Error{Code: code, Position: pos, Token: token}
+	e := &Error{Code: code, Position: pos, Token: token, args: args}
+	e.fill(nil)
+	return e
+}
+
+// fill (re)writes the message from the template, the token and the arguments. Eval fills it
+// again once the error has its final token, with the evaluation's member order for objects, as
+// jsonata-js fills its messages only when the error leaves the evaluation.
+func (e *Error) fill(ord *keyOrder) {
+	if e.cause != nil {
+		return
+	}
+	code, token, args := e.Code, e.Token, e.args
 	msg, ok := messages[code]
 	if !ok {
 		msg = code
@@ -158,7 +171,7 @@ func newError(code string, pos int, token string, args errArgs) *Error {
 				// a missing function name shows as undefined.
 				s = token
 				if v, ok := args["token"]; ok && !raw {
-					s = describe(v)
+					s = describe(v, ord)
 				} else if !raw && token == "" {
 					s = "undefined"
 				} else if !raw {
@@ -167,7 +180,7 @@ func newError(code string, pos int, token string, args errArgs) *Error {
 			case raw:
 				s = fmt.Sprint(args[name])
 			default:
-				s = describe(args[name])
+				s = describe(args[name], ord)
 			}
 			msg = msg[:i] + s + msg[i+len(open)+j+len(close):]
 		}
@@ -175,11 +188,10 @@ func newError(code string, pos int, token string, args errArgs) *Error {
 	fill("{{{", "}}}", true)
 	fill("{{", "}}", false)
 	e.Message = msg
-	return e
 }
 
 // describe renders a value the way JSON.stringify shows it in jsonata-js messages.
-func describe(v any) string {
+func describe(v any, ord *keyOrder) string {
 	if v == nil {
 		return "null"
 	}
@@ -187,7 +199,7 @@ func describe(v any) string {
 		return "undefined"
 	}
 	var sb strings.Builder
-	writeJSON(&sb, v, false, 0, nil, false)
+	writeJSON(&sb, v, false, 0, ord, false)
 	return sb.String()
 }
 

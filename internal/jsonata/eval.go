@@ -38,8 +38,57 @@ func (f *frame) lookup(name string) any {
 
 func (f *frame) child() *frame { return &frame{parent: f, ev: f.ev} }
 
+// handler is an error handler jsonata-js would have on the stack: a function call or the right
+// side of and/or. Evaluation code pushes and pops them; an error leaves the ones it unwound
+// through on the stack, and resolve applies them, innermost first.
+type handler struct {
+	proc     any      // a function application: the function object
+	site     callSite // a call expression, or the and/or operator
+	fill     bool     // a call expression: fills in a missing position and name
+	operator bool     // the right side of and/or: sets both
+}
+
+type callSite struct {
+	pos  int
+	name string
+}
+
+// resolve gives e the position and token jsonata-js's handlers would have given it, applying
+// them from the innermost out.
+func (ev *evaluator) resolve(e *Error) {
+	for i := len(ev.handlers) - 1; i >= 0; i-- {
+		h := ev.handlers[i]
+		switch {
+		case h.operator:
+			e.Position, e.Token = h.site.pos, h.site.name
+			delete(e.args, "token")
+		case h.fill:
+			if e.Position == 0 {
+				e.Position = h.site.pos
+			}
+			if e.Token == "" {
+				e.Token = h.site.name
+			}
+		default:
+			site, called := ev.lastCall[h.proc]
+			if !called {
+				continue
+			}
+			if site.pos > 0 {
+				e.Position = site.pos
+			}
+			if e.Token == "" {
+				e.Token = site.name
+			}
+		}
+	}
+	ev.handlers = ev.handlers[:0]
+}
+
 // evaluator holds the state of one evaluation.
 type evaluator struct {
+	handlers []handler
+	lastCall map[any]callSite
 	env     Env
 	order   *keyOrder
 	now     time.Time
@@ -248,6 +297,9 @@ func (ev *evaluator) path(expr *node, input any, env *frame) any {
 			start++
 		}
 		if start > 0 {
+			if items, isArr := cur.([]any); isArr && len(items) == 0 && start < len(expr.steps) {
+				return newSeq() // an empty step result ends the path
+			}
 			if _, flagged := cur.(*array); flagged {
 				start = 0 // a sequence built by this evaluation: let the general algorithm flatten it
 			} else if start == len(expr.steps) {
@@ -567,10 +619,16 @@ func (ev *evaluator) binary(expr *node, input any, env *frame) any {
 	lhs := ev.eval(expr.lhs, input, env)
 	if op == "and" || op == "or" {
 		l := boolOf(lhs)
-		if op == "and" {
-			return l && boolOf(ev.eval(expr.rhs, input, env))
+		if (op == "and" && !l) || (op == "or" && l) {
+			return l
 		}
-		return l || boolOf(ev.eval(expr.rhs, input, env))
+		// jsonata-js evaluates the right side inside the operator's error handler, so its
+		// errors are reported at the operator.
+		n := len(ev.handlers)
+		ev.handlers = append(ev.handlers, handler{site: callSite{pos: expr.pos, name: op}, operator: true})
+		r := boolOf(ev.eval(expr.rhs, input, env))
+		ev.handlers = ev.handlers[:n]
+		return r
 	}
 	rhs := ev.eval(expr.rhs, input, env)
 	switch op {

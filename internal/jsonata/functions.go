@@ -54,7 +54,7 @@ func init() {
 		if !ok {
 			return undefined
 		}
-		if i := strings.Index(s, strArg(a, 1)); i >= 0 {
+		if i := strings.Index(s, jsStringArg(a, 1)); i >= 0 {
 			return s[:i]
 		}
 		return s
@@ -64,7 +64,7 @@ func init() {
 		if !ok {
 			return undefined
 		}
-		sep := strArg(a, 1)
+		sep := jsStringArg(a, 1)
 		if i := strings.Index(s, sep); i >= 0 {
 			return s[i+len(sep):]
 		}
@@ -123,10 +123,13 @@ func init() {
 		if !ok {
 			return undefined
 		}
-		y, _ := toNumber(argAt(a, 1))
+		y, ok := toNumber(argAt(a, 1))
+		if !ok {
+			y = math.NaN() // Math.pow(x, undefined)
+		}
 		r := jsPow(x, y)
 		if math.IsInf(r, 0) || math.IsNaN(r) {
-			throw("D3061", c.pos, c.name, errArgs{"value": x, "exp": y})
+			throw("D3061", c.pos, c.name, errArgs{"value": x, "exp": argAt(a, 1)})
 		}
 		return r
 	})
@@ -228,6 +231,15 @@ func init() {
 	})
 	defineDateTime()
 	defineFormatting()
+}
+
+// jsStringArg is a string argument as String.prototype.indexOf takes it: a missing one is
+// the string "undefined".
+func jsStringArg(a []any, i int) string {
+	if s, ok := argAt(a, i).(string); ok {
+		return s
+	}
+	return "undefined"
 }
 
 func strArg(a []any, i int) string {
@@ -1242,12 +1254,18 @@ func fnEval(ev *evaluator, c *call, a []any) (result any) {
 	if err != nil {
 		throw("D3120", c.pos, c.name, errArgs{"value": err.(*Error).Message})
 	}
+	handlers, depth := len(ev.handlers), ev.depth
 	defer func() {
 		if r := recover(); r != nil {
 			e, ok := r.(*Error)
 			if !ok || e.Code == "D1011" || e.Code == "D1012" {
 				panic(r)
 			}
+			// The inner error is complete here; its handlers are gone with it.
+			inner := &evaluator{handlers: ev.handlers[handlers:], lastCall: ev.lastCall}
+			inner.resolve(e)
+			e.fill(ev.order)
+			ev.handlers, ev.depth = ev.handlers[:handlers], depth
 			throw("D3121", c.pos, c.name, errArgs{"value": e.Message})
 		}
 	}()

@@ -66,6 +66,8 @@ func (e *Expr) Eval(input any, env Env) (v any, ok bool, err error) {
 			if !isErr {
 				panic(r)
 			}
+			ev.resolve(e)
+			e.fill(ev.order)
 			v, ok, err = nil, false, e
 		}
 	}()

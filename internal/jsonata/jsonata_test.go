@@ -166,8 +166,14 @@ func (o *ordered) write(sb *strings.Builder, v any) {
 	}
 }
 
+// loadRecording reads testdata/recorded.json, or the file JSONATA_RECORDED names (for ad hoc
+// differential runs against other recordings).
 func loadRecording(t testing.TB) *recording {
-	data, err := os.ReadFile("testdata/recorded.json")
+	file := "testdata/recorded.json"
+	if f := os.Getenv("JSONATA_RECORDED"); f != "" {
+		file = f
+	}
+	data, err := os.ReadFile(file)
 	if err != nil {
 		t.Fatal(err)
 	}

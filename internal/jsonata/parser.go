@@ -133,7 +133,7 @@ func tokenText(n *node) string {
 	case *regexLiteral:
 		return v.source
 	}
-	return describe(n.value)
+	return describe(n.value, nil)
 }
 
 func (p *parser) expression(rbp int) *node {

@@ -436,7 +436,7 @@ const groups = [
   { name: 'strings-more', cases: [
     '"a" & 1.5 & true & null', '"x" & [1, [2]]', '"x" & {"a": 0.1 + 0.2}', '$string(0.1 + 0.2, true)', '$string({"a": [1, {"b": null}]}, true)', '$string([], true)',
     '$string({}, true)', '$string("\u0001\u001f")', '$string("a\"b")', '$string(["\n"])', '$uppercase("ß")', '$lowercase("İ")', '$lowercase("ΟΔΟΣ ΟΔΟΣ.")', '$uppercase("ﬁx ŉ")', '$lowercase("ǅ")', '$uppercase("ǆ")', '$length("\u0301e")',
-    '$substring("abcdef", 2, 0)', '$substring("abcdef", 0, 100)', '$substring("abcdef", -100)', '$substring("", 0, 1)', '$substringBefore("", "a")', '$substringAfter("abc", "")',
+    '$substring("abcdef", 2, 0)', '$substring("abcdef", 0, 100)', '$substring("abcdef", -100)', '$substring("", 0, 1)', '$substringBefore("", "a")', '$substringAfter("abc", "")', '$substringBefore("a", nothing)', '$substringBefore("xundefinedy", nothing)',
     '$split("a--b--c", "--")', '$split("--a--", "--")', '$split("aXbXc", /x/i, 1)', '$join(["a", "b"], "")', '$pad("", 3, "ab")', '$pad("x", 0)', '$pad("x", -1)',
     '$trim("\n\r\t x \n")', '$contains("", "")', '$replace("", "a", "b")', '$replace("aaa", "a", "aa")', '$replace("abc", /(?<x>b)/, "[$1]")', '$replace("x", /x/, "$")',
     '$replace("x", /x/, "a$")', '$replace("x", /(x)/, "$9")', '$replace("x", /(x)/, "$10")', '$replace("abcabc", /b/, "-", 1)', '$base64encode("")', '$base64decode("")',
@@ -510,6 +510,14 @@ const groups = [
     { expr: '$ ~> |Account.Order.Product|{"Price": Price * 1.2}|', data: 'account' }, { expr: 'Account.Order ~> |Product|{"x": 1}|', data: 'account' },
     { expr: '$ ~> |Account|{}, "Order"|', data: 'account' }, { expr: '$ ~> |Account.Order[0]|{"new": true}, ["OrderID", "Product"]|', data: 'account' },
     { expr: '$ ~> |$|{"n": [1, 2]}|', input: { a: 1 } }, { expr: '[$ ~> |a|{}|, $]', input: { a: { z: 1 } } },
+  ] },
+  // Found by differential runs of random expressions against jsonata-js.
+  { name: 'regressions', cases: [
+    '$power(3.5, nothing)', { expr: 'e^(>c)[]', data: 'nest' }, { expr: 'e.x[]', data: 'nest' }, '$map([1], function($v){$v + "a"})', '1 and $base64encode(true)',
+    '0 or $base64encode(true)', '$filter([1], function($v){[$filter([2], function($w){1}), $abs("a")]})', '{"k": 1, $power(3.5, nothing): 1}',
+    '$reduce([1, 2], function($a, $b){$a & $uppercase($b)})', '($f := function($x){$x + "s"}; $f(1))', '($f := function($x){$x + "s"}; $map([1], $f))',
+    '"a" ~> $number', '[1] ~> $map(function($v){$v.x + 1}) ~> $abs', '$eval("$number(\"x\")")', '$sort([1, 2], function($a, $b){$a.x > "s"})',
+    '$map([1,2], function($v){ $v = 2 ? $error("two") : $v })', '$single([1,2], function($v){ $v > "a" })', '$each({"a": 1}, function($v){ -"x" })',
   ] },
 ];
 

@@ -12,7 +12,12 @@
 'use strict';
 const fs = require('fs');
 const path = require('path');
-const jsonata = require('jsonata');
+// jsonata-js keeps the position of a built-in's last call on the built-in itself, across
+// evaluations; each case gets a fresh copy of the module so that no case sees another's.
+function freshJsonata() {
+  delete require.cache[require.resolve('jsonata')];
+  return require('jsonata');
+}
 const { datasets, groups } = require('./cases.js');
 
 const version = require('jsonata/package.json').version;
@@ -31,6 +36,7 @@ async function run(c) {
   if (c.input !== undefined) out.input = c.input;
   if (c.bindings !== undefined) out.bindings = c.bindings;
   const input = c.data !== undefined ? JSON.parse(JSON.stringify(datasets[c.data])) : c.input;
+  const jsonata = freshJsonata();
   try {
     const expr = jsonata(c.expr);
     const result = await expr.evaluate(input, c.bindings);
