@@ -89,15 +89,15 @@ func (ev *evaluator) resolve(e *Error) {
 type evaluator struct {
 	handlers []handler
 	lastCall map[any]callSite
-	env     Env
-	order   *keyOrder
-	now     time.Time
-	nowRead bool
-	depth   int
-	steps   int64
-	limit   int64
-	host    map[string]*builtin
-	built   []map[string]any
+	env      Env
+	order    *keyOrder
+	now      time.Time
+	nowRead  bool
+	depth    int
+	steps    int64
+	limit    int64
+	host     map[string]*builtin
+	built    []map[string]any
 }
 
 func (ev *evaluator) charge(n int64) {
