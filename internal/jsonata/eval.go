@@ -70,7 +70,11 @@ func (ev *evaluator) resolve(e *Error) {
 				e.Token = h.site.name
 			}
 		default:
-			site, called := ev.lastCall[h.proc]
+			site, called := callSite{}, false
+			switch h.proc.(type) {
+			case *builtin, *lambda: // the only function objects a call is noted on
+				site, called = ev.lastCall[h.proc]
+			}
 			if !called {
 				continue
 			}
