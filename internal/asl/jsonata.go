@@ -1,6 +1,7 @@
 package asl
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"hash/fnv"
@@ -133,8 +134,18 @@ func compileJSONataAssign(v any, loc string, d *diagnostics) *template {
 	return compileJSONata(m, "Assign", loc, d)
 }
 
+// jsonataMaxSteps bounds one expression's work (steps, sequence members,
+// string bytes built). Definitions and inputs come from users, and a state's
+// data is at most 256 KiB, so a million is far above what real expressions
+// need and a few tenths of a second of CPU at most; AWS refuses such
+// expressions too (States.QueryEvaluationError on its memory limit).
+const jsonataMaxSteps = 1_000_000
+
 func (n *jexpr) eval(e *evalEnv) (any, *Failure) {
 	v, ok, err := n.e.Eval(nil, e.jsonataEnv(n.usesContext))
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return nil, interrupted()
+	}
 	if err != nil {
 		return nil, e.queryFail(n.field, "The JSONata expression '%s' specified for the field '%s' threw an error during evaluation. %s", n.src, n.field, jsonataMessage(err))
 	}
@@ -216,7 +227,7 @@ func (e *evalEnv) jsonataEnv(withContext bool) jsonata.Env {
 		states["errorOutput"] = sv.errorOutput
 	}
 	vars["states"] = states
-	env := jsonata.Env{Vars: vars, KeysOf: e.keysOf}
+	env := jsonata.Env{Vars: vars, KeysOf: e.keysOf, Context: sv.ctx, MaxSteps: jsonataMaxSteps}
 	if e.x != nil {
 		env.Functions = e.x.jsonataFunctions()
 		env.Now = e.x.eng.o.Now

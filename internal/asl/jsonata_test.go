@@ -207,6 +207,8 @@ func TestJSONataErrors(t *testing.T) {
 		{"timeout not a number", `{"Type":"Task",` + echoTask + `,"TimeoutSeconds":"{% 'ten' %}","End":true}`, `{}`, ""},
 		{"timeout zero", `{"Type":"Task",` + echoTask + `,"TimeoutSeconds":"{% 0 %}","End":true}`, `{}`, ""},
 		{"wait seconds fraction", `{"Type":"Wait","Seconds":"{% 1.5 %}","End":true}`, `{}`, ""},
+		{"wait seconds too many", `{"Type":"Wait","Seconds":"{% 1e10 %}","End":true}`, `{}`, ""},
+		{"timeout too long", `{"Type":"Task",` + echoTask + `,"TimeoutSeconds":"{% 100000000 %}","End":true}`, `{}`, ""},
 		{"wait timestamp not a timestamp", `{"Type":"Wait","Timestamp":"{% 'soon' %}","End":true}`, `{}`, ""},
 		{"map items not array", `{"Type":"Map","Items":"{% $states.input %}","ItemProcessor":{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}},"End":true}`, `{"a":1}`, ""},
 		{"map max concurrency negative", `{"Type":"Map","Items":[1],"MaxConcurrency":"{% -1 %}","ItemProcessor":{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}},"End":true}`, `{}`, ""},
@@ -214,6 +216,9 @@ func TestJSONataErrors(t *testing.T) {
 		{"fail error not string", `{"Type":"Fail","Error":"{% 1 %}"}`, `{}`, ""},
 		{"assign undefined", `{"Type":"Pass","Assign":{"v":"{% $states.input.nope %}"},"End":true}`, `{}`, "The JSONata expression '$states.input.nope' specified for the field 'Assign/v' returned nothing (undefined)."},
 		{"result not visible in pass", `{"Type":"Pass","Output":"{% $states.result %}","End":true}`, `{}`, ""},
+		// Definitions and inputs come from users: an expression's work is bounded.
+		{"too much work", `{"Type":"Pass","Output":"{% $sum($map([1..900000], function($x){$x*2})) %}","End":true}`, `{}`, ""},
+		{"runaway recursion", `{"Type":"Pass","Output":"{% ($f := function($s){$f($s & $s)}; $f('x')) %}","End":true}`, `{}`, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

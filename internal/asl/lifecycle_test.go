@@ -457,3 +457,32 @@ func TestDefinitionKept(t *testing.T) {
 		t.Fatalf("Definition() %s", got)
 	}
 }
+
+// stubbornTask finishes its work even once its context is done, as a task
+// that does not watch its context (or a long JSONata evaluation) does.
+type stubbornTask struct{ entered chan struct{} }
+
+func (s stubbornTask) RunTask(ctx context.Context, _ string, input json.RawMessage) (json.RawMessage, error) {
+	close(s.entered)
+	<-ctx.Done()
+	return input, nil
+}
+
+// An execution stopped while its last state runs is ABORTED, even when that
+// state then finishes: it once ended SUCCEEDED after Stop had returned.
+func TestStopDuringLastState(t *testing.T) {
+	task := stubbornTask{entered: make(chan struct{})}
+	opts, _ := testOptions(task)
+	x, _ := New(opts).Start(context.Background(), mustParse(t, `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:123456789012:function:f","End":true}}}`), "s", []byte(`{}`))
+	<-task.entered
+	if err := x.Stop("Operator", "stopped"); err != nil {
+		t.Fatal(err)
+	}
+	<-x.Done()
+	if d := x.Describe(); d.Status != StatusAborted {
+		t.Fatalf("describe %+v", d)
+	}
+	if types := eventTypes(x); !strings.HasSuffix(types, "ExecutionAborted") || strings.Contains(types, "ExecutionSucceeded") {
+		t.Fatalf("history %s", types)
+	}
+}

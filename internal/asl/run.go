@@ -59,6 +59,7 @@ type evalEnv struct {
 // statesVar is a JSONata state's $states (input, result, errorOutput; the
 // context comes from the evalEnv) and the jsonata.Env built from it.
 type statesVar struct {
+	ctx                        context.Context // ends the state's evaluations (Stop, timeout, a failed sibling)
 	input, result, errorOutput any
 	hasResult, hasErrorOutput  bool
 	// env is what expressions see (see jsonataEnv): nil when $states
@@ -167,6 +168,11 @@ func (fr *frame) run(ctx context.Context, st *State, input any) (any, *Failure) 
 			fr.evaluationFailed(st, f)
 			return nil, f
 		}
+		if ctx.Err() != nil {
+			// Stopped or timed out while the state ran: even a last state's
+			// result does not make the execution succeed.
+			return nil, interrupted()
+		}
 		if next == nil {
 			return out, nil
 		}
@@ -182,7 +188,7 @@ func (fr *frame) runState(ctx context.Context, st *State, raw any) (any, *State,
 	id := fr.x.recordAt(now, &fr.last, st.enteredEvent, &StateEnteredEventDetails{Name: st.Name, Input: Payload{raw}})
 	env := &evalEnv{input: raw, x: fr.x, st: st, entered: now, enteredID: id, vars: fr.vars, rnd: fr.x.eng.o.Random}
 	if st.jsonata {
-		env.states = &statesVar{input: raw}
+		env.states = &statesVar{ctx: ctx, input: raw}
 	}
 	if st.Type == "Fail" {
 		return nil, nil, fr.failState(env, st, raw)
@@ -566,9 +572,12 @@ func (fr *frame) wait(ctx context.Context, env *evalEnv, st *State, eff any) *Fa
 		if !found || !ok || n < 0 {
 			return env.fail(ErrRuntime, "The SecondsPath parameter cannot be parsed as a long value: %s == %s", st.secondsPath.src, plain(v))
 		}
+		if n > maxSeconds {
+			return env.fail(ErrRuntime, "The SecondsPath parameter must be at most %d: %s == %s", maxSeconds, st.secondsPath.src, plain(v))
+		}
 		d = time.Duration(n) * time.Second
 	case st.secondsExpr != nil:
-		n, f := intExpr(env, st.secondsExpr, 0)
+		n, f := intExpr(env, st.secondsExpr, 0, maxSeconds)
 		if f != nil {
 			return f
 		}
@@ -600,16 +609,21 @@ func (fr *frame) wait(ctx context.Context, env *evalEnv, st *State, eff any) *Fa
 	return fr.x.sleep(ctx, d)
 }
 
+// maxSeconds is the largest Wait, TimeoutSeconds and HeartbeatSeconds value
+// (state-wait.html: "integer value from 0 to 99999999"); beyond about 9.2e9
+// seconds a time.Duration would overflow and wait not at all.
+const maxSeconds = 99999999
+
 // intExpr evaluates a JSONata number field (TimeoutSeconds, Seconds,
-// MaxConcurrency...), which must be an integer of at least least.
-func intExpr(env *evalEnv, e *jexpr, least int64) (int64, *Failure) {
+// MaxConcurrency...), which must be an integer from least to most.
+func intExpr(env *evalEnv, e *jexpr, least, most int64) (int64, *Failure) {
 	v, f := e.eval(env)
 	if f != nil {
 		return 0, f
 	}
 	n, ok := integer(v)
-	if !ok || n < least {
-		return 0, env.queryFail(e.field, "The JSONata expression '%s' specified for the field '%s' returned an unexpected result: expected an integer of at least %d, got %s", e.src, e.field, least, toJSON(v))
+	if !ok || n < least || n > most {
+		return 0, env.queryFail(e.field, "The JSONata expression '%s' specified for the field '%s' returned an unexpected result: expected an integer from %d to %d, got %s", e.src, e.field, least, most, toJSON(v))
 	}
 	return n, nil
 }

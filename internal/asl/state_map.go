@@ -2,6 +2,7 @@ package asl
 
 import (
 	"context"
+	"math"
 	"sync"
 	"sync/atomic"
 )
@@ -55,7 +56,7 @@ func (fr *frame) mapState(ctx context.Context, env *evalEnv, st *State, raw, eff
 	maxConc := st.maxConcurrency
 	if st.maxConcurrencyExpr != nil {
 		var f *Failure
-		if maxConc, f = intExpr(env, st.maxConcurrencyExpr, 0); f != nil {
+		if maxConc, f = intExpr(env, st.maxConcurrencyExpr, 0, math.MaxInt32); f != nil {
 			return nil, f
 		}
 	}
@@ -76,7 +77,7 @@ func (fr *frame) mapState(ctx context.Context, env *evalEnv, st *State, raw, eff
 		if st.itemSelector != nil {
 			ienv := &evalEnv{input: eff, x: fr.x, st: st, entered: env.entered, retryCount: env.retryCount, enteredID: env.enteredID, item: &mapItem{index: int64(i), value: arr[i]}, vars: fr.vars, rnd: env.rnd}
 			if st.jsonata {
-				ienv.states = &statesVar{input: raw}
+				ienv.states = &statesVar{ctx: mctx, input: raw}
 			}
 			var f *Failure
 			if in, f = st.itemSelector.eval(ienv); f != nil {

@@ -51,7 +51,7 @@ func (fr *frame) task(ctx context.Context, env *evalEnv, st *State, raw, eff any
 			return nil, f
 		}
 		n, ok := integer(v)
-		if !found || !ok || n <= 0 {
+		if !found || !ok || n <= 0 || n > maxSeconds {
 			return nil, env.fail(ErrRuntime, "The value at %s must be a positive integer, got %s", p.p.src, toJSON(v))
 		}
 		*p.dst = n
@@ -63,7 +63,7 @@ func (fr *frame) task(ctx context.Context, env *evalEnv, st *State, raw, eff any
 		if e.e == nil {
 			continue
 		}
-		n, f := intExpr(env, e.e, 1)
+		n, f := intExpr(env, e.e, 1, maxSeconds)
 		if f != nil {
 			return nil, f
 		}

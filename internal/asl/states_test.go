@@ -117,7 +117,7 @@ func TestWait(t *testing.T) {
 			}
 		})
 	}
-	for _, bad := range []string{`{"s":-1}`, `{"s":1.5}`, `{"s":"1"}`, `{}`} {
+	for _, bad := range []string{`{"s":-1}`, `{"s":1.5}`, `{"s":"1"}`, `{}`, `{"s":10000000000}`} {
 		opts, _ := testOptions(nil)
 		d, _ := run(t, opts, single(`{"Type":"Wait","SecondsPath":"$.s","End":true}`), bad)
 		expectFailed(t, d, ErrRuntime)

@@ -18,16 +18,17 @@
 // result is a FunctionValue. Objects keep their member order: Env.KeysOf tells the order of
 // input objects, and Env.Record learns the order of each object the evaluation builds.
 //
-// Errors are *Error. A host function's (Env.Functions) error becomes an *Error with code D3137
+// Errors are *Error (but for Env.Context's error). A host function's (Env.Functions) error becomes an *Error with code D3137
 // that unwraps to it, unless it is an *Error itself.
 //
 // Differences from jsonata-js, on purpose:
 //   - Regular expressions run on Go's RE2: JavaScript-only features (lookaround, backreferences)
 //     are refused when the expression is compiled, with code S0303 (not a jsonata-js code).
 //   - Evaluation is bounded: about 14,000 levels of non-tail recursion fail with D1011 (tail calls
-//     run in constant stack, as in jsonata-js), and an evaluation that takes more than 50 million
-//     steps, counting the members and bytes it builds, fails with D1012, so that an expression from
-//     a user can neither exhaust the stack nor run forever.
+//     run in constant stack, as in jsonata-js), and an evaluation that takes more than
+//     Env.MaxSteps steps (50 million by default), counting the members and bytes it builds, fails
+//     with D1012, so that an expression from a user can neither exhaust the stack nor run forever.
+//     Env.Context ends an evaluation early; Eval then returns the context's error.
 //   - Date-times without an offset are read as UTC (jsonata-js uses the host's time zone).
 //   - Members of array and object constructors are evaluated in order. jsonata-js evaluates them
 //     concurrently, so there a variable bound in one member may not yet be visible to the next,

@@ -91,17 +91,18 @@ func (ev *evaluator) resolve(e *Error) {
 
 // evaluator holds the state of one evaluation.
 type evaluator struct {
-	handlers []handler
-	lastCall map[any]callSite
-	env      Env
-	order    *keyOrder
-	now      time.Time
-	nowRead  bool
-	depth    int
-	steps    int64
-	limit    int64
-	host     map[string]*builtin
-	built    []map[string]any
+	handlers  []handler
+	lastCall  map[any]callSite
+	env       Env
+	order     *keyOrder
+	now       time.Time
+	nowRead   bool
+	depth     int
+	steps     int64
+	limit     int64
+	nextCheck int64 // the step at which Env.Context is looked at next
+	host      map[string]*builtin
+	built     []map[string]any
 }
 
 func (ev *evaluator) charge(n int64) {
@@ -109,7 +110,19 @@ func (ev *evaluator) charge(n int64) {
 	if ev.steps > ev.limit {
 		throw("D1012", 0, "", errArgs{"value": float64(ev.limit)})
 	}
+	if ev.env.Context != nil && ev.steps >= ev.nextCheck {
+		ev.nextCheck = ev.steps + checkEvery
+		if err := ev.env.Context.Err(); err != nil {
+			panic(canceled{err})
+		}
+	}
 }
+
+// checkEvery is how many steps go between looks at Env.Context.
+const checkEvery = 4096
+
+// canceled carries Env.Context's error out of an evaluation.
+type canceled struct{ err error }
 
 // chargeBytes charges for a built string, so that doubling a string in a loop meets the step
 // budget long before it exhausts memory.

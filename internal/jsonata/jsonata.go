@@ -1,6 +1,7 @@
 package jsonata
 
 import (
+	"context"
 	"math"
 	"time"
 	"unsafe"
@@ -26,6 +27,13 @@ type Env struct {
 	Record func(m map[string]any, keys []string)
 	// Now is the clock for $now() and $millis(); nil: time.Now. It is read once per evaluation.
 	Now func() time.Time
+	// Context, when set, ends an evaluation once it is done: Eval then returns the
+	// context's error. It is checked every few thousand steps.
+	Context context.Context
+	// MaxSteps bounds the evaluation's steps, sequence members and string bytes
+	// built (D1012 past it); 0: 50,000,000. A host running expressions it did not
+	// write sets it far lower.
+	MaxSteps int64
 }
 
 // Function is a host function: (value, defined, error). A nil argument slot or a missing
@@ -60,8 +68,15 @@ func (e *Expr) Eval(input any, env Env) (v any, ok bool, err error) {
 		order: &keyOrder{orders: map[unsafe.Pointer][]string{}, keysOf: env.KeysOf},
 		limit: maxSteps,
 	}
+	if env.MaxSteps > 0 {
+		ev.limit = env.MaxSteps
+	}
 	defer func() {
 		if r := recover(); r != nil {
+			if c, isCanceled := r.(canceled); isCanceled {
+				v, ok, err = nil, false, c.err
+				return
+			}
 			e, isErr := r.(*Error)
 			if !isErr {
 				panic(r)
