@@ -18,6 +18,15 @@ func FuzzCompileEval(f *testing.F) {
 	} {
 		f.Add(seed, `{"a":{"b":[1,2]},"x":[{"y":1},{"y":"s"}],"Phone":[{"type":"a","number":1}]}`)
 	}
+	// Every recorded oracle case is a seed too, with its input.
+	rec := loadRecording(f)
+	for _, c := range rec.Cases {
+		input := string(c.Input)
+		if c.Data != "" {
+			input = string(rec.Datasets[c.Data])
+		}
+		f.Add(c.Expr, input)
+	}
 	defer func(old int64) { maxSteps = old }(maxSteps)
 	maxSteps = 20000
 	f.Fuzz(func(t *testing.T, expr, input string) {
