@@ -93,15 +93,16 @@ func (ev *evaluator) apply(proc any, args []any, input any, env *frame, pos int,
 		ev.charge(1)
 		call := l.body
 		next := ev.eval(call.procedure, l.input, l.env)
-		targs := make([]any, len(call.arguments))
-		for i, a := range call.arguments {
-			targs[i] = ev.eval(a, l.input, l.env)
-		}
+		// jsonata-js notes the tail call on the function before it evaluates the arguments.
 		tname := ""
 		if call.procedure.typ == tokVariable {
 			tname = procName(call.procedure)
 		}
 		ev.noteCall(next, call.procedure.pos, tname)
+		targs := make([]any, len(call.arguments))
+		for i, a := range call.arguments {
+			targs[i] = ev.eval(a, l.input, l.env)
+		}
 		result = ev.applyInner(next, targs, input, env, call.pos, procName(call.procedure))
 	}
 }
