@@ -362,11 +362,12 @@ func fnPad(ev *evaluator, c *call, a []any) any {
 		ch = " "
 	}
 	w = math.Trunc(w)
-	padLen := int(math.Abs(w)) - utf8.RuneCountInString(s)
-	if padLen <= 0 {
+	padLenF := math.Abs(w) - float64(utf8.RuneCountInString(s))
+	if !(padLenF > 0) { // NaN too
 		return s
 	}
-	ev.charge(int64(padLen))
+	ev.charge(int64(min(padLenF, 1<<53)))
+	padLen := int(padLenF)
 	padding := strings.Repeat(ch, padLen)
 	if utf8.RuneCountInString(ch) > 1 {
 		padding = string([]rune(padding)[:padLen])
@@ -440,6 +441,8 @@ func byteIndex(s string, u16 int) int {
 	return len(s)
 }
 
+// limitArg reads a limit argument as a count of matches: -1 when there is none. jsonata-js
+// compares its match count with the limit, so a fraction counts as the next integer.
 func limitArg(c *call, a []any, i int, code string) int {
 	l, ok := toNumber(argAt(a, i))
 	if !ok {
@@ -448,7 +451,22 @@ func limitArg(c *call, a []any, i int, code string) int {
 	if l < 0 {
 		throw(code, c.pos, c.name, errArgs{"value": l, "index": float64(i + 1)})
 	}
+	if l > 1<<53 {
+		return -1
+	}
 	return int(math.Ceil(l))
+}
+
+// toUint32 is JavaScript's ToUint32, which String.prototype.split applies to its limit.
+func toUint32(f float64) int {
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return 0
+	}
+	m := math.Mod(math.Trunc(f), 1<<32)
+	if m < 0 {
+		m += 1 << 32
+	}
+	return int(m)
 }
 
 func fnMatch(ev *evaluator, c *call, a []any) any {
@@ -615,6 +633,9 @@ func fnSplit(ev *evaluator, c *call, a []any) any {
 		return out
 	}
 	if sep, ok := argAt(a, 1).(string); ok {
+		if l, ok := toNumber(argAt(a, 2)); ok {
+			limit = toUint32(l) // str.split(sep, limit)
+		}
 		var parts []string
 		if sep == "" {
 			for _, r := range s {
@@ -672,6 +693,9 @@ func radixString(x float64, radix int) string {
 			return "-Infinity"
 		}
 		return "Infinity"
+	}
+	if math.IsNaN(x) {
+		return "NaN"
 	}
 	const digits = "0123456789abcdefghijklmnopqrstuvwxyz"
 	var out []byte
@@ -777,13 +801,30 @@ func shiftExp(x, by float64) float64 {
 	return f
 }
 
-// jsPow is Math.pow, which differs from math.Pow for a NaN exponent and |base| = 1.
+// jsPow is Math.pow, which differs from math.Pow for a NaN exponent and |base| = 1, and which
+// (fdlibm's pow in V8) rounds integer powers correctly where math.Pow can be an ulp off.
 func jsPow(x, y float64) float64 {
 	if math.IsNaN(y) {
 		return math.NaN()
 	}
 	if (x == 1 || x == -1) && math.IsInf(y, 0) {
 		return math.NaN()
+	}
+	if y == math.Trunc(y) && math.Abs(y) <= 4096 && x != 0 && !math.IsInf(x, 0) && !math.IsNaN(x) {
+		const prec = 320
+		r := new(big.Float).SetPrec(prec).SetFloat64(1)
+		b := new(big.Float).SetPrec(prec).SetFloat64(x)
+		for n := int(math.Abs(y)); n > 0; n >>= 1 {
+			if n&1 == 1 {
+				r.Mul(r, b)
+			}
+			b.Mul(b, b)
+		}
+		if y < 0 {
+			r.Quo(new(big.Float).SetPrec(prec).SetFloat64(1), r)
+		}
+		f, _ := r.Float64()
+		return f
 	}
 	return math.Pow(x, y)
 }

@@ -252,10 +252,17 @@ func formatIntegerWith(c *call, value float64, f *integerFormat) string {
 				rs = append(rs[:p], append([]rune(f.separators[0].char), rs[p:]...)...)
 			}
 		} else {
+			// substr(0, p) + sep + substr(p), where a negative p (a picture longer than the
+			// number) takes nothing on the left and the last -p characters on the right.
 			for i := len(f.separators) - 1; i >= 0; i-- {
 				sep := f.separators[i]
-				p := max(0, len(rs)-sep.position)
-				rs = append(rs[:p:p], append([]rune(sep.char), rs[p:]...)...)
+				p := len(rs) - sep.position
+				left, right := rs[:max(p, 0)], rs[max(p, 0):]
+				if p < 0 {
+					right = rs[max(len(rs)+p, 0):]
+				}
+				out := append(append(append([]rune{}, left...), []rune(sep.char)...), right...)
+				rs = out
 			}
 		}
 		s = string(rs)
@@ -537,6 +544,12 @@ func dateFragment(t time.Time, comp byte) any {
 // hours and minutes (jsonata-js reads "+hhmm" with parseInt, so "-0530" is -6 h -30 min).
 func formatDateTime(c *call, ms float64, picture string, offH, offM int) any {
 	spec := analyseDateTimePicture(c, picture)
+	// A JavaScript Date holds at most 8.64e15 ms either side of the epoch; beyond, or NaN, it is
+	// an invalid date whose every field is NaN.
+	invalid := math.IsNaN(ms) || math.Abs(ms) > 8.64e15
+	if invalid {
+		ms = 0
+	}
 	t := time.UnixMilli(int64(math.Floor(ms))).UTC().Add(time.Duration(60*offH+offM) * time.Minute)
 	var sb strings.Builder
 	for _, d := range spec {
@@ -544,7 +557,7 @@ func formatDateTime(c *call, ms float64, picture string, offH, offM int) any {
 			sb.WriteString(d.literal)
 			continue
 		}
-		sb.WriteString(formatComponent(c, t, d, offH, offM, math.IsNaN(ms)))
+		sb.WriteString(formatComponent(c, t, d, offH, offM, invalid))
 	}
 	return sb.String()
 }

@@ -4,6 +4,7 @@ import (
 	"regexp"
 	"strings"
 	"unicode/utf16"
+	"unicode/utf8"
 )
 
 // regexLiteral is a compiled /pattern/flags. JavaScript regular expressions are mapped onto Go's
@@ -12,6 +13,10 @@ type regexLiteral struct {
 	source string
 	flags  string
 	re     *regexp.Regexp
+	// from finds the leftmost match at or after a position with the text before it in view (for
+	// ^, \b and the like, as JavaScript's lastIndex does): applied to the text from the rune
+	// before that position, it skips that rune, then as little as it must, and captures the match.
+	from *regexp.Regexp
 }
 
 // jsSpace is what JavaScript's \s matches beyond RE2's [\t\n\f\r ].
@@ -76,11 +81,21 @@ func compileRegex(pattern, flags string) (*regexLiteral, error) {
 			sb.WriteRune(c)
 		}
 	}
-	re, err := regexp.Compile(sb.String())
+	translated := sb.String()
+	re, err := regexp.Compile(translated)
 	if err != nil {
 		return nil, err
 	}
-	return &regexLiteral{source: pattern, flags: flags, re: re}, nil
+	prefix := ""
+	if flags != "" {
+		prefix = "(?" + flags + ")"
+		translated = translated[len(prefix):]
+	}
+	from, err := regexp.Compile(prefix + `\A(?s:.)(?s:.*?)(` + translated + `)`)
+	if err != nil {
+		return nil, err
+	}
+	return &regexLiteral{source: pattern, flags: flags, re: re, from: from}, nil
 }
 
 func isHex(rs []rune) bool {
@@ -97,13 +112,19 @@ func (r *regexLiteral) exec(s string, from int) []int {
 	if from > len(s) {
 		return nil
 	}
-	loc := r.re.FindStringSubmatchIndex(s[from:])
+	if from == 0 {
+		return r.re.FindStringSubmatchIndex(s)
+	}
+	_, size := utf8.DecodeLastRuneInString(s[:from])
+	base := from - size
+	loc := r.from.FindStringSubmatchIndex(s[base:])
 	if loc == nil {
 		return nil
 	}
+	loc = loc[2:] // group 1 is the match; the pattern's own groups follow
 	for i := range loc {
 		if loc[i] >= 0 {
-			loc[i] += from
+			loc[i] += base
 		}
 	}
 	return loc
