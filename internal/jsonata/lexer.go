@@ -37,10 +37,25 @@ var escapes = map[rune]string{'"': "\"", '\\': "\\", '/': "/", 'b': "\b", 'f': "
 
 var numberPattern = regexp.MustCompile(`^-?(0|([1-9][0-9]*))(\.[0-9]+)?([Ee][-+]?[0-9]+)?`)
 
-// lexer works on runes; positions are rune offsets, close to jsonata-js's UTF-16 offsets.
+// lexer works on runes; the positions it reports are UTF-16 offsets, as jsonata-js's are.
 type lexer struct {
 	src []rune
 	pos int
+	u16 []int // u16[i]: the UTF-16 offset of rune i
+}
+
+func newLexer(src string) lexer {
+	rs := []rune(src)
+	u16 := make([]int, len(rs)+1)
+	for i, r := range rs {
+		u16[i+1] = u16[i] + utf16.RuneLen(r)
+	}
+	return lexer{src: rs, u16: u16}
+}
+
+// at16 is the UTF-16 offset of rune position i.
+func (l *lexer) at16(i int) int {
+	return l.u16[max(0, min(i, len(l.src)))]
 }
 
 func isSpace(c rune) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' }
@@ -68,13 +83,13 @@ func (l *lexer) next(infix bool) *token {
 		for !(l.at(l.pos) == '*' && l.at(l.pos+1) == '/') {
 			l.pos++
 			if l.pos >= len(l.src) {
-				throw("S0106", start, "", nil)
+				throw("S0106", l.at16(start), "", nil)
 			}
 		}
 		l.pos += 2
 		return l.next(infix)
 	}
-	mk := func(typ string, v any, start int) *token { return &token{typ: typ, value: v, pos: start} }
+	mk := func(typ string, v any, end int) *token { return &token{typ: typ, value: v, pos: l.at16(end)} }
 	if !infix && c == '/' {
 		l.pos++
 		return l.scanRegex()
@@ -104,7 +119,7 @@ func (l *lexer) next(infix bool) *token {
 					hex := string(l.src[l.pos+1 : min(l.pos+5, len(l.src))])
 					n, err := strconv.ParseUint(hex, 16, 32)
 					if len(hex) != 4 || err != nil {
-						throw("S0104", l.pos, "", nil)
+						throw("S0104", l.at16(l.pos), "", nil)
 					}
 					l.pos += 4
 					// JS strings are UTF-16: a surrogate pair written as two escapes is one character.
@@ -124,7 +139,7 @@ func (l *lexer) next(infix bool) *token {
 					if l.pos < len(l.src) {
 						tok = string(c)
 					}
-					throw("S0103", l.pos, tok, errArgs{"token": tok})
+					throw("S0103", l.at16(l.pos), tok, errArgs{"token": tok})
 				}
 			} else if c == quote {
 				l.pos++
@@ -134,7 +149,7 @@ func (l *lexer) next(infix bool) *token {
 			}
 			l.pos++
 		}
-		throw("S0101", l.pos, "", nil)
+		throw("S0101", l.at16(l.pos), "", nil)
 	}
 	if m := numberPattern.FindString(string(l.src[l.pos:min(l.pos+400, len(l.src))])); m != "" {
 		f, err := strconv.ParseFloat(m, 64)
@@ -142,7 +157,7 @@ func (l *lexer) next(infix bool) *token {
 			l.pos += len([]rune(m))
 			return mk(tokNumber, f, l.pos)
 		}
-		throw("S0102", l.pos, m, nil)
+		throw("S0102", l.at16(l.pos), m, nil)
 	}
 	if c == '`' {
 		l.pos++
@@ -154,7 +169,7 @@ func (l *lexer) next(infix bool) *token {
 			}
 		}
 		l.pos = len(l.src)
-		throw("S0105", l.pos, "", nil)
+		throw("S0105", l.at16(l.pos), "", nil)
 	}
 	i := l.pos
 	for {
@@ -207,7 +222,7 @@ func (l *lexer) scanRegex() *token {
 		if closing(l.pos) {
 			pattern := string(l.src[start:l.pos])
 			if pattern == "" {
-				throw("S0301", l.pos, "", nil)
+				throw("S0301", l.at16(l.pos), "", nil)
 			}
 			l.pos++
 			fstart := l.pos
@@ -217,9 +232,9 @@ func (l *lexer) scanRegex() *token {
 			flags := string(l.src[fstart:l.pos])
 			re, err := compileRegex(pattern, flags)
 			if err != nil {
-				throw("S0303", start, "", errArgs{"value": "/" + pattern + "/" + flags + ": " + err.Error()})
+				throw("S0303", l.at16(start), "", errArgs{"value": "/" + pattern + "/" + flags + ": " + err.Error()})
 			}
-			return &token{typ: tokRegex, value: re, pos: l.pos}
+			return &token{typ: tokRegex, value: re, pos: l.at16(l.pos)}
 		}
 		if (c == '(' || c == '[' || c == '{') && l.at(l.pos-1) != '\\' {
 			depth++
@@ -229,6 +244,6 @@ func (l *lexer) scanRegex() *token {
 		}
 		l.pos++
 	}
-	throw("S0302", l.pos, "", nil)
+	throw("S0302", l.at16(l.pos), "", nil)
 	return nil
 }

@@ -93,7 +93,7 @@ func (p *parser) advance(id string, infix bool) *node {
 	}
 	t := p.lex.next(infix)
 	if t == nil {
-		p.node = &node{id: "(end)", typ: "(end)", value: "(end)", pos: len(p.lex.src)}
+		p.node = &node{id: "(end)", typ: "(end)", value: "(end)", pos: p.lex.at16(len(p.lex.src))}
 		return p.node
 	}
 	n := &node{typ: t.typ, value: t.value, pos: t.pos}
@@ -443,7 +443,7 @@ func parse(src string) (ast *node, err error) {
 			ast, err = nil, e
 		}
 	}()
-	p := &parser{lex: lexer{src: []rune(src)}, src: src}
+	p := &parser{lex: newLexer(src), src: src}
 	p.advance("", false)
 	expr := p.expression(0)
 	if p.node.id != "(end)" {

@@ -518,7 +518,7 @@ const groups = [
     '0 or $base64encode(true)', '$filter([1], function($v){[$filter([2], function($w){1}), $abs("a")]})', '{"k": 1, $power(3.5, nothing): 1}',
     '$reduce([1, 2], function($a, $b){$a & $uppercase($b)})', '($f := function($x){$x + "s"}; $f(1))', '($f := function($x){$x + "s"}; $map([1], $f))',
     '"a" ~> $number', '[1] ~> $map(function($v){$v.x + 1}) ~> $abs', '$eval("$number(\"x\")")', '$sort([1, 2], function($a, $b){$a.x > "s"})',
-    '$map([1,2], function($v){ $v = 2 ? $error("two") : $v })', { expr: 'a()', input: { a: [] } }, '$map("a", function($v){$map([1, $encodeUrlComponent({})], function($v){1})})',
+    '$map([1,2], function($v){ $v = 2 ? $error("two") : $v })', '"😀" & $number("x")', '"😀😀" + 1', '"😀" & (', '"😀\\q"', '"😀" /x', { expr: 'a()', input: { a: [] } }, '$map("a", function($v){$map([1, $encodeUrlComponent({})], function($v){1})})',
     '$map("a", function($v){$string([$encodeUrlComponent({})])})', '$string($encodeUrlComponent({}))', { expr: 'a()', input: { a: {} } }, { expr: '$a()', bindings: { a: [1] } }, '$single([1,2], function($v){ $v > "a" })', '$each({"a": 1}, function($v){ -"x" })',
   ] },
 ];
