@@ -23,7 +23,9 @@
 //
 // Differences from jsonata-js, on purpose:
 //   - Regular expressions run on Go's RE2: JavaScript-only features (lookaround, backreferences)
-//     are refused when the expression is compiled, with code S0303 (not a jsonata-js code).
+//     are refused when the expression is compiled, with code S0303 (not a jsonata-js code). A
+//     character outside the Basic Multilingual Plane (an emoji) is one character to a regex here;
+//     JavaScript's regexes, without the u flag, see its two UTF-16 halves.
 //   - Evaluation is bounded: about 14,000 levels of non-tail recursion fail with D1011 (tail calls
 //     run in constant stack, as in jsonata-js), and an evaluation that takes more than
 //     Env.MaxSteps steps (50 million by default), counting the members and bytes it builds, fails

@@ -10,6 +10,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 	"unsafe"
 )
 
@@ -30,6 +31,8 @@ type recordedCase struct {
 
 type recording struct {
 	Jsonata  string                     `json:"jsonata"`
+	Now      int64                      `json:"now"` // the fixed clock of the recording, ms
+
 	Datasets map[string]json.RawMessage `json:"datasets"`
 	Cases    []recordedCase             `json:"cases"`
 }
@@ -203,6 +206,9 @@ func runCase(rec *recording, c recordedCase) (diff string) {
 		input, hasInput = v, true
 	}
 	env := Env{KeysOf: o.keysOf, Record: o.record}
+	if rec.Now != 0 {
+		env.Now = func() time.Time { return time.UnixMilli(rec.Now) }
+	}
 	if len(c.Bindings) > 0 {
 		b, err := o.decode(c.Bindings)
 		if err != nil {

@@ -388,7 +388,10 @@ func analyseDateTimePicture(c *call, picture string) []*dateMarker {
 					pattern += ";" + d.pres2
 				}
 				d.intFormat = analyseIntegerPicture(c, pattern)
-				if d.widthMin >= 0 && d.intFormat.mandatory < d.widthMin {
+				// Only a decimal format has digit counts; in jsonata-js the others' are
+				// undefined, so a minimum width and the year's digit count leave them be.
+				decimal := d.intFormat.primary == "decimal"
+				if decimal && d.widthMin >= 0 && d.intFormat.mandatory < d.widthMin {
 					d.intFormat.mandatory = d.widthMin
 				}
 				if d.component == 'Y' {
@@ -396,7 +399,7 @@ func analyseDateTimePicture(c *call, picture string) []*dateMarker {
 					if d.widthMax >= 0 {
 						d.n = d.widthMax
 						d.intFormat.mandatory = d.n
-					} else if w := d.intFormat.mandatory + d.intFormat.optional; w >= 2 {
+					} else if w := d.intFormat.mandatory + d.intFormat.optional; decimal && w >= 2 {
 						d.n = w
 					}
 				}

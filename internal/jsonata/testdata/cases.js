@@ -521,6 +521,14 @@ const groups = [
     '$map([1,2], function($v){ $v = 2 ? $error("two") : $v })', '"😀" & $number("x")', '"😀😀" + 1', '"😀" & (', '"😀\\q"', '"😀" /x', { expr: 'a()', input: { a: [] } }, '$map("a", function($v){$map([1, $encodeUrlComponent({})], function($v){1})})',
     '$map("a", function($v){$string([$encodeUrlComponent({})])})', '$string($encodeUrlComponent({}))', { expr: 'a()', input: { a: {} } }, { expr: '$a()', bindings: { a: [1] } }, '$single([1,2], function($v){ $v > "a" })', '$each({"a": 1}, function($v){ -"x" })',
   ] },
+  { name: 'clock', cases: [
+    '$now()', '$millis()', '$now("[Y0001]-[M01]-[D01] [H01]:[m01]")', '$now("[FNn], [D1o] [MNn] [Y]", "-0500")', '$toMillis("10:33", "[H01]:[m01]")',
+    '$toMillis("23", "[D]")', '$toMillis("March", "[MNn]")', '$toMillis("2020", "[Y]")', '$toMillis("pm", "[P]")', '$toMillis("Friday", "[FNn]")',
+    '($p := "[d], [d001,2], "; $toMillis($fromMillis(1450729765184, $p), $p))', '($p := "[xN,1-2].[XI,*-3]"; $toMillis($fromMillis(-264436696470, $p), $p))',
+    '($p := "[W]T[w001,1-2]"; $toMillis($fromMillis(355144499987, $p), $p))', '($p := "[Z01:01,3-3]"; $toMillis($fromMillis(-838656718657, $p), $p))',
+    '$fromMillis(53281584009, "[M0100,2][[[Yi,2][x1,1-2][F0001,1-2].[w01]")', '$fromMillis(-1146516188793, "[Ea,2][[[D001,4][YW,2], ", "-1200")',
+    '$fromMillis(53281584009, "[Yw,2]")', '$fromMillis(53281584009, "[Y0001,2]")', '$fromMillis(53281584009, "[Y,2]")', '$fromMillis(53281584009, "[Y01,3]")',
+  ] },
 ];
 
 module.exports = { datasets, groups };

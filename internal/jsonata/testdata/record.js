@@ -10,6 +10,14 @@
 // function inside a result shows as "__function__"),
 // "undefined": true, "function": true, or "error" (the jsonata-js error code), "message" and "position".
 'use strict';
+// The clock is fixed, so that $now(), $millis() and the date components $toMillis takes from
+// the current time are recorded reproducibly; the Go test evaluates at the same instant.
+const NOW = 1700000000123; // 2023-11-14T22:13:20.123Z
+const RealDate = Date;
+global.Date = class extends RealDate {
+  constructor(...a) { if (a.length === 0) super(NOW); else super(...a); }
+  static now() { return NOW; }
+};
 const fs = require('fs');
 const path = require('path');
 // jsonata-js keeps the position of a built-in's last call on the built-in itself, across
@@ -70,6 +78,6 @@ async function run(c) {
     }
   }
   const file = path.join(__dirname, 'recorded.json');
-  fs.writeFileSync(file, JSON.stringify({ jsonata: version, datasets, cases: recorded }, null, 1) + '\n');
+  fs.writeFileSync(file, JSON.stringify({ jsonata: version, now: NOW, datasets, cases: recorded }, null, 1) + '\n');
   console.log('recorded ' + recorded.length + ' cases to ' + file);
 })();
