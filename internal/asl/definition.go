@@ -911,7 +911,9 @@ func (p *parser) mapState(st *State, m map[string]any, loc string) {
 	}
 	if pm, ok := m[key].(map[string]any); ok {
 		ploc := loc + "/" + key
-		checkFields(pm, ploc, key, d, "StartAt", "States", "Comment", "ProcessorConfig", "QueryLanguage")
+		// AWS refuses QueryLanguage here ("Field 'QueryLanguage' is not
+		// supported"): a Map's states take theirs from the state machine.
+		checkFields(pm, ploc, key, d, "StartAt", "States", "Comment", "ProcessorConfig")
 		if pc, ok := pm["ProcessorConfig"]; ok {
 			pcm, ok := pc.(map[string]any)
 			if !ok {

@@ -298,13 +298,27 @@ func (e *evalEnv) jsonataRandom(args []any) (any, bool, error) {
 		return e.random(), true, nil
 	case 1:
 		if n, ok := integer(args[0]); ok {
-			return seededFloat(n), true, nil
+			return javaRandomDouble(n), true, nil
 		}
 		h := fnv.New64a()
 		h.Write(appendJSON(nil, args[0]))
-		return seededFloat(int64(h.Sum64())), true, nil
+		return javaRandomDouble(int64(h.Sum64())), true, nil
 	}
 	return nil, false, fmt.Errorf("$random takes at most 1 argument, got %d", len(args))
+}
+
+// javaRandomDouble is new java.util.Random(seed).nextDouble(): what AWS's
+// $random(seed) gives ($random(42) is 0.7275636800328681 there, as reported
+// by people comparing emulators with AWS; the docs say only "seeded").
+func javaRandomDouble(seed int64) float64 {
+	const mult, mask = 0x5DEECE66D, 1<<48 - 1
+	s := (seed ^ mult) & mask
+	next := func(bits uint) int64 {
+		s = (s*mult + 0xB) & mask
+		return s >> (48 - bits)
+	}
+	hi := next(26)
+	return float64(hi<<27+next(27)) * (1.0 / (1 << 53))
 }
 
 // jsonataParse is $parse(text): the JSON value text holds, its objects

@@ -39,6 +39,7 @@ func TestJSONataParseRejects(t *testing.T) {
 		name, def, loc string
 	}{
 		{"jsonpath state under jsonata top", jsonataMachine(`"S":{"Type":"Pass","QueryLanguage":"JSONPath","End":true}`), "/States/S/QueryLanguage"},
+		{"query language on a map's processor", `{"StartAt":"S","States":{"S":{"Type":"Map","ItemProcessor":{"QueryLanguage":"JSONata","StartAt":"P","States":{` + pass + `}},"End":true}}}`, "/States/S/ItemProcessor/QueryLanguage"},
 		{"jsonpath branch under jsonata top", jsonataMachine(`"S":{"Type":"Parallel","Branches":[{"QueryLanguage":"JSONPath","StartAt":"P","States":{` + pass + `}}],"End":true}`), "/States/S/Branches/0/QueryLanguage"},
 		{"parameters", jsonataMachine(`"S":{"Type":"Pass","Parameters":{},"End":true}`), "/States/S/Parameters"},
 		{"input path", jsonataMachine(`"S":{"Type":"Pass","InputPath":"$.a","End":true}`), "/States/S/InputPath"},
@@ -272,6 +273,8 @@ func TestJSONataFunctions(t *testing.T) {
 		{"range", `$range(0, 10, 5)`, `[0,5,10]`},
 		{"hash", `$hash('input data', 'SHA-256')`, `"b4a697a057313163aee33cd8d40c66e9f0f177e00cac2de32475ffff6169c3e3"`},
 		{"random seeded is stable", `$random(42) = $random(42)`, `true`},
+		// java.util.Random's nextDouble for these seeds, as AWS gives them.
+		{"random seeded as java.util.Random", `[$random(42), $random(0)]`, `[0.7275636800328681,0.730967787376657]`},
 		{"random below one", `$random() < 1`, `true`},
 		{"uuid", `$uuid()`, `"80808080-8080-4080-8080-808080808080"`},
 		{"parse", `$parse('{"a":[1,true]}').a`, `[1,true]`},
