@@ -30,8 +30,8 @@ type recordedCase struct {
 }
 
 type recording struct {
-	Jsonata  string                     `json:"jsonata"`
-	Now      int64                      `json:"now"` // the fixed clock of the recording, ms
+	Jsonata string `json:"jsonata"`
+	Now     int64  `json:"now"` // the fixed clock of the recording, ms
 
 	Datasets map[string]json.RawMessage `json:"datasets"`
 	Cases    []recordedCase             `json:"cases"`
