@@ -500,10 +500,7 @@ func (ev *evaluator) sortExpr(expr *node, input any, env *frame) any {
 	for k, i := range sorted {
 		out[k] = items[i.(int)]
 	}
-	if isTuple {
-		return &array{items: out, sequence: true, tuples: true}
-	}
-	return out
+	return out // a plain array, as fn.sort returns: a sorted tuple stream is no longer marked one
 }
 
 // mergeSort is fn.sort's merge sort: stable, and it takes the right element first only when

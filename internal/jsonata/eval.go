@@ -342,7 +342,7 @@ func (ev *evaluator) pathFrom(expr *node, input any, env *frame, start int) any 
 	}
 	var result any = undefined
 	isTuple := false
-	var tuples *array
+	var tuples any // the tuple stream; nil before the first tuple step
 	last := len(expr.steps) - 1
 	for i := start; i <= last; i++ {
 		step := expr.steps[i]
@@ -375,8 +375,10 @@ func (ev *evaluator) pathFrom(expr *node, input any, env *frame, start int) any 
 		} else {
 			s := newSeq()
 			if tuples != nil {
-				for _, t := range tuples.items {
-					s.items = append(s.items, t.(map[string]any)["@"])
+				for _, t := range itemsOf(tuples) {
+					if tm, ok := t.(map[string]any); ok {
+						s.items = append(s.items, tm["@"])
+					}
 				}
 			}
 			result = s
@@ -474,8 +476,10 @@ func tupleFrame(env *frame, tuple map[string]any) *frame {
 	return f
 }
 
-// tupleStep is evaluateTupleStep: a step over tuples that carry the @, # and % bindings.
-func (ev *evaluator) tupleStep(expr *node, input any, tuples *array, env *frame) *array {
+// tupleStep is evaluateTupleStep: a step over tuples that carry the @, # and % bindings. As in
+// jsonata-js, sorting a tuple stream returns a plain array: the stream loses its mark, so a
+// predicate or a sort after it sees the tuples themselves as its context.
+func (ev *evaluator) tupleStep(expr *node, input any, tuples any, env *frame) any {
 	if expr.typ == "sort" {
 		var result any
 		if tuples != nil {
@@ -495,17 +499,21 @@ func (ev *evaluator) tupleStep(expr *node, input any, tuples *array, env *frame)
 		if expr.stages != nil {
 			result = ev.stages(expr.stages, result, env)
 		}
-		return asTupleStream(result)
+		return result
 	}
 	result := &array{sequence: true, tuples: true}
 	if tuples == nil {
-		tuples = &array{sequence: true, tuples: true}
+		s := &array{sequence: true, tuples: true}
 		for _, item := range itemsOf(input) {
-			tuples.items = append(tuples.items, map[string]any{"@": item})
+			s.items = append(s.items, map[string]any{"@": item})
 		}
+		tuples = s
 	}
-	for _, tb := range tuples.items {
-		tuple := tb.(map[string]any)
+	for _, tb := range itemsOf(tuples) {
+		tuple, ok := tb.(map[string]any)
+		if !ok {
+			continue
+		}
 		res := ev.eval(expr, tuple["@"], tupleFrame(env, tuple))
 		if res == undefined {
 			continue
@@ -545,19 +553,9 @@ func (ev *evaluator) tupleStep(expr *node, input any, tuples *array, env *frame)
 		}
 	}
 	if expr.stages != nil {
-		return asTupleStream(ev.stages(expr.stages, result, env))
+		return ev.stages(expr.stages, result, env)
 	}
 	return result
-}
-
-func asTupleStream(v any) *array {
-	switch a := v.(type) {
-	case *array:
-		return a
-	case []any:
-		return &array{items: a, sequence: true, tuples: true}
-	}
-	return &array{sequence: true, tuples: true}
 }
 
 // filter is evaluateFilter: a predicate is an index (numbers, negative from the end) or a test.

@@ -454,7 +454,8 @@ const groups = [
     'library.books{$string(copies): $count(title)}', 'library.books{$string(copies): title}^($)', 'library.books[copies = 1]^(>title)[0].isbn',
     'library.books.{"t": title, "p": price}^(>p)', 'library.books^(price)', 'library.books^($exists(price) ? 0 : 1, title).title', '$sort(library.books.title)[-1]',
     'library.books^(authors[0]).title', 'library.books^(authors).title', 'library.books.%', 'library.books.%.%', 'library.books[0].authors.%.%.loans[0].customer',
-    'library.(books)#$i.title', 'library.books#$i.authors#$j.{"i": $i, "j": $j}', 'library.books@$b#$i.{"i": $i, "t": $b.title}', 'library.books[title ~> $contains("C")]#$i.$i',
+    'library.(books)#$i.title', 'library.books^(%.customers[0].id)[price > 30].title', 'library.books@$b^($b.price)^(title).title',
+    'library.books@$b^(>$b.price){title: $b.copies}', 'library.books#$i^(>title){title: $i}', 'library.books.authors^(%.title)[0]', 'library.books#$i.authors#$j.{"i": $i, "j": $j}', 'library.books@$b#$i.{"i": $i, "t": $b.title}', 'library.books[title ~> $contains("C")]#$i.$i',
   ] },
   { name: 'custom-matchers', cases: [
     '($m := function($s){ $contains($s, "b") ? {"match": "b", "start": 1, "end": 2, "groups": [], "next": function(){()}} }; $match("abc", $m))',
@@ -520,6 +521,11 @@ const groups = [
     '"a" ~> $number', '[1] ~> $map(function($v){$v.x + 1}) ~> $abs', '$eval("$number(\"x\")")', '$sort([1, 2], function($a, $b){$a.x > "s"})',
     '$map([1,2], function($v){ $v = 2 ? $error("two") : $v })', '"😀" & $number("x")', '"😀😀" + 1', '"😀" & (', '"😀\\q"', '"😀" /x', { expr: 'a()', input: { a: [] } }, '$map("a", function($v){$map([1, $encodeUrlComponent({})], function($v){1})})',
     '$map("a", function($v){$string([$encodeUrlComponent({})])})', '$string($encodeUrlComponent({}))', { expr: 'a()', input: { a: {} } }, { expr: '$a()', bindings: { a: [1] } }, '$single([1,2], function($v){ $v > "a" })', '$each({"a": 1}, function($v){ -"x" })',
+  ] },
+  { name: 'sorted-tuples', data: 'account', cases: [
+    '$distinct(Account.Order.Product^(>%.OrderID)^(Price).(Description.Colour))', '$spread(Account.Order.Product^(%.OrderID){SKU: $sort(ProductID)})',
+    'Account.Order[0].Product^(%.OrderID)[Price > 30].*', 'Account.Order.Product^(%.OrderID).SKU', 'Account.Order.Product^(%.OrderID)#$i.{"i": $i, "s": SKU}',
+    'Account.Order.Product#$i^(>Price).{"i": $i, "s": SKU}', 'Account.Order.Product@$p^($p.Price)[0]', 'Account.Order.Product^(%.OrderID){SKU: Price}',
   ] },
   { name: 'clock', cases: [
     '$now()', '$millis()', '$now("[Y0001]-[M01]-[D01] [H01]:[m01]")', '$now("[FNn], [D1o] [MNn] [Y]", "-0500")', '$toMillis("10:33", "[H01]:[m01]")',
