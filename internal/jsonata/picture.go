@@ -553,7 +553,8 @@ func formatDateTime(c *call, ms float64, picture string, offH, offM int) any {
 	if invalid {
 		ms = 0
 	}
-	t := time.UnixMilli(int64(math.Floor(ms))).UTC().Add(time.Duration(60*offH+offM) * time.Minute)
+	// A Date truncates its milliseconds toward zero.
+	t := time.UnixMilli(int64(math.Trunc(ms))).UTC().Add(time.Duration(60*offH+offM) * time.Minute)
 	var sb strings.Builder
 	for _, d := range spec {
 		if d.isLiteral {
