@@ -31,6 +31,9 @@
 //     Env.MaxSteps steps (50 million by default), counting the members and bytes it builds, fails
 //     with D1012, so that an expression from a user can neither exhaust the stack nor run forever.
 //     Env.Context ends an evaluation early; Eval then returns the context's error.
+//   - $power computes integer and half-integer powers correctly rounded and others with
+//     math.Pow; V8's pow (fdlibm's) is nearly correctly rounded, so a result can differ from
+//     JavaScript's in its last binary digit.
 //   - Date-times without an offset are read as UTC (jsonata-js uses the host's time zone).
 //   - Members of array and object constructors are evaluated in order. jsonata-js evaluates them
 //     concurrently, so there a variable bound in one member may not yet be visible to the next,

@@ -648,6 +648,11 @@ func (ev *evaluator) binary(expr *node, input any, env *frame) any {
 	rhs := ev.eval(expr.rhs, input, env)
 	switch op {
 	case "+", "-", "*", "/", "%":
+		for _, v := range []any{lhs, rhs} {
+			if f, ok := toNumber(v); ok && math.IsInf(f, 0) {
+				throw("D1001", expr.pos, op, errArgs{"value": f}) // inside the operator's handler
+			}
+		}
 		if lhs != undefined && !isNumeric(lhs) {
 			throw("T2001", expr.pos, op, errArgs{"value": lhs})
 		}

@@ -801,8 +801,9 @@ func shiftExp(x, by float64) float64 {
 	return f
 }
 
-// jsPow is Math.pow, which differs from math.Pow for a NaN exponent and |base| = 1, and which
-// (fdlibm's pow in V8) rounds integer powers correctly where math.Pow can be an ulp off.
+// jsPow is Math.pow, which differs from math.Pow for a NaN exponent and |base| = 1. V8 computes
+// powers nearly correctly rounded where math.Pow can be a few ulps off, so integer and
+// half-integer powers are computed here in extended precision and rounded once.
 func jsPow(x, y float64) float64 {
 	if math.IsNaN(y) {
 		return math.NaN()
@@ -810,11 +811,15 @@ func jsPow(x, y float64) float64 {
 	if (x == 1 || x == -1) && math.IsInf(y, 0) {
 		return math.NaN()
 	}
-	if y == math.Trunc(y) && math.Abs(y) <= 4096 && x != 0 && !math.IsInf(x, 0) && !math.IsNaN(x) {
+	half := y*2 == math.Trunc(y*2) && y != math.Trunc(y)
+	if (y == math.Trunc(y) || (half && x > 0)) && math.Abs(y) <= 4096 && x != 0 && !math.IsInf(x, 0) && !math.IsNaN(x) {
 		const prec = 320
 		r := new(big.Float).SetPrec(prec).SetFloat64(1)
 		b := new(big.Float).SetPrec(prec).SetFloat64(x)
-		for n := int(math.Abs(y)); n > 0; n >>= 1 {
+		if half {
+			r.Sqrt(b) // x^0.5; the integer part of |y| follows
+		}
+		for n := int(math.Abs(math.Trunc(y))); n > 0; n >>= 1 {
 			if n&1 == 1 {
 				r.Mul(r, b)
 			}

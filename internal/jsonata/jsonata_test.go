@@ -296,6 +296,8 @@ var knownDifferences = map[string]string{
 	"$ ~> | $ | { 'b': $c := a, 'c': $c } |": `[{"a":1,"b":1,"c":1},{"a":2,"b":2,"c":2}]`,
 	`($x := 0; [$x := 1, $x])`:               `[1,1]`,
 	`($x := 0; {"a": $x := 1, "b": $x})`:     `{"a":1,"b":1}`,
+	// V8's pow (fdlibm's) is nearly correctly rounded; this package rounds 1/49 correctly.
+	`$power(7, -2)`: `0.02040816326530612`,
 }
 
 // TestOracle compares every recorded case with what jsonata-js 2.2.2 gave for it.
