@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Picture strings for integers ($formatInteger, $parseInteger) and dates ($fromMillis, $now,
@@ -286,13 +287,24 @@ type dateMarker struct {
 	literal      string
 	isLiteral    bool
 	component    byte
+	compName     string // the component as written, for messages
 	pres1, pres2 string
 	ordinal      bool
 	names        string
 	intFormat    *integerFormat
-	widthMin     int // -1 when absent
-	widthMax     int
-	n            int
+	// The width modifier's minimum and maximum, as parseInt reads them (NaN when they do not
+	// parse); has* is false where jsonata-js has undefined (no modifier, or "*").
+	widthMin, widthMax float64
+	hasMin, hasMax     bool
+	n                  float64 // the year's digit count; -1: all
+}
+
+// clip is s cut to at most n characters, as substring(0, n) does with a number n.
+func clip(s string, n float64) string {
+	if math.IsNaN(n) || float64(len(s)) <= n {
+		return s
+	}
+	return s[:int(math.Max(0, n))]
 }
 
 var defaultPresentation = map[byte]string{'Y': "1", 'M': "1", 'D': "1", 'd': "1", 'F': "n", 'W': "1", 'w': "1", 'X': "1", 'x': "1", 'H': "1", 'h': "1", 'P': "n", 'm': "01", 's': "01", 'f': "1", 'Z': "01:01", 'z': "01:01", 'C': "n", 'E': "n"}
@@ -324,9 +336,10 @@ func analyseDateTimePicture(c *call, picture string) []*dateMarker {
 			}
 			pos = start + end
 			marker := spaces.ReplaceAllString(picture[start+1:pos], "")
-			d := &dateMarker{widthMin: -1, widthMax: -1}
+			d := &dateMarker{n: -1}
 			if marker != "" {
 				d.component = marker[0]
+				d.compName = string([]rune(marker)[:1])
 			}
 			var pres string
 			if comma := strings.LastIndex(marker, ","); comma != -1 {
@@ -336,21 +349,14 @@ func analyseDateTimePicture(c *call, picture string) []*dateMarker {
 				if dash := strings.Index(width, "-"); dash != -1 {
 					minS, maxS, hasMax = width[:dash], width[dash+1:], true
 				}
-				parse := func(s string) int {
-					if s == "*" {
-						return -1
-					}
-					n, err := strconv.Atoi(leadingSigned(s))
-					if err != nil {
-						return -1
-					}
-					return n
+				d.hasMin = minS != "*"
+				d.widthMin = jsParseInt(minS)
+				if hasMax && maxS != "*" {
+					d.hasMax = true
+					d.widthMax = jsParseInt(maxS)
 				}
-				d.widthMin = parse(minS)
-				if hasMax {
-					d.widthMax = parse(maxS)
-				}
-				pres = marker[min(1, len(marker)):comma]
+				// marker.substring(1, comma): JavaScript swaps reversed bounds, so "[,]" has ",".
+				pres = string(runeSub([]rune(marker), 1, utf8.RuneCountInString(marker[:comma])))
 			} else if marker != "" {
 				pres = marker[1:]
 			}
@@ -369,7 +375,7 @@ func analyseDateTimePicture(c *call, picture string) []*dateMarker {
 			default:
 				p, ok := defaultPresentation[d.component]
 				if !ok {
-					throw("D3132", c.pos, c.name, errArgs{"value": string(d.component)})
+					throw("D3132", c.pos, c.name, errArgs{"value": d.compName})
 				}
 				d.pres1 = p
 			}
@@ -391,16 +397,19 @@ func analyseDateTimePicture(c *call, picture string) []*dateMarker {
 				// Only a decimal format has digit counts; in jsonata-js the others' are
 				// undefined, so a minimum width and the year's digit count leave them be.
 				decimal := d.intFormat.primary == "decimal"
-				if decimal && d.widthMin >= 0 && d.intFormat.mandatory < d.widthMin {
-					d.intFormat.mandatory = d.widthMin
+				if decimal && d.hasMin && float64(d.intFormat.mandatory) < d.widthMin {
+					d.intFormat.mandatory = int(d.widthMin)
 				}
 				if d.component == 'Y' {
 					d.n = -1
-					if d.widthMax >= 0 {
+					if d.hasMax {
 						d.n = d.widthMax
-						d.intFormat.mandatory = d.n
+						d.intFormat.mandatory = 0 // a NaN or negative count pads nothing
+						if d.n > 0 {
+							d.intFormat.mandatory = int(d.n)
+						}
 					} else if w := d.intFormat.mandatory + d.intFormat.optional; decimal && w >= 2 {
-						d.n = w
+						d.n = float64(w)
 					}
 				}
 				if len(spec) > 0 && spec[len(spec)-1].intFormat != nil {
@@ -575,7 +584,7 @@ func formatComponent(c *call, t time.Time, d *dateMarker, offH, offM int, invali
 	case strings.IndexByte("YMDdFWwXxHhms", d.component) != -1:
 		n, _ := value.(float64)
 		if d.component == 'Y' && d.n != -1 {
-			n = math.Mod(n, math.Pow(10, float64(d.n)))
+			n = math.Mod(n, math.Pow(10, d.n))
 		}
 		if d.names != "" {
 			var s string
@@ -591,15 +600,15 @@ func formatComponent(c *call, t time.Time, d *dateMarker, offH, offM int, invali
 				}
 				s = dayNames[int(n)]
 			default:
-				throw("D3133", c.pos, c.name, errArgs{"value": string(d.component)})
+				throw("D3133", c.pos, c.name, errArgs{"value": d.compName})
 			}
 			if d.names == "upper" {
 				s = strings.ToUpper(s)
 			} else if d.names == "lower" {
 				s = strings.ToLower(s)
 			}
-			if d.widthMax >= 0 && len(s) > d.widthMax {
-				s = s[:d.widthMax]
+			if d.hasMax {
+				s = clip(s, d.widthMax)
 			}
 			return s
 		}
@@ -868,22 +877,22 @@ func parseDateTime(ev *evaluator, c *call, timestamp, picture string) any {
 			switch d.component {
 			case 'M', 'x':
 				for i, name := range monthNames {
-					if d.widthMax > 0 && len(name) > d.widthMax {
-						name = name[:d.widthMax]
+					if d.hasMax && d.widthMax != 0 {
+						name = clip(name, d.widthMax)
 					}
 					lookup[name] = float64(i + 1)
 				}
 			case 'F':
 				for i, name := range dayNames[1:] {
-					if d.widthMax > 0 && len(name) > d.widthMax {
-						name = name[:d.widthMax]
+					if d.hasMax && d.widthMax != 0 {
+						name = clip(name, d.widthMax)
 					}
 					lookup[name] = float64(i + 1)
 				}
 			case 'P':
 				lookup = map[string]float64{"am": 0, "AM": 0, "pm": 1, "PM": 1}
 			default:
-				throw("D3133", c.pos, c.name, errArgs{"value": string(d.component)})
+				throw("D3133", c.pos, c.name, errArgs{"value": d.compName})
 			}
 			p.parse = func(v string) any {
 				if n, ok := lookup[v]; ok {

@@ -365,7 +365,7 @@ const groups = [
     '$fromMillis(1521801216617, "Year: [Y0001] ]] done")', '$fromMillis(1521801216617, "[ Y 0001 ]")', '$fromMillis(1521801216617, "[H#1]")', '$fromMillis(0, "[f001]")',
     '$fromMillis(1510067557121, undefined, "-0500")', '$fromMillis(1704067200000, "[X0001]-W[W01]")', '$fromMillis(1703980800000, "[X0001]-W[W01]-[F1] [x]-[w]")',
     '$fromMillis(1609372800000, "[W] [w] [X] [x]")', '$fromMillis(1514678400000, "[W] [w] [X] [x]")', '$fromMillis(1521801216617, "[MNn,3]")', '$fromMillis(1521801216617, "[FNn,2-2]")',
-    '$fromMillis(1521801216617, "[D1o] [M1o]")', '$fromMillis(1521801216617, "[Dw]")', '$fromMillis(-62198755200000, "[Y]")', '$fromMillis(1e300, "[H01]:[m01]")', '$fromMillis(-0.005)', '$fromMillis(-1.5)', '$fromMillis(1.9)', '$fromMillis(8.64e15 + 1)', '$fromMillis(-8.64e15)', '$now("[Y]") = $fromMillis($millis(), "[Y]")',
+    '$fromMillis(1521801216617, "[D1o] [M1o]")', '$fromMillis(1521801216617, "[Dw]")', '$fromMillis(-62198755200000, "[Y]")', '$fromMillis(1e300, "[H01]:[m01]")', '$fromMillis(-0.005)', '$fromMillis(0, "[,]")', '$fromMillis(0, "[,2]")', '$fromMillis(0, "[]")', '$fromMillis(0, "[Y,]")', '$fromMillis(0, "[Y,-]")', '$fromMillis(-1.5)', '$fromMillis(1.9)', '$fromMillis(8.64e15 + 1)', '$fromMillis(-8.64e15)', '$now("[Y]") = $fromMillis($millis(), "[Y]")',
     '$now("[H01]", "+0100") ~> $length', '$fromMillis(1521801216617, "[H01]", "0")', '$fromMillis(1521801216617, "[H01]", "x")',
   ] },
   { name: 'parse-pictures', cases: [
