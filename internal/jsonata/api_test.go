@@ -242,3 +242,17 @@ func TestStringGrowthIsCharged(t *testing.T) {
 		}
 	}
 }
+
+// Regression: a transform whose update refers to the matched object itself (found by
+// FuzzCompileEval) made a cyclic result, and serializing it overflowed the stack.
+func TestTransformUpdateReferringToItsMatch(t *testing.T) {
+	o := newOrdered()
+	input, _ := o.decode([]byte(`{"a": {"b": 1}}`))
+	v, _, err := mustCompile(t, `(|a|{"z": $}|)($)`).Eval(input, Env{KeysOf: o.keysOf, Record: o.record})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := o.encode(v), `{"a":{"b":1,"z":{"b":1}}}`; got != want {
+		t.Errorf("got %s, want %s", got, want)
+	}
+}

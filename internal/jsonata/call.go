@@ -560,7 +560,13 @@ func (ev *evaluator) transform(expr *node, env *frame) any {
 				}
 				if mm, ok := match.(map[string]any); ok {
 					for _, k := range ev.keys(um) {
-						ev.setKey(mm, k, um[k])
+						v := um[k]
+						if refersTo(v, mm, 0) {
+							// jsonata-js would make the object contain itself; a copy of
+							// the value as it is now keeps the result a tree.
+							v = ev.copyValue(v)
+						}
+						ev.setKey(mm, k, v)
 					}
 				}
 			}
@@ -710,4 +716,58 @@ func fnBoolean(v any) any {
 func boolOf(v any) bool {
 	b, _ := fnBoolean(v).(bool)
 	return b
+}
+
+// refersTo reports whether v is or contains the object m.
+func refersTo(v any, m map[string]any, depth int) bool {
+	if depth > maxEvalDepth {
+		return true // too deep to tell: copying is safe
+	}
+	switch x := v.(type) {
+	case map[string]any:
+		if mapID(x) == mapID(m) {
+			return true
+		}
+		for _, c := range x {
+			if refersTo(c, m, depth+1) {
+				return true
+			}
+		}
+	default:
+		if items, ok := asArray(v); ok {
+			for _, c := range items {
+				if refersTo(c, m, depth+1) {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// copyValue deep-copies the objects and arrays of v, keeping member order.
+func (ev *evaluator) copyValue(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		keys := ev.keys(x)
+		for _, k := range keys {
+			out[k] = ev.copyValue(x[k])
+		}
+		return ev.newObject(out, keys)
+	case *array:
+		c := *x
+		c.items = make([]any, len(x.items))
+		for i, it := range x.items {
+			c.items[i] = ev.copyValue(it)
+		}
+		return &c
+	case []any:
+		out := make([]any, len(x))
+		for i, it := range x {
+			out[i] = ev.copyValue(it)
+		}
+		return out
+	}
+	return v
 }

@@ -507,6 +507,7 @@ const groups = [
   ] },
   { name: 'concurrent-siblings', cases: ['($x := 0; [$x := 1, $x])', '($x := 0; {"a": $x := 1, "b": $x})', '($x := 0; [($x := 1; 5), $x])'] },
   { name: 'suite-transforms', cases: [
+    { expr: '(|a|{"n": b}|)($)', input: { a: { b: 1 } } },
     { expr: "$ ~> | ** ['hi'] | {'hello': hi}, ['hi'] |", input: { hi: 'world', bye: null } }, { expr: "$ ~> | $ | { 'b': $c := a, 'c': $c } |", input: [{ a: 1 }, { a: 2 }] },
     { expr: '$ ~> |Account.Order.Product|{"Total": Price * Quantity}, ["Description", "SKU"]|', data: 'account' },
     { expr: '$ ~> |Account.Order.Product|{"Price": Price * 1.2}|', data: 'account' }, { expr: 'Account.Order ~> |Product|{"x": 1}|', data: 'account' },
