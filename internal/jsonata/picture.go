@@ -614,6 +614,9 @@ func formatComponent(c *call, t time.Time, d *dateMarker, offH, offM int, invali
 		}
 		return formatIntegerWith(c, n, d.intFormat)
 	case d.component == 'f':
+		if d.intFormat == nil { // [fN]: jsonata-js fails with a TypeError here
+			throw("D3133", c.pos, c.name, errArgs{"value": d.compName})
+		}
 		n, _ := value.(float64)
 		return formatIntegerWith(c, n, d.intFormat)
 	case d.component == 'Z' || d.component == 'z':
