@@ -235,6 +235,9 @@ func formatIntegerWith(c *call, value float64, f *integerFormat) string {
 	case "decimal":
 		s = jsNumber(value)
 		if pad := f.mandatory - len(s); pad > 0 {
+			if c.env != nil {
+				c.env.ev.charge(int64(pad)) // a width like [Y,2000000000] must meet the budget
+			}
 			s = strings.Repeat("0", pad) + s
 		}
 		if f.zeroCode != '0' {
