@@ -80,8 +80,12 @@ func parseSignature(sig string) (*signature, *Error) {
 			param.typ = "x"
 			next()
 		case '-':
+			re, err := regexp.Compile(prev.regex)
+			if err != nil { // "<+->": jsonata-js fails with a JavaScript SyntaxError
+				return nil, newError("S0201", pos, sig, nil)
+			}
 			prev.context = true
-			prev.contextRegex = regexp.MustCompile(prev.regex)
+			prev.contextRegex = re
 			prev.regex += "?"
 		case '?', '+':
 			prev.regex += string(c)
@@ -114,7 +118,7 @@ func parseSignature(sig string) (*signature, *Error) {
 	re.WriteString("$")
 	compiled, err := regexp.Compile(re.String())
 	if err != nil {
-		return nil, newError("S0401", 0, "", errArgs{"value": sig})
+		return nil, newError("S0201", 0, sig, nil)
 	}
 	s.re = compiled
 	return s, nil
