@@ -146,11 +146,11 @@ func formatNumber(c *call, value float64, picture string, options map[string]any
 			var out []int
 			pos := indexRune(part, grpSep, 0)
 			for pos != -1 {
-				var side []rune
+				var side []rune // substring clamps: pos can come from the integer part
 				if toLeft {
-					side = part[:pos]
+					side = runeSub(part, 0, pos)
 				} else {
-					side = part[pos:]
+					side = runeSub(part, pos, len(part))
 				}
 				out = append(out, count(side, func(r rune) bool { return isDigit(r) || r == digit }))
 				pos = indexRune(p.integer, grpSep, pos+1) // sic: jsonata-js searches the integer part
@@ -259,7 +259,11 @@ func formatNumber(c *call, value float64, picture string, options map[string]any
 	if padRight > 0 {
 		sv = append(sv, []rune(strings.Repeat(string(zero), padRight))...)
 	}
+	// insert is [s.slice(0, at), r, s.slice(at)].join(''): a negative at counts from the end.
 	insert := func(s []rune, at int, r rune) []rune {
+		if at < 0 {
+			at += len(s)
+		}
 		at = max(0, min(at, len(s)))
 		out := make([]rune, 0, len(s)+1)
 		out = append(out, s[:at]...)

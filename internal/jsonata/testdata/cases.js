@@ -340,7 +340,7 @@ const groups = [
     '$formatNumber(20, "#0.0e0,0")', '$formatNumber(1234.5678, "#,##0.00")', '$formatNumber(-1234.5678, "#,##0.00")', '$formatNumber(0, "0.00")',
     '$formatNumber(-0.5, "0")', '$formatNumber(1.5, "0")', '$formatNumber(2.5, "0")', '$formatNumber(1234.5, "#.###,0", {"decimal-separator": ",", "grouping-separator": "."})',
     '$formatNumber(nothing, "0")', '$formatNumber(5, "0", {"minus-sign": "~"})', '$formatNumber(-5, "0", {"minus-sign": "~"})', '$formatNumber(1e6, "#,##0")',
-    '$formatNumber(12, "000")', '$formatNumber(0.001, "0.0##")', '$formatNumber(99.999, "0.00")', '$formatNumber(3, "#0.0#")', '$formatNumber(1234567.891, "#,##,##0.00")',
+    '$formatNumber(12, "000")', '$formatNumber(0.001, "0.0##")', '$formatNumber(99.999, "0.00")', '$formatNumber(3, "#0.0#")', '$formatNumber(1234567.891, "#,##,##0.00")', '$formatNumber(0, "#000,000.0,")', '$formatNumber(1234.5678, "#,##0.0,0,0")', '$formatNumber(1, "0.0,0")', '$formatNumber(1, "#,##,###0")', '$formatNumber(5, "##,#,##0")', '$formatNumber(12, "#,#,##,0")', '$formatNumber(0.5, "#,###,#0.#")', '$formatNumber(123456, "#,##,###0")',
   ] },
   { name: 'formatInteger', cases: [
     '$formatInteger(123, "000")', '$formatInteger(12, "000")', '$formatInteger(1234, "#,##0")', '$formatInteger(1234567, "#,###")', '$formatInteger(-5, "00")',
