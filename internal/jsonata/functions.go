@@ -404,8 +404,13 @@ func (ev *evaluator) findAll(c *call, matcher any, s string, limit int) []found 
 		start, _ := toNumber(m["start"])
 		matched, _ := m["match"].(string)
 		groups, _ := asArray(m["groups"])
-		b := byteIndex(s, int(start))
-		out = append(out, found{start: b, end: b + len(matched), groups: groups, obj: func() any { return m }})
+		if math.IsNaN(start) || start < 0 {
+			start = 0
+		}
+		// A custom matcher's positions are taken on trust only as far as the string goes.
+		b := byteIndex(s, int(math.Min(start, float64(len(s)))))
+		e := min(b+len(matched), len(s))
+		out = append(out, found{start: b, end: e, groups: groups, obj: func() any { return m }})
 		res = ev.customMatch(c, m["next"], undefined)
 	}
 	return out
