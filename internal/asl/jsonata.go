@@ -142,7 +142,7 @@ func compileJSONataAssign(v any, loc string, d *diagnostics) *template {
 const jsonataMaxSteps = 1_000_000
 
 func (n *jexpr) eval(e *evalEnv) (any, *Failure) {
-	v, ok, err := n.e.Eval(nil, e.jsonataEnv(n.usesContext))
+	v, ok, err := safeEval(n.e, e.jsonataEnv(n.usesContext))
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return nil, interrupted()
 	}
@@ -156,6 +156,18 @@ func (n *jexpr) eval(e *evalEnv) (any, *Failure) {
 		return nil, e.queryFail(n.field, "The JSONata expression '%s' specified for the field '%s' returned an unsupported result type.", n.src, n.field)
 	}
 	return v, nil
+}
+
+// safeEval is Eval turning a panic left in the evaluator into an error: the
+// expressions and their inputs come from users, and the engine runs inside a
+// host (the local stack) that one bad expression must not bring down.
+func safeEval(e *jsonata.Expr, env jsonata.Env) (v any, ok bool, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			v, ok, err = nil, false, fmt.Errorf("internal error in the JSONata evaluator: %v", r)
+		}
+	}()
+	return e.Eval(nil, env)
 }
 
 // isJSONValue reports whether v can be a state's data: a function, or a

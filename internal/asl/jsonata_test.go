@@ -7,6 +7,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/s3-image-sanitizer/s3-image-sanitizer/internal/jsonata"
 )
 
 // jsonataMachine wraps states as a JSONata state machine starting at S.
@@ -312,5 +314,19 @@ func TestJSONataCompiledOnce(t *testing.T) {
 	}
 	if !regexp.MustCompile(`^Output/b\[0\]$`).MatchString(obj.nodes[1].(*tarray).nodes[0].(*jexpr).field) {
 		t.Fatalf("Output/b[0] field name wrong")
+	}
+}
+
+// A panic inside an evaluation (an evaluator bug, or a host function's) is an
+// error, not the end of the process that runs the engine.
+func TestJSONataPanicIsAnError(t *testing.T) {
+	e, err := jsonata.Compile(`$boom()`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	boom := func([]any) (any, bool, error) { panic("boom") }
+	_, _, err = safeEval(e, jsonata.Env{Functions: map[string]jsonata.Function{"boom": boom}})
+	if err == nil || !strings.Contains(err.Error(), "boom") {
+		t.Fatalf("got %v", err)
 	}
 }
