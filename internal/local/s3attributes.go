@@ -51,13 +51,11 @@ func (f *s3Front) objectAttributes(w http.ResponseWriter, r *http.Request, bucke
 			}
 		}
 	}
+	valid := len(want) > 0
 	for name := range want {
-		if !objectAttributeNames[name] {
-			writeS3Error(w, http.StatusBadRequest, "InvalidArgument", "Invalid attribute name specified.")
-			return
-		}
+		valid = valid && objectAttributeNames[name]
 	}
-	if len(want) == 0 {
+	if !valid {
 		writeS3Error(w, http.StatusBadRequest, "InvalidArgument", "Invalid attribute name specified.")
 		return
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -92,8 +93,8 @@ func passContentHeaders(r *http.Request) {
 
 // isObjectRead reports whether a GET or HEAD of a key reads the object (and
 // not its tags, ACL, parts or attributes).
-func isObjectRead(r *http.Request) bool {
-	for name := range r.URL.Query() {
+func isObjectRead(q url.Values) bool {
+	for name := range q {
 		switch name {
 		case "versionId", "partNumber", "x-id",
 			"X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Date", "X-Amz-Expires", "X-Amz-SignedHeaders", "X-Amz-Signature", "X-Amz-Security-Token",
@@ -108,8 +109,7 @@ func isObjectRead(r *http.Request) bool {
 }
 
 // reasonFor names the S3 API a write request is, in the words events use.
-func reasonFor(r *http.Request, key string) string {
-	q := r.URL.Query()
+func reasonFor(r *http.Request, q url.Values, key string) string {
 	switch r.Method {
 	case http.MethodPut:
 		if q.Has("uploadId") || q.Has("versioning") || q.Has("tagging") || q.Has("acl") || key == "" {
@@ -140,49 +140,50 @@ func reasonFor(r *http.Request, key string) string {
 func (f *s3Front) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	path := strings.TrimPrefix(r.URL.Path, "/")
 	bucket, key, _ := strings.Cut(path, "/")
+	q := r.URL.Query() // parsed once: every branch below asks it something
 	if r.Method == http.MethodHead && key == "" && bucket != "" && f.store != nil {
 		// HeadBucket tells the bucket's region, which SDKs' GetBucketRegion read.
 		if ok, _ := f.store.BucketExists(bucket); ok {
 			w.Header().Set("x-amz-bucket-region", f.region)
 		}
 	}
-	if (r.Method == http.MethodGet || r.Method == http.MethodHead) && key != "" && f.store != nil && isObjectRead(r) {
+	if (r.Method == http.MethodGet || r.Method == http.MethodHead) && key != "" && f.store != nil && isObjectRead(q) {
 		if f.preconditions(w, r, bucket, key) {
 			return
 		}
-		if id := r.URL.Query().Get("versionId"); id != "" && r.Method == http.MethodGet && f.deleteMarkerVersion(w, bucket, key, id) {
+		if id := q.Get("versionId"); id != "" && r.Method == http.MethodGet && f.deleteMarkerVersion(w, bucket, key, id) {
 			return
 		}
-		mw := &metaCaseWriter{ResponseWriter: w, checksums: wantsChecksum(r), notFound: f.deleteMarkerHeaders(bucket, key)}
+		mw := &metaCaseWriter{ResponseWriter: w, checksums: wantsChecksum(r, q), notFound: f.deleteMarkerHeaders(bucket, key)}
 		defer mw.lower() // a response without a body is written after the handler returns
 		w = mw
 	}
-	if r.Method == http.MethodHead && key != "" && r.URL.Query().Get("versionId") != "" && f.store != nil {
+	if r.Method == http.MethodHead && key != "" && q.Get("versionId") != "" && f.store != nil {
 		// gofakes3 answers HEAD ?versionId= with the latest version.
-		f.headVersion(w, bucket, key, r.URL.Query().Get("versionId"))
+		f.headVersion(w, bucket, key, q.Get("versionId"))
 		return
 	}
-	if r.Method == http.MethodPut && key != "" && r.URL.Query().Has("uploadId") && r.Header.Get("X-Amz-Copy-Source") != "" && f.store != nil {
+	if r.Method == http.MethodPut && key != "" && q.Has("uploadId") && r.Header.Get("X-Amz-Copy-Source") != "" && f.store != nil {
 		f.copyPart(w, r, bucket, key)
 		return
 	}
-	if r.Method == http.MethodPost && key != "" && r.URL.Query().Has("uploadId") && f.store != nil && f.tooSmallParts(w, r, bucket, key) {
+	if r.Method == http.MethodPost && key != "" && q.Has("uploadId") && f.store != nil && f.tooSmallParts(w, r, bucket, key) {
 		return
 	}
-	if r.Method == http.MethodGet && key != "" && r.URL.Query().Has("attributes") && f.store != nil {
+	if r.Method == http.MethodGet && key != "" && q.Has("attributes") && f.store != nil {
 		f.objectAttributes(w, r, bucket, key)
 		return
 	}
-	if key == "" && bucket != "" && r.URL.Query().Has("lifecycle") && f.store != nil {
+	if key == "" && bucket != "" && q.Has("lifecycle") && f.store != nil {
 		f.lifecycle(w, r, bucket)
 		return
 	}
-	if r.Method == http.MethodPost && key == "" && bucket != "" && r.URL.Query().Has("delete") && f.store != nil {
+	if r.Method == http.MethodPost && key == "" && bucket != "" && q.Has("delete") && f.store != nil {
 		f.deleteObjects(w, r, bucket)
 		return
 	}
-	reason := reasonFor(r, key)
-	if reason == "PutObject" || r.Method == http.MethodPost && key != "" && r.URL.Query().Has("uploads") {
+	reason := reasonFor(r, q, key)
+	if reason == "PutObject" || r.Method == http.MethodPost && key != "" && q.Has("uploads") {
 		passContentHeaders(r)
 	}
 	if reason == "CopyObject" && f.store != nil {

@@ -3,6 +3,7 @@ package local
 import (
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -104,8 +105,8 @@ type metaCaseWriter struct {
 }
 
 // wantsChecksum reports whether a read gets the object's checksum.
-func wantsChecksum(r *http.Request) bool {
-	return strings.EqualFold(r.Header.Get("X-Amz-Checksum-Mode"), "ENABLED") && r.Header.Get("Range") == "" && !r.URL.Query().Has("partNumber")
+func wantsChecksum(r *http.Request, q url.Values) bool {
+	return strings.EqualFold(r.Header.Get("X-Amz-Checksum-Mode"), "ENABLED") && r.Header.Get("Range") == "" && !q.Has("partNumber")
 }
 
 func (w *metaCaseWriter) lower() {

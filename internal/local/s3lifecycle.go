@@ -425,7 +425,7 @@ func (c *lifecycleConfiguration) plan(m *bucketMeta, key string, rec *objectReco
 	cur := rec.Versions[0]
 	for i := range c.Rules {
 		r := &c.Rules[i]
-		if r.Status != "Enabled" || !strings.HasPrefix(key, r.prefix()) {
+		if !r.applies(key) {
 			continue
 		}
 		if x := r.Expiration; x != nil && !cur.DeleteMarker && r.sizeMatches(cur.Size) {
@@ -460,13 +460,17 @@ func (c *lifecycleConfiguration) plan(m *bucketMeta, key string, rec *objectReco
 	if cur.DeleteMarker && len(rec.Versions)-1 == len(e.removeNoncurrent) {
 		for i := range c.Rules {
 			r := &c.Rules[i]
-			if x := r.Expiration; r.Status == "Enabled" && strings.HasPrefix(key, r.prefix()) && x != nil &&
-				x.ExpiredObjectDeleteMarker != nil && *x.ExpiredObjectDeleteMarker {
+			if x := r.Expiration; r.applies(key) && x != nil && x.ExpiredObjectDeleteMarker != nil && *x.ExpiredObjectDeleteMarker {
 				e.removeLoneMarker = true
 			}
 		}
 	}
 	return e
+}
+
+// applies reports whether an enabled rule names key (sizes aside).
+func (r *lifecycleRule) applies(key string) bool {
+	return r.Status == "Enabled" && strings.HasPrefix(key, r.prefix())
 }
 
 func (r *lifecycleRule) prefix() string {
@@ -587,8 +591,8 @@ func (s *ObjectStore) abortExpiredUploads(configs map[string]*lifecycleConfigura
 			}
 			for i := range c.Rules {
 				r := &c.Rules[i]
-				if a := r.AbortIncompleteMultipartUpload; r.Status == "Enabled" && a != nil && a.DaysAfterInitiation != nil &&
-					strings.HasPrefix(u.Key, r.prefix()) && !now.Before(midnightAfter(u.Initiated, *a.DaysAfterInitiation)) {
+				if a := r.AbortIncompleteMultipartUpload; r.applies(u.Key) && a != nil && a.DaysAfterInitiation != nil &&
+					!now.Before(midnightAfter(u.Initiated, *a.DaysAfterInitiation)) {
 					ids = append(ids, gofakes3.UploadID(k))
 					return nil
 				}
