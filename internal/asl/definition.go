@@ -162,7 +162,7 @@ func Parse(definition []byte) (*StateMachine, error) {
 		}
 	}
 	if v, ok := top["TimeoutSeconds"]; ok {
-		sm.TimeoutSeconds = positiveInt(v, "/TimeoutSeconds", "TimeoutSeconds", d)
+		sm.TimeoutSeconds = atMostSeconds(positiveInt(v, "/TimeoutSeconds", "TimeoutSeconds", d), "/TimeoutSeconds", "TimeoutSeconds", d)
 	}
 	p := &parser{d: d, names: map[string]string{}, topJSONata: top["QueryLanguage"] == "JSONata"}
 	sm.top = p.machine(top, "", false)
@@ -595,6 +595,16 @@ func positiveInt(v any, loc, field string, d *diagnostics) int64 {
 	return i
 }
 
+// atMostSeconds refuses a number of seconds above maxSeconds: beyond about
+// 9.2e9 it would overflow a time.Duration and mean no wait or timeout at all.
+func atMostSeconds(i int64, loc, field string, d *diagnostics) int64 {
+	if i > maxSeconds {
+		d.add(CodeSchema, loc, "The field '%s' must be at most %d", field, maxSeconds)
+		return 0
+	}
+	return i
+}
+
 func nonNegativeInt(v any, loc, field string, d *diagnostics) int64 {
 	i, ok := v.(int64)
 	if !ok || i < 0 {
@@ -765,13 +775,13 @@ func (p *parser) task(st *State, m map[string]any, loc string) {
 	if v, ok := m["TimeoutSeconds"]; ok {
 		var isExpr bool
 		if st.timeoutExpr, isExpr = p.exprField(st, v, "TimeoutSeconds", loc+"/TimeoutSeconds"); !isExpr {
-			st.timeoutSeconds = positiveInt(v, loc+"/TimeoutSeconds", "TimeoutSeconds", d)
+			st.timeoutSeconds = atMostSeconds(positiveInt(v, loc+"/TimeoutSeconds", "TimeoutSeconds", d), loc+"/TimeoutSeconds", "TimeoutSeconds", d)
 		}
 	}
 	if v, ok := m["HeartbeatSeconds"]; ok {
 		var isExpr bool
 		if st.heartbeatExpr, isExpr = p.exprField(st, v, "HeartbeatSeconds", loc+"/HeartbeatSeconds"); !isExpr {
-			st.heartbeatSeconds = positiveInt(v, loc+"/HeartbeatSeconds", "HeartbeatSeconds", d)
+			st.heartbeatSeconds = atMostSeconds(positiveInt(v, loc+"/HeartbeatSeconds", "HeartbeatSeconds", d), loc+"/HeartbeatSeconds", "HeartbeatSeconds", d)
 		}
 	}
 	st.timeoutSecondsPath = p.reqPath(m, "TimeoutSecondsPath", loc)
@@ -815,7 +825,7 @@ func (p *parser) wait(st *State, m map[string]any, loc string) {
 		n++
 		var isExpr bool
 		if st.secondsExpr, isExpr = p.exprField(st, v, "Seconds", loc+"/Seconds"); !isExpr {
-			st.seconds = nonNegativeInt(v, loc+"/Seconds", "Seconds", p.d)
+			st.seconds = atMostSeconds(nonNegativeInt(v, loc+"/Seconds", "Seconds", p.d), loc+"/Seconds", "Seconds", p.d)
 			st.hasSeconds = true
 		}
 	}

@@ -146,6 +146,47 @@ type Execution struct {
 	// jsonataFuncs are the Step Functions functions JSONata states call.
 	jsonataOnce  sync.Once
 	jsonataFuncs map[string]jsonata.Function
+
+	// inputText is the encoding of input, and payloads those of the values
+	// recent events carried: a state's output is also its StateExited event's,
+	// the checkpoint's and the next state's StateEntered event's (see payload).
+	inputText *payloadText
+	pmu       sync.Mutex
+	payloads  [4]payloadEntry
+	pnext     int
+}
+
+type payloadEntry struct {
+	id   uintptr
+	v    map[string]any // keeps the object, so its address names it
+	text *payloadText
+}
+
+// payload wraps v for an event or checkpoint. An object this execution
+// wrapped recently gets the same encoding, made once: values are never
+// modified once built, so an object's address names its content.
+func (x *Execution) payload(v any) Payload {
+	m, ok := v.(map[string]any)
+	if !ok || m == nil {
+		return Payload{v: v}
+	}
+	if x.inputText != nil {
+		if in, ok := x.input.(map[string]any); ok && objectID(in) == objectID(m) {
+			return Payload{v: v, text: x.inputText}
+		}
+	}
+	id := objectID(m)
+	x.pmu.Lock()
+	defer x.pmu.Unlock()
+	for _, e := range x.payloads {
+		if e.id == id && e.text != nil {
+			return Payload{v: v, text: e.text}
+		}
+	}
+	t := &payloadText{}
+	x.payloads[x.pnext] = payloadEntry{id: id, v: m, text: t}
+	x.pnext = (x.pnext + 1) % len(x.payloads)
+	return Payload{v: v, text: t}
 }
 
 // checkpoint is the in-memory form of Checkpoint.
@@ -272,7 +313,7 @@ func (e *Engine) Start(ctx context.Context, sm *StateMachine, name string, input
 	}
 	x := e.newExecution(sm, name, in, e.o.Now())
 	x.order.recordJSON(input, in)
-	id := x.record(nil, "ExecutionStarted", &ExecutionStartedEventDetails{Input: Payload{in}, RoleArn: x.roleArn()})
+	id := x.record(nil, "ExecutionStarted", &ExecutionStartedEventDetails{Input: x.payload(in), RoleArn: x.roleArn()})
 	// The first checkpoint: a crash during the first state resumes there.
 	x.checkpoint(sm.top.start, in, &varScope{}, id)
 	x.launch(ctx)
@@ -282,7 +323,8 @@ func (e *Engine) Start(ctx context.Context, sm *StateMachine, name string, input
 func (e *Engine) newExecution(sm *StateMachine, name string, in any, start time.Time) *Execution {
 	smArn := sm.ARN()
 	arn := strings.Replace(smArn, ":stateMachine:", ":execution:", 1) + ":" + name
-	x := &Execution{eng: e, sm: sm, name: name, arn: arn, smArn: smArn, input: in, startTime: start, startISO: isoTime(start), status: StatusRunning}
+	x := &Execution{eng: e, sm: sm, name: name, arn: arn, smArn: smArn, input: in, startTime: start, startISO: isoTime(start), status: StatusRunning,
+		inputText: &payloadText{}}
 	if sm.order != nil {
 		x.order = newMemberOrder()
 	}
@@ -357,7 +399,7 @@ func (x *Execution) finish(ctx context.Context, out any, f *Failure) {
 	x.status = StatusSucceeded
 	x.output = out
 	x.stopTime = x.eng.o.Now()
-	x.recordLocked(x.lastEventID(), "ExecutionSucceeded", &ExecutionSucceededEventDetails{Output: Payload{out}})
+	x.recordLocked(x.lastEventID(), "ExecutionSucceeded", &ExecutionSucceededEventDetails{Output: x.payload(out)})
 }
 
 func (x *Execution) terminate(status, event string, f *Failure) {
@@ -441,8 +483,8 @@ func (x *Execution) checkpoint(st *State, input any, vars *varScope, lastID int6
 
 func (x *Execution) checkpointLocked() Checkpoint {
 	cp := Checkpoint{
-		ExecutionArn: x.arn, StateMachineArn: x.smArn, Name: x.name, Input: Payload{x.input},
-		StartTime: x.startTime, StateInput: Payload{x.cp.input}, LastEventID: x.cp.lastID,
+		ExecutionArn: x.arn, StateMachineArn: x.smArn, Name: x.name, Input: x.payload(x.input),
+		StartTime: x.startTime, StateInput: x.payload(x.cp.input), LastEventID: x.cp.lastID,
 		RedriveCount: x.redriveCount, RedriveTime: x.redriveTime,
 	}
 	if x.cp.state != nil {
@@ -451,7 +493,7 @@ func (x *Execution) checkpointLocked() Checkpoint {
 	if x.cp.vars != nil && len(x.cp.vars.vals) > 0 {
 		cp.Variables = make(map[string]Payload, len(x.cp.vars.vals))
 		for k, v := range x.cp.vars.vals {
-			cp.Variables[k] = Payload{v}
+			cp.Variables[k] = x.payload(v)
 		}
 	}
 	return cp
@@ -493,11 +535,12 @@ func (x *Execution) Describe() Description {
 	defer x.mu.Unlock()
 	d := Description{
 		ExecutionArn: x.arn, StateMachineArn: x.smArn, Name: x.name, Status: x.status,
-		StartDate: x.startTime, StopDate: x.stopTime, Input: Payload{x.input},
+		StartDate: x.startTime, StopDate: x.stopTime, Input: x.payload(x.input),
 		RedriveCount: x.redriveCount, RedriveDate: x.redriveTime,
 	}
 	if x.status == StatusSucceeded {
-		d.Output = &Payload{x.output}
+		out := x.payload(x.output)
+		d.Output = &out
 	}
 	if x.failure != nil {
 		ed := errorDetails(x.failure)

@@ -3,6 +3,7 @@ package asl
 import (
 	"encoding/json"
 	"strconv"
+	"sync"
 	"time"
 )
 
@@ -21,10 +22,22 @@ type HistoryEvent struct {
 // Payload is a JSON value carried by an event (an input or output). It keeps
 // the value and encodes it only when the event is marshalled, as a string of
 // JSON text, as the Step Functions API does.
-type Payload struct{ v any }
+type Payload struct {
+	v any
+	// text, when set, is shared by every event and checkpoint an execution
+	// made for this same value (see Execution.payload), so that the value is
+	// encoded once however many of them carry it.
+	text *payloadText
+}
+
+// payloadText is a value's encoding as a JSON string, made once.
+type payloadText struct {
+	once   sync.Once
+	quoted []byte
+}
 
 // NewPayload wraps a JSON value (the generic form: maps, slices, strings...).
-func NewPayload(v any) Payload { return Payload{v} }
+func NewPayload(v any) Payload { return Payload{v: v} }
 
 // Value returns the JSON value.
 func (p Payload) Value() any { return p.v }
@@ -34,8 +47,32 @@ func (p Payload) String() string { return toJSON(p.v) }
 
 // MarshalJSON encodes the payload as a JSON string holding the JSON text.
 func (p Payload) MarshalJSON() ([]byte, error) {
-	return appendString(nil, toJSON(p.v)), nil
+	return p.AppendJSON(nil), nil
 }
+
+// AppendJSON appends the payload as MarshalJSON encodes it: a JSON string
+// holding the JSON text, escaped as encoding/json escapes strings.
+func (p Payload) AppendJSON(buf []byte) []byte {
+	if p.text == nil {
+		return appendQuotedJSON(buf, p.v)
+	}
+	p.text.once.Do(func() { p.text.quoted = appendQuotedJSON(nil, p.v) })
+	return append(buf, p.text.quoted...)
+}
+
+// appendQuotedJSON appends v's JSON text as a JSON string.
+func appendQuotedJSON(buf []byte, v any) []byte {
+	scratch := scratchPool.Get().(*[]byte)
+	text := appendJSON((*scratch)[:0], v)
+	buf = appendJSONStringBytes(buf, text)
+	if cap(text) <= 1<<20 {
+		*scratch = text
+		scratchPool.Put(scratch)
+	}
+	return buf
+}
+
+var scratchPool = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
 
 // UnmarshalJSON decodes a JSON string holding JSON text (a stored event).
 func (p *Payload) UnmarshalJSON(b []byte) error {
@@ -47,7 +84,7 @@ func (p *Payload) UnmarshalJSON(b []byte) error {
 	if err != nil {
 		return err
 	}
-	p.v = v
+	p.v, p.text = v, nil
 	return nil
 }
 
@@ -176,7 +213,15 @@ func detailsFieldFor(typ string) string {
 
 // MarshalJSON writes the event as the Step Functions API does.
 func (e HistoryEvent) MarshalJSON() ([]byte, error) {
-	buf := []byte(`{"timestamp":`)
+	return e.AppendJSON(nil)
+}
+
+// AppendJSON appends the event as MarshalJSON writes it. The details are
+// encoded by hand, byte for byte as encoding/json would encode them
+// (TestDetailsEncodeAsEncodingJSON), without its reflection and without
+// re-scanning the payloads it would get from their MarshalJSON.
+func (e HistoryEvent) AppendJSON(buf []byte) ([]byte, error) {
+	buf = append(buf, `{"timestamp":`...)
 	buf = strconv.AppendFloat(buf, float64(e.Timestamp.UnixNano())/1e9, 'f', 3, 64)
 	buf = append(buf, `,"type":`...)
 	buf = appendString(buf, e.Type)
@@ -186,14 +231,18 @@ func (e HistoryEvent) MarshalJSON() ([]byte, error) {
 	buf = strconv.AppendInt(buf, e.PreviousEventID, 10)
 	if e.Details != nil {
 		if f := detailsFieldFor(e.Type); f != "" {
-			d, err := json.Marshal(e.Details)
-			if err != nil {
-				return nil, err
-			}
 			buf = append(buf, ',')
 			buf = appendString(buf, f)
 			buf = append(buf, ':')
-			buf = append(buf, d...)
+			if d, ok := e.Details.(detailsEncoder); ok {
+				buf = d.appendJSON(buf)
+			} else {
+				d, err := json.Marshal(e.Details)
+				if err != nil {
+					return nil, err
+				}
+				buf = append(buf, d...)
+			}
 		}
 	}
 	return append(buf, '}'), nil

@@ -53,6 +53,11 @@ func TestParseRejects(t *testing.T) {
 		{"tolerated percent range", `{"StartAt":"M","States":{"M":{"Type":"Map","End":true,"ToleratedFailurePercentage":101,"ItemProcessor":{"StartAt":"P","States":{` + pass + `}}}}}`, CodeSchema, "/States/M/ToleratedFailurePercentage"},
 		{"max delay over a year", `{"StartAt":"P","States":{"P":{"Type":"Parallel","Branches":[{"StartAt":"Q","States":{"Q":{"Type":"Pass","End":true}}}],"Retry":[{"ErrorEquals":["X"],"MaxDelaySeconds":31622401}],"End":true}}}`, CodeSchema, "/States/P/Retry/0/MaxDelaySeconds"},
 		{"timeout not positive", `{"StartAt":"P","TimeoutSeconds":0,"States":{` + pass + `}}`, CodeSchema, "/TimeoutSeconds"},
+		// Past 99999999 seconds; past about 9.2e9 a duration overflows and means no wait at all.
+		{"timeout too long", `{"StartAt":"P","TimeoutSeconds":10000000000,"States":{` + pass + `}}`, CodeSchema, "/TimeoutSeconds"},
+		{"wait too long", `{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":100000000,"End":true}}}`, CodeSchema, "/States/W/Seconds"},
+		{"task timeout too long", `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:1:function:f","TimeoutSeconds":10000000000,"End":true}}}`, CodeSchema, "/States/T/TimeoutSeconds"},
+		{"heartbeat too long", `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:1:function:f","HeartbeatSeconds":100000000,"End":true}}}`, CodeSchema, "/States/T/HeartbeatSeconds"},
 		{"bad variable name", `{"StartAt":"P","States":{"P":{"Type":"Pass","Assign":{"1x":1},"End":true}}}`, CodeSchema, "/States/P/Assign/1x"},
 		{"parallel no branches", `{"StartAt":"P","States":{"P":{"Type":"Parallel","Branches":[],"End":true}}}`, CodeSchema, "/States/P/Branches"},
 	}
@@ -89,6 +94,8 @@ func TestParseAccepts(t *testing.T) {
 		`{"StartAt":"A","States":{"A":{"Type":"Choice","Choices":[{"Variable":"$.n","NumericGreaterThan":0,"Next":"B"}],"Default":"C"},"B":{"Type":"Pass","Next":"A"},"C":{"Type":"Succeed"}}}`,
 		// Catch targets make states reachable.
 		`{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Parameters":{"FunctionName":"f","Payload.$":"$"},"Catch":[{"ErrorEquals":["States.ALL"],"Next":"F","ResultPath":"$.err"}],"End":true},"F":{"Type":"Fail","ErrorPath":"$.err.Error","CausePath":"States.Format('x {}', $.err.Cause)"}}}`,
+		// The longest waits and timeouts there are.
+		`{"StartAt":"W","TimeoutSeconds":99999999,"States":{"W":{"Type":"Wait","Seconds":99999999,"Next":"T"},"T":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:1:function:f","TimeoutSeconds":99999999,"HeartbeatSeconds":99999998,"End":true}}}`,
 	}
 	for _, d := range defs {
 		if _, err := Parse([]byte(d)); err != nil {

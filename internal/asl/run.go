@@ -185,7 +185,7 @@ func (fr *frame) run(ctx context.Context, st *State, input any) (any, *Failure) 
 
 func (fr *frame) runState(ctx context.Context, st *State, raw any) (any, *State, *Failure) {
 	now := fr.x.eng.o.Now()
-	id := fr.x.recordAt(now, &fr.last, st.enteredEvent, &StateEnteredEventDetails{Name: st.Name, Input: Payload{raw}})
+	id := fr.x.recordAt(now, &fr.last, st.enteredEvent, &StateEnteredEventDetails{Name: st.Name, Input: fr.x.payload(raw)})
 	env := &evalEnv{input: raw, x: fr.x, st: st, entered: now, enteredID: id, vars: fr.vars, rnd: fr.x.eng.o.Random}
 	if st.jsonata {
 		env.states = &statesVar{ctx: ctx, input: raw}
@@ -348,7 +348,7 @@ func (fr *frame) evaluationFailed(st *State, f *Failure) {
 
 // exited records the StateExited event, with the variables the state assigned.
 func (fr *frame) exited(ts time.Time, st *State, out any, assigned map[string]any) {
-	d := &StateExitedEventDetails{Name: st.Name, Output: Payload{out}}
+	d := &StateExitedEventDetails{Name: st.Name, Output: fr.x.payload(out)}
 	if len(assigned) > 0 {
 		d.AssignedVariables = make(map[string]string, len(assigned))
 		for k, v := range assigned {

@@ -71,11 +71,11 @@ func (fr *frame) task(ctx context.Context, env *evalEnv, st *State, raw, eff any
 	}
 	kind := classifyResource(st.resource)
 	if kind.lambda {
-		fr.rec("LambdaFunctionScheduled", &LambdaFunctionScheduledEventDetails{Resource: st.resource, Input: Payload{payload}, TimeoutInSeconds: timeout})
+		fr.rec("LambdaFunctionScheduled", &LambdaFunctionScheduledEventDetails{Resource: st.resource, Input: Payload{v: payload}, TimeoutInSeconds: timeout})
 		fr.rec("LambdaFunctionStarted", nil)
 	} else {
 		fr.rec("TaskScheduled", &TaskScheduledEventDetails{ResourceType: kind.resourceType, Resource: kind.resource, Region: fr.x.eng.o.Region,
-			Parameters: Payload{payload}, TimeoutInSeconds: timeout, HeartbeatInSeconds: heartbeat})
+			Parameters: Payload{v: payload}, TimeoutInSeconds: timeout, HeartbeatInSeconds: heartbeat})
 		fr.rec("TaskStarted", &TaskStartedEventDetails{ResourceType: kind.resourceType, Resource: kind.resource})
 	}
 	res, f := fr.callRunner(ctx, st.Name, st.resource, env.json(payload), timeout, heartbeat)
@@ -99,9 +99,9 @@ func (fr *frame) task(ctx context.Context, env *evalEnv, st *State, raw, eff any
 		return nil, f
 	}
 	if kind.lambda {
-		fr.rec("LambdaFunctionSucceeded", &LambdaFunctionSucceededEventDetails{Output: Payload{res}})
+		fr.rec("LambdaFunctionSucceeded", &LambdaFunctionSucceededEventDetails{Output: Payload{v: res}})
 	} else {
-		fr.rec("TaskSucceeded", &TaskSucceededEventDetails{ResourceType: kind.resourceType, Resource: kind.resource, Output: Payload{res}})
+		fr.rec("TaskSucceeded", &TaskSucceededEventDetails{ResourceType: kind.resourceType, Resource: kind.resource, Output: Payload{v: res}})
 	}
 	result := res
 	if st.resultSelector != nil {

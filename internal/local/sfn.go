@@ -208,7 +208,7 @@ func (s *StepFunctions) flush(arn string, t *tracking, final func(*execRecord)) 
 	if t.rec != nil {
 		next = *t.rec
 		advance(&next, encoded, t.cp, final)
-		if nextRaw, err = json.Marshal(next); err != nil {
+		if nextRaw, err = next.appendJSON(make([]byte, 0, len(t.recRaw)+512)); err != nil {
 			return err
 		}
 	}
@@ -224,13 +224,18 @@ func (s *StepFunctions) flush(arn string, t *tracking, final func(*execRecord)) 
 			return fmt.Errorf("execution %s is not recorded", arn)
 		}
 		rec, raw = next, nextRaw
+		// prev is the record as stored, when it is the one this flush last
+		// stored: its summary is stored too, so an unchanged one is not
+		// written again.
+		prev := t.rec
 		if raw == nil || !bytes.Equal(stored, t.recRaw) {
+			prev = nil
 			rec = execRecord{}
 			if err := json.Unmarshal(stored, &rec); err != nil {
 				return err
 			}
 			advance(&rec, encoded, t.cp, final)
-			if raw, err = json.Marshal(rec); err != nil {
+			if raw, err = rec.appendJSON(nil); err != nil {
 				return err
 			}
 		}
@@ -239,6 +244,9 @@ func (s *StepFunctions) flush(arn string, t *tracking, final func(*execRecord)) 
 		}
 		if err := b.Put([]byte(arn), raw); err != nil {
 			return err
+		}
+		if prev != nil && sameSummary(prev, &rec) {
+			return nil
 		}
 		return putSummary(tx, &rec)
 	})
@@ -265,14 +273,25 @@ type encodedEvent struct {
 
 // encodeEvents marshals events before the transaction that stores them: the
 // database has one writer, and every write waits while a transaction runs.
+// They share one buffer.
 func encodeEvents(events []asl.HistoryEvent) ([]encodedEvent, error) {
+	if len(events) == 0 {
+		return nil, nil
+	}
 	out := make([]encodedEvent, len(events))
+	ends := make([]int, len(events))
+	buf := make([]byte, 0, 1024*len(events))
 	for i, ev := range events {
-		raw, err := ev.MarshalJSON() // not json.Marshal: it would re-scan the event's payloads to compact them
-		if err != nil {
+		var err error
+		if buf, err = ev.AppendJSON(buf); err != nil {
 			return nil, err
 		}
-		out[i] = encodedEvent{ev.ID, raw}
+		ends[i] = len(buf)
+	}
+	start := 0
+	for i, ev := range events {
+		out[i] = encodedEvent{ev.ID, buf[start:ends[i]:ends[i]]}
+		start = ends[i]
 	}
 	return out, nil
 }
@@ -350,6 +369,14 @@ func putSummary(tx *bolt.Tx, rec *execRecord) error {
 	}
 	raw, _ := json.Marshal(summary(rec))
 	return b.Put(listKey(rec), raw)
+}
+
+// sameSummary reports whether two records have the same summary and
+// running-index entry.
+func sameSummary(a, b *execRecord) bool {
+	return a.Arn == b.Arn && a.MachineArn == b.MachineArn && a.Name == b.Name && a.Status == b.Status &&
+		a.StartDate.Equal(b.StartDate) && a.StopDate.Equal(b.StopDate) &&
+		a.RedriveCount == b.RedriveCount && a.RedriveDate.Equal(b.RedriveDate)
 }
 
 func summary(rec *execRecord) execSummary {

@@ -78,8 +78,9 @@ func (d *imageDigest) send() {
 }
 
 // finish waits for the hashing goroutine; the digest must not be written after.
+// A nil digest (none computed) has nothing to finish.
 func (d *imageDigest) finish() {
-	if d.finished {
+	if d == nil || d.finished {
 		return
 	}
 	d.finished = true

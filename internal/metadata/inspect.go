@@ -44,7 +44,7 @@ func inspect(r io.Reader, p Policy, tee func(io.Reader, *walker) io.Reader) (*In
 	if err != nil {
 		return nil, err
 	}
-	w := newWalker(p)
+	w := newWalker(p, true)
 	defer w.sha.finish()
 	w.keepSegs = true
 	if tee != nil {

@@ -94,16 +94,29 @@ func outputError(err error) error {
 // (bounded by Limits.MaxPixels); its image data is then new, and checked
 // coefficient by coefficient against the transformed input instead.
 func Strip(dst io.Writer, src io.Reader, p Policy) (*Report, error) {
+	return StripKnown(dst, src, p, "")
+}
+
+// StripKnown is Strip for a source whose image digest the caller already holds,
+// computed from these very bytes (the pipeline's Validate read the same pinned
+// version): it does not hash the image data again, which is about a third of
+// Strip's work on an image it does not transform. Its self-check still proves
+// the output's image data equal to the input's byte for byte, so the Report
+// gives sourceImageDigest as SourceImageDigest and, unless the image was
+// transformed, as ImageDigest; a transformed image's digest is computed from
+// the new image data. With sourceImageDigest "", it is Strip.
+func StripKnown(dst io.Writer, src io.Reader, p Policy, sourceImageDigest string) (*Report, error) {
 	if p.Orientation == OrientationTransform {
-		return stripTransform(dst, src, p)
+		return stripTransform(dst, src, p, sourceImageDigest)
 	}
-	return strip(dst, src, p, nil)
+	return strip(dst, src, p, nil, sourceImageDigest)
 }
 
 // strip is Strip in the keep and drop modes. atFirstScan, when set, learns the
 // orientation action at the first scan header, before any entropy-coded data
-// is written: everything that decides it comes before.
-func strip(dst io.Writer, src io.Reader, p Policy, atFirstScan func(orientAction string)) (*Report, error) {
+// is written: everything that decides it comes before. known is the source's
+// image digest when the caller holds it ("": computed here).
+func strip(dst io.Writer, src io.Reader, p Policy, atFirstScan func(orientAction string), known string) (*Report, error) {
 	lr, in, err := open(src, p)
 	if err != nil {
 		return nil, err
@@ -124,7 +137,7 @@ func strip(dst io.Writer, src io.Reader, p Policy, atFirstScan func(orientAction
 	st.multi.dst = dst
 	st.bw.Reset(&st.multi)
 
-	w := newWalker(p)
+	w := newWalker(p, known == "")
 	defer w.sha.finish()
 	w.mh = &st.in
 	w.out = jpeg.NewWriter(st.bw)
@@ -155,6 +168,10 @@ func strip(dst io.Writer, src io.Reader, p Policy, atFirstScan func(orientAction
 	if mode == "" {
 		mode = OrientationKeep
 	}
+	digest := known
+	if digest == "" {
+		digest = w.digest()
+	}
 	return &Report{
 		PolicyVersion:     PolicyVersion,
 		OrientationMode:   string(mode),
@@ -167,7 +184,7 @@ func strip(dst io.Writer, src io.Reader, p Policy, atFirstScan func(orientAction
 		Width:             w.st.Width,
 		Height:            w.st.Height,
 		Structure:         w.st,
-		ImageDigest:       w.digest(),
-		SourceImageDigest: w.digest(),
+		ImageDigest:       digest,
+		SourceImageDigest: digest,
 	}, nil
 }

@@ -280,3 +280,38 @@ func TestLimitsBoundaries(t *testing.T) {
 		}
 	}
 }
+
+func TestStripKnownIsStripWithoutTheSourceDigest(t *testing.T) {
+	for _, mode := range []OrientationMode{OrientationKeep, OrientationDrop, OrientationTransform} {
+		for _, o := range []int{1, 6} {
+			p := DefaultPolicy()
+			p.Orientation = mode
+			in := loaded(binary.LittleEndian, o)
+			var want, got bytes.Buffer
+			rep, err := Strip(&want, bytes.NewReader(in), p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			known, err := StripKnown(&got, bytes.NewReader(in), p, rep.SourceImageDigest)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(got.Bytes(), want.Bytes()) || fmt.Sprint(known) != fmt.Sprint(rep) {
+				t.Errorf("%s, orientation %d: StripKnown differs from Strip:\n%+v\n%+v", mode, o, known, rep)
+			}
+			// The digest given is taken, not recomputed; a transformed image's
+			// own digest is always computed, from the new image data.
+			other, err := StripKnown(io.Discard, bytes.NewReader(in), p, "given")
+			if err != nil {
+				t.Fatal(err)
+			}
+			transformed := other.OrientationAction == OrientationTransformed
+			if other.SourceImageDigest != "given" || (other.ImageDigest == "given") == transformed {
+				t.Errorf("%s, orientation %d (%s): digests %s, %s", mode, o, other.OrientationAction, other.SourceImageDigest, other.ImageDigest)
+			}
+			if transformed && other.ImageDigest != rep.ImageDigest {
+				t.Errorf("%s: transformed digest %s, Strip's %s", mode, other.ImageDigest, rep.ImageDigest)
+			}
+		}
+	}
+}

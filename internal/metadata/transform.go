@@ -36,7 +36,7 @@ const (
 // dst in bounded memory. An image that keeps a minimal Orientation is staged
 // whole and replaced with the transformed image; memory is then bounded by
 // the output size and the coefficients of two frames (Limits).
-func stripTransform(dst io.Writer, src io.Reader, p Policy) (*Report, error) {
+func stripTransform(dst io.Writer, src io.Reader, p Policy, known string) (*Report, error) {
 	kp := p
 	kp.Orientation = OrientationKeep
 	staging := &stagingWriter{dst: dst, buf: *bytes.NewBuffer(getBuffer(0))}
@@ -48,7 +48,7 @@ func stripTransform(dst io.Writer, src io.Reader, p Policy) (*Report, error) {
 		if action != OrientationKept {
 			staging.release()
 		}
-	})
+	}, known)
 	if err != nil {
 		return nil, err
 	}

@@ -73,7 +73,7 @@ const maxSegments = 4096
 type walker struct {
 	p         Policy
 	out       *jpeg.Writer // nil when only inspecting
-	sha       *imageDigest // sha256 over image data
+	sha       *imageDigest // sha256 over image data; nil when the caller knows it (StripKnown)
 	mh        *blockHash   // Strip's self-check digest over the same bytes; may be nil
 	imageData *[]byte      // when set, gets a copy of the bytes sha digests (see InspectDecode)
 	keepSegs  bool         // collect SegmentInfo
@@ -106,11 +106,16 @@ type walker struct {
 	scratch [jfifLen]byte
 }
 
-func newWalker(p Policy) *walker {
-	return &walker{
-		p: p, sha: newImageDigest(), adobe: -1, orientAct: OrientationNone,
+// newWalker returns a walker for p; with digest, it hashes the image data.
+func newWalker(p Policy, digest bool) *walker {
+	w := &walker{
+		p: p, adobe: -1, orientAct: OrientationNone,
 		tags: map[string]bool{}, maxPixels: p.Limits.maxPixels(),
 	}
+	if digest {
+		w.sha = newImageDigest()
+	}
+	return w
 }
 
 // run walks the whole stream; it returns the first error.
@@ -157,7 +162,9 @@ func (w *walker) part(part jpeg.Part) error {
 }
 
 func (w *walker) image(b []byte) {
-	w.sha.Write(b)
+	if w.sha != nil {
+		w.sha.Write(b)
+	}
 	if w.mh != nil {
 		w.mh.Write(b)
 	}
