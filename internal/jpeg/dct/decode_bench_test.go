@@ -81,13 +81,47 @@ func benchDecode(b *testing.B, src []byte, decode func() error) {
 func BenchmarkEncode(b *testing.B) {
 	for _, name := range []string{"photo420", "load444"} {
 		b.Run(name, func(b *testing.B) {
-			src := benchPhoto(b, name)
-			img, err := Decode(src, Limits{})
-			if err != nil {
-				b.Fatal(err)
-			}
+			src, img := benchImage(b, name)
 			buf := make([]byte, 0, 2*len(src))
 			benchDecode(b, src, func() error { _, err := AppendEncode(buf[:0], img); return err })
 		})
 	}
+}
+
+// BenchmarkTransform rotates the decoded files by 90 degrees, the
+// transposing case, releasing each result as a service does.
+func BenchmarkTransform(b *testing.B) {
+	for _, name := range []string{"photo420", "load444"} {
+		b.Run(name, func(b *testing.B) {
+			src, img := benchImage(b, name)
+			benchDecode(b, src, func() error {
+				out, err := img.Transform(Rotate90)
+				if err == nil {
+					out.Release()
+				}
+				return err
+			})
+		})
+	}
+}
+
+// BenchmarkCompare compares each file with its own decoded image, as a
+// rotation checks its output: every block is decoded and compared.
+func BenchmarkCompare(b *testing.B) {
+	for _, name := range []string{"photo420", "load444", "load444-prog"} {
+		b.Run(name, func(b *testing.B) {
+			src, img := benchImage(b, name)
+			benchDecode(b, src, func() error { return Compare(src, img, Limits{}) })
+		})
+	}
+}
+
+// benchImage returns a benchPhoto file and its decoded image.
+func benchImage(b *testing.B, name string) ([]byte, *Image) {
+	src := benchPhoto(b, name)
+	img, err := Decode(src, Limits{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return src, img
 }

@@ -21,12 +21,15 @@ const multiBits = 12
 // multiTable returns h's multi-code table, building it on first use. For
 // each multiBits-bit lookahead it holds the AC codes, with their magnitude
 // bits, that fit in it whole and together advance at most 16 positions:
-// total length | positions advanced<<4 | 1<<12 when the last is an end of
-// block (EOB, not a run of them) | the positions, relative to the first,
-// that get a non-zero coefficient <<16. A scan that keeps no coefficients
-// moves through a block with it several codes at a time. Codes that need
-// the slow path (longer than lutBits, magnitudes above 10, invalid, runs of
-// ends of band) end an entry; 0 means the first code does not fit.
+// total length (bits 0-5, so a shift by the entry needs no mask) | the
+// positions they span, an end of block (EOB, not a run of them) included,
+// <<6 | 1<<13 when the last is an EOB | the positions, relative to the
+// first, that get a non-zero coefficient <<16. A scan that keeps no
+// coefficients moves through a block with it several codes at a time.
+// Codes that need the slow path (longer than lutBits, magnitudes above 10,
+// invalid, runs of ends of band) end an entry; when the first does not fit,
+// the entry spans multiNone positions, more than any block or band has
+// room for, so one comparison with the room left tells both apart.
 func (h *huffDecoder) multiTable() *[1 << multiBits]uint32 {
 	if h.multi != nil {
 		return h.multi
@@ -61,13 +64,17 @@ func (h *huffDecoder) multiTable() *[1 << multiBits]uint32 {
 			}
 			adv = next
 		}
+		m[i] = multiNone << 6
 		if used > 0 {
-			m[i] = used | adv<<4 | eob<<12 | nz<<16
+			m[i] = used | (adv+eob)<<6 | eob<<13 | nz<<16
 		}
 	}
 	h.multi = m
 	return m
 }
+
+// multiNone is the span of a multi entry whose first code does not fit.
+const multiNone = 127
 
 // pairBits is the lookahead of huffDecoder.pair.
 const pairBits = 12
@@ -362,14 +369,13 @@ func (r *entropyReader) blockCheck(dch, ach *huffDecoder, multi *[1 << multiBits
 			acc, n, pos = fill(data, acc, n, pos)
 		}
 		e := multi[acc>>(64-multiBits)]
-		if adv := int(e >> 4 & 0xFF); e != 0 && k+adv+int(e>>12&1) <= 64 {
-			l := uint(e & 15)
-			acc <<= l
-			n -= l
-			if e&(1<<12) != 0 {
+		if span := int(e >> 6 & 127); k+span <= 64 {
+			acc <<= e & 63
+			n -= uint(e & 63)
+			if e&(1<<13) != 0 {
 				break
 			}
-			k += adv
+			k += span
 			continue
 		}
 		// The first code does not fit, or near the end of the block the
@@ -425,15 +431,14 @@ func (r *entropyReader) acFirst(blk *[64]int16, nz *uint64, h *huffDecoder, mult
 		}
 		if multi != nil {
 			e := multi[acc>>(64-multiBits)]
-			if adv := int(e >> 4 & 0xFF); e != 0 && k+adv+int(e>>12&1) <= se+1 {
-				l := uint(e & 15)
-				acc <<= l
-				n -= l
+			if span := int(e >> 6 & 127); k+span <= se+1 {
+				acc <<= e & 63
+				n -= uint(e & 63)
 				mask |= uint64(e>>16) << k
-				if e&(1<<12) != 0 {
+				if e&(1<<13) != 0 {
 					break
 				}
-				k += adv
+				k += span
 				continue
 			}
 		}
