@@ -199,14 +199,23 @@ type checkpoint struct {
 
 // Checkpoint is what a host persists to Resume an execution after a crash,
 // and what Redrive restarts from: the next top-level state and its input.
+//
+// InputEvent and StateInputEvent, when not 0, name the event of the history
+// that carries the same value as Input (ExecutionStarted) and StateInput (the
+// StateExited event of the state before, or ExecutionStarted). The JSON
+// encoding then leaves the value out, and Resume and RedriveStored take it
+// from that event: a host persists the events up to LastEventID with the
+// checkpoint anyway, and the values are the largest part of it.
 type Checkpoint struct {
 	ExecutionArn    string             `json:"executionArn"`
 	StateMachineArn string             `json:"stateMachineArn"`
 	Name            string             `json:"name"`
 	Input           Payload            `json:"input"`
+	InputEvent      int64              `json:"inputEvent,omitempty"`
 	StartTime       time.Time          `json:"startTime"`
 	State           string             `json:"state"`
 	StateInput      Payload            `json:"stateInput"`
+	StateInputEvent int64              `json:"stateInputEvent,omitempty"`
 	Variables       map[string]Payload `json:"variables,omitempty"`
 	LastEventID     int64              `json:"lastEventId"`
 	RedriveCount    int64              `json:"redriveCount"`
@@ -490,6 +499,8 @@ func (x *Execution) checkpointLocked() Checkpoint {
 	if x.cp.state != nil {
 		cp.State = x.cp.state.Name
 	}
+	cp.InputEvent = x.eventCarrying(x.input, 1)
+	cp.StateInputEvent = x.eventCarrying(x.cp.input, x.cp.lastID)
 	if x.cp.vars != nil && len(x.cp.vars.vals) > 0 {
 		cp.Variables = make(map[string]Payload, len(x.cp.vars.vals))
 		for k, v := range x.cp.vars.vals {
@@ -497,6 +508,44 @@ func (x *Execution) checkpointLocked() Checkpoint {
 		}
 	}
 	return cp
+}
+
+// eventCarrying returns id when event id is ExecutionStarted or a
+// StateExited event that carries the object v itself, else 0. Only objects
+// are looked for: other values are small.
+func (x *Execution) eventCarrying(v any, id int64) int64 {
+	m, ok := v.(map[string]any)
+	if !ok || m == nil || id < 1 || id > int64(len(x.events)) {
+		return 0
+	}
+	var p Payload
+	switch d := x.events[id-1].Details.(type) {
+	case *ExecutionStartedEventDetails:
+		p = d.Input
+	case *StateExitedEventDetails:
+		p = d.Output
+	default:
+		return 0
+	}
+	if pm, ok := p.v.(map[string]any); ok && pm != nil && objectID(pm) == objectID(m) {
+		return id
+	}
+	return 0
+}
+
+// carried is the value event id carries (see Checkpoint.InputEvent), or def
+// when id is 0 or the history does not have that event.
+func carried(history []HistoryEvent, id int64, def Payload) any {
+	if id < 1 || id > int64(len(history)) {
+		return def.Value()
+	}
+	switch d := history[id-1].Details.(type) {
+	case *ExecutionStartedEventDetails:
+		return d.Input.Value()
+	case *StateExitedEventDetails:
+		return d.Output.Value()
+	}
+	return def.Value()
 }
 
 // Checkpoint returns the execution's latest checkpoint.
@@ -674,7 +723,7 @@ func (e *Engine) restore(sm *StateMachine, cp Checkpoint, history []HistoryEvent
 	if !ok {
 		return nil, fmt.Errorf("restore %s: state %q is not in the definition", cp.ExecutionArn, cp.State)
 	}
-	x := e.newExecution(sm, cp.Name, cp.Input.Value(), cp.StartTime)
+	x := e.newExecution(sm, cp.Name, carried(history, cp.InputEvent, cp.Input), cp.StartTime)
 	if cp.ExecutionArn != "" {
 		x.arn = cp.ExecutionArn
 	}
@@ -690,7 +739,7 @@ func (e *Engine) restore(sm *StateMachine, cp Checkpoint, history []HistoryEvent
 			vars.vals[k] = v.Value()
 		}
 	}
-	x.cp = checkpoint{state: st, input: cp.StateInput.Value(), vars: vars, lastID: cp.LastEventID}
+	x.cp = checkpoint{state: st, input: carried(history, cp.StateInputEvent, cp.StateInput), vars: vars, lastID: cp.LastEventID}
 	return x, nil
 }
 

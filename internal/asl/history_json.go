@@ -361,8 +361,12 @@ func (d *MapIterationEventDetails) appendJSON(buf []byte) []byte {
 	return o.end()
 }
 
-// AppendJSON appends the checkpoint as encoding/json would encode it
-// (json.Marshal gives the same bytes, more slowly).
+// MarshalJSON encodes the checkpoint (see AppendJSON).
+func (cp Checkpoint) MarshalJSON() ([]byte, error) { return cp.AppendJSON(nil) }
+
+// AppendJSON appends the checkpoint as encoding/json would encode its fields,
+// leaving out Input when InputEvent is set and StateInput when
+// StateInputEvent is.
 func (cp *Checkpoint) AppendJSON(buf []byte) ([]byte, error) {
 	start, ok := AppendJSONTime(nil, cp.StartTime)
 	redrive := []byte(nil)
@@ -370,18 +374,27 @@ func (cp *Checkpoint) AppendJSON(buf []byte) ([]byte, error) {
 		redrive, ok = AppendJSONTime(nil, cp.RedriveTime)
 	}
 	if !ok {
-		raw, err := json.Marshal(cp)
-		return append(buf, raw...), err
+		// A year encoding/json refuses: let it say so.
+		_, err := json.Marshal(struct{ T, R time.Time }{cp.StartTime, cp.RedriveTime})
+		return nil, err
 	}
 	o := newObject(buf)
 	o.str("executionArn", cp.ExecutionArn)
 	o.str("stateMachineArn", cp.StateMachineArn)
 	o.str("name", cp.Name)
-	o.payload("input", cp.Input)
+	if cp.InputEvent == 0 {
+		o.payload("input", cp.Input)
+	} else {
+		o.int("inputEvent", cp.InputEvent)
+	}
 	o.key("startTime")
 	o.buf = append(o.buf, start...)
 	o.str("state", cp.State)
-	o.payload("stateInput", cp.StateInput)
+	if cp.StateInputEvent == 0 {
+		o.payload("stateInput", cp.StateInput)
+	} else {
+		o.int("stateInputEvent", cp.StateInputEvent)
+	}
 	if len(cp.Variables) > 0 {
 		o.key("variables")
 		keys := make([]string, 0, len(cp.Variables))

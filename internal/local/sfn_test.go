@@ -1,6 +1,7 @@
 package local
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -19,6 +20,7 @@ import (
 	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
 	"github.com/aws/smithy-go"
 	"github.com/s3-image-sanitizer/s3-image-sanitizer/internal/asl"
+	bolt "go.etcd.io/bbolt"
 )
 
 // scriptTasks is a TaskRunner whose behaviour per resource a test sets.
@@ -318,6 +320,22 @@ func TestStepFunctionsResumeAfterRestart(t *testing.T) {
 	}
 	_ = st
 	stop()
+	// The checkpoint names the events that carry its values instead of
+	// holding them again (asl.Checkpoint.InputEvent, StateInputEvent).
+	db, err := openStateDB(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var raw []byte
+	db.db.View(func(tx *bolt.Tx) error {
+		b, _ := bucketPath(tx, false, executionsBucket)
+		raw = append(raw, b.Get([]byte(aws.ToString(start.ExecutionArn)))...)
+		return nil
+	})
+	db.Close()
+	if !bytes.Contains(raw, []byte(`"inputEvent":1,`)) || !bytes.Contains(raw, []byte(`"stateInputEvent":`)) || bytes.Contains(raw, []byte(`"stateInput":`)) {
+		t.Errorf("stored record %s", raw)
+	}
 
 	tasks2 := &scriptTasks{fn: func(_ context.Context, res string, _ int, in json.RawMessage) (json.RawMessage, error) {
 		return in, nil

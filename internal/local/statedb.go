@@ -14,7 +14,9 @@ import (
 type stateDB struct{ db *bolt.DB }
 
 func openStateDB(dir string) (*stateDB, error) {
-	db, err := bolt.Open(filepath.Join(dir, "state.db"), 0o600, &bolt.Options{Timeout: 2 * time.Second, NoFreelistSync: true})
+	// The hashmap freelist finds free pages without scanning them all, as
+	// the array one does at every allocation of a commit.
+	db, err := bolt.Open(filepath.Join(dir, "state.db"), 0o600, &bolt.Options{Timeout: 2 * time.Second, NoFreelistSync: true, FreelistType: bolt.FreelistMapType})
 	if err != nil {
 		return nil, fmt.Errorf("open state: %w", err)
 	}
