@@ -661,9 +661,11 @@ func (r *entropyReader) correct(blk *[64]int16, m uint64, al int, acc uint64, n 
 // bytes: or-ing them in again changes nothing), then byte by byte and, past
 // the end of data, with zero bits as libjpeg does.
 func fill(data []byte, acc uint64, n uint, pos int) (uint64, uint, int) {
-	if pos+8 <= len(data) {
-		acc |= binary.BigEndian.Uint64(data[pos:]) >> (n & 63)
-		return acc, n | 56, pos + int(63-n)>>3
+	if end := pos + 8; uint(end) <= uint(len(data)) && pos >= 0 {
+		// Sliced to 8 bytes with its capacity: no check against data's
+		// capacity, which a decoding loop would then keep in a register.
+		w := binary.BigEndian.Uint64(data[pos:end:end])
+		return acc | w>>(n&63), n | 56, pos + int(63-n)>>3
 	}
 	for n <= 56 {
 		var c byte
