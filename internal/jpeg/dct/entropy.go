@@ -82,13 +82,16 @@ const pairBits = 12
 // pairTable returns h's table for decoding coefficients, building it on
 // first use. For each pairBits-bit lookahead it holds the first one or two
 // AC codes that fit in it whole with their magnitude bits: up to two
-// coefficients of magnitudes up to 6 and 5 bits, then possibly an EOB, as
-// total length | run1<<4 | run2<<8 | 1<<12 after an EOB | positions
-// advanced, the EOB's included, <<13 | value1<<19 | value2<<26 (7- and
-// 6-bit two's complement).
-// An entry for fewer than two coefficients has the missing values and runs
-// 0. 0 means the first code does not fit, is a ZRL, needs the slow path or
-// has a larger magnitude.
+// coefficients of magnitudes up to 5 bits, then possibly an EOB, as total
+// length | the first's position, relative to the next position of the
+// block, <<4 | the second's <<8 (the first's when there is no second) |
+// last<<13 | 1<<19 after an EOB | value1<<20 | value2<<26 (6-bit two's
+// complement), missing values 0. last is the second's position, plus one
+// after an EOB: the entry fits in a block, or band, when that position is
+// in it, which takes one comparison. An entry whose first code does not
+// fit, is a ZRL, needs the slow path or has a larger magnitude has last
+// pairNone, past any block. An EOB alone has last 1, as if a coefficient
+// came first: at position 63, where it is rare, it takes the slow path.
 func (h *huffDecoder) pairTable() *[1 << pairBits]uint32 {
 	if h.pair != nil {
 		return h.pair
@@ -96,8 +99,9 @@ func (h *huffDecoder) pairTable() *[1 << pairBits]uint32 {
 	m := new([1 << pairBits]uint32)
 	for i := range m {
 		window, left := uint32(i)<<(32-pairBits), uint(pairBits)
-		var used, adv, eob, runs uint32
+		var used, adv, eob uint32
 		var vals [2]int32
+		var at [2]uint32
 		for j := 0; j < 2; j++ {
 			c := h.lut[window>>(32-lutBits)]
 			l, r, t := uint(c>>8), uint32(c>>4&15), uint(c&15)
@@ -108,7 +112,7 @@ func (h *huffDecoder) pairTable() *[1 << pairBits]uint32 {
 				used, eob = used+uint32(l), 1
 				break
 			}
-			if t == 0 || t > 6-uint(j) || l+t > left {
+			if t == 0 || t > 5 || l+t > left {
 				break
 			}
 			v := int32(window << l >> (32 - t)) // the magnitude bits
@@ -116,19 +120,25 @@ func (h *huffDecoder) pairTable() *[1 << pairBits]uint32 {
 				v += -1<<t + 1
 			}
 			vals[j] = v
-			runs |= r << (4 + 4*j)
+			at[j] = adv + r
+			at[1] = at[j]
 			adv += r + 1
 			used += uint32(l + t)
 			left -= l + t
 			window <<= l + t
 		}
+		m[i] = pairNone << 13
 		if used > 0 {
-			m[i] = used | runs | eob<<12 | (adv+eob)<<13 | uint32(vals[0]&0x7F)<<19 | uint32(vals[1]&0x3F)<<26
+			m[i] = used | at[0]<<4 | at[1]<<8 | (at[1]+eob)<<13 | eob<<19 | uint32(vals[0]&0x3F)<<20 | uint32(vals[1]&0x3F)<<26
 		}
 	}
 	h.pair = m
 	return m
 }
+
+// pairNone is the last position of a pair entry whose first code does not
+// fit: past any block.
+const pairNone = 63
 
 // mcuBlock is one block of a scan's MCU.
 type mcuBlock struct {
@@ -322,20 +332,18 @@ func (r *entropyReader) blockKeep(blk *[64]int16, dch, ach *huffDecoder, pair *[
 		}
 		// Up to two coefficients and an EOB per lookup, unless they
 		// would run past the block.
-		if e := pair[acc>>(64-pairBits)]; e != 0 && k+int(e>>13&63) <= 64 {
+		if e := pair[acc>>(64-pairBits)]; k+int(e>>13&63) <= 63 {
 			l := uint(e & 15)
 			acc <<= l
 			n -= l
 			// The positions from k on are still zero: writing a zero
 			// value there changes nothing. The first value is written
-			// last, in case the second's position is the same (63).
-			k1 := k + int(e>>4&15)
-			blk[min(k1+1+int(e>>8&15), 63)] = int16(int32(e) >> 26)
-			blk[k1&63] = int16(int32(e<<6) >> 25)
-			if e&(1<<12) != 0 {
-				break
-			}
-			k += int(e >> 13 & 63)
+			// last, as the second's position is the first's when there
+			// is no second.
+			blk[(uint(k)+uint(e>>8&31))&63] = int16(int32(e) >> 26)
+			blk[(uint(k)+uint(e>>4&15))&63] = int16(int32(e<<6) >> 26)
+			// Past the last position, and past the block after an EOB.
+			k += int(e>>13&127) + 1
 			continue
 		}
 		// A ZRL, a code longer than pairBits with its magnitude, or one
@@ -372,10 +380,9 @@ func (r *entropyReader) blockCheck(dch, ach *huffDecoder, multi *[1 << multiBits
 		if span := int(e >> 6 & 127); k+span <= 64 {
 			acc <<= e & 63
 			n -= uint(e & 63)
-			if e&(1<<13) != 0 {
-				break
-			}
-			k += span
+			// The span and the EOB bit above it: past the block after
+			// an EOB.
+			k += int(e >> 6 & 255)
 			continue
 		}
 		// The first code does not fit, or near the end of the block the
@@ -426,45 +433,57 @@ func (r *entropyReader) acFirst(blk *[64]int16, nz *uint64, h *huffDecoder, mult
 	data, acc, n, pos := r.data, r.acc, r.n, r.pos
 	mask := *nz
 	for k := ss; k <= se; {
-		if n < 32 {
-			acc, n, pos = fill(data, acc, n, pos)
-		}
+		// Several codes per lookup while they fit in the band, in a loop
+		// of their own: it does not test the tables on every step. A
+		// step past the band ends it, and with it the block.
 		if multi != nil {
-			e := multi[acc>>(64-multiBits)]
-			if span := int(e >> 6 & 127); k+span <= se+1 {
+			for {
+				if n < 32 {
+					acc, n, pos = fill(data, acc, n, pos)
+				}
+				e := multi[acc>>(64-multiBits)]
+				if k+int(e>>6&127) > se+1 {
+					break
+				}
 				acc <<= e & 63
 				n -= uint(e & 63)
 				mask |= uint64(e>>16) << k
-				if e&(1<<13) != 0 {
-					break
-				}
-				k += span
-				continue
+				k += int(e >> 6 & 255) // past the band after an EOB
 			}
-		}
-		if pair != nil {
+		} else if pair != nil {
 			// As in blockKeep, with the band ending at se; but the band may
 			// hold coefficients of an earlier scan: only values are written.
-			if e := pair[acc>>(64-pairBits)]; e != 0 && k+int(e>>13&63) <= se+1 {
+			for {
+				if n < 32 {
+					acc, n, pos = fill(data, acc, n, pos)
+				}
+				e := pair[acc>>(64-pairBits)]
+				if k+int(e>>13&63) > se {
+					break
+				}
 				l := uint(e & 15)
 				acc <<= l
 				n -= l
-				k1 := k + int(e>>4&15)
 				if e>>26 != 0 {
-					k2 := k1 + 1 + int(e>>8&15)
+					k2 := k + int(e>>8&31)
 					blk[k2&63] = int16(int32(e)>>26) << al
 					mask |= 1 << k2
 				}
-				if e>>19&0x7F != 0 {
-					blk[k1&63] = int16(int32(e<<6)>>25) << al
+				if e>>20&0x3F != 0 {
+					k1 := k + int(e>>4&15)
+					blk[k1&63] = int16(int32(e<<6)>>26) << al
 					mask |= 1 << k1
 				}
-				if e&(1<<12) != 0 {
-					break
-				}
-				k += int(e >> 13 & 63)
-				continue
+				k += int(e>>13&127) + 1 // past the band after an EOB
 			}
+		}
+		if k > se {
+			break
+		}
+		// One code: it does not fit in a lookup of the tables, or there
+		// are none.
+		if n < 32 {
+			acc, n, pos = fill(data, acc, n, pos)
 		}
 		if e := h.fast[acc>>(64-lutBits)]; e != 0 && e>>8&0xFF != fastEOB {
 			l := uint(e & 0xFF)
