@@ -323,6 +323,24 @@ func (p *lambdaPool) RunTask(ctx context.Context, resource string, input json.Ra
 	return env.RunTask(ctx, resource, input)
 }
 
+// RunTaskValue passes the engine's value path on to an environment.
+func (p *lambdaPool) RunTaskValue(ctx context.Context, resource string, input json.RawMessage) (any, bool, error) {
+	var env asl.TaskRunner
+	select {
+	case env = <-p.free:
+	case <-ctx.Done():
+		return nil, true, ctx.Err()
+	}
+	defer func() { p.free <- env }()
+	vr, ok := env.(asl.ValueTaskRunner)
+	if !ok {
+		return nil, false, nil
+	}
+	return vr.RunTaskValue(ctx, resource, input)
+}
+
+var _ asl.ValueTaskRunner = (*lambdaPool)(nil)
+
 // snsPublisher serves arn:aws:states:::sns:publish from the stack's SNS.
 type snsPublisher struct{ m *Main }
 

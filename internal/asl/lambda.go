@@ -75,7 +75,7 @@ type LambdaTasks struct {
 	envs sync.Map // lambda.Handler -> *sync.Mutex
 }
 
-var _ TaskRunner = (*LambdaTasks)(nil)
+var _ ValueTaskRunner = (*LambdaTasks)(nil)
 
 // RunTask implements TaskRunner.
 func (l *LambdaTasks) RunTask(ctx context.Context, resource string, input json.RawMessage) (json.RawMessage, error) {
@@ -97,9 +97,9 @@ func (l *LambdaTasks) RunTask(ctx context.Context, resource string, input json.R
 	return nil, &TaskError{Name: ErrTaskFailed, Cause: "no handler for resource " + resource}
 }
 
-// runTaskValue serves lambda:invoke without encoding the response for the
-// engine to parse again (see valueTaskRunner).
-func (l *LambdaTasks) runTaskValue(ctx context.Context, resource string, input []byte) (any, bool, error) {
+// RunTaskValue serves lambda:invoke without encoding the response for the
+// engine to parse again (see ValueTaskRunner).
+func (l *LambdaTasks) RunTaskValue(ctx context.Context, resource string, input json.RawMessage) (any, bool, error) {
 	if resource != ResourceLambdaInvoke {
 		return nil, false, nil
 	}

@@ -2,6 +2,7 @@ package asl
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -132,17 +133,25 @@ func Heartbeat(ctx context.Context) {
 	}
 }
 
-// valueTaskRunner is a TaskRunner that can hand back the decoded result,
-// sparing an encode and a parse (LambdaTasks for lambda:invoke).
-// handled is false when the resource needs the plain RunTask.
-type valueTaskRunner interface {
-	runTaskValue(ctx context.Context, resource string, input []byte) (v any, handled bool, err error)
+// ValueTaskRunner is a TaskRunner that can also hand back a task's result
+// as a JSON value in the engine's form (what it parses JSON into:
+// map[string]any, []any, string, int64, float64, bool, nil), sparing an
+// encode and a parse of every result; LambdaTasks does for lambda:invoke.
+// handled is false when the resource needs the plain RunTask. A TaskRunner
+// that wraps another (a pool, a limit) implements it by passing the call on,
+// or its tasks take the plain path.
+type ValueTaskRunner interface {
+	TaskRunner
+	RunTaskValue(ctx context.Context, resource string, input json.RawMessage) (v any, handled bool, err error)
 }
 
 // runTask calls the runner and decodes its result.
 func runTask(ctx context.Context, r TaskRunner, state, resource string, in []byte) (any, error) {
-	if vr, ok := r.(valueTaskRunner); ok {
-		if v, handled, err := vr.runTaskValue(ctx, resource, in); handled {
+	if vr, ok := r.(ValueTaskRunner); ok {
+		if v, handled, err := vr.RunTaskValue(ctx, resource, in); handled {
+			if err == nil && jsonSizeExceeds(v, MaxPayloadBytes) {
+				return nil, dataLimitError(state)
+			}
 			return v, err
 		}
 	}

@@ -388,6 +388,30 @@ func TestDataLimitExceeded(t *testing.T) {
 	}
 }
 
+// valueRunner serves every task through the value path (ValueTaskRunner).
+type valueRunner struct{ v any }
+
+func (r valueRunner) RunTask(context.Context, string, json.RawMessage) (json.RawMessage, error) {
+	return nil, errors.New("RunTask called: the engine should take the value path")
+}
+
+func (r valueRunner) RunTaskValue(context.Context, string, json.RawMessage) (any, bool, error) {
+	return r.v, true, nil
+}
+
+// A result handed back as a value is held to the same limit as one handed
+// back as text, even when ResultSelector would keep only a small part of it.
+func TestDataLimitExceededThroughTheValuePath(t *testing.T) {
+	def := `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"` + fnArn + `","ResultSelector":{"n.$":"$.n"},
+		"Catch":[{"ErrorEquals":["States.DataLimitExceeded"],"Next":"H"}],"End":true},"H":{"Type":"Succeed"}}}`
+	opts, _ := testOptions(valueRunner{map[string]any{"Payload": strings.Repeat("x", MaxPayloadBytes), "n": int64(1)}})
+	d, _ := run(t, opts, def, `{}`)
+	expectSucceeded(t, d, `{"Error":"States.DataLimitExceeded","Cause":"The state/task 'T' returned a result with a size exceeding the maximum number of bytes service limit."}`)
+	opts, _ = testOptions(valueRunner{map[string]any{"Payload": "small", "n": int64(1)}})
+	d, _ = run(t, opts, def, `{}`)
+	expectSucceeded(t, d, `{"n":1}`)
+}
+
 type apiError struct{ code string }
 
 func (e apiError) Error() string     { return "api error " + e.code }

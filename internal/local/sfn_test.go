@@ -579,3 +579,32 @@ func TestStepFunctionsExecutionsReportTheMachineRole(t *testing.T) {
 	}
 	run("arn:aws:iam::000000000000:role/r2")
 }
+
+// valueTasks serves tasks through the engine's value path only.
+type valueTasks struct{ calls atomic.Int64 }
+
+func (v *valueTasks) RunTask(context.Context, string, json.RawMessage) (json.RawMessage, error) {
+	return nil, errors.New("RunTask called: the stack should pass the value path on")
+}
+
+func (v *valueTasks) RunTaskValue(_ context.Context, _ string, input json.RawMessage) (any, bool, error) {
+	v.calls.Add(1)
+	return map[string]any{"seen": string(input)}, true, nil
+}
+
+// The stack's bound on running tasks passes the engine's value path on
+// (asl.ValueTaskRunner), so a lambda:invoke result is not encoded and parsed
+// again on its way.
+func TestStepFunctionsPassTheValuePathOn(t *testing.T) {
+	tasks := &valueTasks{}
+	_, c, _ := startSFN(t, t.TempDir(), tasks)
+	smArn := createMachine(t, c, twoSteps)
+	start, err := c.StartExecution(context.Background(), &sfn.StartExecutionInput{StateMachineArn: aws.String(smArn), Input: aws.String(`{"n":7}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := waitStatus(t, c, aws.ToString(start.ExecutionArn), sfntypes.ExecutionStatusSucceeded)
+	if aws.ToString(d.Output) != `{"seen":"{\"seen\":\"{\\\"n\\\":7}\"}"}` || tasks.calls.Load() != 2 {
+		t.Errorf("output %s after %d calls", aws.ToString(d.Output), tasks.calls.Load())
+	}
+}

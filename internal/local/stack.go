@@ -354,6 +354,23 @@ func (b *boundedTasks) RunTask(ctx context.Context, resource string, input json.
 	return b.next.RunTask(ctx, resource, input)
 }
 
+// RunTaskValue passes the engine's value path on when next has one.
+func (b *boundedTasks) RunTaskValue(ctx context.Context, resource string, input json.RawMessage) (any, bool, error) {
+	vr, ok := b.next.(asl.ValueTaskRunner)
+	if !ok {
+		return nil, false, nil
+	}
+	select {
+	case b.sem <- struct{}{}:
+	case <-ctx.Done():
+		return nil, true, ctx.Err()
+	}
+	defer func() { <-b.sem }()
+	return vr.RunTaskValue(ctx, resource, input)
+}
+
+var _ asl.ValueTaskRunner = (*boundedTasks)(nil)
+
 // Close stops background work and closes the stores. Running executions stay
 // RUNNING on disk and resume at the next Start.
 func (s *Stack) Close() error {
