@@ -217,8 +217,11 @@ func queryLanguage(m map[string]any, loc string, inherited bool, d *diagnostics)
 	return inherited
 }
 
-func sortedKeys(m map[string]any) []string {
-	keys := make([]string, 0, len(m))
+func sortedKeys(m map[string]any) []string { return appendSortedKeys(make([]string, 0, len(m)), m) }
+
+// appendSortedKeys appends m's keys to keys, sorted (callers pass a small
+// array's slice, so an encoder need not allocate for most objects).
+func appendSortedKeys(keys []string, m map[string]any) []string {
 	for k := range m {
 		keys = append(keys, k)
 	}

@@ -138,6 +138,7 @@ type Execution struct {
 	events       []HistoryEvent
 	historyFull  bool // failed at MaxHistoryEvents
 	cp           checkpoint
+	prepared     bool // made by Prepare, not yet Run
 	cancel       context.CancelCauseFunc
 	done         chan struct{}
 	// order holds the member order of the objects this execution parsed or
@@ -303,6 +304,19 @@ func (sm *StateMachine) machineName() string {
 // where it is and stays RUNNING, to be Resumed from its last checkpoint (a host
 // shutting down). Stop aborts it.
 func (e *Engine) Start(ctx context.Context, sm *StateMachine, name string, input []byte) (*Execution, error) {
+	x, err := e.Prepare(sm, name, input)
+	if err != nil {
+		return nil, err
+	}
+	x.Run(ctx)
+	return x, nil
+}
+
+// Prepare makes an execution as Start does, recording its ExecutionStarted
+// event and its first checkpoint (the Observer receives both), but does not
+// run it: a host can persist them in the same write as its own record of the
+// execution before any state runs. Run runs it.
+func (e *Engine) Prepare(sm *StateMachine, name string, input []byte) (*Execution, error) {
 	var in any = map[string]any{}
 	if len(input) > MaxPayloadBytes {
 		return nil, fmt.Errorf("execution input is %d bytes, more than the %d allowed", len(input), MaxPayloadBytes)
@@ -325,8 +339,19 @@ func (e *Engine) Start(ctx context.Context, sm *StateMachine, name string, input
 	id := x.record(nil, "ExecutionStarted", &ExecutionStartedEventDetails{Input: x.payload(in), RoleArn: x.roleArn()})
 	// The first checkpoint: a crash during the first state resumes there.
 	x.checkpoint(sm.top.start, in, &varScope{}, id)
-	x.launch(ctx)
+	x.prepared = true
 	return x, nil
+}
+
+// Run runs an execution made by Prepare, once; ctx is Start's.
+func (x *Execution) Run(ctx context.Context) {
+	x.mu.Lock()
+	prepared := x.prepared
+	x.prepared = false
+	x.mu.Unlock()
+	if prepared {
+		x.launch(ctx)
+	}
 }
 
 func (e *Engine) newExecution(sm *StateMachine, name string, in any, start time.Time) *Execution {
@@ -617,6 +642,13 @@ func (x *Execution) Stop(errName, cause string) error {
 		return ErrNotRunning
 	}
 	x.stopReason = &Failure{Error: errName, Cause: cause, HasError: errName != "", HasCause: cause != ""}
+	if x.prepared {
+		// Prepared, never run: nothing to interrupt.
+		x.prepared = false
+		x.terminate(StatusAborted, "ExecutionAborted", x.stopFailure())
+		x.mu.Unlock()
+		return nil
+	}
 	cancel, done := x.cancel, x.done
 	x.mu.Unlock()
 	cancel(errAborted)

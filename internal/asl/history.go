@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"sync"
 	"time"
+	"unicode/utf8"
 )
 
 // HistoryEvent is one entry of an execution's history, in the shape of the
@@ -60,19 +61,97 @@ func (p Payload) AppendJSON(buf []byte) []byte {
 	return append(buf, p.text.quoted...)
 }
 
-// appendQuotedJSON appends v's JSON text as a JSON string.
+// appendQuotedJSON appends v's JSON text (toJSON's) as a JSON string escaped
+// as encoding/json escapes strings, in one pass: the text itself is never
+// built.
 func appendQuotedJSON(buf []byte, v any) []byte {
-	scratch := scratchPool.Get().(*[]byte)
-	text := appendJSON((*scratch)[:0], v)
-	buf = appendJSONStringBytes(buf, text)
-	if cap(text) <= 1<<20 {
-		*scratch = text
-		scratchPool.Put(scratch)
-	}
-	return buf
+	buf = append(buf, '"')
+	buf = appendQuotedValue(buf, v)
+	return append(buf, '"')
 }
 
-var scratchPool = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
+// appendQuotedValue appends the inside of appendQuotedJSON's string for v.
+func appendQuotedValue(buf []byte, v any) []byte {
+	switch t := v.(type) {
+	case string:
+		return appendDoubleQuoted(buf, t)
+	case []any:
+		buf = append(buf, '[')
+		for i, e := range t {
+			if i > 0 {
+				buf = append(buf, ',')
+			}
+			buf = appendQuotedValue(buf, e)
+		}
+		return append(buf, ']')
+	case map[string]any:
+		buf = append(buf, '{')
+		var small [16]string
+		for i, k := range appendSortedKeys(small[:0], t) {
+			if i > 0 {
+				buf = append(buf, ',')
+			}
+			buf = appendDoubleQuoted(buf, k)
+			buf = append(buf, ':')
+			buf = appendQuotedValue(buf, t[k])
+		}
+		return append(buf, '}')
+	case nil, bool, int64, int, float64:
+		// Their text is ASCII letters, digits, '-', '+' and '.': nothing to escape.
+		return appendJSON(buf, t)
+	}
+	text := appendJSON(nil, v)
+	quoted := appendJSONStringBytes(nil, text)
+	return append(buf, quoted[1:len(quoted)-1]...)
+}
+
+// appendDoubleQuoted appends s as a JSON string (appendString's), itself
+// escaped as the inside of a JSON string (appendJSONString's).
+func appendDoubleQuoted(buf []byte, s string) []byte {
+	buf = append(buf, '\\', '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if htmlSafe[c] {
+				i++
+				continue
+			}
+			buf = append(buf, s[start:i]...)
+			if plainSafe[c] { // '<', '>', '&': only the outer string escapes them
+				buf = appendEscapedByte(buf, c)
+			} else {
+				var inner [6]byte
+				for _, e := range appendEscapedByte(inner[:0], c) {
+					if htmlSafe[e] {
+						buf = append(buf, e)
+					} else {
+						buf = appendEscapedByte(buf, e)
+					}
+				}
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			buf = append(buf, s[start:i]...)
+			buf = append(buf, `\\ufffd`...)
+		case r == '\u2028' || r == '\u2029':
+			buf = append(buf, s[start:i]...)
+			buf = append(buf, '\\', 'u', '2', '0', '2', hexDigits[r&0xf])
+		default:
+			i += size
+			continue
+		}
+		i += size
+		start = i
+	}
+	buf = append(buf, s[start:]...)
+	return append(buf, '\\', '"')
+}
 
 // UnmarshalJSON decodes a JSON string holding JSON text (a stored event).
 func (p *Payload) UnmarshalJSON(b []byte) error {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"math/rand"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -273,4 +274,21 @@ func TestCheckpointEncodesAsEncodingJSON(t *testing.T) {
 			t.Fatalf("%d:\n got %s\nwant %s", i, got, want)
 		}
 	}
+}
+
+// BenchmarkPayloadAppendJSON encodes a job of a few KB as history holds it.
+func BenchmarkPayloadAppendJSON(b *testing.B) {
+	report := map[string]any{"outcome": "written", "sha256": strings.Repeat("ab", 32), "bytes": int64(1048576),
+		"removed": []any{map[string]any{"kind": "APP1 Exif", "bytes": int64(23456)}, map[string]any{"kind": "COM", "bytes": int64(40)}},
+		"tags":    []any{"GPSLatitude", "GPSLongitude", "Make", "Model"}, "note": "a <note> with \"quotes\" & é"}
+	job := map[string]any{"source": map[string]any{"bucket": "uploads", "key": "photos/a b+c.jpg", "versionId": "v1"}}
+	for _, k := range []string{"validation", "stripped", "published", "verified"} {
+		job[k] = report
+	}
+	var buf []byte
+	b.ReportAllocs()
+	for b.Loop() {
+		buf = Payload{v: job}.AppendJSON(buf[:0])
+	}
+	b.SetBytes(int64(len(buf)))
 }

@@ -486,3 +486,48 @@ func TestStopDuringLastState(t *testing.T) {
 		t.Fatalf("history %s", types)
 	}
 }
+
+// Prepare records ExecutionStarted and the first checkpoint but runs nothing
+// until Run; a prepared execution stopped before it runs ends ABORTED.
+func TestPrepareRunsNothingUntilRun(t *testing.T) {
+	var calls atomic.Int64
+	runner := runnerFunc(func(_ context.Context, _ string, in json.RawMessage) (json.RawMessage, error) {
+		calls.Add(1)
+		return in, nil
+	})
+	st := &store{}
+	opts, _ := testOptions(runner)
+	opts.Observer = st
+	eng := New(opts)
+	sm := mustParse(t, twoTasks)
+	x, err := eng.Prepare(sm, "p", []byte(`{"k":1}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.mu.Lock()
+	n, cp := len(st.events), st.cp
+	st.mu.Unlock()
+	if n != 1 || cp.LastEventID != 1 || cp.State != "A" || calls.Load() != 0 || x.Describe().Status != StatusRunning {
+		t.Fatalf("after Prepare: %d events, checkpoint %+v, %d task calls", n, cp, calls.Load())
+	}
+	x.Run(context.Background())
+	x.Run(context.Background()) // a second Run does nothing
+	if d, _ := x.Wait(context.Background()); d.Status != StatusSucceeded {
+		t.Fatalf("status %s", d.Status)
+	}
+	if calls.Load() != 2 {
+		t.Errorf("%d task calls, want 2", calls.Load())
+	}
+
+	y, err := eng.Prepare(sm, "q", []byte(`{}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := y.Stop("E", "stopped before it ran"); err != nil {
+		t.Fatal(err)
+	}
+	y.Run(context.Background())
+	if d := y.Describe(); d.Status != StatusAborted || calls.Load() != 2 || eventTypes(y) != "ExecutionStarted ExecutionAborted" {
+		t.Errorf("stopped before Run: %s, %d task calls, history %s", d.Status, calls.Load(), eventTypes(y))
+	}
+}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"sort"
 	"strconv"
 
 	"github.com/ohler55/ojg"
@@ -85,10 +84,7 @@ func appendJSONKeys(buf []byte, v any, keysOf func(map[string]any) []string) []b
 		if keysOf != nil {
 			keys = keysOf(t)
 		} else {
-			for k := range t {
-				keys = append(keys, k)
-			}
-			sort.Strings(keys)
+			keys = appendSortedKeys(keys, t)
 		}
 		for i, k := range keys {
 			if i > 0 {

@@ -146,41 +146,66 @@ func (s *StepFunctions) start(machineArn, name string, input []byte, onlyNew boo
 		s.mu.Unlock()
 	}()
 
-	// Record the execution before it runs, so a crash cannot lose it.
+	// Record the execution before it runs, so a crash cannot lose it: with
+	// its ExecutionStarted event and first checkpoint, which Prepare gave the
+	// observer, in the same write.
+	t := s.tracking(arn)
+	x, err := s.engine.Prepare(m.sm, name, input)
+	if err != nil {
+		s.forget(arn)
+		return StartResult{}, apiErr(http.StatusBadRequest, "InvalidExecutionInput", "%v", err)
+	}
 	rec := execRecord{Arn: arn, MachineArn: machineArn, Name: name, Status: asl.StatusRunning,
 		StartDate: s.now().UTC(), Input: string(input), Definition: definitionID(m.rec.Definition), RoleArn: m.rec.RoleArn}
-	if err := s.db.db.Batch(func(tx *bolt.Tx) error {
-		if err := putJSON(tx, arn, rec, executionsBucket); err != nil {
-			return err
-		}
-		if obj != "" {
-			b, err := bucketPath(tx, true, objectIndex)
+	t.mu.Lock()
+	encoded, err := encodeEvents(t.pending)
+	var raw []byte
+	if err == nil {
+		advance(&rec, encoded, t.cp, nil)
+		raw, err = rec.appendJSON(nil)
+	}
+	if err == nil {
+		err = s.db.db.Batch(func(tx *bolt.Tx) error {
+			b, err := bucketPath(tx, true, executionsBucket)
 			if err != nil {
 				return err
 			}
-			if err := b.Put([]byte(obj), []byte(arn)); err != nil {
+			if err := b.Put([]byte(arn), raw); err != nil {
 				return err
 			}
-		}
-		return putSummary(tx, &rec)
-	}); err != nil {
+			if obj != "" {
+				b, err := bucketPath(tx, true, objectIndex)
+				if err != nil {
+					return err
+				}
+				if err := b.Put([]byte(obj), []byte(arn)); err != nil {
+					return err
+				}
+			}
+			if err := storeHistory(tx, arn, encoded); err != nil {
+				return err
+			}
+			return putSummary(tx, &rec)
+		})
+	}
+	if err != nil {
+		t.mu.Unlock()
+		s.forget(arn)
 		return StartResult{}, err
 	}
-	t := s.tracking(arn)
-	x, err := s.engine.Start(s.ctx, m.sm, name, input)
-	if err != nil {
-		return StartResult{}, apiErr(http.StatusBadRequest, "InvalidExecutionInput", "%v", err)
-	}
+	t.registered, t.pending = true, nil
+	t.rec, t.recRaw = &rec, raw
+	t.mu.Unlock()
 	s.mu.Lock()
 	s.live[arn] = x
 	s.mu.Unlock()
-	s.register(x, t, rec.StartDate)
+	x.Run(s.ctx)
 	s.watch(x)
 	return StartResult{ExecutionArn: arn, StartDate: epoch(rec.StartDate)}, nil
 }
 
 // register commits the execution's first checkpoint and marks it so later
-// checkpoints are committed as they come.
+// checkpoints are committed as they come (an execution Start runs at once).
 func (s *StepFunctions) register(x *asl.Execution, t *tracking, start time.Time) {
 	cp := x.Checkpoint()
 	t.mu.Lock()
