@@ -177,7 +177,7 @@ func (d *decoder) decodeScan(sc []scanComp, kind, ss, se, al int) error {
 				b := mcuBlock{comp: i, dc: sc[i].dc, ac: sc[i].ac, off: y*c.Stride + x, x: x, y: y}
 				// Scaled by 1<<al (T.81 G.1.2.2), no magnitude of multi (10
 				// bits at most) overflows 16 bits with al <= 5, none of
-				// pair (7 bits) with al <= 9.
+				// pair (6 bits) with al <= 9.
 				if !keep && !d.stream && (kind == scanSequential || kind == scanACFirst && al <= 5) {
 					b.multi = b.ac.multiTable()
 				}
