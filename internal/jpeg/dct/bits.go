@@ -1,5 +1,10 @@
 package dct
 
+import (
+	"sync"
+	"sync/atomic"
+)
+
 const lutBits = 10
 
 // fastEOB marks the end-of-block code in huffDecoder.fast (runs are 0-15).
@@ -15,20 +20,77 @@ type huffDecoder struct {
 	// otherwise. The value is already sign-extended (T.81 F.2.2.1).
 	fast [1 << lutBits]int32
 	// multi, built on first use by a sequential scan that keeps no
-	// coefficients (multiTable), skips several AC codes at once.
-	multi   *[1 << multiBits]uint32
-	pair    *[1 << pairBits]uint32 // pairTable
-	maxcode [17]int32              // largest code of each length, -1 if none
-	valptr  [17]int32              // index in vals of the first code of each length
+	// coefficients (multiTable), skips several AC codes at once. It and
+	// pair are atomic: decoders are shared (huffTable).
+	multi   atomic.Pointer[[1 << multiBits]uint32]
+	pair    atomic.Pointer[[1 << pairBits]uint32] // pairTable
+	maxcode [17]int32                             // largest code of each length, -1 if none
+	valptr  [17]int32                             // index in vals of the first code of each length
 	mincode [17]int32
 	vals    [256]byte
 	nvals   int
+	// The table as a DHT states it, what huffTable finds it by.
+	counts [16]byte
+	ac     bool
+}
+
+// huffTable returns the decoder of a table (newHuffDecoder), from the last
+// tables decoded when it is one of them. The files of a camera or library
+// share their tables (T.81 K.3's, most often), whose decoders, with their
+// multi-code tables, then cost no building: up to a tenth of a Check.
+// Decoders do not change once built but for those tables, which are built
+// once whoever asks first.
+func huffTable(counts [16]byte, vals []byte, ac bool) (*huffDecoder, error) {
+	if h := decoders.find(counts, vals, ac); h != nil {
+		return h, nil
+	}
+	h, err := newHuffDecoder(counts, vals, ac)
+	if err == nil {
+		decoders.add(h)
+	}
+	return h, err
+}
+
+// decoders holds the decoders of the last tables decoded: a table used
+// again since the clock hand last passed it stays, so the common tables
+// outlive a stream of files that each have their own (an encoder's
+// optimised tables) going through.
+var decoders decoderCache
+
+type decoderCache struct {
+	mu    sync.Mutex
+	slots [16]*huffDecoder
+	used  [16]bool
+	hand  int
+}
+
+func (c *decoderCache) find(counts [16]byte, vals []byte, ac bool) *huffDecoder {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for i, h := range c.slots {
+		if h != nil && h.ac == ac && h.counts == counts && string(h.vals[:h.nvals]) == string(vals) {
+			c.used[i] = true
+			return h
+		}
+	}
+	return nil
+}
+
+func (c *decoderCache) add(h *huffDecoder) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for c.used[c.hand] {
+		c.used[c.hand] = false
+		c.hand = (c.hand + 1) % len(c.slots)
+	}
+	c.slots[c.hand] = h
+	c.hand = (c.hand + 1) % len(c.slots)
 }
 
 // newHuffDecoder builds a table from a DHT's code counts and symbols; ac
 // adds the combined code-and-value lookup for AC tables.
 func newHuffDecoder(counts [16]byte, vals []byte, ac bool) (*huffDecoder, error) {
-	h := &huffDecoder{nvals: len(vals)}
+	h := &huffDecoder{nvals: len(vals), counts: counts, ac: ac}
 	copy(h.vals[:], vals)
 	code, k := int32(0), int32(0)
 	for l := 1; l <= 16; l++ {

@@ -284,7 +284,7 @@ func (d *decoder) parseDHT(seg []byte) error {
 		if total > 256 || len(seg) < 17+total {
 			return formatErr("DHT length")
 		}
-		h, err := newHuffDecoder(counts, seg[17:17+total], class == 1)
+		h, err := huffTable(counts, seg[17:17+total], class == 1)
 		if err != nil {
 			return err
 		}

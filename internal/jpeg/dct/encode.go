@@ -361,11 +361,13 @@ func (c *symCodes) emit(buf []byte, w *bitBuffer, syms []uint32) []byte {
 	for _, e := range syms {
 		ce := c[e&0x3FF]
 		l := uint(ce & 0xFF)
-		acc = acc<<l | ce>>8 | uint64(e>>symExtra)
+		// The shifts are masked (l is at most 27, n less than 64): the
+		// compiler then makes no code for counts of 64 or more.
+		acc = acc<<(l&63) | ce>>8 | uint64(e>>symExtra)
 		n += l
 		if n >= 32 {
 			n -= 32
-			v := uint32(acc >> n)
+			v := uint32(acc >> (n & 63))
 			if x := ^v; (x-0x01010101)&^x&0x80808080 == 0 { // no 0xFF byte
 				buf = binary.BigEndian.AppendUint32(buf, v)
 				continue

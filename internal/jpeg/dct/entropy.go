@@ -31,8 +31,8 @@ const multiBits = 12
 // the entry spans multiNone positions, more than any block or band has
 // room for, so one comparison with the room left tells both apart.
 func (h *huffDecoder) multiTable() *[1 << multiBits]uint32 {
-	if h.multi != nil {
-		return h.multi
+	if m := h.multi.Load(); m != nil {
+		return m
 	}
 	m := new([1 << multiBits]uint32)
 	for i := range m {
@@ -69,7 +69,10 @@ func (h *huffDecoder) multiTable() *[1 << multiBits]uint32 {
 			m[i] = used | (adv+eob)<<6 | eob<<13 | nz<<16
 		}
 	}
-	h.multi = m
+	// Another goroutine may have built it meanwhile: the first stays.
+	if !h.multi.CompareAndSwap(nil, m) {
+		return h.multi.Load()
+	}
 	return m
 }
 
@@ -93,8 +96,8 @@ const pairBits = 12
 // pairNone, past any block. An EOB alone has last 1, as if a coefficient
 // came first: at position 63, where it is rare, it takes the slow path.
 func (h *huffDecoder) pairTable() *[1 << pairBits]uint32 {
-	if h.pair != nil {
-		return h.pair
+	if m := h.pair.Load(); m != nil {
+		return m
 	}
 	m := new([1 << pairBits]uint32)
 	for i := range m {
@@ -132,7 +135,10 @@ func (h *huffDecoder) pairTable() *[1 << pairBits]uint32 {
 			m[i] = used | at[0]<<4 | at[1]<<8 | (at[1]+eob)<<13 | eob<<19 | uint32(vals[0]&0x3F)<<20 | uint32(vals[1]&0x3F)<<26
 		}
 	}
-	h.pair = m
+	// Another goroutine may have built it meanwhile: the first stays.
+	if !h.pair.CompareAndSwap(nil, m) {
+		return h.pair.Load()
+	}
 	return m
 }
 
@@ -661,9 +667,11 @@ func (r *entropyReader) correct(blk *[64]int16, m uint64, al int, acc uint64, n 
 // bytes: or-ing them in again changes nothing), then byte by byte and, past
 // the end of data, with zero bits as libjpeg does.
 func fill(data []byte, acc uint64, n uint, pos int) (uint64, uint, int) {
-	if pos+8 <= len(data) {
-		acc |= binary.BigEndian.Uint64(data[pos:]) >> (n & 63)
-		return acc, n | 56, pos + int(63-n)>>3
+	if end := pos + 8; uint(end) <= uint(len(data)) && pos >= 0 {
+		// Sliced to 8 bytes with its capacity: no check against data's
+		// capacity, which a decoding loop would then keep in a register.
+		w := binary.BigEndian.Uint64(data[pos:end:end])
+		return acc | w>>(n&63), n | 56, pos + int(63-n)>>3
 	}
 	for n <= 56 {
 		var c byte

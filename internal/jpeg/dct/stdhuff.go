@@ -66,7 +66,7 @@ func defaultTable(class, id int) *huffDecoder {
 		return nil
 	}
 	s := [2][2]*huffSpec{{&stdDCLuminance, &stdDCChrominance}, {&stdACLuminance, &stdACChrominance}}[class][id]
-	h, err := newHuffDecoder(s.counts, s.vals, class == 1)
+	h, err := huffTable(s.counts, s.vals, class == 1)
 	if err != nil {
 		panic("dct: a T.81 K.3 table does not build: " + err.Error())
 	}

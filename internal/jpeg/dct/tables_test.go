@@ -3,6 +3,8 @@ package dct
 import (
 	"math/rand/v2"
 	"testing"
+
+	"github.com/s3-image-sanitizer/s3-image-sanitizer/internal/jpegfixture"
 )
 
 // stepTables returns AC tables whose codes the multi-code tables meet: the
@@ -102,6 +104,65 @@ func TestTableStepsMatchCodes(t *testing.T) {
 		}
 		if steps == 0 {
 			t.Fatalf("%s: no lookahead makes a step", name)
+		}
+	}
+}
+
+// TestHuffTableShared: a table defined again, by another file, gets the
+// decoder built for it the first time, lookup tables included, while
+// another table gets its own; files sharing tables decode at once on
+// several goroutines exactly as one by one (go test -race checks that the
+// tables built on first use are shared safely).
+func TestHuffTableShared(t *testing.T) {
+	a, err := huffTable(stdACLuminance.counts, stdACLuminance.vals, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := huffTable(stdACLuminance.counts, append([]byte(nil), stdACLuminance.vals...), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := huffTable(stdACLuminance.counts, stdACLuminance.vals, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a != b || a == c {
+		t.Errorf("same table: shared %v; as a DC table: shared %v", a == b, a == c)
+	}
+	if a.pairTable() != b.pairTable() {
+		t.Error("a shared decoder's pair table built twice")
+	}
+
+	files := [][]byte{
+		jpegfixture.Blocks(64, 48, 1, jpegfixture.Coding{Noise: true}),
+		jpegfixture.Blocks(48, 64, 2, jpegfixture.Coding{Noise: true, Progressive: true}),
+		jpegfixture.Baseline(40, 24, 3),
+	}
+	want := make([]*Image, len(files))
+	for i, f := range files {
+		if want[i], err = Decode(f, Limits{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	decoders = decoderCache{} // the tables are built again, on every goroutine at once
+	errs := make(chan error, 4*len(files))
+	for range 4 {
+		for i, f := range files {
+			go func() {
+				img, err := Decode(f, Limits{})
+				if err == nil {
+					err = Equal(want[i], img)
+				}
+				if err == nil {
+					err = Check(f, Limits{})
+				}
+				errs <- err
+			}()
+		}
+	}
+	for range 4 * len(files) {
+		if err := <-errs; err != nil {
+			t.Error(err)
 		}
 	}
 }
