@@ -307,14 +307,22 @@ var acValue = func() (t [2*1023 + 1]uint32) {
 	return t
 }()
 
-// nonzero returns a mask with bit k set when AC coefficient k is not zero.
+// nonzero returns a mask with bit k set when AC coefficient k is not zero,
+// eight coefficients per loop step.
 func nonzero(blk *[64]int16) uint64 {
 	var m uint64
-	for k := 1; k < 64; k++ {
-		v := uint16(blk[k])
-		m |= uint64((v|-v)>>15) << k
+	for k := 0; k < 64; k += 8 {
+		b := (*[8]int16)(blk[k:])
+		m |= (isNonzero(b[0]) | isNonzero(b[1])<<1 | isNonzero(b[2])<<2 | isNonzero(b[3])<<3 |
+			isNonzero(b[4])<<4 | isNonzero(b[5])<<5 | isNonzero(b[6])<<6 | isNonzero(b[7])<<7) << k
 	}
-	return m
+	return m &^ 1 // the DC coefficient
+}
+
+// isNonzero is 1 when v is not zero, else 0, without a branch.
+func isNonzero(v int16) uint64 {
+	u := uint16(v)
+	return uint64((u | -u) >> 15)
 }
 
 // magnitude returns the category of v: the bit length of |v| (T.81 F.1.2.1.1).

@@ -333,7 +333,9 @@ func (r *entropyReader) blockKeep(blk *[64]int16, dch, ach *huffDecoder, pair *[
 	}
 	blk[0] = int16(*pred)
 	for k := 1; k < 64; {
-		if n < 32 {
+		// A lookup needs pairBits bits, and takes at most those: filling
+		// only then fills half as often.
+		if n < pairBits {
 			acc, n, pos = fill(data, acc, n, pos)
 		}
 		// Up to two coefficients and an EOB per lookup, unless they
@@ -354,6 +356,9 @@ func (r *entropyReader) blockKeep(blk *[64]int16, dch, ach *huffDecoder, pair *[
 		}
 		// A ZRL, a code longer than pairBits with its magnitude, or one
 		// near the end of the block: one code.
+		if n < 32 {
+			acc, n, pos = fill(data, acc, n, pos)
+		}
 		var v int32
 		if acc, n, k, v, err = acCode(ach, acc, n, k); err != nil {
 			return err
@@ -379,7 +384,7 @@ func (r *entropyReader) blockCheck(dch, ach *huffDecoder, multi *[1 << multiBits
 		return err
 	}
 	for k := 1; k < 64; {
-		if n < 32 {
+		if n < multiBits { // as in blockKeep
 			acc, n, pos = fill(data, acc, n, pos)
 		}
 		e := multi[acc>>(64-multiBits)]
@@ -393,6 +398,9 @@ func (r *entropyReader) blockCheck(dch, ach *huffDecoder, multi *[1 << multiBits
 		}
 		// The first code does not fit, or near the end of the block the
 		// entry runs past it: one code.
+		if n < 32 {
+			acc, n, pos = fill(data, acc, n, pos)
+		}
 		if acc, n, k, _, err = acCode(ach, acc, n, k); err != nil {
 			return err
 		}
@@ -444,7 +452,7 @@ func (r *entropyReader) acFirst(blk *[64]int16, nz *uint64, h *huffDecoder, mult
 		// step past the band ends it, and with it the block.
 		if multi != nil {
 			for {
-				if n < 32 {
+				if n < multiBits {
 					acc, n, pos = fill(data, acc, n, pos)
 				}
 				e := multi[acc>>(64-multiBits)]
@@ -460,7 +468,7 @@ func (r *entropyReader) acFirst(blk *[64]int16, nz *uint64, h *huffDecoder, mult
 			// As in blockKeep, with the band ending at se; but the band may
 			// hold coefficients of an earlier scan: only values are written.
 			for {
-				if n < 32 {
+				if n < pairBits {
 					acc, n, pos = fill(data, acc, n, pos)
 				}
 				e := pair[acc>>(64-pairBits)]

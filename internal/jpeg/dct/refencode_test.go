@@ -2,6 +2,7 @@ package dct
 
 import (
 	"math/bits"
+	"math/rand/v2"
 	"testing"
 )
 
@@ -181,5 +182,29 @@ func (w *bitWriter) block(blk []int16, pred *int32, dc, ac *huffEncoder) {
 	}
 	if last < 63 {
 		w.put(uint32(ac.code[0]), uint(ac.size[0]))
+	}
+}
+
+// TestNonzero: nonzero marks exactly the AC coefficients that are not
+// zero, whatever their values (the extremes included) and positions.
+func TestNonzero(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	values := []int16{0, 1, -1, 2, 255, -256, 1023, -1024, 32767, -32768, 0x100, -0x100}
+	for i := range 2000 {
+		var blk [64]int16
+		for k := range blk {
+			if rng.IntN(64) < i%64 {
+				blk[k] = values[rng.IntN(len(values))]
+			}
+		}
+		var want uint64
+		for k := 1; k < 64; k++ {
+			if blk[k] != 0 {
+				want |= 1 << k
+			}
+		}
+		if got := nonzero(&blk); got != want {
+			t.Fatalf("nonzero(%v) = %064b, want %064b", blk, got, want)
+		}
 	}
 }
