@@ -57,7 +57,12 @@ func (p Payload) AppendJSON(buf []byte) []byte {
 	if p.text == nil {
 		return appendQuotedJSON(buf, p.v)
 	}
-	p.text.once.Do(func() { p.text.quoted = appendQuotedJSON(nil, p.v) })
+	p.text.once.Do(func() {
+		// Sized for the text and a few escapes: it is kept as long as the
+		// execution's history, and growing it would copy it over and over.
+		n := jsonSizeAtLeast(p.v, MaxPayloadBytes)
+		p.text.quoted = appendQuotedJSON(make([]byte, 0, n+n/8+16), p.v)
+	})
 	return append(buf, p.text.quoted...)
 }
 

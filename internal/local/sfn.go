@@ -197,7 +197,9 @@ func (s *StepFunctions) flush(arn string, t *tracking, final func(*execRecord)) 
 			commit = append(commit, ev)
 		}
 	}
-	encoded, err := encodeEvents(commit)
+	bufp := eventBuffers.Get().(*[]byte)
+	encoded, buf, err := encodeEvents(*bufp, commit)
+	defer releaseEvents(bufp, buf)
 	if err != nil {
 		return err
 	}
@@ -273,18 +275,20 @@ type encodedEvent struct {
 
 // encodeEvents marshals events before the transaction that stores them: the
 // database has one writer, and every write waits while a transaction runs.
-// They share one buffer.
-func encodeEvents(events []asl.HistoryEvent) ([]encodedEvent, error) {
+// They share one buffer, buf's array when it is large enough: callers give
+// one from eventBuffers and put it back once the transaction has ended (bbolt
+// holds the values it is given only until then).
+func encodeEvents(buf []byte, events []asl.HistoryEvent) ([]encodedEvent, []byte, error) {
 	if len(events) == 0 {
-		return nil, nil
+		return nil, buf, nil
 	}
 	out := make([]encodedEvent, len(events))
 	ends := make([]int, len(events))
-	buf := make([]byte, 0, 1024*len(events))
+	buf = buf[:0]
 	for i, ev := range events {
 		var err error
 		if buf, err = ev.AppendJSON(buf); err != nil {
-			return nil, err
+			return nil, buf, err
 		}
 		ends[i] = len(buf)
 	}
@@ -293,7 +297,18 @@ func encodeEvents(events []asl.HistoryEvent) ([]encodedEvent, error) {
 		out[i] = encodedEvent{ev.ID, buf[start:ends[i]:ends[i]]}
 		start = ends[i]
 	}
-	return out, nil
+	return out, buf, nil
+}
+
+// eventBuffers holds encodeEvents' buffers between transactions.
+var eventBuffers = sync.Pool{New: func() any { return new([]byte) }}
+
+// releaseEvents puts back a buffer encodeEvents used, unless it grew huge.
+func releaseEvents(p *[]byte, buf []byte) {
+	if cap(buf) <= 1<<20 {
+		*p = buf[:0]
+		eventBuffers.Put(p)
+	}
 }
 
 // storeHistory stores events in the history of execution arn.

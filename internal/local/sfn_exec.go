@@ -158,7 +158,7 @@ func (s *StepFunctions) start(machineArn, name string, input []byte, onlyNew boo
 	rec := execRecord{Arn: arn, MachineArn: machineArn, Name: name, Status: asl.StatusRunning,
 		StartDate: s.now().UTC(), Input: string(input), Definition: definitionID(m.rec.Definition), RoleArn: m.rec.RoleArn}
 	t.mu.Lock()
-	encoded, err := encodeEvents(t.pending)
+	encoded, _, err := encodeEvents(nil, t.pending)
 	var raw []byte
 	if err == nil {
 		advance(&rec, encoded, t.cp, nil)
@@ -645,7 +645,7 @@ func (s *StepFunctions) waitEvicted(arn string) {
 
 // flushEvents commits events and a record update in one transaction.
 func (s *StepFunctions) flushEvents(arn string, events []asl.HistoryEvent, update func(*execRecord)) error {
-	encoded, err := encodeEvents(events)
+	encoded, _, err := encodeEvents(nil, events)
 	if err != nil {
 		return err
 	}
