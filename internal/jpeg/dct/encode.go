@@ -271,8 +271,12 @@ func symbolize(syms []uint32, blk *[64]int16, pred *int32, tab uint32, freq *[4 
 	e := extra(diff, s)<<symExtra | dcTab | uint32(s)
 	freq[e&0x3FF]++
 	syms = append(syms, e)
+	m := nonzero(blk)
+	if m == ^uint64(1) {
+		return symbolizeDense(syms, blk, acTab, freq)
+	}
 	last := 0
-	for m := nonzero(blk); m != 0; m &= m - 1 {
+	for ; m != 0; m &= m - 1 {
 		k := bits.TrailingZeros64(m)
 		r := k - last - 1
 		last = k
@@ -293,6 +297,24 @@ func symbolize(syms []uint32, blk *[64]int16, pred *int32, tab uint32, freq *[4 
 		syms = append(syms, acTab)
 	}
 	return syms, nil
+}
+
+// symbolizeDense appends the AC symbols of a block whose AC coefficients
+// are all non-zero, as symbolize would: one symbol each, with no runs and
+// no end of block, which its loop then need not keep track of. A noisy
+// picture is all such blocks.
+func symbolizeDense(syms []uint32, blk *[64]int16, acTab uint32, freq *[4 * 256]int64) ([]uint32, error) {
+	out := (*[63]uint32)(syms[len(syms) : len(syms)+63])
+	for k := 1; k < 64; k++ {
+		v := int(blk[k]) + 1023
+		if uint(v) > 2*1023 {
+			return syms, errTooLarge
+		}
+		e := acValue[v] | acTab
+		freq[e&0x3FF]++
+		out[k-1] = e
+	}
+	return syms[:len(syms)+63], nil
 }
 
 // acValue holds, for each AC coefficient v in -1023..1023 (at v+1023), its

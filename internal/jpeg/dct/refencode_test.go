@@ -208,3 +208,38 @@ func TestNonzero(t *testing.T) {
 		}
 	}
 }
+
+// TestEncodeCoefficientRange: AC coefficients of magnitude up to 1023 encode
+// and decode back, in blocks where every coefficient codes (symbolizeDense)
+// and in sparse ones; one of 1024 or -1024 is refused with errTooLarge.
+func TestEncodeCoefficientRange(t *testing.T) {
+	for _, dense := range []bool{true, false} {
+		for _, v := range []int16{1023, -1023, 1024, -1024} {
+			img := &Image{Width: 8, Height: 8, Components: []Component{{ID: 1, H: 1, V: 1}}}
+			img.Components[0].Quant[0] = 1
+			img.layout()
+			blk := img.Components[0].Block(0, 0)
+			for k := 1; k < 64 && dense; k++ {
+				blk[k] = int16(k%5) - 2 | 1 // odd: never zero
+			}
+			blk[40] = v
+			out, err := AppendEncode(nil, img)
+			if v == 1024 || v == -1024 {
+				if err != errTooLarge {
+					t.Errorf("dense %v, %d: %v, want %v", dense, v, err, errTooLarge)
+				}
+				continue
+			}
+			if err != nil {
+				t.Fatalf("dense %v, %d: %v", dense, v, err)
+			}
+			back, err := Decode(out, Limits{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := Equal(img, back); err != nil {
+				t.Errorf("dense %v, %d: %v", dense, v, err)
+			}
+		}
+	}
+}
