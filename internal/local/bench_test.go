@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net/http"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -94,4 +95,56 @@ func processCPU() time.Duration {
 	var ru syscall.Rusage
 	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// BenchmarkS3Connections compares the connections the stack's own functions
+// could reach it by: loopback TCP, as any client does, and the in-process pipes
+// (PipeListener) `sanitizer run` gives them. cpu-ns/op counts both sides,
+// kernel time included.
+func BenchmarkS3Connections(b *testing.B) {
+	ts := startStack(b, "")
+	pl := NewPipeListener()
+	srv := &http.Server{Handler: ts.Stack}
+	go srv.Serve(pl)
+	b.Cleanup(func() { srv.Close() })
+	ctx := context.Background()
+	photo := bytes.Repeat([]byte("p"), 1<<20)
+	for _, conn := range []struct {
+		name string
+		t    *http.Transport
+	}{
+		{"tcp", &http.Transport{MaxIdleConnsPerHost: 16}},
+		{"pipe", &http.Transport{DialContext: pl.DialContext, MaxIdleConnsPerHost: 16}},
+	} {
+		cfg := ts.cfg
+		cfg.HTTPClient = &http.Client{Transport: conn.t}
+		c := s3.NewFromConfig(cfg, func(o *s3.Options) {
+			o.UsePathStyle = true
+			o.APIOptions = append(o.APIOptions, v4.SwapComputePayloadSHA256ForUnsignedPayloadMiddleware)
+		})
+		if _, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("staging"), Key: aws.String("photo"), Body: bytes.NewReader(photo)}); err != nil {
+			b.Fatal(err)
+		}
+		b.Run(conn.name+"/get-1MB", func(b *testing.B) {
+			b.SetBytes(int64(len(photo)))
+			defer cpuPerOp(b)()
+			for range b.N {
+				out, err := c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String("staging"), Key: aws.String("photo")})
+				if err != nil {
+					b.Fatal(err)
+				}
+				io.Copy(io.Discard, out.Body)
+				out.Body.Close()
+			}
+		})
+		b.Run(conn.name+"/put-1MB", func(b *testing.B) {
+			b.SetBytes(int64(len(photo)))
+			defer cpuPerOp(b)()
+			for i := range b.N {
+				if _, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("staging"), Key: aws.String(fmt.Sprintf("%s/%d", conn.name, i)), Body: bytes.NewReader(photo)}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
 }
