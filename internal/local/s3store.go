@@ -125,7 +125,9 @@ func OpenObjectStore(dir string, opt StoreOptions) (*ObjectStore, error) {
 	if err := os.MkdirAll(blobs, 0o755); err != nil {
 		return nil, err
 	}
-	db, err := bolt.Open(filepath.Join(dir, "s3.db"), 0o600, &bolt.Options{Timeout: 2 * time.Second, NoFreelistSync: true})
+	// The hashmap freelist, as the state database's: it finds free pages
+	// without scanning them all at every allocation of a commit.
+	db, err := bolt.Open(filepath.Join(dir, "s3.db"), 0o600, &bolt.Options{Timeout: 2 * time.Second, NoFreelistSync: true, FreelistType: bolt.FreelistMapType})
 	if err != nil {
 		return nil, fmt.Errorf("open s3 metadata: %w", err)
 	}
