@@ -84,7 +84,7 @@ type Main struct {
 	StartupTime     time.Duration
 
 	ln    net.Listener
-	pipes *local.PipeListener
+	local net.Listener // the functions' socket, nil where there is none
 	srv   *http.Server
 }
 
@@ -126,12 +126,14 @@ func (m *Main) Run(ctx context.Context) error {
 		ln.Close()
 		return err
 	}
-	// The functions reach the stack through in-memory connections (see
-	// local.PipeListener); clients outside the process use the TCP port.
-	m.pipes = local.NewPipeListener()
 	cfg := m.AWSConfig()
-	cfg.HTTPClient = &http.Client{Transport: &http.Transport{DialContext: m.pipes.DialContext,
-		MaxIdleConnsPerHost: 64, IdleConnTimeout: 30 * time.Second}}
+	// The functions reach the stack over a Unix socket where there is one (see
+	// local.ListenLocal); clients outside the process use the TCP port.
+	if uln, dial, err := local.ListenLocal(); err == nil {
+		m.local = uln
+		cfg.HTTPClient = &http.Client{Transport: &http.Transport{DialContext: dial,
+			MaxIdleConnsPerHost: 64, IdleConnTimeout: 30 * time.Second}}
+	}
 	// The functions' client. Over plain HTTP the SDK would SHA-256 every PUT
 	// body to sign it; over HTTPS on AWS it signs UNSIGNED-PAYLOAD (TLS and the
 	// CRC checksum protect the bytes), so the functions cost here what they
@@ -152,7 +154,7 @@ func (m *Main) Run(ctx context.Context) error {
 		return env[k]
 	})
 	if err != nil {
-		ln.Close()
+		m.Close()
 		return err
 	}
 	// Each Lambda execution environment runs one invocation at a time, as on
@@ -190,7 +192,7 @@ func (m *Main) Run(ctx context.Context) error {
 		WrapS3:    m.WrapS3, WrapTargets: m.WrapTargets, Tasks: tasks, MaxConcurrentTasks: envs,
 		BlobCache: int64(m.BlobCacheMB) << 20})
 	if err != nil {
-		ln.Close()
+		m.Close()
 		return err
 	}
 	m.Stack = st
@@ -216,7 +218,9 @@ func (m *Main) Run(ctx context.Context) error {
 
 	m.srv = &http.Server{Handler: st, ReadHeaderTimeout: 10 * time.Second}
 	go m.srv.Serve(ln)
-	go m.srv.Serve(m.pipes)
+	if m.local != nil {
+		go m.srv.Serve(m.local)
+	}
 
 	if err := m.install(values); err != nil {
 		m.Close()
@@ -264,8 +268,12 @@ func (m *Main) Close() error {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		m.srv.Shutdown(ctx)
 		cancel()
-	} else if m.ln != nil {
-		m.ln.Close()
+	} else {
+		for _, l := range []net.Listener{m.ln, m.local} {
+			if l != nil {
+				l.Close()
+			}
+		}
 	}
 	if m.Stack != nil {
 		errs = append(errs, m.Stack.Close())

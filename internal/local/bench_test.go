@@ -98,14 +98,17 @@ func processCPU() time.Duration {
 }
 
 // BenchmarkS3Connections compares the connections the stack's own functions
-// could reach it by: loopback TCP, as any client does, and the in-process pipes
-// (PipeListener) `sanitizer run` gives them. cpu-ns/op counts both sides,
+// could reach it by: loopback TCP, as any client does, and the Unix socket
+// (ListenLocal) `sanitizer run` gives them. cpu-ns/op counts both sides,
 // kernel time included.
 func BenchmarkS3Connections(b *testing.B) {
 	ts := startStack(b, "")
-	pl := NewPipeListener()
+	ln, dial, err := ListenLocal()
+	if err != nil {
+		b.Skip(err)
+	}
 	srv := &http.Server{Handler: ts.Stack}
-	go srv.Serve(pl)
+	go srv.Serve(ln)
 	b.Cleanup(func() { srv.Close() })
 	ctx := context.Background()
 	photo := bytes.Repeat([]byte("p"), 1<<20)
@@ -114,7 +117,7 @@ func BenchmarkS3Connections(b *testing.B) {
 		t    *http.Transport
 	}{
 		{"tcp", &http.Transport{MaxIdleConnsPerHost: 16}},
-		{"pipe", &http.Transport{DialContext: pl.DialContext, MaxIdleConnsPerHost: 16}},
+		{"unix", &http.Transport{DialContext: dial, MaxIdleConnsPerHost: 16}},
 	} {
 		cfg := ts.cfg
 		cfg.HTTPClient = &http.Client{Transport: conn.t}
