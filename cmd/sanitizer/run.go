@@ -321,11 +321,9 @@ func (g computeGate) Release() { <-g }
 type lambdaPool struct{ free chan asl.TaskRunner }
 
 func (p *lambdaPool) RunTask(ctx context.Context, resource string, input json.RawMessage) (json.RawMessage, error) {
-	var env asl.TaskRunner
-	select {
-	case env = <-p.free:
-	case <-ctx.Done():
-		return nil, ctx.Err()
+	env, err := p.acquire(ctx)
+	if err != nil {
+		return nil, err
 	}
 	defer func() { p.free <- env }()
 	return env.RunTask(ctx, resource, input)
@@ -333,11 +331,9 @@ func (p *lambdaPool) RunTask(ctx context.Context, resource string, input json.Ra
 
 // RunTaskValue passes the engine's value path on to an environment.
 func (p *lambdaPool) RunTaskValue(ctx context.Context, resource string, input json.RawMessage) (any, bool, error) {
-	var env asl.TaskRunner
-	select {
-	case env = <-p.free:
-	case <-ctx.Done():
-		return nil, true, ctx.Err()
+	env, err := p.acquire(ctx)
+	if err != nil {
+		return nil, true, err
 	}
 	defer func() { p.free <- env }()
 	vr, ok := env.(asl.ValueTaskRunner)
@@ -345,6 +341,16 @@ func (p *lambdaPool) RunTaskValue(ctx context.Context, resource string, input js
 		return nil, false, nil
 	}
 	return vr.RunTaskValue(ctx, resource, input)
+}
+
+// acquire waits for a free environment; the caller hands it back to p.free.
+func (p *lambdaPool) acquire(ctx context.Context) (asl.TaskRunner, error) {
+	select {
+	case env := <-p.free:
+		return env, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
 }
 
 var _ asl.ValueTaskRunner = (*lambdaPool)(nil)

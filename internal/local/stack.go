@@ -345,10 +345,8 @@ type boundedTasks struct {
 }
 
 func (b *boundedTasks) RunTask(ctx context.Context, resource string, input json.RawMessage) (json.RawMessage, error) {
-	select {
-	case b.sem <- struct{}{}:
-	case <-ctx.Done():
-		return nil, ctx.Err()
+	if err := b.acquire(ctx); err != nil {
+		return nil, err
 	}
 	defer func() { <-b.sem }()
 	return b.next.RunTask(ctx, resource, input)
@@ -360,13 +358,22 @@ func (b *boundedTasks) RunTaskValue(ctx context.Context, resource string, input 
 	if !ok {
 		return nil, false, nil
 	}
-	select {
-	case b.sem <- struct{}{}:
-	case <-ctx.Done():
-		return nil, true, ctx.Err()
+	if err := b.acquire(ctx); err != nil {
+		return nil, true, err
 	}
 	defer func() { <-b.sem }()
 	return vr.RunTaskValue(ctx, resource, input)
+}
+
+// acquire waits for a place within the bound; the caller gives it back by
+// receiving from b.sem.
+func (b *boundedTasks) acquire(ctx context.Context) error {
+	select {
+	case b.sem <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 var _ asl.ValueTaskRunner = (*boundedTasks)(nil)
