@@ -84,7 +84,7 @@ type Main struct {
 	StartupTime     time.Duration
 
 	ln    net.Listener
-	local net.Listener // the functions' socket, nil where there is none
+	inproc *local.InProcess // the functions' way to the stack
 	srv   *http.Server
 }
 
@@ -127,13 +127,10 @@ func (m *Main) Run(ctx context.Context) error {
 		return err
 	}
 	cfg := m.AWSConfig()
-	// The functions reach the stack over a Unix socket where there is one (see
-	// local.ListenLocal); clients outside the process use the TCP port.
-	if uln, dial, err := local.ListenLocal(); err == nil {
-		m.local = uln
-		cfg.HTTPClient = &http.Client{Transport: &http.Transport{DialContext: dial,
-			MaxIdleConnsPerHost: 64, IdleConnTimeout: 30 * time.Second}}
-	}
+	// The functions (and the console) reach the stack in the process (see
+	// local.InProcess); clients outside it use the TCP port.
+	m.inproc = &local.InProcess{}
+	cfg.HTTPClient = &http.Client{Transport: m.inproc}
 	// The functions' client. Over plain HTTP the SDK would SHA-256 every PUT
 	// body to sign it; over HTTPS on AWS it signs UNSIGNED-PAYLOAD (TLS and the
 	// CRC checksum protect the bytes), so the functions cost here what they
@@ -218,9 +215,7 @@ func (m *Main) Run(ctx context.Context) error {
 
 	m.srv = &http.Server{Handler: st, ReadHeaderTimeout: 10 * time.Second}
 	go m.srv.Serve(ln)
-	if m.local != nil {
-		go m.srv.Serve(m.local)
-	}
+	m.inproc.Serve(st)
 
 	if err := m.install(values); err != nil {
 		m.Close()
@@ -267,13 +262,10 @@ func (m *Main) Close() error {
 	if m.srv != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		m.srv.Shutdown(ctx)
+		m.inproc.Shutdown(ctx)
 		cancel()
-	} else {
-		for _, l := range []net.Listener{m.ln, m.local} {
-			if l != nil {
-				l.Close()
-			}
-		}
+	} else if m.ln != nil {
+		m.ln.Close()
 	}
 	if m.Stack != nil {
 		errs = append(errs, m.Stack.Close())

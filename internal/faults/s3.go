@@ -74,8 +74,8 @@ func s3Error(w http.ResponseWriter, status int, code, msg string) {
 
 // reset closes the client's connection with a TCP RST (SO_LINGER 0), as a
 // crashed front end or a dropped network path does. The stack's own functions
-// reach it over a Unix socket (local.ListenLocal), which has no RST: their
-// client sees the connection end mid-exchange, the same retryable error to an SDK.
+// reach it in the process (local.InProcess), whose Hijack gives their client the
+// same "connection reset by peer".
 func reset(w http.ResponseWriter) {
 	hj, ok := w.(http.Hijacker)
 	if !ok {

@@ -100,27 +100,21 @@ func processCPU() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
-// BenchmarkS3Connections compares the connections the stack's own functions
-// could reach it by: loopback TCP, as any client does, and the Unix socket
-// (ListenLocal) `sanitizer run` gives them. cpu-ns/op counts both sides,
-// kernel time included.
+// BenchmarkS3Connections compares the ways the stack's own functions could
+// reach it: loopback TCP, as any client does, and in the process (InProcess),
+// as `sanitizer run` wires them. cpu-ns/op counts both sides, kernel time included.
 func BenchmarkS3Connections(b *testing.B) {
 	ts := startStack(b, "")
-	ln, dial, err := ListenLocal()
-	if err != nil {
-		b.Skip(err)
-	}
-	srv := &http.Server{Handler: ts.Stack}
-	go srv.Serve(ln)
-	b.Cleanup(func() { srv.Close() })
+	inproc := &InProcess{}
+	inproc.Serve(ts.Stack)
 	ctx := context.Background()
 	photo := bytes.Repeat([]byte("p"), 1<<20)
 	for _, conn := range []struct {
 		name string
-		t    *http.Transport
+		t    http.RoundTripper
 	}{
 		{"tcp", &http.Transport{MaxIdleConnsPerHost: 16}},
-		{"unix", &http.Transport{DialContext: dial, MaxIdleConnsPerHost: 16}},
+		{"inprocess", inproc},
 	} {
 		cfg := ts.cfg
 		cfg.HTTPClient = &http.Client{Transport: conn.t}
