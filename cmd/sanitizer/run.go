@@ -83,9 +83,9 @@ type Main struct {
 	Started         local.StartReport
 	StartupTime     time.Duration
 
-	ln    net.Listener
+	ln     net.Listener
 	inproc *local.InProcess // the functions' way to the stack
-	srv   *http.Server
+	srv    *http.Server
 }
 
 // NewMain returns a Main with the defaults of `sanitizer run`.
