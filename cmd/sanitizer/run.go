@@ -60,6 +60,9 @@ type Main struct {
 	ConsoleToken  string // required by the console when Addr is not loopback
 	// MaxConcurrentTasks bounds Lambda invocations running at once (0: the stack's default).
 	MaxConcurrentTasks int
+	// ComputeSlots bounds the invocations parsing and decoding at once, and
+	// with them the decoders' memory; 0 means two per P.
+	ComputeSlots int
 	// BlobCacheMB is the memory S3 keeps the newest objects' bytes in (0: the
 	// stack's default, <0: none).
 	BlobCacheMB int
@@ -161,7 +164,11 @@ func (m *Main) Run(ctx context.Context) error {
 		envs = defaultConcurrency
 	}
 	svc := lambdafn.NewService(pcfg, s3c, time.Now)
-	svc.Compute = newGate(2 * runtime.GOMAXPROCS(0))
+	slots := m.ComputeSlots
+	if slots <= 0 {
+		slots = 2 * runtime.GOMAXPROCS(0)
+	}
+	svc.Compute = newGate(slots)
 	values := map[string]string{}
 	for _, name := range lambdafn.Functions {
 		values[strings.ReplaceAll(name, "-", "_")+"_function_arn"] = functionARN(name)
@@ -409,7 +416,9 @@ func runRun(ctx context.Context, args []string, s stdio) error {
 	if err != nil {
 		return err
 	}
+	m.ComputeSlots = 2 * runtime.GOMAXPROCS(0)
 	tuneGC()
+	tuneScheduler()
 	if err := m.Run(ctx); err != nil {
 		return err
 	}
@@ -445,6 +454,18 @@ func runRun(ctx context.Context, args []string, s stdio) error {
 // request that read them, so collecting at 300% heap growth instead of 100%
 // cuts the collector's CPU to about a third; the soft limit keeps the heap
 // bounded whatever the load. GOGC and GOMEMLIMIT in the environment win.
+// tuneScheduler gives the stack twice as many Ps as cores unless GOMAXPROCS
+// is set. Its threads spend long stretches in file system calls (O_DIRECT
+// writes, fsync, inode allocation, reads of objects past the blob cache),
+// and with one P per core the cores then idled (~10% idle and ~9% iowait in
+// vmstat) while photos waited. Three runs each of 3,000 uploads offered at
+// 90/s: 2 Ps 69–73 images/s, 3 Ps 73, 4 Ps 80–83, 6 or 8 Ps 82.
+func tuneScheduler() {
+	if os.Getenv("GOMAXPROCS") == "" {
+		runtime.GOMAXPROCS(2 * runtime.GOMAXPROCS(0))
+	}
+}
+
 func tuneGC() {
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(300)
