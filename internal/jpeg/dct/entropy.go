@@ -557,9 +557,14 @@ func (r *entropyReader) acFirst(blk *[64]int16, nz *uint64, h *huffDecoder, mult
 // acRefine decodes a block of an AC refinement scan (T.81 G.1.2.3) in
 // libjpeg's order: correction bits for coefficients already non-zero are
 // interleaved with the run of zero-history coefficients being skipped. It
-// finds them in nz, the block's non-zero coefficients, so skipping a run is
-// a few bit operations; with blk nil it works on nz alone (a correction bit
-// never makes a coefficient zero or non-zero) and skips the correction bits.
+// finds them in nz, the block's non-zero coefficients: the coefficient a run
+// stops at is found with nthZero, without a branch that depends on the
+// data (refinement codes are short and random: a loop over the run, or a
+// test per coefficient, cost a mispredicted branch per code, most of a
+// scan's time), and the correction bits passed are counted with a
+// popcount. With blk nil it works on nz alone (a correction bit never makes
+// a coefficient zero or non-zero) and skips the correction bits all at
+// once.
 func (r *entropyReader) acRefine(blk *[64]int16, nz *uint64, h *huffDecoder, ss, se, al int, eobrun *int32) error {
 	data, acc, n, pos := r.data, r.acc, r.n, r.pos
 	mask := *nz
@@ -604,19 +609,33 @@ func (r *entropyReader) acRefine(blk *[64]int16, nz *uint64, h *huffDecoder, ss,
 			}
 			// Skip run zero-history coefficients from k: stop at the next
 			// one (or past the band), reading a correction bit for each
-			// non-zero coefficient passed.
-			zeros := ^mask & band &^ (uint64(1)<<k - 1)
-			for ; run > 0 && zeros != 0; run-- {
-				zeros &= zeros - 1
+			// non-zero coefficient passed. Most runs end within 8
+			// coefficients: one lookup finds where, and the positions
+			// passed that are not zeros are the correction bits.
+			zeros := (^mask & band) >> k // from k, as from bit 0
+			p := uint(nthBit[run][uint8(zeros)])
+			c := p - run
+			if p >= 8 {
+				for ; run > 0 && zeros != 0; run-- {
+					zeros &= zeros - 1
+				}
+				p = min(uint(bits.TrailingZeros64(zeros)), uint(se+1-k))
+				c = uint(bits.OnesCount64(mask >> k & (uint64(1)<<p - 1)))
 			}
-			stop := se + 1
-			if zeros != 0 {
-				stop = bits.TrailingZeros64(zeros)
+			if blk == nil {
+				// Nothing to correct: the bits are skipped. After a code
+				// at least 15 bits are left, 7 at most to skip but after
+				// a long run.
+				if c <= n {
+					acc <<= c
+					n -= c
+				} else {
+					acc, n, pos = r.correct(nil, mask>>k&(uint64(1)<<p-1)<<k, al, acc, n, pos)
+				}
+			} else if c != 0 {
+				acc, n, pos = r.correct(blk, mask>>k&(uint64(1)<<p-1)<<k, al, acc, n, pos)
 			}
-			if m := mask & (uint64(1)<<stop - 1) &^ (uint64(1)<<k - 1); m != 0 {
-				acc, n, pos = r.correct(blk, m, al, acc, n, pos)
-			}
-			k = stop
+			k += int(p)
 			if val != 0 {
 				if k > se {
 					return formatErr("AC refinement past the band")
@@ -637,6 +656,27 @@ func (r *entropyReader) acRefine(blk *[64]int16, nz *uint64, h *huffDecoder, ss,
 	r.acc, r.n, r.pos = acc, n, pos
 	return nil
 }
+
+// nthBit[i][v] is the position of the set bit of v with i set bits below
+// it, 8 when there is none.
+var nthBit = func() (t [16][256]uint8) {
+	for i := range t {
+		for v := range t[i] {
+			t[i][v] = 8
+			seen := 0
+			for p := 0; p < 8; p++ {
+				if v>>p&1 != 0 {
+					if seen == i {
+						t[i][v] = uint8(p)
+						break
+					}
+					seen++
+				}
+			}
+		}
+	}
+	return t
+}()
 
 // correct reads a correction bit for each coefficient in m, in order, and
 // applies it to blk (T.81 G.1.2.3): a 1 adds 1<<al to the magnitude unless
