@@ -569,6 +569,7 @@ func (r *entropyReader) acRefine(blk *[64]int16, nz *uint64, h *huffDecoder, ss,
 	data, acc, n, pos := r.data, r.acc, r.n, r.pos
 	mask := *nz
 	band := uint64(1)<<(se+1) - 1 // se <= 63: all ones for 63
+	p1 := int16(1) << al
 	k := ss
 	if *eobrun == 0 {
 	coefs:
@@ -582,9 +583,9 @@ func (r *entropyReader) acRefine(blk *[64]int16, nz *uint64, h *huffDecoder, ss,
 				// A run and a new coefficient of magnitude 1, the sign bit
 				// read with the code: most codes of a refinement scan.
 				l := uint(e & 0xFF)
-				acc <<= l
+				acc <<= l & 63
 				n -= l
-				run, val = uint(e>>8&0xFF), int16(e>>16)<<al
+				run, val = uint(e>>8&15), int16(e>>16)<<al
 			} else {
 				rs, acc2, n2, err := decodeSymbol(h, acc, n)
 				if err != nil {
@@ -612,8 +613,10 @@ func (r *entropyReader) acRefine(blk *[64]int16, nz *uint64, h *huffDecoder, ss,
 			// non-zero coefficient passed. Most runs end within 8
 			// coefficients: one lookup finds where, and the positions
 			// passed that are not zeros are the correction bits.
-			zeros := (^mask & band) >> k // from k, as from bit 0
-			p := uint(nthBit[run][uint8(zeros)])
+			// (k <= 63, run <= 15 and c <= n <= 63: the masks only
+			// spare the shifts and the lookup their range checks.)
+			zeros := (^mask & band) >> (k & 63) // from k, as from bit 0
+			p := uint(nthBit[run&15][uint8(zeros)])
 			c := p - run
 			if p >= 8 {
 				for ; run > 0 && zeros != 0; run-- {
@@ -622,18 +625,24 @@ func (r *entropyReader) acRefine(blk *[64]int16, nz *uint64, h *huffDecoder, ss,
 				p = min(uint(bits.TrailingZeros64(zeros)), uint(se+1-k))
 				c = uint(bits.OnesCount64(mask >> k & (uint64(1)<<p - 1)))
 			}
-			if blk == nil {
-				// Nothing to correct: the bits are skipped. After a code
-				// at least 15 bits are left, 7 at most to skip but after
-				// a long run.
-				if c <= n {
-					acc <<= c
-					n -= c
-				} else {
-					acc, n, pos = r.correct(nil, mask>>k&(uint64(1)<<p-1)<<k, al, acc, n, pos)
-				}
-			} else if c != 0 {
+			// After a code at least 15 bits are left: 7 correction bits
+			// at most but after a long run, which correct reads.
+			if c > n {
 				acc, n, pos = r.correct(blk, mask>>k&(uint64(1)<<p-1)<<k, al, acc, n, pos)
+			} else if blk == nil {
+				// Nothing to correct: the bits are skipped.
+				acc <<= c & 63
+				n -= c
+			} else {
+				// As correct does, without the call.
+				for m := mask >> k & (uint64(1)<<p - 1) << k; m != 0; m &= m - 1 {
+					bit := int16(acc >> 63)
+					acc <<= 1
+					n--
+					v := &blk[bits.TrailingZeros64(m)&63]
+					sign := *v >> 15
+					*v += bit & (^*v >> al & 1) * ((p1 ^ sign) - sign)
+				}
 			}
 			k += int(p)
 			if val != 0 {
@@ -643,7 +652,7 @@ func (r *entropyReader) acRefine(blk *[64]int16, nz *uint64, h *huffDecoder, ss,
 				if blk != nil {
 					blk[k&63] = val
 				}
-				mask |= 1 << k
+				mask |= 1 << (k & 63)
 			}
 		}
 	}
