@@ -574,6 +574,19 @@ func (r *entropyReader) acRefine(blk *[64]int16, nz *uint64, h *huffDecoder, ss,
 	if *eobrun == 0 {
 	coefs:
 		for ; k <= se; k++ {
+			// Most codes take refineCommon; the loop below decodes one
+			// code it leaves (and reads what it does not: the end of the
+			// data).
+			if blk == nil {
+				var notZero uint64
+				acc, n, pos, notZero, k = refineSkip(&h.fast, data, acc, n, pos, mask|^band, k)
+				mask |= notZero & band
+			} else {
+				acc, n, pos, mask, k = refineCommon(blk, &h.fast, data, acc, n, pos, mask, band, k, se, al)
+			}
+			if k > se {
+				break
+			}
 			if n < 32 {
 				acc, n, pos = fill(data, acc, n, pos)
 			}
@@ -616,7 +629,7 @@ func (r *entropyReader) acRefine(blk *[64]int16, nz *uint64, h *huffDecoder, ss,
 			// (k <= 63, run <= 15 and c <= n <= 63: the masks only
 			// spare the shifts and the lookup their range checks.)
 			zeros := (^mask & band) >> (k & 63) // from k, as from bit 0
-			p := uint(nthBit[run&15][uint8(zeros)])
+			p := nthZeroIn(zeros, run)
 			c := p - run
 			if p >= 8 {
 				for ; run > 0 && zeros != 0; run-- {
@@ -666,26 +679,143 @@ func (r *entropyReader) acRefine(blk *[64]int16, nz *uint64, h *huffDecoder, ss,
 	return nil
 }
 
-// nthBit[i][v] is the position of the set bit of v with i set bits below
-// it, 8 when there is none.
-var nthBit = func() (t [16][256]uint8) {
-	for i := range t {
-		for v := range t[i] {
-			t[i][v] = 8
-			seen := 0
-			for p := 0; p < 8; p++ {
-				if v>>p&1 != 0 {
+// refineCommon decodes the codes of a refinement band from k on (as
+// acRefine does) while they are the common ones: a run and a new
+// coefficient of magnitude 1 whose code and sign bit fit in lutBits, the
+// run ending within 8 coefficients, the data going on for 8 bytes more. It
+// returns at the first code that is not, with k at it, or with k past se.
+// It is a function of its own, with no call inside, so that its loop keeps
+// its variables in registers: in acRefine, whose other paths call
+// functions, the compiler kept them on the stack, a store and a load on
+// every code.
+func refineCommon(blk *[64]int16, fast *[1 << lutBits]int32, data []byte, acc uint64, n uint, pos int, mask, band uint64, k, se, al int) (uint64, uint, int, uint64, int) {
+	p1 := int16(1) << al
+	for k <= se {
+		if n < 32 {
+			// fill's first case.
+			end := pos + 8
+			if uint(end) > uint(len(data)) || pos < 0 {
+				break
+			}
+			w := binary.BigEndian.Uint64(data[pos:end:end])
+			acc, n, pos = acc|w>>(n&63), n|56, pos+int(63-n)>>3
+		}
+		e := fast[acc>>(64-lutBits)]
+		if v := e >> 16; v != 1 && v != -1 {
+			break
+		}
+		run := uint(e >> 8 & 15)
+		// (k <= 63, run <= 15: the masks only spare the shift and the
+		// lookup their range checks.)
+		p := nthZeroIn((^mask&band)>>(k&63), run)
+		if p >= 8 {
+			break
+		}
+		// The code with its sign bit (l), then a correction bit for each
+		// coefficient passed that is not a zero (c): at most 17 bits of
+		// the 32 there are.
+		l, c := uint(e&0xFF), p-run
+		if blk != nil {
+			bits := acc << (l & 63)
+			for m := mask >> (k & 63) & (uint64(1)<<p - 1) << (k & 63); m != 0; m &= m - 1 {
+				bit := int16(bits >> 63)
+				bits <<= 1
+				v := &blk[trailingZeros(m)]
+				sign := *v >> 15
+				*v += bit & (^*v >> al & 1) * ((p1 ^ sign) - sign)
+			}
+		}
+		acc <<= (l + c) & 63
+		n -= l + c
+		k += int(p)
+		if blk != nil {
+			blk[k&63] = int16(e>>16) << al
+		}
+		mask |= 1 << (k & 63)
+		k++
+	}
+	return acc, n, pos, mask, k
+}
+
+// refineSkip is refineCommon for Check, with fewer variables, so that they
+// fit in registers: notZero has the coefficients that a run does not stop
+// at, those past the band included, so a lookup past it finds none (and k
+// past the band, up to 64, needs no test of its own). Two codes per fill:
+// the test for a fill is a branch no predictor gets right.
+func refineSkip(fast *[1 << lutBits]int32, data []byte, acc uint64, n uint, pos int, notZero uint64, k int) (uint64, uint, int, uint64, int) {
+	for {
+		if n < 2*17 {
+			end := pos + 8
+			if uint(end) > uint(len(data)) || pos < 0 {
+				break
+			}
+			w := binary.BigEndian.Uint64(data[pos:end:end])
+			acc, n, pos = acc|w>>(n&63), n|56, pos+int(63-n)>>3
+		}
+		e := fast[acc>>(64-lutBits)]
+		run := uint(e >> 8 & 15)
+		p := nthZeroIn(^notZero>>uint(k), run)
+		if v := e >> 16; v != 1 && v != -1 || p >= 8 {
+			break
+		}
+		// The code, its sign bit and the correction bits skipped.
+		used := uint(e&0xFF) + p - run
+		acc <<= used & 63
+		n -= used
+		k += int(p)
+		notZero |= 1 << (k & 63)
+		k++
+		// The second code, written out: the compiler does not unroll.
+		e = fast[acc>>(64-lutBits)]
+		run = uint(e >> 8 & 15)
+		p = nthZeroIn(^notZero>>uint(k), run)
+		if v := e >> 16; v != 1 && v != -1 || p >= 8 {
+			break
+		}
+		used = uint(e&0xFF) + p - run
+		acc <<= used & 63
+		n -= used
+		k += int(p)
+		notZero |= 1 << (k & 63)
+		k++
+	}
+	return acc, n, pos, notZero, k
+}
+
+// trailingZeros is bits.TrailingZeros64 of a non-zero m, in 0-63: no
+// range check where it indexes a block.
+func trailingZeros(m uint64) uint8 { return uint8(bits.TrailingZeros64(m)) & 63 }
+
+// nthBits[v] holds in its nibble i (bits 4i to 4i+3) the position of the
+// set bit of v with i set bits below it, 8 when there is none. A row per
+// byte rather than a byte per row and run: the row's load waits only for
+// the coefficients' bits, not for the code, and the run then picks its
+// nibble with a shift, which is quicker than a second load after the
+// code's.
+var nthBits = func() (t [256]uint64) {
+	for v := range t {
+		for i := range 16 {
+			p, seen := 8, 0
+			for b := 0; b < 8; b++ {
+				if v>>b&1 != 0 {
 					if seen == i {
-						t[i][v] = uint8(p)
+						p = b
 						break
 					}
 					seen++
 				}
 			}
+			t[v] |= uint64(p) << (4 * i)
 		}
 	}
 	return t
 }()
+
+// nthZeroIn returns the position of the zero-history coefficient (set bit of
+// zeros) with run others below it among the first 8, 8 when there is none.
+func nthZeroIn(zeros uint64, run uint) uint {
+	return uint(nthBits[uint8(zeros)] >> (run * 4 & 63) & 15)
+}
 
 // correct reads a correction bit for each coefficient in m, in order, and
 // applies it to blk (T.81 G.1.2.3): a 1 adds 1<<al to the magnitude unless
