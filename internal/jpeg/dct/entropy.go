@@ -582,7 +582,9 @@ func (r *entropyReader) acRefine(blk *[64]int16, nz *uint64, h *huffDecoder, ss,
 				acc, n, pos, notZero, k = refineSkip(&h.fast, data, acc, n, pos, mask|^band, k)
 				mask |= notZero & band
 			} else {
-				acc, n, pos, mask, k = refineCommon(blk, &h.fast, data, acc, n, pos, mask, band, k, se, al)
+				var notZero uint64
+				acc, n, pos, notZero, k = refineCommon(blk, &h.fast, data, acc, n, pos, mask|^band, k, uint(al))
+				mask |= notZero & band
 			}
 			if k > se {
 				break
@@ -683,14 +685,15 @@ func (r *entropyReader) acRefine(blk *[64]int16, nz *uint64, h *huffDecoder, ss,
 // acRefine does) while they are the common ones: a run and a new
 // coefficient of magnitude 1 whose code and sign bit fit in lutBits, the
 // run ending within 8 coefficients, the data going on for 8 bytes more. It
-// returns at the first code that is not, with k at it, or with k past se.
-// It is a function of its own, with no call inside, so that its loop keeps
-// its variables in registers: in acRefine, whose other paths call
-// functions, the compiler kept them on the stack, a store and a load on
-// every code.
-func refineCommon(blk *[64]int16, fast *[1 << lutBits]int32, data []byte, acc uint64, n uint, pos int, mask, band uint64, k, se, al int) (uint64, uint, int, uint64, int) {
-	p1 := int16(1) << al
-	for k <= se {
+// returns at the first code that is not, with k at it, or past the band.
+// notZero has the coefficients that a run does not stop at: the non-zero
+// ones and those past the band, so that a lookup past the band finds none
+// (and k past it, up to 64, needs no test of its own). It is a function of
+// its own, with no call inside and few variables, so that its loop keeps
+// them in registers: in acRefine, whose other paths call functions, the
+// compiler kept them on the stack, a store and a load on every code.
+func refineCommon(blk *[64]int16, fast *[1 << lutBits]int32, data []byte, acc uint64, n uint, pos int, notZero uint64, k int, al uint) (uint64, uint, int, uint64, int) {
+	for {
 		if n < 32 {
 			// fill's first case.
 			end := pos + 8
@@ -701,40 +704,32 @@ func refineCommon(blk *[64]int16, fast *[1 << lutBits]int32, data []byte, acc ui
 			acc, n, pos = acc|w>>(n&63), n|56, pos+int(63-n)>>3
 		}
 		e := fast[acc>>(64-lutBits)]
-		if v := e >> 16; v != 1 && v != -1 {
-			break
-		}
 		run := uint(e >> 8 & 15)
-		// (k <= 63, run <= 15: the masks only spare the shift and the
-		// lookup their range checks.)
-		p := nthZeroIn((^mask&band)>>(k&63), run)
-		if p >= 8 {
+		p := nthZeroIn(^notZero>>uint(k), run)
+		if v := e >> 16; v != 1 && v != -1 || p >= 8 {
 			break
 		}
 		// The code with its sign bit (l), then a correction bit for each
-		// coefficient passed that is not a zero (c): at most 17 bits of
-		// the 32 there are.
-		l, c := uint(e&0xFF), p-run
-		if blk != nil {
-			bits := acc << (l & 63)
-			for m := mask >> (k & 63) & (uint64(1)<<p - 1) << (k & 63); m != 0; m &= m - 1 {
-				bit := int16(bits >> 63)
-				bits <<= 1
-				v := &blk[trailingZeros(m)]
-				sign := *v >> 15
-				*v += bit & (^*v >> al & 1) * ((p1 ^ sign) - sign)
-			}
+		// coefficient passed that is not a zero, as correct reads them:
+		// at most 17 bits of the 32 there are.
+		l := uint(e & 0xFF)
+		bits := acc << (l & 63)
+		for m := notZero >> uint(k) & (uint64(1)<<p - 1); m != 0; m &= m - 1 {
+			bit := int16(bits >> 63)
+			bits <<= 1
+			v := &blk[(k+trailingZeros(m))&63]
+			sign := *v >> 15
+			*v += bit & (^*v >> al & 1) * ((int16(1)<<al ^ sign) - sign)
 		}
-		acc <<= (l + c) & 63
-		n -= l + c
+		used := l + p - run
+		acc <<= used & 63
+		n -= used
 		k += int(p)
-		if blk != nil {
-			blk[k&63] = int16(e>>16) << al
-		}
-		mask |= 1 << (k & 63)
+		blk[k&63] = int16(e>>16) << al
+		notZero |= 1 << (k & 63)
 		k++
 	}
-	return acc, n, pos, mask, k
+	return acc, n, pos, notZero, k
 }
 
 // refineSkip is refineCommon for Check, with fewer variables, so that they
@@ -784,7 +779,7 @@ func refineSkip(fast *[1 << lutBits]int32, data []byte, acc uint64, n uint, pos 
 
 // trailingZeros is bits.TrailingZeros64 of a non-zero m, in 0-63: no
 // range check where it indexes a block.
-func trailingZeros(m uint64) uint8 { return uint8(bits.TrailingZeros64(m)) & 63 }
+func trailingZeros(m uint64) int { return bits.TrailingZeros64(m) & 63 }
 
 // nthBits[v] holds in its nibble i (bits 4i to 4i+3) the position of the
 // set bit of v with i set bits below it, 8 when there is none. A row per
