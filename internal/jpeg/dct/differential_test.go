@@ -43,7 +43,8 @@ func errString(err error) string {
 // generated returns files of every shape the fast path distinguishes:
 // interleaved and single-component, 4:4:4 to 4:1:1, restarts, odd sizes,
 // long Huffman codes (image/jpeg's standard tables), every coefficient coded
-// (jpegfixture's noise), progressive; with cjpeg, its fixtures too.
+// (jpegfixture's noise), progressive; with cjpeg, its fixtures and the
+// refinement files too.
 func generated(t *testing.T) map[string][]byte {
 	files := map[string][]byte{
 		"baseline_97x61":  jpegfixture.Baseline(97, 61, 3),
@@ -74,6 +75,9 @@ func generated(t *testing.T) map[string][]byte {
 		ppm := testPPM(83, 51, 11)
 		files["cjpeg_optimize"] = run(t, ppm, "cjpeg", "-quality", "98", "-optimize", "-sample", "2x2")
 		files["cjpeg_q100_444"] = run(t, ppm, "cjpeg", "-quality", "100", "-sample", "1x1", "-restart", "1")
+		for name, b := range refinementFiles(t) {
+			files["refine_"+name] = b
+		}
 	}
 	return files
 }
