@@ -692,21 +692,26 @@ func (r *entropyReader) acRefine(blk *[64]int16, nz *uint64, h *huffDecoder, ss,
 // its own, with no call inside and few variables, so that its loop keeps
 // them in registers: in acRefine, whose other paths call functions, the
 // compiler kept them on the stack, a store and a load on every code.
+//
+// Codes of a refinement scan are short and their order random, so a branch
+// that depends on them mispredicts often, which cost more than the work
+// itself: the loop fills before every code, needed or not (filling again
+// changes nothing, see fill), and leaves on one test for both reasons.
 func refineCommon(blk *[64]int16, fast *[1 << lutBits]int32, data []byte, acc uint64, n uint, pos int, notZero uint64, k int, al uint) (uint64, uint, int, uint64, int) {
 	for {
-		if n < 32 {
-			// fill's first case.
-			end := pos + 8
-			if uint(end) > uint(len(data)) || pos < 0 {
-				break
-			}
-			w := binary.BigEndian.Uint64(data[pos:end:end])
-			acc, n, pos = acc|w>>(n&63), n|56, pos+int(63-n)>>3
+		// fill's first case.
+		end := pos + 8
+		if uint(end) > uint(len(data)) || pos < 0 {
+			break
 		}
+		w := binary.BigEndian.Uint64(data[pos:end:end])
+		acc, n, pos = acc|w>>(n&63), n|56, pos+int(63-n)>>3
 		e := fast[acc>>(64-lutBits)]
 		run := uint(e >> 8 & 15)
 		p := nthZeroIn(^notZero>>uint(k), run)
-		if v := e >> 16; v != 1 && v != -1 || p >= 8 {
+		// Not a magnitude of 1 (e>>16 is -1 or 1: e>>16+1 is 0 or 2),
+		// or the run stops past the 8 coefficients (p is 8).
+		if uint32(e>>16+1)&^2|uint32(p&8) != 0 {
 			break
 		}
 		// The code with its sign bit (l), then a correction bit for each
@@ -735,22 +740,22 @@ func refineCommon(blk *[64]int16, fast *[1 << lutBits]int32, data []byte, acc ui
 // refineSkip is refineCommon for Check, with fewer variables, so that they
 // fit in registers: notZero has the coefficients that a run does not stop
 // at, those past the band included, so a lookup past it finds none (and k
-// past the band, up to 64, needs no test of its own). Two codes per fill:
-// the test for a fill is a branch no predictor gets right.
+// past the band, up to 64, needs no test of its own). Like refineCommon it
+// avoids branches the data decides: it fills before every two codes (at
+// most 34 bits) whether or not they need it, and tests for a code it must
+// leave with one branch.
 func refineSkip(fast *[1 << lutBits]int32, data []byte, acc uint64, n uint, pos int, notZero uint64, k int) (uint64, uint, int, uint64, int) {
 	for {
-		if n < 2*17 {
-			end := pos + 8
-			if uint(end) > uint(len(data)) || pos < 0 {
-				break
-			}
-			w := binary.BigEndian.Uint64(data[pos:end:end])
-			acc, n, pos = acc|w>>(n&63), n|56, pos+int(63-n)>>3
+		end := pos + 8
+		if uint(end) > uint(len(data)) || pos < 0 {
+			break
 		}
+		w := binary.BigEndian.Uint64(data[pos:end:end])
+		acc, n, pos = acc|w>>(n&63), n|56, pos+int(63-n)>>3
 		e := fast[acc>>(64-lutBits)]
 		run := uint(e >> 8 & 15)
 		p := nthZeroIn(^notZero>>uint(k), run)
-		if v := e >> 16; v != 1 && v != -1 || p >= 8 {
+		if uint32(e>>16+1)&^2|uint32(p&8) != 0 {
 			break
 		}
 		// The code, its sign bit and the correction bits skipped.
@@ -764,7 +769,7 @@ func refineSkip(fast *[1 << lutBits]int32, data []byte, acc uint64, n uint, pos 
 		e = fast[acc>>(64-lutBits)]
 		run = uint(e >> 8 & 15)
 		p = nthZeroIn(^notZero>>uint(k), run)
-		if v := e >> 16; v != 1 && v != -1 || p >= 8 {
+		if uint32(e>>16+1)&^2|uint32(p&8) != 0 {
 			break
 		}
 		used = uint(e&0xFF) + p - run

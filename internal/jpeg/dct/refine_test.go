@@ -178,8 +178,8 @@ func TestRefineLongestCodes(t *testing.T) {
 			w.put(0b1010101, 7)
 		}
 	}
-	w.put(0xA5C3, 16)                              // what follows: the next bits in acc
-	data := append(w.finish(), make([]byte, 8)...) // the fills' 8 bytes ahead
+	w.put(0xA5C3, 16)                               // what follows: the next bits in acc
+	data := append(w.finish(), make([]byte, 16)...) // the loops leave when a fill has not 8 bytes
 	const used = 8*17 - 1
 
 	acc, n, pos, nz, k := refineSkip(&h.fast, data, 0, 0, 0, notZero, 1)
