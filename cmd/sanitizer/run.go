@@ -173,7 +173,7 @@ func (m *Main) Run(ctx context.Context) error {
 	for _, name := range lambdafn.Functions {
 		values[strings.ReplaceAll(name, "-", "_")+"_function_arn"] = functionARN(name)
 	}
-	pool := &lambdaPool{free: make(chan asl.TaskRunner, envs)}
+	pool := &lambdaPool{free: make(chan asl.TaskRunner, envs), other: &asl.LambdaTasks{SNS: snsPublisher{m}}}
 	for range envs {
 		handlers := lambdafn.Handlers(svc, m.Logger)
 		functions := map[string]lambda.Handler{}
@@ -183,7 +183,7 @@ func (m *Main) Run(ctx context.Context) error {
 				functions[functionARN(name)] = m.WrapHandler(name, handlers[name])
 			}
 		}
-		pool.free <- &asl.LambdaTasks{Functions: functions, SNS: snsPublisher{m}}
+		pool.free <- &asl.LambdaTasks{Functions: functions}
 	}
 	var tasks asl.TaskRunner = pool
 	if m.WrapTasks != nil {
@@ -315,11 +315,24 @@ func (g computeGate) Acquire(ctx context.Context) error {
 
 func (g computeGate) Release() { <-g }
 
-// lambdaPool runs each task in a free execution environment: a set of the
-// functions' handlers that serves one invocation at a time.
-type lambdaPool struct{ free chan asl.TaskRunner }
+// lambdaPool runs each Lambda task in a free execution environment: a set of
+// the functions' handlers that serves one invocation at a time. Other tasks
+// (the failure notification's sns:publish) take no environment, as on AWS,
+// where a state machine's SNS integration uses no Lambda concurrency: a burst
+// of failures then does not hold the environments the next photos need.
+type lambdaPool struct {
+	free  chan asl.TaskRunner
+	other asl.TaskRunner
+}
+
+func isLambda(resource string) bool {
+	return resource == asl.ResourceLambdaInvoke || strings.HasPrefix(resource, "arn:aws:lambda:")
+}
 
 func (p *lambdaPool) RunTask(ctx context.Context, resource string, input json.RawMessage) (json.RawMessage, error) {
+	if !isLambda(resource) {
+		return p.other.RunTask(ctx, resource, input)
+	}
 	env, err := p.acquire(ctx)
 	if err != nil {
 		return nil, err
@@ -328,8 +341,12 @@ func (p *lambdaPool) RunTask(ctx context.Context, resource string, input json.Ra
 	return env.RunTask(ctx, resource, input)
 }
 
-// RunTaskValue passes the engine's value path on to an environment.
+// RunTaskValue passes the engine's value path on to an environment; only
+// lambda:invoke has one, and the engine asks RunTask for the rest.
 func (p *lambdaPool) RunTaskValue(ctx context.Context, resource string, input json.RawMessage) (any, bool, error) {
+	if resource != asl.ResourceLambdaInvoke {
+		return nil, false, nil
+	}
 	env, err := p.acquire(ctx)
 	if err != nil {
 		return nil, true, err
