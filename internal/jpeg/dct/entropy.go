@@ -557,14 +557,13 @@ func (r *entropyReader) acFirst(blk *[64]int16, nz *uint64, h *huffDecoder, mult
 // acRefine decodes a block of an AC refinement scan (T.81 G.1.2.3) in
 // libjpeg's order: correction bits for coefficients already non-zero are
 // interleaved with the run of zero-history coefficients being skipped. It
-// finds them in nz, the block's non-zero coefficients: the coefficient a run
-// stops at is found with nthZero, without a branch that depends on the
-// data (refinement codes are short and random: a loop over the run, or a
-// test per coefficient, cost a mispredicted branch per code, most of a
-// scan's time), and the correction bits passed are counted with a
-// popcount. With blk nil it works on nz alone (a correction bit never makes
-// a coefficient zero or non-zero) and skips the correction bits all at
-// once.
+// finds them in nz, the block's non-zero coefficients: where a run stops
+// from a lookup (nthZeroIn) when it stops within 8 coefficients, from a
+// loop over the run otherwise, and the correction bits passed by counting.
+// Most codes are decoded by refineSkip (Check) or refineCommon (Decode);
+// the loop here decodes the others. With blk nil it works on nz alone (a
+// correction bit never makes a coefficient zero or non-zero) and skips the
+// correction bits all at once.
 func (r *entropyReader) acRefine(blk *[64]int16, nz *uint64, h *huffDecoder, ss, se, al int, eobrun *int32) error {
 	data, acc, n, pos := r.data, r.acc, r.n, r.pos
 	mask := *nz
@@ -574,18 +573,16 @@ func (r *entropyReader) acRefine(blk *[64]int16, nz *uint64, h *huffDecoder, ss,
 	if *eobrun == 0 {
 	coefs:
 		for ; k <= se; k++ {
-			// Most codes take refineCommon; the loop below decodes one
-			// code it leaves (and reads what it does not: the end of the
-			// data).
+			// Most codes take refineSkip or refineCommon; the loop below
+			// decodes one code they leave (and reads what they do not:
+			// the last 8 bytes of the data).
+			var notZero uint64
 			if blk == nil {
-				var notZero uint64
 				acc, n, pos, notZero, k = refineSkip(&h.fast, data, acc, n, pos, mask|^band, k)
-				mask |= notZero & band
 			} else {
-				var notZero uint64
 				acc, n, pos, notZero, k = refineCommon(blk, &h.fast, data, acc, n, pos, mask|^band, k, uint(al))
-				mask |= notZero & band
 			}
+			mask |= notZero & band
 			if k > se {
 				break
 			}
@@ -716,7 +713,7 @@ func refineCommon(blk *[64]int16, fast *[1 << lutBits]int32, data []byte, acc ui
 		}
 		// The code with its sign bit (l), then a correction bit for each
 		// coefficient passed that is not a zero, as correct reads them:
-		// at most 17 bits of the 32 there are.
+		// at most 17 bits of the 56 or more there are after the fill.
 		l := uint(e & 0xFF)
 		bits := acc << (l & 63)
 		for m := notZero >> uint(k) & (uint64(1)<<p - 1); m != 0; m &= m - 1 {
