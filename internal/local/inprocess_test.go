@@ -132,7 +132,7 @@ func TestInProcessClientGoneStopsHandler(t *testing.T) {
 	_, err = io.ReadFull(resp.Body, make([]byte, 100<<10))
 	require.NoError(t, err)
 	resp.Body.Close()
-	assert.Error(t, waitFor(t, returned), "the handler's write after the client closed the body")
+	assert.Error(t, receive(t, returned), "the handler's write after the client closed the body")
 
 	ctx, cancel := context.WithCancel(context.Background())
 	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "http://in-process/", nil)
@@ -141,7 +141,7 @@ func TestInProcessClientGoneStopsHandler(t *testing.T) {
 	cancel()
 	_, err = io.ReadAll(resp.Body)
 	assert.ErrorIs(t, err, context.Canceled)
-	assert.Error(t, waitFor(t, returned), "the handler's write after the client's context ended")
+	assert.Error(t, receive(t, returned), "the handler's write after the client's context ended")
 	resp.Body.Close()
 }
 
@@ -197,28 +197,19 @@ func TestInProcessLifecycle(t *testing.T) {
 	default:
 	}
 	close(release)
-	assert.Equal(t, "done", waitForString(t, answer))
-	assert.NoError(t, waitFor(t, shut))
+	assert.Equal(t, "done", receive(t, answer))
+	assert.NoError(t, receive(t, shut))
 }
 
-func waitFor(t *testing.T, c <-chan error) error {
+// receive waits a bounded time for a value from c.
+func receive[T any](t *testing.T, c <-chan T) T {
 	t.Helper()
 	select {
-	case err := <-c:
-		return err
+	case v := <-c:
+		return v
 	case <-time.After(10 * time.Second):
 		t.Fatal("timed out")
-		return nil
-	}
-}
-
-func waitForString(t *testing.T, c <-chan string) string {
-	t.Helper()
-	select {
-	case s := <-c:
-		return s
-	case <-time.After(10 * time.Second):
-		t.Fatal("timed out")
-		return ""
+		var zero T
+		return zero
 	}
 }
