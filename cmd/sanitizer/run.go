@@ -318,8 +318,9 @@ func (g computeGate) Release() { <-g }
 // lambdaPool runs each Lambda task in a free execution environment: a set of
 // the functions' handlers that serves one invocation at a time. Other tasks
 // (the failure notification's sns:publish) take no environment, as on AWS,
-// where a state machine's SNS integration uses no Lambda concurrency: a burst
-// of failures then does not hold the environments the next photos need.
+// where a state machine's SNS integration uses no Lambda concurrency; they
+// still count in the stack's bound on Task states running at once
+// (local.Options.MaxConcurrentTasks), which is the engine's, not Lambda's.
 type lambdaPool struct {
 	free  chan asl.TaskRunner
 	other asl.TaskRunner
