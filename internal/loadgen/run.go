@@ -404,6 +404,9 @@ type watcher struct {
 	seen   map[string]string // key → ETag+LastModified last looked at
 }
 
+// headWorkers is how many outputs a poll reads at once.
+const headWorkers = 16
+
 // poll settles keys: an output from the expected version, or a notification
 // for it. It returns how many keys settled.
 func (w *watcher) poll(ctx context.Context, keys []*tracked, mu *sync.Mutex, rcv *receiver) (int, error) {
@@ -451,42 +454,42 @@ func (w *watcher) poll(ctx context.Context, keys []*tracked, mu *sync.Mutex, rcv
 	}
 	// The outputs' sources, read several at once: under injected S3 latency,
 	// one at a time made settling 3,000 keys take minutes after the last
-	// output was clean.
-	var (
-		wg      sync.WaitGroup
-		seenMu  sync.Mutex
-		settled atomic.Int64
-		next    = make(chan candidate)
-	)
+	// output was clean. A failed read (changed again, or a fault) waits for
+	// the next poll.
+	heads := make([]*s3.HeadObjectOutput, len(fresh))
+	var wg sync.WaitGroup
+	next := make(chan int)
 	for range min(headWorkers, len(fresh)) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for c := range next {
-				head, err := w.c.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(w.bucket), Key: aws.String(c.key)})
-				if err != nil {
-					continue // changed again, or a fault: next poll
+			for i := range next {
+				if head, err := w.c.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(w.bucket), Key: aws.String(fresh[i].key)}); err == nil {
+					heads[i] = head
 				}
-				seenMu.Lock()
-				w.seen[c.key] = c.stamp
-				seenMu.Unlock()
-				if head.Metadata["source-version-id"] != c.t.expected {
-					continue
-				}
-				mu.Lock()
-				c.t.settled, c.t.clean, c.t.settledAt = true, true, c.lastModified
-				c.t.outVer, c.t.outETag = aws.ToString(head.VersionId), aws.ToString(head.ETag)
-				mu.Unlock()
-				settled.Add(1)
 			}
 		}()
 	}
-	for _, c := range fresh {
-		next <- c
+	for i := range fresh {
+		next <- i
 	}
 	close(next)
 	wg.Wait()
-	n += int(settled.Load())
+	for i, c := range fresh {
+		head := heads[i]
+		if head == nil {
+			continue
+		}
+		w.seen[c.key] = c.stamp
+		if head.Metadata["source-version-id"] != c.t.expected {
+			continue
+		}
+		mu.Lock()
+		c.t.settled, c.t.clean, c.t.settledAt = true, true, c.lastModified
+		c.t.outVer, c.t.outETag = aws.ToString(head.VersionId), aws.ToString(head.ETag)
+		mu.Unlock()
+		n++
+	}
 	return n, nil
 }
 
@@ -514,9 +517,6 @@ func unsubscribe(c *sns.Client, topic, endpoint string) {
 // throughput do not depend on it: a key's time is Verify's audit record (else
 // its output's LastModified) or its notification's arrival, whenever the poll
 // sees it.
-// headWorkers is how many outputs a poll reads at once.
-const headWorkers = 16
-
 func pollInterval(pending int) time.Duration {
 	return 2*time.Second + time.Duration(pending/1000)*100*time.Millisecond
 }
