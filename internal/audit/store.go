@@ -128,9 +128,30 @@ func (rd *Reader) ByExecution(ctx context.Context, execution string) ([]Record, 
 // ByKey returns every record about an object key, oldest first, across
 // executions: the key index names the executions, their records are read in full.
 func (rd *Reader) ByKey(ctx context.Context, key string) ([]Record, error) {
-	entries, err := readAll[indexEntry](ctx, rd, KeyPrefix(key))
+	return rd.byKey(ctx, key, "")
+}
+
+// ByKeyStep is ByKey for one step's records: only those are read, which
+// on S3 saves a round trip for each record of the other steps.
+func (rd *Reader) ByKeyStep(ctx context.Context, key, step string) ([]Record, error) {
+	return rd.byKey(ctx, key, step)
+}
+
+// byKey reads the records about key, of every step or only of step.
+func (rd *Reader) byKey(ctx context.Context, key, step string) ([]Record, error) {
+	entries, err := readAll[indexEntry](ctx, rd, KeyPrefix(key), nil)
 	if err != nil {
 		return nil, err
+	}
+	var keep func(name string) bool
+	if step != "" {
+		// A record's name is its step, its attempt and a suffix for a
+		// duplicate (verify-2.json, verify-2.3.json); no step's name is
+		// another's followed by "-" and a digit.
+		keep = func(name string) bool {
+			rest, ok := strings.CutPrefix(name, step+"-")
+			return ok && rest != "" && rest[0] >= '0' && rest[0] <= '9'
+		}
 	}
 	seen := map[string]bool{}
 	var out []Record
@@ -139,12 +160,12 @@ func (rd *Reader) ByKey(ctx context.Context, key string) ([]Record, error) {
 			continue
 		}
 		seen[e.Execution] = true
-		recs, err := rd.read(ctx, ExecutionPrefix(e.Execution))
+		recs, err := readAll[Record](ctx, rd, ExecutionPrefix(e.Execution), keep)
 		if err != nil {
 			return nil, err
 		}
 		for _, r := range recs {
-			if r.Source.Key == key || r.Source.Key == "" {
+			if (r.Source.Key == key || r.Source.Key == "") && (step == "" || r.Step == step) {
 				out = append(out, r)
 			}
 		}
@@ -154,18 +175,23 @@ func (rd *Reader) ByKey(ctx context.Context, key string) ([]Record, error) {
 }
 
 func (rd *Reader) read(ctx context.Context, prefix string) ([]Record, error) {
-	return readAll[Record](ctx, rd, prefix)
+	return readAll[Record](ctx, rd, prefix, nil)
 }
 
-// readAll decodes every JSON object under prefix, in key order. The objects
-// are read a few at a time: on S3 each read is a round trip of tens of
-// milliseconds, and an execution has a record per step and attempt.
-func readAll[T any](ctx context.Context, rd *Reader, prefix string) ([]T, error) {
+// readAll decodes every JSON object under prefix whose name (without the
+// prefix and ".json") keep accepts, or all of them when keep is nil, in key
+// order. The objects are read a few at a time: on S3 each read is a round
+// trip of tens of milliseconds, and an execution has a record per step and
+// attempt.
+func readAll[T any](ctx context.Context, rd *Reader, prefix string, keep func(name string) bool) ([]T, error) {
 	keys, err := rd.Objects.List(ctx, rd.Bucket, prefix)
 	if err != nil {
 		return nil, fmt.Errorf("audit list %s: %w", prefix, err)
 	}
-	keys = slices.DeleteFunc(keys, func(k string) bool { return !strings.HasSuffix(k, ".json") })
+	keys = slices.DeleteFunc(keys, func(k string) bool {
+		name, ok := strings.CutSuffix(strings.TrimPrefix(k, prefix), ".json")
+		return !ok || keep != nil && !keep(name)
+	})
 	out := make([]T, len(keys))
 	errs := make([]error, len(keys))
 	sem := make(chan struct{}, readAhead)

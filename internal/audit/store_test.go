@@ -213,3 +213,71 @@ func TestKeyIndexOneEntryPerExecution(t *testing.T) {
 		t.Errorf("by key: %v, want %v", got, want)
 	}
 }
+
+// readCounter counts the objects read through it.
+type readCounter struct {
+	*mapObjects
+	mu    sync.Mutex
+	reads []string
+}
+
+func (c *readCounter) ReadAll(ctx context.Context, bucket, key string) ([]byte, error) {
+	c.mu.Lock()
+	c.reads = append(c.reads, key)
+	c.mu.Unlock()
+	return c.mapObjects.ReadAll(ctx, bucket, key)
+}
+
+// ByKeyStep returns exactly ByKey's records of that step, duplicates and
+// retries included, and reads no record of another step.
+func TestByKeyStepReadsOnlyThatStep(t *testing.T) {
+	ctx := context.Background()
+	objs := &readCounter{mapObjects: &mapObjects{}}
+	w := &audit.Writer{Objects: objs, Bucket: "audit"}
+	rd := &audit.Reader{Objects: objs, Bucket: "audit"}
+	const key = "photos/a b+c%20ü.jpg"
+	for i, r := range []audit.Record{
+		record("one", audit.StepValidate, 1, t0),
+		record("one", audit.StepStrip, 1, t0.Add(time.Second)),
+		record("one", audit.StepWrite, 1, t0.Add(2*time.Second)),
+		record("one", audit.StepVerify, 1, t0.Add(3*time.Second)),
+		record("one", audit.StepVerify, 2, t0.Add(4*time.Second)),
+		record("one", audit.StepVerify, 2, t0.Add(5*time.Second)), // a second run of one attempt: verify-2.2
+		record("two", audit.StepValidate, 1, t0.Add(time.Hour)),
+		record("two", audit.StepRecordFailure, 1, t0.Add(time.Hour+time.Second)),
+	} {
+		if _, err := w.Write(ctx, r); err != nil {
+			t.Fatalf("record %d: %v", i, err)
+		}
+	}
+	all, err := rd.ByKey(ctx, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, step := range []string{audit.StepVerify, audit.StepValidate, audit.StepRecordFailure, audit.StepUnpublish} {
+		objs.reads = nil
+		got, err := rd.ByKeyStep(ctx, key, step)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var want []audit.Record
+		for _, r := range all {
+			if r.Step == step {
+				want = append(want, r)
+			}
+		}
+		if len(got) != len(want) {
+			t.Fatalf("%s: %d records, ByKey has %d", step, len(got), len(want))
+		}
+		for i := range got {
+			if got[i].Execution != want[i].Execution || got[i].Attempt != want[i].Attempt || !got[i].StartedAt.Equal(want[i].StartedAt) {
+				t.Errorf("%s record %d: %+v, want %+v", step, i, got[i], want[i])
+			}
+		}
+		for _, k := range objs.reads {
+			if strings.HasPrefix(k, "executions/") && !strings.HasPrefix(k[strings.LastIndex(k, "/")+1:], step+"-") {
+				t.Errorf("%s: read %s", step, k)
+			}
+		}
+	}
+}
