@@ -84,7 +84,7 @@ load: build
 ## crash-test: a load run with S3 faults and panics during which the stack is SIGKILLed and restarted 5 times;
 ## fails unless lost, leaked and duplicates are 0.
 crash-test: build
-	./$(BIN) load --spawn -n 2000 -c 16 --avg-kb 256 --kills 5 --kill-every 6s \
+	./$(BIN) load --spawn -n 2000 -c 16 --avg-kb 256 --kills 5 --kill-every 4s \
 	  --fault-s3-error-rate 0.05 --fault-lambda-panic-rate 0.01 --fault-event-duplicate-rate 0.05 --out bench/results $(LOAD_ARGS)
 
 lint: vet
