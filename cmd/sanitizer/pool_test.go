@@ -24,9 +24,11 @@ func (e *blockingEnv) RunTask(ctx context.Context, resource string, input json.R
 	return json.RawMessage(`"lambda"`), nil
 }
 
-func (e *blockingEnv) RunTaskValue(ctx context.Context, resource string, input json.RawMessage) (any, bool, error) {
+func (e *blockingEnv) HasValue(resource string) bool { return resource == asl.ResourceLambdaInvoke }
+
+func (e *blockingEnv) RunTaskValue(ctx context.Context, resource string, input json.RawMessage) (any, error) {
 	out, err := e.RunTask(ctx, resource, input)
-	return string(out), true, err
+	return string(out), err
 }
 
 type recordingRunner struct{ resources []string }
@@ -42,20 +44,21 @@ func TestLambdaPoolLeavesEnvironmentsToLambdas(t *testing.T) {
 	env := &blockingEnv{entered: make(chan struct{}, 1), release: make(chan struct{})}
 	other := &recordingRunner{}
 	pool := &lambdaPool{free: make(chan asl.TaskRunner, 1), other: other}
+	assert.False(t, pool.HasValue(asl.ResourceLambdaInvoke), "environments without a value path")
+	pool.values = env
 	pool.free <- env
 
 	done := make(chan error, 1)
 	go func() {
-		_, _, err := pool.RunTaskValue(context.Background(), asl.ResourceLambdaInvoke, json.RawMessage(`{}`))
+		_, err := pool.RunTaskValue(context.Background(), asl.ResourceLambdaInvoke, json.RawMessage(`{}`))
 		done <- err
 	}()
 	<-env.entered // the only environment is taken
 
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	_, handled, err := pool.RunTaskValue(ctx, asl.ResourceSNSPublish, json.RawMessage(`{}`))
-	require.NoError(t, err)
-	assert.False(t, handled, "sns:publish has no value path; the engine asks RunTask")
+	assert.True(t, pool.HasValue(asl.ResourceLambdaInvoke))
+	assert.False(t, pool.HasValue(asl.ResourceSNSPublish), "sns:publish has no value path; the engine asks RunTask")
 	out, err := pool.RunTask(ctx, asl.ResourceSNSPublish, json.RawMessage(`{}`))
 	require.NoError(t, err, "sns:publish waited for an environment")
 	assert.JSONEq(t, `{"MessageId":"m"}`, string(out))

@@ -183,7 +183,9 @@ func (m *Main) Run(ctx context.Context) error {
 				functions[functionARN(name)] = m.WrapHandler(name, handlers[name])
 			}
 		}
-		pool.free <- &asl.LambdaTasks{Functions: functions}
+		env := &asl.LambdaTasks{Functions: functions}
+		pool.free <- env
+		pool.values = env
 	}
 	var tasks asl.TaskRunner = pool
 	if m.WrapTasks != nil {
@@ -324,6 +326,9 @@ func (g computeGate) Release() { <-g }
 type lambdaPool struct {
 	free  chan asl.TaskRunner
 	other asl.TaskRunner
+	// values answers which resources have a value path: any environment,
+	// as all answer alike; nil when they have none.
+	values asl.ValueTaskRunner
 }
 
 func isLambda(resource string) bool {
@@ -342,22 +347,19 @@ func (p *lambdaPool) RunTask(ctx context.Context, resource string, input json.Ra
 	return env.RunTask(ctx, resource, input)
 }
 
-// RunTaskValue passes the engine's value path on to an environment; only
-// lambda:invoke has one, and the engine asks RunTask for the rest.
-func (p *lambdaPool) RunTaskValue(ctx context.Context, resource string, input json.RawMessage) (any, bool, error) {
-	if resource != asl.ResourceLambdaInvoke {
-		return nil, false, nil
-	}
+// HasValue: the resources the environments have a value path for.
+func (p *lambdaPool) HasValue(resource string) bool {
+	return p.values != nil && p.values.HasValue(resource)
+}
+
+// RunTaskValue passes the engine's value path on to an environment.
+func (p *lambdaPool) RunTaskValue(ctx context.Context, resource string, input json.RawMessage) (any, error) {
 	env, err := p.acquire(ctx)
 	if err != nil {
-		return nil, true, err
+		return nil, err
 	}
 	defer func() { p.free <- env }()
-	vr, ok := env.(asl.ValueTaskRunner)
-	if !ok {
-		return nil, false, nil
-	}
-	return vr.RunTaskValue(ctx, resource, input)
+	return env.(asl.ValueTaskRunner).RunTaskValue(ctx, resource, input)
 }
 
 // acquire waits for a free environment; the caller hands it back to p.free.

@@ -97,17 +97,16 @@ func (l *LambdaTasks) RunTask(ctx context.Context, resource string, input json.R
 	return nil, &TaskError{Name: ErrTaskFailed, Cause: "no handler for resource " + resource}
 }
 
+// HasValue: lambda:invoke has a value path (see ValueTaskRunner).
+func (l *LambdaTasks) HasValue(resource string) bool { return resource == ResourceLambdaInvoke }
+
 // RunTaskValue serves lambda:invoke without encoding the response for the
 // engine to parse again (see ValueTaskRunner).
-func (l *LambdaTasks) RunTaskValue(ctx context.Context, resource string, input json.RawMessage) (any, bool, error) {
-	if resource != ResourceLambdaInvoke {
-		return nil, false, nil
+func (l *LambdaTasks) RunTaskValue(ctx context.Context, resource string, input json.RawMessage) (any, error) {
+	if !l.HasValue(resource) {
+		return nil, &TaskError{Name: ErrTaskFailed, Cause: "no value path for resource " + resource}
 	}
-	v, err := l.lambdaInvoke(ctx, input)
-	if err != nil {
-		return nil, true, err
-	}
-	return v, true, nil
+	return l.lambdaInvoke(ctx, input)
 }
 
 // handler finds the function for an ARN, partial ARN or name, ignoring a

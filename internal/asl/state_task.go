@@ -137,23 +137,23 @@ func Heartbeat(ctx context.Context) {
 // as a JSON value in the engine's form (what it parses JSON into:
 // map[string]any, []any, string, int64, float64, bool, nil), sparing an
 // encode and a parse of every result; LambdaTasks does for lambda:invoke.
-// handled is false when the resource needs the plain RunTask. A TaskRunner
-// that wraps another (a pool, a limit) implements it by passing the call on,
-// or its tasks take the plain path.
+// The engine calls RunTaskValue only for the resources HasValue names, and
+// RunTask for the rest. A TaskRunner that wraps another (a pool, a limit)
+// implements it by asking the one it wraps, or its tasks take the plain path.
 type ValueTaskRunner interface {
 	TaskRunner
-	RunTaskValue(ctx context.Context, resource string, input json.RawMessage) (v any, handled bool, err error)
+	HasValue(resource string) bool
+	RunTaskValue(ctx context.Context, resource string, input json.RawMessage) (any, error)
 }
 
 // runTask calls the runner and decodes its result.
 func runTask(ctx context.Context, r TaskRunner, state, resource string, in []byte) (any, error) {
-	if vr, ok := r.(ValueTaskRunner); ok {
-		if v, handled, err := vr.RunTaskValue(ctx, resource, in); handled {
-			if err == nil && jsonSizeExceeds(v, MaxPayloadBytes) {
-				return nil, dataLimitError(state)
-			}
-			return v, err
+	if vr, ok := r.(ValueTaskRunner); ok && vr.HasValue(resource) {
+		v, err := vr.RunTaskValue(ctx, resource, in)
+		if err == nil && jsonSizeExceeds(v, MaxPayloadBytes) {
+			return nil, dataLimitError(state)
 		}
+		return v, err
 	}
 	out, err := r.RunTask(ctx, resource, in)
 	if err != nil {

@@ -395,8 +395,10 @@ func (r valueRunner) RunTask(context.Context, string, json.RawMessage) (json.Raw
 	return nil, errors.New("RunTask called: the engine should take the value path")
 }
 
-func (r valueRunner) RunTaskValue(context.Context, string, json.RawMessage) (any, bool, error) {
-	return r.v, true, nil
+func (r valueRunner) HasValue(string) bool { return true }
+
+func (r valueRunner) RunTaskValue(context.Context, string, json.RawMessage) (any, error) {
+	return r.v, nil
 }
 
 // A result handed back as a value is held to the same limit as one handed

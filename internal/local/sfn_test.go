@@ -587,9 +587,11 @@ func (v *valueTasks) RunTask(context.Context, string, json.RawMessage) (json.Raw
 	return nil, errors.New("RunTask called: the stack should pass the value path on")
 }
 
-func (v *valueTasks) RunTaskValue(_ context.Context, _ string, input json.RawMessage) (any, bool, error) {
+func (v *valueTasks) HasValue(string) bool { return true }
+
+func (v *valueTasks) RunTaskValue(_ context.Context, _ string, input json.RawMessage) (any, error) {
 	v.calls.Add(1)
-	return map[string]any{"seen": string(input)}, true, nil
+	return map[string]any{"seen": string(input)}, nil
 }
 
 // The stack's bound on running tasks passes the engine's value path on

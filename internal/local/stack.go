@@ -352,17 +352,19 @@ func (b *boundedTasks) RunTask(ctx context.Context, resource string, input json.
 	return b.next.RunTask(ctx, resource, input)
 }
 
-// RunTaskValue passes the engine's value path on when next has one.
-func (b *boundedTasks) RunTaskValue(ctx context.Context, resource string, input json.RawMessage) (any, bool, error) {
+// HasValue: the resources next has a value path for.
+func (b *boundedTasks) HasValue(resource string) bool {
 	vr, ok := b.next.(asl.ValueTaskRunner)
-	if !ok {
-		return nil, false, nil
-	}
+	return ok && vr.HasValue(resource)
+}
+
+// RunTaskValue passes the engine's value path on to next.
+func (b *boundedTasks) RunTaskValue(ctx context.Context, resource string, input json.RawMessage) (any, error) {
 	if err := b.acquire(ctx); err != nil {
-		return nil, true, err
+		return nil, err
 	}
 	defer func() { <-b.sem }()
-	return vr.RunTaskValue(ctx, resource, input)
+	return b.next.(asl.ValueTaskRunner).RunTaskValue(ctx, resource, input)
 }
 
 // acquire waits for a place within the bound; the caller gives it back by
