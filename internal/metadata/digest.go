@@ -36,8 +36,11 @@ var digestsRunning atomic.Int32
 
 func newImageDigest() *imageDigest {
 	d := &imageDigest{h: sha256.New()}
-	// Each parallel digest keeps two goroutines busy.
-	if 2*int(digestsRunning.Add(1)) <= runtime.GOMAXPROCS(0) {
+	// Each parallel digest keeps two goroutines busy. Processors are the
+	// cores the process may use: sanitizer run gives the runtime more Ps
+	// than cores (see its tuneScheduler), and counting those would start
+	// hashing goroutines with no core free for them.
+	if 2*int(digestsRunning.Add(1)) <= min(runtime.NumCPU(), runtime.GOMAXPROCS(0)) {
 		d.cur = chunkPool.Get().(*[]byte)
 	}
 	return d
