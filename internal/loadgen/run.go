@@ -600,7 +600,7 @@ func verifiedAt(ctx context.Context, rd *audit.Reader, key, version string) (tim
 	}
 	var at time.Time
 	for _, r := range recs {
-		if r.Step == audit.StepVerify && r.Outcome == audit.Succeeded && r.Source.VersionID == version && (at.IsZero() || r.FinishedAt.Before(at)) {
+		if r.Outcome == audit.Succeeded && r.Source.VersionID == version && (at.IsZero() || r.FinishedAt.Before(at)) {
 			at = r.FinishedAt
 		}
 	}
